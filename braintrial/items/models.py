@@ -1,0 +1,71 @@
+"""The item bank: test cases, each one paper in an original and an altered version."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Item(models.Model):
+    """One test case. ``original`` is the published abstract (the correct answer)."""
+
+    class Kind(models.TextChoices):
+        TEST = "test", "Test case"
+        PRACTICE = "practice", "Practice item"
+        CATCH = "catch", "Catch item"
+
+    class Source(models.TextChoices):
+        HUMAN = "human", "Human-written"
+        GPT4 = "gpt4", "GPT-4-written"
+
+    bank = models.SlugField(
+        max_length=64,
+        default="brainbench",
+        help_text="Item bank the case belongs to; a study draws its test cases from one bank.",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEST)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.HUMAN)
+    source_file = models.CharField(max_length=255, help_text="File the case was imported from.")
+    row = models.PositiveIntegerField(help_text="1-based data row in source_file.")
+    abstract_id = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="1-based row of the paper in the human-written file; shared by the GPT-4 case "
+        "of the same paper.",
+    )
+    doi = models.CharField(max_length=255, blank=True)
+    journal_section = models.CharField(max_length=128, blank=True)
+    original = models.TextField()
+    altered = models.TextField()
+    differences = models.JSONField(
+        default=list,
+        help_text='Word-level diff: [{"original": "...", "altered": "..."}, ...].',
+    )
+    defect = models.TextField(
+        blank=True, help_text="Known defect of the published row, kept as published."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bank", "source", "row"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "source_file", "row"], name="item_unique_row_per_file"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(original=models.F("altered")), name="item_versions_differ"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(original="") & ~models.Q(altered=""),
+                name="item_versions_not_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["bank", "kind", "source"])]
+
+    def __str__(self) -> str:
+        return f"{self.bank}:{self.source_file}#{self.row}"
+
+    @property
+    def is_analysed(self) -> bool:
+        """Practice and catch items never enter an analysis."""
+        return self.kind == self.Kind.TEST

@@ -1,0 +1,159 @@
+"""Participants and their trials: every answer is one Trial row, stored once."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from braintrial.items.models import Item
+from braintrial.studies.models import Study
+
+
+class Gender(models.TextChoices):
+    # Values are the published study's codings, so exports match participant_data.csv.
+    MALE = "Male", "Male"
+    FEMALE = "Female", "Female"
+    VARIANT = "Gender Variant/Non-Conforming", "Gender Variant/Non-Conforming"
+    UNDISCLOSED = "Prefer Not to Answer", "Prefer Not to Answer"
+
+
+class Position(models.TextChoices):
+    PREDOCTORAL = "Predoctoral student", "Predoctoral student"
+    DOCTORAL = "Doctoral student", "Doctoral student"
+    POSTDOC = "Postdoctoral researcher", "Postdoctoral researcher"
+    FACULTY = "Faculty/Academic staff", "Faculty/Academic staff"
+    SCIENTIST = "Research scientist", "Research scientist"
+    OTHER = "__other", "Other"
+
+
+class Participant(models.Model):
+    class Status(models.TextChoices):
+        CONSENT = "consent", "Reading consent"
+        DECLINED = "declined", "Declined consent"
+        ACTIVE = "active", "In progress"
+        COMPLETED = "completed", "Completed"
+        ABANDONED = "abandoned", "Abandoned"
+
+    class RecruitmentSource(models.TextChoices):
+        DIRECT = "", "Direct link"
+        PROLIFIC = "prolific", "Prolific"
+        PID = "pid", "pid parameter"
+        IMPORTED = "imported", "Imported published data"
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="participants")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # SHA-256 of the cookie token: a database dump does not let anyone take over a session.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONSENT)
+
+    recruitment_source = models.CharField(
+        max_length=16, choices=RecruitmentSource.choices, blank=True, default=""
+    )
+    recruitment_id = models.CharField(max_length=128, blank=True, default="")
+    prolific_study_id = models.CharField(max_length=128, blank=True, default="")
+    prolific_session_id = models.CharField(max_length=128, blank=True, default="")
+
+    consented_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    gender = models.CharField(max_length=40, choices=Gender.choices, blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    position = models.CharField(max_length=40, choices=Position.choices, blank=True)
+    experience_years = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    instructions_done_at = models.DateTimeField(null=True, blank=True)
+    outside_help = models.BooleanField(null=True, blank=True)
+    feedback = models.TextField(blank=True)
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an abandoned participant's items were released."
+    )
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    # Participant-level exclusion flags: stored facts; the study decides which rules apply.
+    flag_failed_catch = models.BooleanField(default=False)
+    flag_no_slider = models.BooleanField(default=False)
+    flag_outside_help = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "recruitment_id"],
+                condition=~models.Q(recruitment_id=""),
+                name="participant_one_take_per_recruitment_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["study", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.study.slug}:{self.public_id}"
+
+
+class Trial(models.Model):
+    """One participant's answer to one item. Answer fields stay null until answered.
+
+    A trial counts as answered when ``correct`` is not null.
+    """
+
+    class Choice(models.TextChoices):
+        A = "A", "Version A"
+        B = "B", "Version B"
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="trials")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="trials")
+    position = models.PositiveSmallIntegerField(help_text="0 = practice, then 1, 2, ...")
+    kind = models.CharField(max_length=16, choices=Item.Kind.choices)
+    # Drawn at random on the server; null only for imported published trials.
+    original_is_a = models.BooleanField(null=True)
+
+    shown_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    choice = models.CharField(max_length=1, choices=Choice.choices, blank=True, default="")
+    correct = models.BooleanField(null=True)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    expertise = models.PositiveSmallIntegerField(null=True, blank=True)
+    recognised = models.BooleanField(null=True)
+    rt_server_ms = models.PositiveIntegerField(null=True, blank=True)
+    rt_client_ms = models.PositiveIntegerField(null=True, blank=True)
+    blur_count = models.PositiveIntegerField(default=0, help_text="Times the page lost focus.")
+    confidence_moved = models.BooleanField(null=True)
+    expertise_moved = models.BooleanField(null=True)
+
+    # Trial-level exclusion flags.
+    flag_recognised = models.BooleanField(default=False)
+    flag_fast = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["participant_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "position"], name="trial_unique_position"),
+            models.UniqueConstraint(fields=["participant", "item"], name="trial_unique_item"),
+            models.CheckConstraint(
+                condition=models.Q(confidence__isnull=True)
+                | models.Q(confidence__gte=1, confidence__lte=100),
+                name="trial_confidence_1_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expertise__isnull=True)
+                | models.Q(expertise__gte=1, expertise__lte=100),
+                name="trial_expertise_1_100",
+            ),
+            models.CheckConstraint(
+                # A choice always has its correctness; imported published trials carry
+                # correctness without the choice (the published data does not have it).
+                condition=models.Q(choice="") | models.Q(correct__isnull=False),
+                name="trial_choice_has_correct",
+            ),
+        ]
+        indexes = [models.Index(fields=["item", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}#{self.position}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.choice != ""

@@ -1,0 +1,81 @@
+"""Study: a researcher's configuration of one trial."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+DEFAULT_CONSENT = (
+    "You are invited to take part in a study comparing how neuroscientists and language models "
+    "predict the results of neuroscience studies. You will read pairs of abstracts and pick the "
+    "one with the published results. It takes about 30 minutes. Taking part is voluntary; you can "
+    "stop at any time by closing the page. Your answers are stored without your name and are used "
+    "for research only."
+)
+
+
+class Study(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_open = models.BooleanField(default=True, help_text="Closed studies accept no new participants.")
+    bank = models.SlugField(max_length=64, default="brainbench", help_text="Item bank to draw from.")
+
+    n_human_trials = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    n_gpt4_trials = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    practice_enabled = models.BooleanField(default=True)
+    catch_trials_enabled = models.BooleanField(default=True)
+
+    consent_text = models.TextField(default=DEFAULT_CONSENT)
+    instructions_text = models.TextField(blank=True)
+    completion_code = models.CharField(max_length=64, blank=True)
+    completion_url = models.URLField(
+        blank=True, help_text="Participants are sent here once everything is stored."
+    )
+    prolific_mode = models.BooleanField(
+        default=False, help_text="Require PROLIFIC_PID, STUDY_ID and SESSION_ID in the link."
+    )
+    abandon_after_minutes = models.PositiveIntegerField(
+        default=90,
+        validators=[MinValueValidator(5)],
+        help_text="Without activity for this long, a participant's items are released.",
+    )
+
+    # Exclusion rules: flags are computed and stored; these settings decide which ones apply.
+    exclude_failed_catch = models.BooleanField(default=True)
+    exclude_no_slider = models.BooleanField(default=True)
+    exclude_outside_help = models.BooleanField(default=True)
+    exclude_recognised = models.BooleanField(default=True)
+    exclude_fast = models.BooleanField(default=True)
+    min_rt_ms = models.PositiveIntegerField(
+        default=5000, help_text="Trials answered faster than this are flagged."
+    )
+
+    researchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="studies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "studies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(n_human_trials__gt=0) | models.Q(n_gpt4_trials__gt=0),
+                name="study_has_trials",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def n_trials(self) -> int:
+        """Test trials per participant, catch trials not counted."""
+        return self.n_human_trials + self.n_gpt4_trials

@@ -1,0 +1,119 @@
+"""Scorers (language-model configurations), scoring runs and per-item scores."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from braintrial.items.models import Item
+from braintrial.studies.models import Study
+
+
+class Scorer(models.Model):
+    """A language model configuration. Published scorers hold imported scores and never run."""
+
+    class DType(models.TextChoices):
+        AUTO = "auto", "auto (bf16 on GPU, fp32 on CPU)"
+        BF16 = "bf16", "bfloat16"
+        FP16 = "fp16", "float16"
+        FP32 = "fp32", "float32"
+
+    class Device(models.TextChoices):
+        AUTO = "auto", "auto"
+        CUDA = "cuda", "cuda"
+        CPU = "cpu", "cpu"
+
+    class Bos(models.TextChoices):
+        TOKENIZER = "tokenizer", "as the tokenizer does by default"
+        ADD = "add", "always prepend BOS (unless already there)"
+        NONE = "none", "never prepend BOS"
+
+    name = models.SlugField(max_length=100, unique=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    model_source = models.CharField(
+        max_length=500, blank=True, help_text="Hugging Face id or local directory."
+    )
+    gguf_file = models.CharField(max_length=300, blank=True)
+    revision = models.CharField(max_length=100, blank=True)
+    dtype = models.CharField(max_length=8, choices=DType.choices, default=DType.AUTO)
+    device = models.CharField(max_length=8, choices=Device.choices, default=Device.AUTO)
+    prompt_template = models.TextField(
+        blank=True, help_text="Text containing <choice abstract>; empty means the bare abstract."
+    )
+    adapter = models.CharField(max_length=500, blank=True, help_text="PEFT (LoRA) adapter path.")
+    bos = models.CharField(max_length=16, choices=Bos.choices, default=Bos.TOKENIZER)
+    is_published = models.BooleanField(
+        default=False, help_text="Scores imported from the paper; read-only, cannot run."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+class ScoreRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    scorer = models.ForeignKey(Scorer, on_delete=models.PROTECT, related_name="runs")
+    study = models.ForeignKey(
+        Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="score_runs",
+        help_text="Score this study's items; empty means every test item.",
+    )
+    items = models.ManyToManyField(Item, related_name="+", blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    n_total = models.PositiveIntegerField(default=0)
+    n_done = models.PositiveIntegerField(default=0)
+    tokens_per_second = models.FloatField(null=True, blank=True)
+    device_name = models.CharField(max_length=200, blank=True)
+    batch_size = models.PositiveIntegerField(null=True, blank=True)
+    torch_version = models.CharField(max_length=50, blank=True)
+    transformers_version = models.CharField(max_length=50, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.scorer.name} run {self.pk} ({self.status})"
+
+
+class ItemScore(models.Model):
+    """Both versions of one item under one scorer. NLL in nats, computed in fp32."""
+
+    scorer = models.ForeignKey(Scorer, on_delete=models.CASCADE, related_name="scores")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="scores")
+    run = models.ForeignKey(
+        ScoreRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="scores"
+    )
+    n_tokens_original = models.PositiveIntegerField(null=True, blank=True)
+    n_tokens_altered = models.PositiveIntegerField(null=True, blank=True)
+    nll_sum_original = models.FloatField(null=True, blank=True)
+    nll_sum_altered = models.FloatField(null=True, blank=True)
+    nll_mean_original = models.FloatField(null=True, blank=True)
+    nll_mean_altered = models.FloatField(null=True, blank=True)
+    ppl_original = models.FloatField()
+    ppl_altered = models.FloatField()
+    correct = models.BooleanField(help_text="ppl_original < ppl_altered; a tie is wrong.")
+    confidence = models.FloatField(help_text="|ppl_original - ppl_altered|")
+    zlib_length_original = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scorer_id", "item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scorer", "item"], name="itemscore_unique_scorer_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorer_id}/{self.item_id}"
