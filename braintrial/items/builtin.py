@@ -41,14 +41,14 @@ _PRACTICE_ALTERED = (
 
 _CATCH_VISION_ORIGINAL = (
     "Neurons in primary visual cortex respond selectively to the orientation of edges, yet how "
-    "stable this selectivity is across days in awake animals is not well known. We used two-photon "
-    "calcium imaging to follow 1,200 neurons in layer 2/3 of primary visual cortex of 8 awake mice "
-    "over two weeks while they viewed drifting gratings. Of the 1,200 imaged neurons, 490 (41%) were "
-    "orientation selective on the first day. Their preferred orientation changed by less than 15 "
-    "degrees between sessions in most cells, whereas the strength of their responses varied "
-    "considerably from day to day. Selectivity was most stable in neurons with strong coupling to "
-    "the local population. These findings indicate that the feature a cortical neuron encodes can "
-    "remain fixed while its response gain drifts."
+    "stable this selectivity is across days in awake animals is not well known. We used "
+    "two-photon calcium imaging to follow 1,200 neurons in layer 2/3 of primary visual cortex of "
+    "8 awake mice over two weeks while they viewed drifting gratings. Of the 1,200 imaged "
+    "neurons, 490 (41%) were orientation selective on the first day. Their preferred orientation "
+    "changed by less than 15 degrees between sessions in most cells, whereas the strength of "
+    "their responses varied considerably from day to day. Selectivity was most stable in neurons "
+    "with strong coupling to the local population. These findings indicate that the feature a "
+    "cortical neuron encodes can remain fixed while its response gain drifts."
 )
 # Plainly wrong to any reader: more selective neurons than imaged ones, a share above 100%.
 _CATCH_VISION_ALTERED = _CATCH_VISION_ORIGINAL.replace(
