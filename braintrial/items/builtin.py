@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from braintrial.items.services.diff import differences_compute
-
 BUILTIN_BANK = "braintrial"
 BUILTIN_SOURCE_FILE = "braintrial-builtin"
 
@@ -85,6 +83,9 @@ def builtin_items_ensure(*, item_model: Any) -> int:
 
     ``item_model`` is the Item class: the live one, or the historical one inside a migration.
     """
+    # Imported here: the services import this module's constants.
+    from braintrial.items.services.diff import differences_compute
+
     created_count = 0
     for row, kind, section, original, altered in BUILTIN_ITEMS:
         _, created = item_model.objects.update_or_create(

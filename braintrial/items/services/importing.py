@@ -1,0 +1,251 @@
+"""Importing test-case files into the item bank: validated first, then written in one go."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from braintrial.items.builtin import BUILTIN_BANK, BUILTIN_SOURCE_FILE
+from braintrial.items.models import Item
+from braintrial.items.services.diff import differences_compute
+from braintrial.items.services.parsing import ItemImportError, ParsedRow, rows_parse
+
+# Fields an import owns; a row whose values all match is "unchanged" and is not written.
+_IMPORTED_FIELDS = (
+    "kind",
+    "source",
+    "abstract_id",
+    "doi",
+    "journal_section",
+    "original",
+    "altered",
+    "differences",
+    "defect",
+)
+
+
+@dataclass
+class ImportReport:
+    """What one file's import did. ``defects`` describe rows kept as published but flawed."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    defects: list[str] = field(default_factory=list)
+    source_file: str = ""
+    bank: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def summary(self) -> str:
+        return (
+            f"{self.source_file} (bank {self.bank}): {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged"
+        )
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """A validated file, ready to be written."""
+
+    bank: str
+    source: str
+    source_file: str
+    rows: Sequence[ParsedRow]
+    abstract_ids: dict[int, int | None]  # data row -> abstract_id
+
+
+def _target_check(*, bank: str, source: str, source_file: str) -> None:
+    try:
+        validate_slug(bank)
+    except ValidationError as exc:
+        raise ItemImportError(
+            f"bank {bank!r} is not a valid name (letters, digits, - and _ only)"
+        ) from exc
+    if len(bank) > Item._meta.get_field("bank").max_length:  # type: ignore[operator]
+        raise ItemImportError(f"bank {bank!r} is too long")
+    if source not in Item.Source.values:
+        raise ItemImportError(f"source must be one of {', '.join(Item.Source.values)}")
+    if not source_file or len(source_file) > 255:
+        raise ItemImportError("the file name must have 1 to 255 characters")
+    if bank == BUILTIN_BANK and source_file == BUILTIN_SOURCE_FILE:
+        raise ItemImportError(f"{source_file} is reserved for braintrial's own items")
+
+
+def file_prepare(
+    *,
+    content: bytes | str,
+    name: str,
+    bank: str,
+    source: str,
+    source_file: str | None = None,
+    abstract_ids: dict[str, int] | None = None,
+) -> PreparedFile:
+    """Validate a test-case file completely; nothing is written.
+
+    ``abstract_ids`` maps doi -> abstract_id (the paper's row in the human-written file); every
+    row's doi must be in it. Without it, human-written cases take their own row as abstract_id
+    and GPT-4-written cases have none.
+    """
+    source_file = source_file or name
+    _target_check(bank=bank, source=source, source_file=source_file)
+    rows = rows_parse(content=content, name=name)
+    ids: dict[int, int | None] = {}
+    for parsed in rows:
+        if abstract_ids is not None:
+            if parsed.doi not in abstract_ids:
+                raise ItemImportError(
+                    f"{name}, row {parsed.row}: doi {parsed.doi or '(empty)'} has no abstract_id "
+                    "(it is not in the human-written file)",
+                    source_file=name,
+                    row=parsed.row,
+                )
+            ids[parsed.row] = abstract_ids[parsed.doi]
+        else:
+            ids[parsed.row] = parsed.row if source == Item.Source.HUMAN else None
+    return PreparedFile(
+        bank=bank, source=source, source_file=source_file, rows=rows, abstract_ids=ids
+    )
+
+
+def _values(prepared: PreparedFile, parsed: ParsedRow) -> dict[str, Any]:
+    return {
+        "kind": Item.Kind.TEST,
+        "source": prepared.source,
+        "abstract_id": prepared.abstract_ids[parsed.row],
+        "doi": parsed.doi,
+        "journal_section": parsed.journal_section,
+        "original": parsed.original,
+        "altered": parsed.altered,
+        "differences": differences_compute(original=parsed.original, altered=parsed.altered),
+        "defect": parsed.defect,
+    }
+
+
+def _file_write(prepared: PreparedFile) -> ImportReport:
+    """Upsert keyed by (bank, source_file, row); the caller holds the transaction."""
+    report = ImportReport(source_file=prepared.source_file, bank=prepared.bank)
+    existing = {
+        item.row: item
+        for item in Item.objects.select_for_update().filter(
+            bank=prepared.bank, source_file=prepared.source_file
+        )
+    }
+    now = timezone.now()
+    to_create: list[Item] = []
+    to_update: list[Item] = []
+    for parsed in prepared.rows:
+        values = _values(prepared, parsed)
+        if parsed.defect:
+            # Both numberings: pandas-based tools (and BrainBench's README) count rows from 0.
+            report.defects.append(
+                f"{prepared.source_file}, row {parsed.row} (0-based index {parsed.row - 1}): "
+                f"{parsed.defect}"
+            )
+        item = existing.get(parsed.row)
+        if item is None:
+            to_create.append(
+                Item(bank=prepared.bank, source_file=prepared.source_file, row=parsed.row, **values)
+            )
+        elif any(getattr(item, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(item, name, value)
+            item.updated_at = now
+            to_update.append(item)
+        else:
+            report.unchanged += 1
+    Item.objects.bulk_create(to_create)
+    Item.objects.bulk_update(to_update, [*_IMPORTED_FIELDS, "updated_at"])
+    report.created, report.updated = len(to_create), len(to_update)
+    return report
+
+
+def files_write(*, prepared: Sequence[PreparedFile]) -> list[ImportReport]:
+    """Write validated files, all or none of them."""
+    try:
+        with transaction.atomic():
+            return [_file_write(one) for one in prepared]
+    except IntegrityError as exc:
+        # Two imports of the same file at once: the unique row key lets only one create rows.
+        raise ItemImportError(
+            f"could not write the items ({exc.__class__.__name__}); another import of the same "
+            "file may be running: try again"
+        ) from exc
+
+
+def _report_print(report: ImportReport, stdout: TextIO | None) -> None:
+    if stdout is None:
+        return
+    stdout.write(report.summary() + "\n")
+    for defect in report.defects:
+        stdout.write(f"  defective (kept as published): {defect}\n")
+
+
+def items_import_content(
+    *,
+    content: bytes | str,
+    name: str,
+    bank: str,
+    source: str,
+    source_file: str | None = None,
+    abstract_ids: dict[str, int] | None = None,
+    stdout: TextIO | None = None,
+) -> ImportReport:
+    """Import test cases from the text of a CSV file (an upload); ``name`` is its file name."""
+    prepared = file_prepare(
+        content=content,
+        name=name,
+        bank=bank,
+        source=source,
+        source_file=source_file,
+        abstract_ids=abstract_ids,
+    )
+    (report,) = files_write(prepared=[prepared])
+    _report_print(report, stdout)
+    return report
+
+
+def file_read(*, path: Path) -> bytes:
+    """The bytes of a file, or an ``ItemImportError`` that says what is wrong with the path."""
+    if not path.exists():
+        raise ItemImportError(f"{path}: no such file", source_file=str(path))
+    if not path.is_file():
+        raise ItemImportError(f"{path}: not a file", source_file=str(path))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ItemImportError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def items_import_csv(
+    *,
+    path: Path,
+    bank: str,
+    source: str,
+    source_file: str | None = None,
+    abstract_ids: dict[str, int] | None = None,
+    stdout: TextIO | None = None,
+) -> ImportReport:
+    """Import one test-case CSV file; idempotent, and all-or-nothing for the file.
+
+    ``source_file`` (default: the file's name) is part of the key, so re-importing a corrected
+    file of the same name updates its rows in place.
+    """
+    return items_import_content(
+        content=file_read(path=path),
+        name=path.name,
+        bank=bank,
+        source=source,
+        source_file=source_file,
+        abstract_ids=abstract_ids,
+        stdout=stdout,
+    )
