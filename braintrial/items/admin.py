@@ -1,0 +1,37 @@
+"""Admin for the item bank: browse and filter test cases; the diff is derived, so read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+
+from braintrial.items.models import Item
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "source", "abstract_id", "journal_section", "doi", "flawed")
+    list_filter = ("bank", "kind", "source", "journal_section")
+    search_fields = ("doi",)
+    readonly_fields = ("differences_table", "created_at", "updated_at")
+    exclude = ("differences",)
+    list_per_page = 50
+
+    @admin.display(boolean=True, description="defect")
+    def flawed(self, item: Item) -> bool:
+        return bool(item.defect)
+
+    @admin.display(description="differences (original → altered)")
+    def differences_table(self, item: Item) -> str:
+        if not item.differences:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td></tr>",
+            ((passage["original"], passage["altered"]) for passage in item.differences),
+        )
+        return format_html(
+            "<table><thead><tr><th>original</th><th>altered</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
