@@ -1,0 +1,87 @@
+"""python manage.py demo_setup: a demo study and a researcher account, for the quick start."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from braintrial.items.models import Item
+from braintrial.studies.models import Study
+
+DEMO_SLUG = "demo"
+DEMO_TITLE = "BrainBench demo study"
+RESEARCHER = "researcher"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (once) the study 'demo' and the researcher account 'researcher', and print the "
+        "participant link and the login. Running it again changes nothing unless "
+        "--reset-password is given."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Host in the printed links.")
+        parser.add_argument("--port", type=int, default=8000, help="Port in the printed links.")
+        parser.add_argument(
+            "--password", help="Password for a new researcher (default: a random one, printed)."
+        )
+        parser.add_argument(
+            "--reset-password",
+            action="store_true",
+            help="Set a new password (given or random) if the researcher already exists.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password: str | None = options["password"]
+        if password is not None:
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
+        with transaction.atomic():
+            study, study_created = Study.objects.get_or_create(
+                slug=DEMO_SLUG,
+                defaults={
+                    "title": DEMO_TITLE,
+                    "is_open": True,
+                    # Random per study: a code that cannot be guessed from another study's.
+                    "completion_code": secrets.token_hex(4).upper(),
+                },
+            )
+            user, user_created = get_user_model().objects.get_or_create(username=RESEARCHER)
+            new_password = None
+            if user_created or options["reset_password"]:
+                new_password = password or secrets.token_urlsafe(12)
+                user.set_password(new_password)
+                user.save(update_fields=["password"])
+            study.researchers.add(user)
+
+        base = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(
+            f"Study '{study.slug}' ({study.title}): {'created' if study_created else 'exists'}, "
+            f"{'open' if study.is_open else 'closed'}, completion code {study.completion_code}"
+        )
+        self.stdout.write(f"Participant link:  {base}/s/{study.slug}/")
+        self.stdout.write(f"Researcher login:  {base}/accounts/login/")
+        if new_password is not None:
+            self.stdout.write(f"  user {RESEARCHER}, password {new_password}")
+            if password is None:
+                self.stdout.write("  (shown once: note it down)")
+        else:
+            self.stdout.write(
+                f"  user {RESEARCHER}, existing password kept (--reset-password sets a new one)"
+            )
+        if not Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).exists():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The item bank '{study.bank}' is empty: run 'python manage.py "
+                    "import_brainbench' before participants arrive."
+                )
+            )

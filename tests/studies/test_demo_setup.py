@@ -1,0 +1,59 @@
+"""demo_setup: the quick start's demo study and researcher, created once."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from braintrial.studies.models import Study
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo_setup", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_creates_open_demo_study_with_researcher_and_prints_links() -> None:
+    output = run("--host", "example.org", "--port", "8123")
+    study = Study.objects.get(slug="demo")
+    assert study.title == "BrainBench demo study"
+    assert study.is_open
+    assert study.completion_code
+    user = get_user_model().objects.get(username="researcher")
+    assert list(study.researchers.all()) == [user]
+    assert "http://example.org:8123/s/demo/" in output
+    password = re.search(r"user researcher, password (\S+)", output)
+    assert password is not None
+    assert user.check_password(password.group(1))
+
+
+def test_second_run_keeps_study_code_and_password() -> None:
+    run("--password", "a-Long-demo-passphrase")
+    code = Study.objects.get(slug="demo").completion_code
+    output = run()
+    assert "existing password kept" in output
+    assert Study.objects.filter(slug="demo").count() == 1
+    assert Study.objects.get(slug="demo").completion_code == code
+    user = get_user_model().objects.get(username="researcher")
+    assert user.check_password("a-Long-demo-passphrase")
+
+
+def test_reset_password_sets_the_given_password() -> None:
+    run()
+    run("--reset-password", "--password", "another-Long-passphrase")
+    user = get_user_model().objects.get(username="researcher")
+    assert user.check_password("another-Long-passphrase")
+
+
+def test_weak_password_is_refused_and_nothing_is_created() -> None:
+    with pytest.raises(CommandError, match="Password refused"):
+        run("--password", "abc")
+    assert not Study.objects.filter(slug="demo").exists()
+    assert not get_user_model().objects.filter(username="researcher").exists()
