@@ -1,0 +1,130 @@
+"""Loading a scorer's tokenizer and model, once per process.
+
+Every failure that a researcher can fix (missing files, bad template, unknown dtype, cuda
+without a GPU) becomes a ScorerConfigError with a readable message.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from scoring.engine.config import ScorerConfig, ScorerConfigError
+from scoring.engine.scorer import LoadedScorer
+
+TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+# A GPU worker holds one big model; a second config may be loaded beside it, not more.
+CACHE_SIZE = 2
+
+_cache: OrderedDict[ScorerConfig, LoadedScorer] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ScorerConfigError(
+            "The scorer asks for device 'cuda' but this machine has no usable CUDA GPU; "
+            "use 'auto' or 'cpu'."
+        )
+    return torch.device(device)
+
+
+def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
+    """auto: bf16 on a GPU that has it (fp16 otherwise), fp32 on CPU."""
+    if dtype != "auto":
+        return TORCH_DTYPES[dtype]
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def _offline() -> bool:
+    # Read at call time: huggingface_hub reads the variable only once, at import.
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _source_kwargs(config: ScorerConfig) -> tuple[str, dict[str, Any]]:
+    """Where from_pretrained should look, checked before anything heavy is imported."""
+    source = config.model_source.strip()
+    kwargs: dict[str, Any] = {}
+    path = Path(source).expanduser()
+    if path.is_dir():
+        source = str(path)
+        if config.gguf_file and not (path / config.gguf_file).is_file():
+            raise ScorerConfigError(f"GGUF file {config.gguf_file!r} not found in {path}.")
+        if not config.gguf_file and not (path / "config.json").is_file():
+            raise ScorerConfigError(
+                f"{path} holds no config.json: not a model directory (set gguf_file for GGUF)."
+            )
+    elif source.startswith(("/", ".", "~")) or source.count("/") > 1:
+        raise ScorerConfigError(f"Model directory not found: {source}")
+    else:
+        kwargs["local_files_only"] = _offline()
+    if config.gguf_file:
+        kwargs["gguf_file"] = config.gguf_file
+    if config.revision:
+        kwargs["revision"] = config.revision
+    return source, kwargs
+
+
+def load_scorer(config: ScorerConfig) -> LoadedScorer:
+    """Load tokenizer and model as configured (no caching: see get_scorer)."""
+    config.validate()
+    device = resolve_device(config.device)
+    dtype = resolve_dtype(config.dtype, device)
+    source, kwargs = _source_kwargs(config)
+    adapter = Path(config.adapter).expanduser() if config.adapter else None
+    if adapter is not None and not (adapter / "adapter_config.json").is_file():
+        raise ScorerConfigError(f"LoRA adapter not found (no adapter_config.json): {adapter}")
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        where = "offline, not in the local cache" if kwargs.get("local_files_only") else source
+        raise ScorerConfigError(
+            f"Could not load model {config.model_source!r} ({where}): {exc}"
+        ) from exc
+    if adapter is not None:
+        from peft import PeftModel
+
+        try:
+            model = PeftModel.from_pretrained(model, str(adapter))
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ScorerConfigError(f"Could not load LoRA adapter {adapter}: {exc}") from exc
+    if config.bos == "add" and tokenizer.bos_token_id is None:
+        raise ScorerConfigError("BOS handling 'add' needs a tokenizer with a bos_token.")
+    model.to(device=device, dtype=dtype)
+    model.eval()
+    model.requires_grad_(False)
+    return LoadedScorer(config=config, model=model, tokenizer=tokenizer, device=device)
+
+
+def get_scorer(config: ScorerConfig) -> LoadedScorer:
+    """The process-wide loaded scorer for this configuration: loaded on first use, then kept."""
+    with _cache_lock:
+        scorer = _cache.get(config)
+        if scorer is not None:
+            _cache.move_to_end(config)
+            return scorer
+        scorer = load_scorer(config)
+        _cache[config] = scorer
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+        return scorer
+
+
+def clear_scorer_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

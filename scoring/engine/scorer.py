@@ -1,0 +1,245 @@
+"""A loaded model that scores abstracts: the paper's plain loop and the fast path.
+
+Both paths compute the same quantity (see VersionScore): the fast path only reorders the work.
+Items are sorted by length and batched with an attention mask; the tokens that the two
+versions of an item share at the start are run once, and their key/value cache is repeated for
+the two continuations.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from scoring.engine.batching import PairPlan, right_pad, sequence_nll_sums, shared_prefix_length
+from scoring.engine.batching import token_nll as _token_nll
+from scoring.engine.config import (
+    PairScore,
+    ScorerConfig,
+    ScorerOutOfMemoryError,
+    VersionScore,
+    render_prompt,
+)
+
+# Items per batch to start from on a GPU; halved on out-of-memory until it fits.
+GPU_START_BATCH = 64
+# On CPU batching gains little and padding costs: one item (two continuations) at a time.
+CPU_BATCH = 1
+
+
+def _cache_kwarg() -> str:
+    # transformers 5.x renamed the key/value cache argument from past_key_values to cache.
+    from transformers.modeling_outputs import CausalLMOutputWithPast
+
+    return "cache" if "cache" in CausalLMOutputWithPast.__dataclass_fields__ else "past_key_values"
+
+
+CACHE_KWARG = _cache_kwarg()
+
+
+def _describe_device(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    name = "cpu"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{name} ({torch.get_num_threads()} threads)"
+
+
+def _max_positions(model: Any) -> int | None:
+    config = getattr(model, "config", None)
+    for attr in ("max_position_embeddings", "n_positions", "max_seq_len"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+class LoadedScorer:
+    """Tokenizer + model in eval mode on one device. Build it with load_scorer / get_scorer."""
+
+    def __init__(
+        self, *, config: ScorerConfig, model: Any, tokenizer: Any, device: torch.device
+    ) -> None:
+        self.config = config
+        self.model = model
+        self.tokenizer = tokenizer
+        self.device = device
+        self.dtype: torch.dtype = next(model.parameters()).dtype
+        self.device_name = _describe_device(device)
+        self.batch_size = GPU_START_BATCH if device.type == "cuda" else CPU_BATCH
+        pad = tokenizer.pad_token_id
+        # Padded positions are masked out; any valid id will do.
+        self.pad_id = int(pad if pad is not None else (tokenizer.eos_token_id or 0))
+        self.max_positions = _max_positions(model)
+        self._lock = threading.Lock()
+
+    def tokenize(self, abstract: str) -> list[int]:
+        """Token ids of the prompt for one abstract, BOS handled as configured."""
+        prompt = render_prompt(self.config.prompt_template, abstract)
+        ids = [int(i) for i in self.tokenizer(prompt)["input_ids"]]
+        bos = self.tokenizer.bos_token_id
+        if self.config.bos == "add" and bos is not None and (not ids or ids[0] != bos):
+            ids.insert(0, int(bos))
+        elif self.config.bos == "none" and bos is not None and ids and ids[0] == bos:
+            ids.pop(0)
+        if len(ids) < 2:
+            raise ValueError(
+                f"The prompt tokenises to {len(ids)} token(s); at least 2 are needed to score."
+            )
+        if self.max_positions is not None and len(ids) > self.max_positions:
+            raise ValueError(
+                f"The prompt has {len(ids)} tokens, more than the model's "
+                f"{self.max_positions} positions."
+            )
+        return ids
+
+    # The paper's definition, kept deliberately plain: the reference the fast path must match.
+    def score_reference(self, texts: Sequence[str]) -> list[VersionScore]:
+        """Score each abstract alone: batch 1, one forward pass, no cache, no prefix reuse."""
+        scores = []
+        with self._lock, torch.inference_mode():
+            for text in texts:
+                ids = self.tokenize(text)
+                input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+                logits = self.model(input_ids=input_ids, use_cache=False).logits[0, :-1]
+                logprobs = torch.log_softmax(logits.float(), dim=-1)
+                nll = -logprobs.gather(1, input_ids[0, 1:, None]).squeeze(1)
+                scores.append(
+                    VersionScore.from_sum(n_tokens=len(ids), nll_sum=float(nll.double().sum()))
+                )
+        return scores
+
+    def score_pairs(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        batch_size: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[PairScore]:
+        """Score (original, altered) abstracts; results in the order given.
+
+        batch_size: items per batch (each item runs as one prefix and two continuations); by
+        default the scorer's own, which on a GPU is lowered for good after an out-of-memory.
+        progress: called after each batch with the number of pairs scored so far.
+        """
+        plans = []
+        for index, (original, altered) in enumerate(pairs):
+            first, second = self.tokenize(original), self.tokenize(altered)
+            plans.append(PairPlan(index, first, second, shared_prefix_length(first, second)))
+        # Longest first: an out-of-memory shows on the first batch, before any time is spent.
+        plans.sort(key=lambda plan: (-plan.longest, -plan.prefix_len))
+        results: list[PairScore | None] = [None] * len(plans)
+        size = max(1, batch_size or self.batch_size)
+        done = 0
+        with self._lock, torch.inference_mode():
+            while done < len(plans):
+                chunk = plans[done : done + size]
+                try:
+                    scores = self._score_chunk(chunk)
+                except torch.OutOfMemoryError as exc:
+                    if size == 1:
+                        raise ScorerOutOfMemoryError(
+                            f"Out of memory on {self.device_name} at batch size 1 "
+                            f"({chunk[0].longest} tokens): the model does not fit."
+                        ) from exc
+                    size //= 2
+                    if batch_size is None:
+                        self.batch_size = size
+                    if self.device.type == "cuda":
+                        torch.cuda.empty_cache()
+                    continue
+                for plan, score in zip(chunk, scores, strict=True):
+                    results[plan.index] = score
+                done += len(chunk)
+                if progress is not None:
+                    progress(done)
+        return [score for score in results if score is not None]
+
+    def _score_chunk(self, chunk: Sequence[PairPlan]) -> list[PairScore]:
+        shared = [plan for plan in chunk if plan.prefix_len > 0]
+        alone = [plan for plan in chunk if plan.prefix_len == 0]
+        sums: dict[int, tuple[float, float]] = {}
+        if shared:
+            for plan, pair in zip(shared, self._shared_sums(shared), strict=True):
+                sums[plan.index] = pair
+        if alone:
+            flat = self._full_sums([seq for plan in alone for seq in (plan.original, plan.altered)])
+            for number, plan in enumerate(alone):
+                sums[plan.index] = (flat[2 * number], flat[2 * number + 1])
+        return [
+            PairScore(
+                original=VersionScore.from_sum(
+                    n_tokens=len(plan.original), nll_sum=sums[plan.index][0]
+                ),
+                altered=VersionScore.from_sum(
+                    n_tokens=len(plan.altered), nll_sum=sums[plan.index][1]
+                ),
+            )
+            for plan in chunk
+        ]
+
+    def _full_sums(self, sequences: Sequence[list[int]]) -> list[float]:
+        """Whole sequences, right-padded in one batch (items whose versions share nothing)."""
+        ids, mask = right_pad(sequences, pad_id=self.pad_id, device=self.device)
+        positions = torch.arange(ids.shape[1], device=self.device).expand_as(ids) * mask
+        logits = self.model(
+            input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False
+        ).logits
+        return [float(value) for value in sequence_nll_sums(logits, ids, mask).tolist()]
+
+    def _shared_sums(self, plans: Sequence[PairPlan]) -> list[tuple[float, float]]:
+        """NLL sums of (original, altered) per item, the shared prefix run once.
+
+        The prefixes run right-padded; their cache is repeated so that rows 2i and 2i+1 hold
+        item i's prefix, and the two continuations run against it with a mask that hides the
+        prefix padding and positions that go on from each item's own prefix length.
+        """
+        device = self.device
+        prefix_lens = torch.tensor([plan.prefix_len for plan in plans], device=device)
+        prefixes = [plan.original[: plan.prefix_len] for plan in plans]
+        pre_ids, pre_mask = right_pad(prefixes, pad_id=self.pad_id, device=device)
+        pre_positions = torch.arange(pre_ids.shape[1], device=device).expand_as(pre_ids) * pre_mask
+        out = self.model(
+            input_ids=pre_ids, attention_mask=pre_mask, position_ids=pre_positions, use_cache=True
+        )
+        prefix_sums = sequence_nll_sums(out.logits, pre_ids, pre_mask).repeat_interleave(2)
+        # The prefix's last logits predict the first token of each continuation.
+        last_logits = out.logits[torch.arange(len(plans), device=device), prefix_lens - 1]
+        cache = getattr(out, CACHE_KWARG)
+        del out
+        cache.batch_repeat_interleave(2)
+
+        continuations = []
+        for plan in plans:
+            continuations.append(plan.original[plan.prefix_len :])
+            continuations.append(plan.altered[plan.prefix_len :])
+        cont_ids, cont_mask = right_pad(continuations, pad_id=self.pad_id, device=device)
+        first_nll = _token_nll(
+            last_logits.repeat_interleave(2, dim=0)[:, None, :],
+            cont_ids[:, :1],
+            torch.ones_like(cont_ids[:, :1], dtype=torch.bool),
+        )[:, 0]
+        del last_logits
+        offsets = prefix_lens.repeat_interleave(2)[:, None]
+        cont_positions = (offsets + torch.arange(cont_ids.shape[1], device=device)) * cont_mask
+        mask = torch.cat([pre_mask.repeat_interleave(2, dim=0), cont_mask], dim=1)
+        logits = self.model(
+            input_ids=cont_ids,
+            attention_mask=mask,
+            position_ids=cont_positions,
+            use_cache=True,
+            **{CACHE_KWARG: cache},
+        ).logits
+        totals = prefix_sums + first_nll.double() + sequence_nll_sums(logits, cont_ids, cont_mask)
+        values = [float(value) for value in totals.tolist()]
+        return [(values[2 * i], values[2 * i + 1]) for i in range(len(plans))]
