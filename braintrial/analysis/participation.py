@@ -1,0 +1,158 @@
+"""Participation funnel, exclusions, timeline and item exposure of a study."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+
+from .data import SOURCES, Items, Trials
+from .rules import PARTICIPANT_RULES, TRIAL_RULES, ExclusionRules
+
+Status = Participant.Status
+
+
+def participation(
+    *, study: Study, trials: Trials, included: np.ndarray, rules: ExclusionRules
+) -> dict[str, Any]:
+    """Counts of participants by stage and of exclusions by rule, and activity per day.
+
+    ``started`` counts participants past consent (in progress, completed or abandoned).
+    ``flagged`` counts what each rule flags whether or not it is switched on; the
+    ``excluded_*`` counts follow the rules switched on.
+    """
+    people = Participant.objects.filter(study=study)
+    counts = people.aggregate(
+        visited=Count("id"),
+        consented=Count("id", filter=Q(consented_at__isnull=False)),
+        declined=Count("id", filter=Q(status=Status.DECLINED)),
+        started=Count(
+            "id", filter=Q(status__in=[Status.ACTIVE, Status.COMPLETED, Status.ABANDONED])
+        ),
+        active=Count("id", filter=Q(status=Status.ACTIVE)),
+        completed=Count("id", filter=Q(status=Status.COMPLETED)),
+        abandoned=Count("id", filter=Q(status=Status.ABANDONED)),
+        **{
+            f"flag_{rule}": Count("id", filter=Q(**{f"flag_{rule}": True}))
+            for rule in PARTICIPANT_RULES
+        },
+    )
+    participant_rule_q = Q(pk__in=[])
+    for rule in PARTICIPANT_RULES:
+        if getattr(rules, rule):
+            participant_rule_q |= Q(**{f"flag_{rule}": True})
+    flagged: dict[str, dict[str, int]] = {}
+    for rule in PARTICIPANT_RULES:
+        flagged[rule] = {
+            "participants": counts.pop(f"flag_{rule}"),
+            "trials": int(trials.flags[rule].sum()),
+        }
+    for rule in TRIAL_RULES:
+        flagged[rule] = {
+            "participants": int(np.unique(trials.participant_id[trials.flags[rule]]).size),
+            "trials": int(trials.flags[rule].sum()),
+        }
+    return {
+        **counts,
+        "answered_trials": int(trials.trial_id.size),
+        "included_trials": int(included.sum()),
+        "excluded_trials": int((~included).sum()),
+        "included_participants": int(np.unique(trials.participant_id[included]).size),
+        "excluded_participants": people.filter(participant_rule_q).count(),
+        "flagged": flagged,
+        "by_day": _by_day(study=study),
+    }
+
+
+def _by_day(*, study: Study) -> list[dict[str, Any]]:
+    """Participants started and completed, and trials answered, per calendar day."""
+    days: dict[str, dict[str, Any]] = {}
+
+    def add(rows: Any, key: str) -> None:
+        for row in rows:
+            if row["day"] is None:
+                continue
+            date = row["day"].isoformat()
+            days.setdefault(date, {"date": date, "started": 0, "completed": 0, "answered": 0})
+            days[date][key] = row["n"]
+
+    people = Participant.objects.filter(study=study)
+    add(
+        people.exclude(status__in=[Status.CONSENT, Status.DECLINED])
+        .annotate(day=TruncDate("started_at"))
+        .values("day")
+        .annotate(n=Count("id")),
+        "started",
+    )
+    add(
+        people.filter(completed_at__isnull=False)
+        .annotate(day=TruncDate("completed_at"))
+        .values("day")
+        .annotate(n=Count("id")),
+        "completed",
+    )
+    add(
+        Trial.objects.filter(
+            participant__study=study, kind=Item.Kind.TEST, answered_at__isnull=False
+        )
+        .annotate(day=TruncDate("answered_at"))
+        .values("day")
+        .annotate(n=Count("id")),
+        "answered",
+    )
+    return [days[d] for d in sorted(days)]
+
+
+def exposure(*, study: Study, items: Items, trials: Trials, included: np.ndarray) -> dict[str, Any]:
+    """How often each test item of the bank was assigned, answered and kept.
+
+    ``n_assigned`` counts the item's trials held by participants whose items were not released
+    (answered or not); ``n_answered`` answered trials; ``n_included`` those surviving the rules.
+    """
+    n_items = items.ids.size
+    assigned_rows = (
+        Trial.objects.filter(
+            participant__study=study,
+            kind=Item.Kind.TEST,
+            item__bank=study.bank,
+            participant__released_at__isnull=True,
+        )
+        .values("item_id")
+        .annotate(n=Count("id"))
+    )
+    assigned = np.zeros(n_items, dtype=np.int64)
+    for row in assigned_rows:
+        index = int(items.index_of(np.array([row["item_id"]]))[0])
+        if index < n_items and items.ids[index] == row["item_id"]:
+            assigned[index] = row["n"]
+    answered = np.bincount(trials.item, minlength=n_items)
+    kept = np.bincount(trials.item[included], minlength=n_items)
+    rows = [
+        {
+            "item_id": int(items.ids[i]),
+            "abstract_id": int(items.abstract_id[i]) if items.abstract_id[i] >= 0 else None,
+            "source": SOURCES[items.source[i]],
+            "journal_section": items.section_labels[items.section[i]],
+            "n_assigned": int(assigned[i]),
+            "n_answered": int(answered[i]),
+            "n_included": int(kept[i]),
+        }
+        for i in range(n_items)
+    ]
+    by_source = {}
+    for code, source in enumerate(SOURCES):
+        mask = items.source == code
+        if mask.any():
+            by_source[source] = {
+                "n_items": int(mask.sum()),
+                "min": int(assigned[mask].min()),
+                "max": int(assigned[mask].max()),
+                "mean": float(assigned[mask].mean()),
+            }
+    return {"items": rows, "by_source": by_source}

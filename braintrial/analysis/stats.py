@@ -1,0 +1,146 @@
+"""Pure numeric helpers for the analysis (numpy only, no Django).
+
+Every function returns plain Python numbers (or None where a figure is undefined) so that the
+report is JSON-serialisable as it stands.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+
+N_BINS = 20
+TOP_EXPERTISE_FRACTION = 0.2
+TOP_EXPERTISE_MIN_TRIALS = 5
+
+
+def _float(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def accuracy(correct: np.ndarray) -> dict[str, Any]:
+    """Proportion correct with its standard error.
+
+    ``sem`` is the binomial standard error of the trial-level mean, sqrt(p(1-p)/n) (the same as
+    the population standard deviation over sqrt(n)). ``k`` correct of ``n``; empty -> None.
+    """
+    n = int(correct.size)
+    k = int(np.count_nonzero(correct))
+    if n == 0:
+        return {"accuracy": None, "sem": None, "n": 0, "k": 0}
+    p = k / n
+    return {"accuracy": p, "sem": math.sqrt(p * (1 - p) / n), "n": n, "k": k}
+
+
+def accuracy_by_group(
+    correct: np.ndarray, groups: np.ndarray, labels: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Accuracy per group code; ``groups`` holds indexes into ``labels``. Empty groups left out."""
+    if correct.size == 0:
+        return {}
+    n = np.bincount(groups, minlength=len(labels))
+    k = np.bincount(groups, weights=correct.astype(np.float64), minlength=len(labels))
+    out: dict[str, dict[str, Any]] = {}
+    for index in np.flatnonzero(n):
+        p = k[index] / n[index]
+        out[labels[index]] = {
+            "accuracy": float(p),
+            "sem": math.sqrt(p * (1 - p) / n[index]),
+            "n": int(n[index]),
+            "k": int(k[index] + 0.5),
+        }
+    return out
+
+
+def top_expertise_mask(expertise: np.ndarray, groups: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Trials kept by the top-20% expertise rule of the published analysis.
+
+    For each group (abstract), keep the floor(n * 0.2) trials with the highest expertise, ties
+    broken by ``order`` (stored order: trial id); groups with fewer than 5 trials drop out.
+    """
+    kept = np.zeros(expertise.size, dtype=bool)
+    if expertise.size == 0:
+        return kept
+    # lexsort: last key is primary -> group, then expertise descending, then stored order.
+    idx = np.lexsort((order, -expertise.astype(np.int64), groups))
+    sorted_groups = groups[idx]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[starts, sorted_groups.size])
+    rank_in_group = np.arange(sorted_groups.size) - np.repeat(starts, sizes)
+    n_keep = np.where(
+        sizes >= TOP_EXPERTISE_MIN_TRIALS, np.floor(sizes * TOP_EXPERTISE_FRACTION), 0
+    ).astype(np.int64)
+    kept[idx[rank_in_group < np.repeat(n_keep, sizes)]] = True
+    return kept
+
+
+def fit_line(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+    """Ordinary least squares y = slope * x + intercept; None with fewer than 2 distinct x."""
+    if x.size < 2 or np.ptp(x) == 0:
+        return {"slope": None, "intercept": None}
+    slope, intercept = np.polyfit(x.astype(np.float64), y.astype(np.float64), 1)
+    return {"slope": _float(slope), "intercept": _float(intercept)}
+
+
+def binned_accuracy(
+    score: np.ndarray, correct: np.ndarray, order: np.ndarray, n_bins: int = N_BINS
+) -> dict[str, Any]:
+    """Accuracy in equal-count bins of ``score`` (confidence, |dPPL| or expertise).
+
+    Sorted by score ascending, ties by ``order``; ``np.array_split`` sizes differ by at most one
+    (the first bins take the remainder). With fewer values than bins, one bin per value. The line
+    is fitted by least squares to bin accuracy over bin number (1 = least confident), each bin
+    weighing the same.
+    """
+    n = int(score.size)
+    if n == 0:
+        return {"bins": [], "fit": {"slope": None, "intercept": None}, "n": 0}
+    idx = np.lexsort((order, score))
+    bins = []
+    for number, part in enumerate(np.array_split(idx, min(n_bins, n)), start=1):
+        values = score[part]
+        hits = correct[part]
+        bins.append(
+            {
+                "bin": number,
+                "n": int(part.size),
+                "score_min": float(values.min()),
+                "score_max": float(values.max()),
+                "score_mean": float(values.mean()),
+                "accuracy": float(hits.mean()),
+            }
+        )
+    x = np.array([b["bin"] for b in bins], dtype=np.float64)
+    y = np.array([b["accuracy"] for b in bins], dtype=np.float64)
+    return {"bins": bins, "fit": fit_line(x, y), "n": n}
+
+
+def spearman_matrix(columns: np.ndarray) -> np.ndarray:
+    """Spearman correlations between the columns of ``columns`` (rows = items, no NaN).
+
+    Average ranks for ties, then Pearson on the ranks; a constant column gives NaN.
+    """
+    if columns.shape[0] < 2:
+        return np.full((columns.shape[1], columns.shape[1]), np.nan)
+    ranks = rankdata(columns, axis=0)
+    ranks = ranks - ranks.mean(axis=0)
+    norms = np.sqrt((ranks**2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (ranks.T @ ranks) / np.outer(norms, norms)
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    """Standardised values (population sd); all zeros when the values do not vary."""
+    if values.size == 0:
+        return values.astype(np.float64)
+    sd = values.std()
+    if sd == 0:
+        return np.zeros(values.size)
+    return (values - values.mean()) / sd
+
+
+def rounded(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), digits)
