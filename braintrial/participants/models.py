@@ -130,7 +130,9 @@ class Trial(models.Model):
     class Meta:
         ordering = ["participant_id", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["participant", "position"], name="trial_unique_position"),
+            models.UniqueConstraint(
+                fields=["participant", "position"], name="trial_unique_position"
+            ),
             models.UniqueConstraint(fields=["participant", "item"], name="trial_unique_item"),
             models.CheckConstraint(
                 condition=models.Q(confidence__isnull=True)

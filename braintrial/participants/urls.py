@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from braintrial.participants import views
 
 app_name = "participants"
-urlpatterns: list = []
+urlpatterns = [
+    path("s/<slug:slug>/", views.landing, name="landing"),
+    path("s/<slug:slug>/flow/", views.flow, name="flow"),
+]

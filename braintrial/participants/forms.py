@@ -1,0 +1,132 @@
+"""Forms of the participant flow.
+
+Stable field names (bots and browser tests post these; keep them):
+
+* every step: ``csrfmiddlewaretoken``, ``step`` (the step name the page was rendered for)
+* consent: ``consent`` = ``agree`` | ``decline``
+* demographics: ``gender``, ``age``, ``country``, ``position``, ``experience_years``
+* instructions: nothing else
+* practice / trials: ``position`` (trial number, 0 = practice), ``choice`` = ``A`` | ``B``,
+  ``confidence`` and ``expertise`` (integers 1-100), ``recognised`` = ``yes`` | ``no``,
+  and the fields the page's script fills in: ``rt_client_ms`` (integer ms, optional),
+  ``blur_count`` (integer, optional, default 0), ``confidence_moved`` and ``expertise_moved``
+  (``1`` | ``0``, optional)
+* debrief: ``outside_help`` = ``yes`` | ``no``, ``feedback`` (optional text)
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from braintrial.participants.countries import COUNTRIES
+from braintrial.participants.models import Gender, Position
+from braintrial.participants.services import TrialAnswer
+from braintrial.participants.services.steps import Demographics
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+MOVED = [("1", "moved"), ("0", "not moved")]
+# A day: a client measure beyond it is not a measure of this page.
+MAX_RT_CLIENT_MS = 24 * 60 * 60 * 1000
+MAX_BLUR_COUNT = 10_000
+RECRUITMENT_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+
+
+def _blank(label: str) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class ConsentForm(forms.Form):
+    consent = forms.ChoiceField(choices=[("agree", "I agree"), ("decline", "I do not agree")])
+
+
+class DemographicsForm(forms.Form):
+    gender = forms.ChoiceField(
+        label="What is your gender identity?", choices=_blank("Select…") + Gender.choices
+    )
+    age = forms.IntegerField(label="How old are you?", min_value=16, max_value=100)
+    country = forms.ChoiceField(
+        label="Which country are you based in?",
+        choices=_blank("Select…") + [(c, c) for c in COUNTRIES],
+    )
+    position = forms.ChoiceField(
+        label="What is your current position?", choices=_blank("Select…") + Position.choices
+    )
+    experience_years = forms.DecimalField(
+        label="How many years of experience in neuroscience do you have?",
+        min_value=0,
+        max_value=70,
+        max_digits=4,
+        decimal_places=1,
+    )
+
+    def demographics(self) -> Demographics:
+        return Demographics(**self.cleaned_data)
+
+
+class TrialForm(forms.Form):
+    position = forms.IntegerField(min_value=0, max_value=1000, widget=forms.HiddenInput)
+    choice = forms.ChoiceField(choices=[("A", "Version A"), ("B", "Version B")])
+    confidence = forms.IntegerField(min_value=1, max_value=100)
+    expertise = forms.IntegerField(min_value=1, max_value=100)
+    recognised = forms.ChoiceField(choices=YES_NO)
+    rt_client_ms = forms.IntegerField(min_value=0, max_value=MAX_RT_CLIENT_MS, required=False)
+    blur_count = forms.IntegerField(min_value=0, max_value=MAX_BLUR_COUNT, required=False)
+    confidence_moved = forms.ChoiceField(choices=MOVED, required=False)
+    expertise_moved = forms.ChoiceField(choices=MOVED, required=False)
+
+    def answer(self) -> TrialAnswer:
+        data = self.cleaned_data
+        return TrialAnswer(
+            choice=data["choice"],
+            confidence=data["confidence"],
+            expertise=data["expertise"],
+            recognised=data["recognised"] == "yes",
+            rt_client_ms=data["rt_client_ms"],
+            blur_count=data["blur_count"] or 0,
+            confidence_moved=_moved(data["confidence_moved"]),
+            expertise_moved=_moved(data["expertise_moved"]),
+        )
+
+
+def _moved(value: str) -> bool | None:
+    return None if value == "" else value == "1"
+
+
+class DebriefForm(forms.Form):
+    outside_help = forms.ChoiceField(
+        label="Did you use any outside help (search engines, papers, colleagues, AI tools) "
+        "to answer?",
+        choices=YES_NO,
+    )
+    feedback = forms.CharField(
+        label="Anything you would like to tell us? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class RecruitmentForm(forms.Form):
+    """Recruitment parameters of the study link (Prolific or a generic ``pid``)."""
+
+    PROLIFIC_PID = forms.RegexField(regex=RECRUITMENT_ID, required=False)
+    STUDY_ID = forms.RegexField(regex=RECRUITMENT_ID, required=False)
+    SESSION_ID = forms.RegexField(regex=RECRUITMENT_ID, required=False)
+    pid = forms.RegexField(regex=RECRUITMENT_ID, required=False)
+
+    def __init__(self, *args: object, prolific_mode: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.prolific_mode = prolific_mode
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        prolific = [data.get(k) for k in ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")]
+        if self.prolific_mode and not all(prolific):
+            raise ValidationError(
+                "Please open this study from its Prolific page: the link is missing "
+                "PROLIFIC_PID, STUDY_ID or SESSION_ID."
+            )
+        return data

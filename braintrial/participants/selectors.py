@@ -1,0 +1,90 @@
+"""Participant access: the one gatekeeper every participant-facing view goes through.
+
+A participant is identified only by the token in their study cookie; the database holds its
+SHA-256. Trials are never fetched by primary key from outside input, only by position through
+their participant, so one participant can never reach another's trial.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+
+
+def token_hash(*, token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def participant_get_by_token(*, study: Study, token: str) -> Participant:
+    """The participant of ``study`` holding ``token``.
+
+    Raises PermissionDenied for an unknown token (forged, or from another study): the caller
+    sends the visitor back to the landing page without storing anything.
+    """
+    if not token or len(token) > 200:
+        raise PermissionDenied("This link or session is not valid for this study.")
+    try:
+        return Participant.objects.select_related("study").get(
+            study=study, token_hash=token_hash(token=token)
+        )
+    except Participant.DoesNotExist as exc:
+        raise PermissionDenied("This link or session is not valid for this study.") from exc
+
+
+def participant_trials(*, participant: Participant) -> list[Trial]:
+    """The participant's trials in position order, items loaded (practice first at 0)."""
+    return list(participant.trials.select_related("item").order_by("position"))
+
+
+def trial_get_for_participant(*, participant: Participant, position: int) -> Trial:
+    """One trial of this participant by its position; Http404 when there is none."""
+    try:
+        return participant.trials.select_related("item").get(position=position)
+    except Trial.DoesNotExist as exc:
+        raise Http404("There is no such trial in your session.") from exc
+
+
+def study_get_open(*, slug: str) -> Study:
+    try:
+        return Study.objects.get(slug=slug)
+    except Study.DoesNotExist as exc:
+        raise Http404("No such study.") from exc
+
+
+def participant_get_by_recruitment_id(*, study: Study, recruitment_id: str) -> Participant | None:
+    if not recruitment_id:
+        return None
+    return Participant.objects.filter(study=study, recruitment_id=recruitment_id).first()
+
+
+def exposure_counts(*, study: Study) -> dict[int, int]:
+    """Test-item id -> trials of this study's participants that still hold the item.
+
+    Participants whose items were released (abandoned) no longer count. Items of the study's
+    bank that nobody holds are present with 0.
+    """
+    counts = {
+        item_id: 0
+        for item_id in Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).values_list(
+            "pk", flat=True
+        )
+    }
+    held: QuerySet = (
+        Trial.objects.filter(
+            participant__study=study,
+            participant__released_at__isnull=True,
+            kind=Item.Kind.TEST,
+        )
+        .values("item_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in held:
+        counts[row["item_id"]] = row["n"]
+    return counts

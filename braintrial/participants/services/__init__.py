@@ -1,0 +1,52 @@
+"""Writes of the participant flow. Every write is a conditional UPDATE or an INSERT guarded by a
+unique constraint, so a repeated request (double click, reload, retry) changes nothing."""
+
+from __future__ import annotations
+
+from braintrial.participants.services.answers import (
+    AnswerConflict,
+    StepNotCurrent,
+    TrialAnswer,
+    trial_answer_submit,
+    trial_show,
+)
+from braintrial.participants.services.assignment import (
+    AssignmentError,
+    participants_release_abandoned,
+    trials_assign,
+)
+from braintrial.participants.services.start import (
+    Recruitment,
+    StartResult,
+    StudyClosed,
+    participant_start,
+    participant_token_issue,
+)
+from braintrial.participants.services.steps import (
+    participant_complete,
+    participant_consent_record,
+    participant_demographics_record,
+    participant_instructions_done,
+    participant_touch,
+)
+
+__all__ = [
+    "AnswerConflict",
+    "AssignmentError",
+    "Recruitment",
+    "StartResult",
+    "StepNotCurrent",
+    "StudyClosed",
+    "TrialAnswer",
+    "participant_complete",
+    "participant_consent_record",
+    "participant_demographics_record",
+    "participant_instructions_done",
+    "participant_start",
+    "participant_token_issue",
+    "participant_touch",
+    "participants_release_abandoned",
+    "trial_answer_submit",
+    "trial_show",
+    "trials_assign",
+]

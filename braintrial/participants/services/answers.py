@@ -1,0 +1,105 @@
+"""Showing a trial and recording its answer, exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from braintrial.participants.flow import FlowState
+from braintrial.participants.models import Participant, Trial
+from braintrial.participants.selectors import trial_get_for_participant
+
+
+class StepNotCurrent(Exception):
+    """The posted trial is not the one the participant is on: nothing is stored."""
+
+
+class AnswerConflict(Exception):
+    """A different answer to a trial that already has one: the first answer stands."""
+
+
+@dataclass(frozen=True)
+class TrialAnswer:
+    choice: str  # "A" or "B"
+    confidence: int  # 1..100
+    expertise: int  # 1..100
+    recognised: bool
+    rt_client_ms: int | None  # None when the browser ran no JavaScript
+    blur_count: int
+    confidence_moved: bool | None
+    expertise_moved: bool | None
+
+    def same_as(self, trial: Trial) -> bool:
+        """Whether the participant's own answer equals the stored one (client measures aside)."""
+        return (trial.choice, trial.confidence, trial.expertise, trial.recognised) == (
+            self.choice,
+            self.confidence,
+            self.expertise,
+            self.recognised,
+        )
+
+
+def trial_show(*, trial: Trial, now: datetime) -> Trial:
+    """Set shown_at on first display only, so a reload does not restart the clock."""
+    if trial.shown_at is None:
+        Trial.objects.filter(pk=trial.pk, shown_at__isnull=True).update(shown_at=now)
+        trial.refresh_from_db(fields=["shown_at"])
+    return trial
+
+
+def _check_repeat(trial: Trial, answer: TrialAnswer) -> None:
+    if not answer.same_as(trial):
+        raise AnswerConflict(
+            "This trial already has an answer and it cannot be changed. Your first answer is kept."
+        )
+
+
+def trial_answer_submit(
+    *, state: FlowState, position: int, answer: TrialAnswer, now: datetime
+) -> bool:
+    """Record the answer to the trial at ``position``; True if stored, False for a repeat.
+
+    A repeat of the stored answer is accepted and changes nothing; a different answer raises
+    AnswerConflict; a trial that is not the current one raises StepNotCurrent; an unknown
+    position raises Http404. Correctness is decided here, never by the browser.
+    """
+    participant = state.participant
+    trial = trial_get_for_participant(participant=participant, position=position)
+    if trial.correct is not None:
+        _check_repeat(trial, answer)
+        return False
+    current = state.next_unanswered(state.trials)
+    if (
+        participant.status != Participant.Status.ACTIVE
+        or participant.instructions_done_at is None
+        or current is None
+        or current.pk != trial.pk
+        or trial.shown_at is None
+    ):
+        raise StepNotCurrent("This is not the trial you are on.")
+    rt_server_ms = max(0, int((now - trial.shown_at).total_seconds() * 1000))
+    stored = Trial.objects.filter(
+        pk=trial.pk, correct__isnull=True, participant__status=Participant.Status.ACTIVE
+    ).update(
+        choice=answer.choice,
+        correct=(answer.choice == Trial.Choice.A) == trial.original_is_a,
+        confidence=answer.confidence,
+        expertise=answer.expertise,
+        recognised=answer.recognised,
+        answered_at=now,
+        rt_server_ms=rt_server_ms,
+        rt_client_ms=answer.rt_client_ms,
+        blur_count=answer.blur_count,
+        confidence_moved=answer.confidence_moved,
+        expertise_moved=answer.expertise_moved,
+        flag_recognised=answer.recognised,
+        flag_fast=rt_server_ms < participant.study.min_rt_ms,
+    )
+    if stored:
+        return True
+    # Lost a race with an identical (double-click) or different submission of the same trial.
+    trial.refresh_from_db()
+    if trial.correct is None:
+        raise StepNotCurrent("This session is no longer active.")
+    _check_repeat(trial, answer)
+    return False

@@ -1,0 +1,102 @@
+"""The non-trial steps: consent, demographics, instructions, debrief, and activity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant
+from braintrial.participants.services.assignment import trials_assign
+from braintrial.studies.models import Study
+
+IN_PROGRESS = (Participant.Status.CONSENT, Participant.Status.ACTIVE)
+
+
+def participant_touch(*, participant: Participant, now: datetime) -> None:
+    """Record activity, which keeps an in-progress participant from being released."""
+    Participant.objects.filter(pk=participant.pk, status__in=IN_PROGRESS).update(last_seen_at=now)
+
+
+def participant_consent_record(*, participant: Participant, agree: bool, now: datetime) -> None:
+    """Agreeing activates the participant and assigns their items; declining ends the flow.
+
+    Both only apply while the participant is still reading the consent page, so a repeated
+    POST does nothing. Raises AssignmentError (nothing stored) when the bank is too small.
+    """
+    if not agree:
+        Participant.objects.filter(pk=participant.pk, status=Participant.Status.CONSENT).update(
+            status=Participant.Status.DECLINED, declined_at=now, last_seen_at=now
+        )
+        return
+    with transaction.atomic():
+        # The study row lock serialises assignments of this study (see assignment.py).
+        participant.study = Study.objects.select_for_update().get(pk=participant.study_id)
+        activated = Participant.objects.filter(
+            pk=participant.pk, status=Participant.Status.CONSENT
+        ).update(status=Participant.Status.ACTIVE, consented_at=now, last_seen_at=now)
+        if activated:
+            trials_assign(participant=participant, now=now)
+
+
+@dataclass(frozen=True)
+class Demographics:
+    gender: str
+    age: int
+    country: str
+    position: str
+    experience_years: Decimal
+
+
+def participant_demographics_record(
+    *, participant: Participant, demographics: Demographics
+) -> None:
+    Participant.objects.filter(
+        pk=participant.pk, status=Participant.Status.ACTIVE, age__isnull=True
+    ).update(
+        gender=demographics.gender,
+        age=demographics.age,
+        country=demographics.country,
+        position=demographics.position,
+        experience_years=demographics.experience_years,
+    )
+
+
+def participant_instructions_done(*, participant: Participant, now: datetime) -> None:
+    Participant.objects.filter(
+        pk=participant.pk, status=Participant.Status.ACTIVE, instructions_done_at__isnull=True
+    ).update(instructions_done_at=now)
+
+
+def participant_complete(
+    *, participant: Participant, outside_help: bool, feedback: str, now: datetime
+) -> bool:
+    """Store the debrief answers and the participant-level flags, and mark completion.
+
+    Precondition: every trial is answered (the flow only offers the debrief then). Flags are
+    facts; whether they exclude is the study's setting. Returns False if already completed.
+    """
+    trials = list(participant.trials.exclude(kind=Item.Kind.PRACTICE))
+    failed_catch = any(t.kind == Item.Kind.CATCH and t.correct is False for t in trials)
+    moved = [
+        flag for t in trials for flag in (t.confidence_moved, t.expertise_moved) if flag is not None
+    ]
+    # Without JavaScript nothing says whether a slider moved: no data is not a flag.
+    no_slider = bool(moved) and not any(moved)
+    return bool(
+        Participant.objects.filter(
+            pk=participant.pk, status=Participant.Status.ACTIVE, completed_at__isnull=True
+        ).update(
+            status=Participant.Status.COMPLETED,
+            completed_at=now,
+            last_seen_at=now,
+            outside_help=outside_help,
+            feedback=feedback,
+            flag_failed_catch=failed_catch,
+            flag_no_slider=no_slider,
+            flag_outside_help=outside_help,
+        )
+    )

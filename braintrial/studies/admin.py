@@ -1,0 +1,88 @@
+"""Study admin: researchers configure every setting of a study here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+
+from braintrial.studies.models import Study
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "slug",
+        "is_open",
+        "bank",
+        "n_human_trials",
+        "n_gpt4_trials",
+        "n_participants",
+        "n_completed",
+        "created_at",
+    ]
+    list_filter = ["is_open", "prolific_mode", "bank"]
+    search_fields = ["slug", "title"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["researchers"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "description", "is_open", "researchers"]}),
+        (
+            "Trials",
+            {
+                "fields": [
+                    "bank",
+                    "n_human_trials",
+                    "n_gpt4_trials",
+                    "practice_enabled",
+                    "catch_trials_enabled",
+                    "abandon_after_minutes",
+                ]
+            },
+        ),
+        ("Texts", {"fields": ["consent_text", "instructions_text"]}),
+        (
+            "Recruitment and completion",
+            {
+                "fields": [
+                    "prolific_mode",
+                    "completion_code",
+                    "completion_url",
+                ]
+            },
+        ),
+        (
+            "Exclusion rules",
+            {
+                "fields": [
+                    "exclude_failed_catch",
+                    "exclude_no_slider",
+                    "exclude_outside_help",
+                    "exclude_recognised",
+                    "exclude_fast",
+                    "min_rt_ms",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Study]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                participant_count=Count("participants", distinct=True),
+                completed_count=Count(
+                    "participants", filter=Q(participants__status="completed"), distinct=True
+                ),
+            )
+        )
+
+    @admin.display(description="participants", ordering="participant_count")
+    def n_participants(self, obj: Study) -> int:
+        return obj.participant_count  # type: ignore[attr-defined]
+
+    @admin.display(description="completed", ordering="completed_count")
+    def n_completed(self, obj: Study) -> int:
+        return obj.completed_count  # type: ignore[attr-defined]

@@ -1,0 +1,70 @@
+// Trial page: reveals the sliders (no thumb until touched), measures the client-side response
+// time and how often the page lost focus. Without JavaScript the number inputs remain and the
+// server gets no client measures. Nothing here knows which version is the original.
+(function () {
+  "use strict";
+  var form = document.getElementById("trial-form");
+  if (!form) { return; }
+  var started = performance.now();
+  var blurs = 0;
+  var away = false;
+  var message = form.querySelector("[data-message]");
+
+  function leave() { if (!away) { away = true; blurs += 1; } }
+  function back() { away = false; }
+  window.addEventListener("blur", leave);
+  window.addEventListener("focus", back);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { leave(); } else { back(); }
+  });
+  form.querySelector("[data-blur]").value = "0";
+
+  var sliders = Array.prototype.map.call(form.querySelectorAll("[data-slider]"), function (box) {
+    var number = box.querySelector(".slider-number");
+    var range = box.querySelector("[data-slider-input]");
+    var output = box.querySelector("[data-slider-output]");
+    var moved = box.querySelector("[data-moved]");
+    var label = box.querySelector(".question-label");
+    // The slider replaces the number box; the number box keeps the submitted name.
+    number.type = "hidden";
+    number.removeAttribute("required");
+    number.value = "";
+    box.querySelector(".slider-row").hidden = false;
+    box.querySelector("#" + number.name + "-scale").hidden = false;
+    box.querySelector("#" + number.name + "-hint").hidden = true;
+    label.setAttribute("for", range.id);
+    moved.value = "0";
+    function touch() {
+      range.setAttribute("data-touched", "");
+      number.value = range.value;
+      moved.value = "1";
+      output.textContent = "Your answer: " + range.value;
+    }
+    range.addEventListener("input", touch);
+    range.addEventListener("change", touch);
+    range.addEventListener("pointerdown", function () { range.addEventListener("pointerup", touch, { once: true }); });
+    return { number: number, range: range, label: label };
+  });
+
+  var submitting = false;
+  form.addEventListener("submit", function (event) {
+    var missing = [];
+    if (!form.querySelector("input[name=choice]:checked")) { missing.push({ text: "choose version A or B", el: form.querySelector("input[name=choice]") }); }
+    sliders.forEach(function (s) {
+      if (!s.number.value) { missing.push({ text: "answer: " + s.label.textContent.trim(), el: s.range }); }
+    });
+    if (!form.querySelector("input[name=recognised]:checked")) { missing.push({ text: "say whether you have seen this study before", el: form.querySelector("input[name=recognised]") }); }
+    if (missing.length || submitting) {
+      event.preventDefault();
+      if (missing.length) {
+        message.textContent = "Please " + missing.map(function (m) { return m.text; }).join("; ") + ".";
+        missing[0].el.focus();
+      }
+      return;
+    }
+    submitting = true;
+    form.querySelector("[data-rt]").value = String(Math.round(performance.now() - started));
+    form.querySelector("[data-blur]").value = String(blurs);
+    form.querySelector("button[type=submit]").setAttribute("disabled", "");
+  });
+}());
