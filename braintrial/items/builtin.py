@@ -78,7 +78,7 @@ BUILTIN_ITEMS: tuple[tuple[int, str, str, str, str], ...] = (
 )
 
 
-def builtin_items_ensure(*, item_model: Any) -> int:
+def builtin_items_ensure(*, item_model: Any, using: str = "default") -> int:
     """Create or update the built-in items; returns how many rows were created.
 
     ``item_model`` is the Item class: the live one, or the historical one inside a migration.
@@ -88,7 +88,7 @@ def builtin_items_ensure(*, item_model: Any) -> int:
 
     created_count = 0
     for row, kind, section, original, altered in BUILTIN_ITEMS:
-        _, created = item_model.objects.update_or_create(
+        _, created = item_model.objects.db_manager(using).update_or_create(
             bank=BUILTIN_BANK,
             source_file=BUILTIN_SOURCE_FILE,
             row=row,

@@ -28,7 +28,7 @@ def item_test_cases(*, bank: str) -> QuerySet[Item]:
 
 def item_banks_summary() -> list[dict[str, object]]:
     """One row per bank: its name and how many test, practice, catch and defective items."""
-    return list(
+    rows = (
         Item.objects.values("bank")
         .annotate(
             test=Count("id", filter=Q(kind=Item.Kind.TEST)),
@@ -38,3 +38,4 @@ def item_banks_summary() -> list[dict[str, object]]:
         )
         .order_by("bank")
     )
+    return [dict(row) for row in rows]

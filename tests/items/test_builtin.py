@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 
 from braintrial.items.builtin import BUILTIN_BANK, BUILTIN_SOURCE_FILE, builtin_items_ensure
 from braintrial.items.models import Item
@@ -33,3 +34,11 @@ def test_catch_items_altered_version_holds_impossible_numbers() -> None:
     )
     assert "283%" in altered
     assert "140%" in altered
+
+
+@pytest.mark.django_db(transaction=True)
+def test_builtin_items_are_back_after_a_flush() -> None:
+    # Transactional tests empty every table afterwards, as `manage.py flush` does; the items
+    # must still be there for whatever runs next.
+    call_command("flush", interactive=False, verbosity=0)
+    assert Item.objects.filter(bank=BUILTIN_BANK).count() == 3

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from braintrial.items.models import Item
-from braintrial.items.services import ItemImportError, items_import_content, items_import_csv
+from braintrial.items.services import (
+    ImportReport,
+    ItemImportError,
+    items_import_content,
+    items_import_csv,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +175,29 @@ def test_builtin_items_cannot_be_overwritten_by_an_import() -> None:
             bank="braintrial",
             source="human",
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_imports_of_one_file_create_each_row_once() -> None:
+    barrier = threading.Barrier(4)
+    reports: list[ImportReport] = []
+    errors: list[BaseException] = []
+
+    def import_once() -> None:
+        try:
+            barrier.wait(timeout=10)
+            reports.append(items_import_csv(path=FIXTURE, bank="ecology", source="human"))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=import_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(report.created for report in reports) == [0, 0, 0, 3]
+    assert sorted(report.unchanged for report in reports) == [0, 3, 3, 3]
+    assert Item.objects.filter(bank="ecology").count() == 3

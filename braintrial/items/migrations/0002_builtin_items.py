@@ -8,12 +8,14 @@ from braintrial.items.builtin import BUILTIN_BANK, BUILTIN_SOURCE_FILE, builtin_
 
 
 def create_builtin_items(apps, schema_editor):
-    builtin_items_ensure(item_model=apps.get_model("items", "Item"))
+    builtin_items_ensure(
+        item_model=apps.get_model("items", "Item"), using=schema_editor.connection.alias
+    )
 
 
 def delete_builtin_items(apps, schema_editor):
     Item = apps.get_model("items", "Item")
-    Item.objects.filter(bank=BUILTIN_BANK, source_file=BUILTIN_SOURCE_FILE).delete()
+    Item.objects.using(schema_editor.connection.alias).filter(bank=BUILTIN_BANK, source_file=BUILTIN_SOURCE_FILE).delete()
 
 
 class Migration(migrations.Migration):

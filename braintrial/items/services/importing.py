@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from braintrial.items.builtin import BUILTIN_BANK, BUILTIN_SOURCE_FILE
@@ -131,9 +131,24 @@ def _values(prepared: PreparedFile, parsed: ParsedRow) -> dict[str, Any]:
     }
 
 
+def _file_lock(*, bank: str, source_file: str) -> None:
+    """Serialise imports of one file: the second waits, then finds the rows and changes nothing.
+
+    Row locks cannot cover rows that do not exist yet, hence a transaction-level advisory lock.
+    SQLite (embedded mode) already lets one writer at a time in.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"braintrial.items:{bank}:{source_file}"]
+        )
+
+
 def _file_write(prepared: PreparedFile) -> ImportReport:
     """Upsert keyed by (bank, source_file, row); the caller holds the transaction."""
     report = ImportReport(source_file=prepared.source_file, bank=prepared.bank)
+    _file_lock(bank=prepared.bank, source_file=prepared.source_file)
     existing = {
         item.row: item
         for item in Item.objects.select_for_update().filter(
