@@ -1,0 +1,33 @@
+"""Plotly figures for the study page, built from the analysis report (analysis.selectors).
+
+Figures are plain plotly JSON dicts ({"data": [...], "layout": {...}}) rather than
+plotly.graph_objects: constructing graph objects validates every property and would cost more
+than the analysis itself at 30 scorers. The tests load each figure into go.Figure, so a property
+plotly does not know still fails there.
+
+Every chart comes with a caption saying what it shows and on how many trials, items or people.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from braintrial.dashboard.charts import accuracy, models, study
+
+
+def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dict[str, Any]:
+    """The page's summary figures and every chart, for the items of ``source``."""
+    charts = [
+        accuracy.headline(report, source),
+        accuracy.split(report, source, "source"),
+        accuracy.split(report, source, "section"),
+        accuracy.split(report, source, "position"),
+        *models.calibration_charts(report, source),
+        models.agreement(report, source),
+        models.team(report, source),
+        study.funnel(report),
+        study.timeline(report),
+        study.exposure(report),
+        study.exclusions(report),
+    ]
+    return {"summary": study.summary(report, source), "charts": charts}

@@ -1,0 +1,179 @@
+"""Accuracy figures: the headline comparison and the splits by source, section, position."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from braintrial.dashboard.charts.common import (
+    CHANCE,
+    HUMAN,
+    MODEL,
+    SOURCE_LABELS,
+    TOP,
+    hline,
+    layout,
+    model_colors,
+    model_names,
+    pct,
+)
+
+
+def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
+    """Each model's accuracy with SEM, sorted; human experts and top-20% experts as lines."""
+    part = report["sources"][source]
+    names, colors = model_names(report), model_colors(report)
+    models = sorted(
+        ((name, m["accuracy"]) for name, m in part["models"].items() if m["accuracy"]["n"]),
+        key=lambda pair: -(pair[1]["accuracy"] or 0),
+    )
+    bars = {
+        "type": "bar",
+        "name": "Language models",
+        "x": [names.get(n, n) for n, _ in models],
+        "y": [a["accuracy"] for _, a in models],
+        "error_y": {
+            "type": "data",
+            "array": [a["sem"] or 0 for _, a in models],
+            "color": "#52606d",
+            "thickness": 1.2,
+            "width": 3,
+        },
+        "marker": {"color": [colors.get(n, MODEL) for n, _ in models]},
+        "customdata": [[a["k"], a["n"]] for _, a in models],
+        "hovertemplate": "%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} items)"
+        "<extra></extra>",
+        "showlegend": False,
+    }
+    shapes, notes = [], []
+    humans = part["humans"]
+    for acc, color, label, dash in (
+        (humans["accuracy"], HUMAN, "Human experts", "dash"),
+        (humans["top_expertise"], TOP, "Top-20% experts", "dot"),
+    ):
+        if acc["accuracy"] is not None:
+            shape, note = hline(
+                acc["accuracy"], color, f"{label} {pct(acc)} (n = {acc['n']})", dash
+            )
+            shapes.append(shape)
+            notes.append(note)
+    shape, note = hline(0.5, CHANCE, "chance", "dot")
+    shapes.append(shape)
+    notes.append({**note, "xanchor": "left", "x": 0})
+    figure = {
+        "data": [bars],
+        "layout": layout(
+            shapes=shapes,
+            annotations=notes,
+            yaxis={"title": {"text": "Accuracy"}, "range": [0, 1.02], "tickformat": ".0%"},
+            xaxis={"tickangle": -35 if len(models) > 6 else 0},
+            margin={"b": 90},
+        ),
+    }
+    best = models[0] if models else None
+    caption = (
+        f"Accuracy on {part['n_items']} {SOURCE_LABELS[source]} items: each bar one model "
+        f"(n = {part['n_items']} items each, ± SEM), {len(models)} models"
+        + (f", best {names.get(best[0], best[0])} {pct(best[1])}" if best else "")
+        + f". Lines: human experts {pct(humans['accuracy'])} (n = {humans['accuracy']['n']} "
+        f"trials) and the top-20% by expertise {pct(humans['top_expertise'])} "
+        f"(n = {humans['top_expertise']['n']}). Blue: published scores; green: run here."
+    )
+    return {
+        "id": "headline",
+        "title": "Humans against every model",
+        "wide": True,
+        "height": 420,
+        "figure": figure,
+        "caption": caption,
+    }
+
+
+def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
+    """Human accuracy per group (bars, ± SEM) with each model as a dot where it applies."""
+    part = report["sources"][source] if key != "source" else None
+    names = model_names(report)
+    if key == "source":
+        groups = {
+            SOURCE_LABELS[s]: report["sources"][s]["humans"]["accuracy"] for s in ("human", "gpt4")
+        }
+        model_groups = {
+            name: {
+                SOURCE_LABELS[s]: report["sources"][s]["models"].get(name, {}).get("accuracy")
+                for s in ("human", "gpt4")
+            }
+            for name in names
+        }
+    elif key == "section":
+        groups = part["humans"]["by_section"]
+        model_groups = {n: dict(m["by_section"]) for n, m in part["models"].items()}
+    else:
+        groups, model_groups = part["humans"]["by_position"], {}
+    labels = list(groups)
+    data: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "name": "Human experts",
+            "x": labels,
+            "y": [groups[g]["accuracy"] for g in labels],
+            "error_y": {
+                "type": "data",
+                "array": [groups[g]["sem"] or 0 for g in labels],
+                "color": "#52606d",
+                "thickness": 1.2,
+                "width": 3,
+            },
+            "marker": {"color": HUMAN, "opacity": 0.85},
+            "customdata": [[groups[g]["k"], groups[g]["n"]] for g in labels],
+            "hovertemplate": "%{x}<br>humans %{y:.1%} (%{customdata[0]} of %{customdata[1]})"
+            "<extra></extra>",
+        }
+    ]
+    dots_x, dots_y, dots_text = [], [], []
+    for name, by_group in model_groups.items():
+        for g in labels:
+            acc = by_group.get(g)
+            if acc and acc["accuracy"] is not None:
+                dots_x.append(g)
+                dots_y.append(acc["accuracy"])
+                dots_text.append(f"{names.get(name, name)}: {pct(acc)} of {acc['n']} items")
+    if dots_x:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "Models (one dot each)",
+                "x": dots_x,
+                "y": dots_y,
+                "text": dots_text,
+                "hoverinfo": "text",
+                "marker": {
+                    "color": MODEL,
+                    "size": 7,
+                    "opacity": 0.6,
+                    "line": {"color": "white", "width": 1},
+                },
+            }
+        )
+    n_trials = sum(groups[g]["n"] for g in labels)
+    what = {"source": "item source", "section": "journal section", "position": "current position"}
+    items_text = "" if key == "source" else f" on {SOURCE_LABELS[source]} items"
+    caption = (
+        f"Human accuracy by {what[key]}{items_text} (± SEM; n = {n_trials} trials: "
+        + ", ".join(f"{g} {groups[g]['n']}" for g in labels)
+        + ")."
+        + (" Dots: each model on the same items." if dots_x else "")
+    )
+    figure = {
+        "data": data,
+        "layout": layout(
+            yaxis={"title": {"text": "Accuracy"}, "range": [0, 1.02], "tickformat": ".0%"},
+            xaxis={"tickangle": -20 if len(labels) > 4 else 0},
+            bargap=0.45,
+        ),
+    }
+    titles = {
+        "source": "By item source",
+        "section": "By journal section",
+        "position": "By current position",
+    }
+    return {"id": f"split-{key}", "title": titles[key], "figure": figure, "caption": caption}

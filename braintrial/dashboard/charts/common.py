@@ -1,0 +1,74 @@
+"""Shared pieces of the dashboard figures: colours, number formats, the base layout."""
+
+# Display text uses typographic dashes, minus signs and rho on purpose.
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+from typing import Any
+
+SOURCE_LABELS = {"human": "human-written", "gpt4": "GPT-4-written", "all": "all"}
+HUMAN = "#c0392b"
+TOP = "#7d3c98"
+MODEL = "#4a7fc1"
+OWN_MODEL = "#1f9e89"
+CHANCE = "#9aa5b1"
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+
+
+def pct(acc: dict[str, Any] | None) -> str:
+    if not acc or acc.get("accuracy") is None:
+        return "–"
+    return f"{100 * acc['accuracy']:.1f}%"
+
+
+def layout(**extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "font": FONT,
+        "margin": {"l": 56, "r": 20, "t": 16, "b": 56},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hovermode": "closest",
+        "legend": {"orientation": "h", "y": -0.22, "x": 0},
+        "xaxis": {"automargin": True, "gridcolor": "#eef0f3"},
+        "yaxis": {"automargin": True, "gridcolor": "#eef0f3", "zeroline": False},
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def hline(y: float, color: str, label: str, dash: str = "dash") -> tuple[dict, dict]:
+    """A horizontal reference line across the plot and its label at the right end."""
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": color, "width": 2, "dash": dash},
+    }
+    note = {
+        "xref": "paper",
+        "x": 1,
+        "y": y,
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "text": label,
+        "showarrow": False,
+        "font": {"color": color, "size": 11},
+        "bgcolor": "rgba(255,255,255,0.8)",
+    }
+    return shape, note
+
+
+def model_names(report: dict[str, Any]) -> dict[str, str]:
+    return {s["name"]: s["display_name"] for s in report["scorers"]}
+
+
+def model_colors(report: dict[str, Any]) -> dict[str, str]:
+    return {s["name"]: MODEL if s["is_published"] else OWN_MODEL for s in report["scorers"]}

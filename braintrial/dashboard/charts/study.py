@@ -1,0 +1,248 @@
+"""Figures about the study itself: the headline numbers, participation, exposure, exclusions."""
+
+# Display text uses typographic dashes, minus signs and rho on purpose.
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+from typing import Any
+
+from braintrial.dashboard.charts.common import HUMAN, MODEL, SOURCE_LABELS, layout, model_names, pct
+
+RULE_LABELS = {
+    "failed_catch": "Failed catch trials",
+    "no_slider": "Never moved the sliders",
+    "outside_help": "Reported outside help",
+    "recognised": "Recognised the paper",
+    "fast": "Answered too fast",
+}
+SOURCE_COLORS = {"human": "#4a7fc1", "gpt4": "#e09f3e"}
+
+
+def summary(report: dict[str, Any], source: str) -> list[dict[str, str]]:
+    """The few numbers a researcher reads first."""
+    part = report["sources"][source]
+    humans = part["humans"]["accuracy"]
+    people = report["participation"]
+    names = model_names(report)
+    models = [(n, m["accuracy"]) for n, m in part["models"].items() if m["accuracy"]["n"]]
+    best = max(models, key=lambda pair: pair[1]["accuracy"] or 0) if models else None
+    agree = part["agreement"]
+    sem = f" ± {100 * humans['sem']:.1f}" if humans["sem"] is not None else ""
+    return [
+        {
+            "label": f"Human experts, {SOURCE_LABELS[source]} items",
+            "value": pct(humans),
+            "note": f"{humans['k']} of {humans['n']} trials{sem}",
+        },
+        {
+            "label": "Top-20% experts",
+            "value": pct(part["humans"]["top_expertise"]),
+            "note": f"n = {part['humans']['top_expertise']['n']} trials",
+        },
+        {
+            "label": "Best model",
+            "value": pct(best[1]) if best else "–",
+            "note": f"{names.get(best[0], best[0])}, {len(models)} models" if best else "no scores",
+        },
+        {
+            "label": "Participants completed",
+            "value": str(people["completed"]),
+            "note": f"{people['started']} started, {people['excluded_participants']} excluded",
+        },
+        {
+            "label": "Trials analysed",
+            "value": str(people["included_trials"]),
+            "note": f"of {people['answered_trials']} answered",
+        },
+        {
+            "label": "Mean ρ human–model",
+            "value": _rho(agree["mean_human_model"]),
+            "note": f"model–model {_rho(agree['mean_model_model'])}",
+        },
+    ]
+
+
+def _rho(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def funnel(report: dict[str, Any]) -> dict[str, Any]:
+    p = report["participation"]
+    stages = [("Opened the link", p["visited"])]
+    if p.get("consented") is not None:
+        stages.append(("Consented", p["consented"]))
+    stages += [
+        ("Started the trials", p["started"]),
+        ("Completed", p["completed"]),
+        ("Kept after exclusions", p["included_participants"]),
+    ]
+    data = [
+        {
+            "type": "funnel",
+            "y": [s for s, _ in stages],
+            "x": [n for _, n in stages],
+            "textinfo": "value+percent initial",
+            "marker": {"color": MODEL},
+            "connector": {"line": {"color": "#cbd2d9"}},
+            "hovertemplate": "%{y}: %{x}<extra></extra>",
+        }
+    ]
+    caption = (
+        f"Participants at each stage (n = {p['visited']} opened the link; {p['declined']} "
+        f"declined consent, {p['active']} in progress, {p['abandoned']} abandoned). "
+        f"Kept: with at least one trial left after the exclusion rules."
+    )
+    return {
+        "id": "funnel",
+        "title": "Participation funnel",
+        "figure": {"data": data, "layout": layout(margin={"l": 150})},
+        "caption": caption,
+    }
+
+
+def timeline(report: dict[str, Any]) -> dict[str, Any]:
+    days = report["participation"]["by_day"]
+    x = [d["date"] for d in days]
+    data = [
+        {
+            "type": "bar",
+            "name": "Trials answered",
+            "x": x,
+            "y": [d["answered"] for d in days],
+            "marker": {"color": "#d9e2ec"},
+            "yaxis": "y2",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Started",
+            "x": x,
+            "y": [d["started"] for d in days],
+            "line": {"color": MODEL},
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Completed",
+            "x": x,
+            "y": [d["completed"] for d in days],
+            "line": {"color": HUMAN},
+        },
+    ]
+    total = sum(d["answered"] for d in days)
+    figure = {
+        "data": data,
+        "layout": layout(
+            xaxis={"type": "date", "title": {"text": "Day (UTC)"}},
+            yaxis={"title": {"text": "Participants"}, "rangemode": "tozero"},
+            yaxis2={
+                "title": {"text": "Trials"},
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "rangemode": "tozero",
+            },
+            margin={"r": 56},
+        ),
+    }
+    caption = (
+        f"Participants started and completed, and trials answered, per day over {len(days)} "
+        f"day{'s' if len(days) != 1 else ''} (n = {total} trials, before exclusions)."
+    )
+    return {
+        "id": "timeline",
+        "title": "Participation over time",
+        "figure": figure,
+        "caption": caption,
+    }
+
+
+def exposure(report: dict[str, Any]) -> dict[str, Any]:
+    """Assignments per item, items sorted within source: a flat profile means balance."""
+    exp = report["exposure"]
+    data = []
+    for source in ("human", "gpt4"):
+        rows = sorted(
+            (r for r in exp["items"] if r["source"] == source), key=lambda r: r["n_assigned"]
+        )
+        if not rows:
+            continue
+        data.append(
+            {
+                "type": "bar",
+                "name": SOURCE_LABELS[source].capitalize(),
+                "x": list(range(1, len(rows) + 1)),
+                "y": [r["n_assigned"] for r in rows],
+                "marker": {"color": SOURCE_COLORS[source]},
+                "xaxis": "x" if source == "human" else "x2",
+                "customdata": [[r["abstract_id"], r["n_answered"], r["n_included"]] for r in rows],
+                "hovertemplate": "abstract %{customdata[0]}: assigned %{y}, answered "
+                "%{customdata[1]}, kept %{customdata[2]}<extra></extra>",
+            }
+        )
+    total = sum(r["n_assigned"] for r in exp["items"])
+    spread = "; ".join(
+        f"{SOURCE_LABELS[s]}: {v['n_items']} items, {v['min']}–{v['max']} times "
+        f"(mean {v['mean']:.1f})"
+        for s, v in exp["by_source"].items()
+    )
+    figure = {
+        "data": data,
+        "layout": layout(
+            xaxis={
+                "domain": [0, 0.64],
+                "title": {"text": "Human-written items, fewest to most"},
+                "showticklabels": False,
+            },
+            xaxis2={
+                "domain": [0.7, 1],
+                "title": {"text": "GPT-4-written"},
+                "showticklabels": False,
+            },
+            yaxis={"title": {"text": "Times assigned"}, "rangemode": "tozero"},
+            bargap=0.05,
+            showlegend=False,
+        ),
+    }
+    return {
+        "id": "exposure",
+        "title": "Exposure balance",
+        "figure": figure,
+        "caption": f"How often each test item was assigned (n = {total} assignments), each "
+        f"source sorted from least to most; a flat profile means balance. {spread}.",
+    }
+
+
+def exclusions(report: dict[str, Any]) -> dict[str, Any]:
+    p, rules = report["participation"], report["rules"]
+    names = list(RULE_LABELS)
+    labels = [RULE_LABELS[n] + ("" if rules.get(n) else " (off)") for n in names]
+    flagged = p["flagged"]
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": labels,
+            "x": [flagged.get(n, {}).get("trials", 0) for n in names],
+            "marker": {"color": [HUMAN if rules.get(n) else "#cbd2d9" for n in names]},
+            "customdata": [flagged.get(n, {}).get("participants", 0) for n in names],
+            "texttemplate": "%{x} trials · %{customdata} people",
+            "textposition": "auto",
+            "hovertemplate": "%{y}: %{x} trials of %{customdata} participants<extra></extra>",
+        }
+    ]
+    figure = {
+        "data": data,
+        "layout": layout(
+            xaxis={"title": {"text": "Trials flagged"}, "rangemode": "tozero"},
+            yaxis={"autorange": "reversed"},
+            margin={"l": 180},
+        ),
+    }
+    caption = (
+        f"Trials each rule flags (red: rule applied, grey: switched off). Applied rules exclude "
+        f"{p['excluded_trials']} of n = {p['answered_trials']} answered trials and "
+        f"{p['excluded_participants']} participants; a trial can be flagged by several rules."
+    )
+    return {"id": "exclusions", "title": "Exclusions by rule", "figure": figure, "caption": caption}

@@ -1,0 +1,191 @@
+"""Reads behind the researcher pages: study status at a glance, live page data, scoring runs.
+
+Every function takes a study that already passed the researcher gatekeeper
+(braintrial.studies.selectors); none of them checks access itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
+
+from braintrial.analysis.rules import ExclusionRules
+from braintrial.analysis.selectors import study_report
+from braintrial.dashboard import charts
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+from braintrial.studies.selectors import studies_for_researcher
+from scoring.models import ItemScore, Scorer, ScoreRun
+
+# The page data is recomputed only when its data version changes; the timeout only bounds how
+# long stale keys linger in the cache.
+PAYLOAD_CACHE_SECONDS = 300
+ACTIVE_RUN_STATUSES = (ScoreRun.Status.QUEUED, ScoreRun.Status.RUNNING)
+
+
+def _excluded_participant_q(prefix: str = "") -> Q:
+    """Participants excluded under their own study's rules (participant-level flags only)."""
+    s = f"{prefix}study__"
+    return (
+        Q(**{f"{prefix}flag_failed_catch": True, f"{s}exclude_failed_catch": True})
+        | Q(**{f"{prefix}flag_no_slider": True, f"{s}exclude_no_slider": True})
+        | Q(**{f"{prefix}flag_outside_help": True, f"{s}exclude_outside_help": True})
+    )
+
+
+def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
+    """One row per study the user may read: status, participation, answers and scorers.
+
+    Four grouped queries whatever the number of studies.
+    """
+    studies = list(studies_for_researcher(user=user).order_by("-created_at"))
+    ids = [study.pk for study in studies]
+    started = ~Q(status__in=[Participant.Status.CONSENT, Participant.Status.DECLINED])
+    people = {
+        row["study_id"]: row
+        for row in Participant.objects.filter(study_id__in=ids)
+        .values("study_id")
+        .annotate(
+            started=Count("id", filter=started),
+            completed=Count("id", filter=Q(status=Participant.Status.COMPLETED)),
+            excluded=Count("id", filter=_excluded_participant_q()),
+        )
+    }
+    answers = {
+        row["participant__study_id"]: row
+        for row in Trial.objects.filter(
+            participant__study_id__in=ids, correct__isnull=False, kind=Item.Kind.TEST
+        )
+        .values("participant__study_id")
+        .annotate(n=Count("id"), last=Max("answered_at"))
+    }
+    scorers_by_bank = {
+        row["item__bank"]: row["n"]
+        for row in ItemScore.objects.filter(item__kind=Item.Kind.TEST)
+        .values("item__bank")
+        .annotate(n=Count("scorer_id", distinct=True))
+    }
+    active_runs = {
+        row["study_id"]: row["n"]
+        for row in ScoreRun.objects.filter(study_id__in=ids, status__in=ACTIVE_RUN_STATUSES)
+        .values("study_id")
+        .annotate(n=Count("id"))
+    }
+    rows = []
+    for study in studies:
+        p = people.get(study.pk, {})
+        a = answers.get(study.pk, {})
+        rows.append(
+            {
+                "study": study,
+                "started": p.get("started", 0),
+                "completed": p.get("completed", 0),
+                "excluded": p.get("excluded", 0),
+                "n_trials": a.get("n", 0),
+                "last_answer_at": a.get("last"),
+                "n_scorers": scorers_by_bank.get(study.bank, 0),
+                "n_active_runs": active_runs.get(study.pk, 0),
+            }
+        )
+    return rows
+
+
+def study_data_version(*, study: Study) -> str:
+    """A cheap fingerprint of everything the page data depends on.
+
+    New or changed answers, participants moving on (completion, flags), new model scores and
+    edited study settings each change it; three indexed aggregate queries.
+    """
+    trials = Trial.objects.filter(participant__study=study).aggregate(
+        n=Count("id"), last=Max("answered_at")
+    )
+    people = Participant.objects.filter(study=study).aggregate(
+        n=Count("id"), seen=Max("last_seen_at"), done=Max("completed_at")
+    )
+    scores = ItemScore.objects.filter(item__bank=study.bank).aggregate(
+        n=Count("id"), last=Max("id")
+    )
+    parts = [study.pk, study.updated_at, trials, people, scores]
+    return hashlib.sha1(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _rules_key(rules: ExclusionRules | None) -> str:
+    return "study" if rules is None else json.dumps(rules.as_dict(), sort_keys=True)
+
+
+def study_page_data(
+    *,
+    study: Study,
+    rules: ExclusionRules | None = None,
+    source: str = "human",
+    since: str | None = None,
+) -> dict[str, Any]:
+    """The analysis report and its figures for the study page, cached per data version.
+
+    ``rules``: None means the study's own rules. ``source``: the items the charts show
+    ("human", "gpt4" or "all"). The result is JSON-serialisable:
+    {"version", "source", "report", "figures": {"summary": [...], "charts": [...]}}; when
+    ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
+    """
+    version = study_data_version(study=study)
+    if since == version:
+        return {"version": version, "unchanged": True}
+    key = (
+        "dashboard:v1:"
+        + hashlib.sha1(f"{study.pk}|{_rules_key(rules)}|{source}|{version}".encode()).hexdigest()
+    )
+    payload = cache.get(key)
+    if payload is None:
+        report = study_report(study=study, rules=rules)
+        payload = {
+            "version": version,
+            "source": source,
+            "report": report,
+            "figures": charts.figures_from_report(report=report, source=source),
+        }
+        cache.set(key, payload, PAYLOAD_CACHE_SECONDS)
+    return payload
+
+
+def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]]:
+    """Active runs first, then the latest finished ones, as JSON-ready dicts."""
+    runs = (
+        ScoreRun.objects.filter(Q(study=study) | Q(study__isnull=True))
+        .select_related("scorer")
+        .order_by("-created_at")
+    )
+    active = list(runs.filter(status__in=ACTIVE_RUN_STATUSES))
+    recent = list(runs.exclude(status__in=ACTIVE_RUN_STATUSES)[:limit])
+    return [_run_dict(run) for run in [*active, *recent]]
+
+
+def _run_dict(run: ScoreRun) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": run.pk,
+        "scorer": str(run.scorer),
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "active": run.status in ACTIVE_RUN_STATUSES,
+        "n_done": run.n_done,
+        "n_total": run.n_total,
+        "percent": round(100 * run.n_done / run.n_total, 1) if run.n_total else 0.0,
+        "tokens_per_second": run.tokens_per_second,
+        "error": run.error[:300],
+        "created_at": iso(run.created_at),
+        "finished_at": iso(run.finished_at),
+    }
+
+
+def scorers_startable() -> QuerySet[Scorer]:
+    """Scorers a researcher may start a run for: published scorers only hold imported scores."""
+    return Scorer.objects.filter(is_published=False).order_by("name")

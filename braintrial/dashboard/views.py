@@ -1,0 +1,101 @@
+"""Researcher pages. Every study is fetched through the researcher gatekeeper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.forms import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from braintrial.dashboard import selectors
+from braintrial.dashboard.forms import ScoreRunStartForm, rules_from_query, source_from_query
+from braintrial.studies.selectors import study_get_for_researcher
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+EXPORTS = ("trials", "participants", "items", "scores")
+SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all", "All")]
+
+
+@require_GET
+@login_required
+def study_list(request: HttpRequest) -> HttpResponse:
+    rows = selectors.study_overview_list(user=request.user)
+    return render(request, "dashboard/study_list.html", {"rows": rows})
+
+
+@require_GET
+@login_required
+def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    try:
+        rules, toggles = rules_from_query(study=study, query=request.GET)
+        source = source_from_query(query=request.GET)
+    except ValidationError as exc:
+        return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
+    payload = selectors.study_page_data(study=study, rules=rules, source=source)
+    context = {
+        "study": study,
+        "toggles": toggles,
+        "source": source,
+        "sources": SOURCE_CHOICES,
+        "custom_rules": request.GET.get("rules") == "custom",
+        "payload": {"version": payload["version"], "figures": payload["figures"]},
+        "runs": selectors.score_runs_for_study(study=study),
+        "run_form": ScoreRunStartForm(),
+        "exports": [(name, f"/exports/{study.slug}/{name}.csv") for name in EXPORTS],
+        "plotly_version": plotly.__version__,
+    }
+    return render(request, "dashboard/study_detail.html", context)
+
+
+@require_GET
+def study_data(request: HttpRequest, slug: str) -> JsonResponse:
+    """What the page polls: the report, its figures and the runs.
+
+    With ?since=<version> and nothing changed, only the version and the runs (a cheap poll).
+    """
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    try:
+        rules, _ = rules_from_query(study=study, query=request.GET)
+        source = source_from_query(query=request.GET)
+    except ValidationError as exc:
+        return JsonResponse({"error": "; ".join(exc.messages)}, status=400)
+    payload = selectors.study_page_data(
+        study=study, rules=rules, source=source, since=request.GET.get("since")
+    )
+    return JsonResponse({**payload, "runs": selectors.score_runs_for_study(study=study)})
+
+
+@require_POST
+def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    form = ScoreRunStartForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    from scoring.services import score_run_create
+
+    try:
+        run = score_run_create(scorer=form.cleaned_data["scorer"], study=study)
+    except ValidationError as exc:
+        return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
+    messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
+    return redirect(reverse("dashboard:study_detail", args=[study.slug]) + "#runs", permanent=False)
+
+
+@require_GET
+@cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
+def plotly_js(request: HttpRequest, version: str) -> FileResponse:
+    """plotly.js from the installed plotly package: offline, and no 4.8 MB copy in git.
+
+    The version is in the URL so browsers may keep the file for a year.
+    """
+    if version != plotly.__version__ or not PLOTLY_JS.is_file():
+        raise Http404("No such plotly.js version.")
+    return FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript; charset=utf-8")

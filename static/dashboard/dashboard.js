@@ -1,0 +1,136 @@
+// Study page: draws the plotly figures, then polls data.json and redraws only what changed.
+(function () {
+  "use strict";
+  var POLL_MS = 10000;
+  var script = document.getElementById("dashboard-script");
+  var dataUrl = script.dataset.url + (window.location.search || "?");
+  var payload = JSON.parse(document.getElementById("dashboard-payload").textContent);
+  var runs = JSON.parse(document.getElementById("dashboard-runs").textContent);
+  var drawn = {}; // chart id -> JSON of the figure last drawn
+  var config = { displaylogo: false, responsive: true,
+                 modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function ensureCard(fig) {
+    var card = document.getElementById("card-" + fig.id);
+    if (card) return card;
+    var charts = document.querySelector(".charts");
+    var empty = charts.querySelector(".empty");
+    if (empty) empty.remove();
+    card = el("figure", "chart-card" + (fig.wide ? " wide" : ""));
+    card.id = "card-" + fig.id;
+    card.appendChild(el("h2", null, fig.title));
+    var div = el("div", "chart");
+    div.id = "chart-" + fig.id;
+    div.style.height = (fig.height || 360) + "px";
+    card.appendChild(div);
+    var cap = el("figcaption", null, fig.caption);
+    cap.id = "caption-" + fig.id;
+    card.appendChild(cap);
+    charts.appendChild(card);
+    return card;
+  }
+
+  function drawCharts(figures) {
+    (figures.charts || []).forEach(function (fig) {
+      ensureCard(fig);
+      var json = JSON.stringify(fig.figure);
+      if (drawn[fig.id] === json) return;
+      var target = document.getElementById("chart-" + fig.id);
+      var f = fig.figure;
+      if (drawn[fig.id] === undefined) Plotly.newPlot(target, f.data, f.layout, config);
+      else Plotly.react(target, f.data, f.layout, config);
+      drawn[fig.id] = json;
+      document.getElementById("caption-" + fig.id).textContent = fig.caption;
+    });
+  }
+
+  function drawKpis(summary) {
+    var box = document.getElementById("kpis");
+    box.replaceChildren();
+    (summary || []).forEach(function (k) {
+      var card = el("div", "kpi");
+      card.appendChild(el("div", "kpi-value", k.value));
+      card.appendChild(el("div", "kpi-label", k.label));
+      if (k.note) card.appendChild(el("div", "kpi-note", k.note));
+      box.appendChild(card);
+    });
+  }
+
+  function drawRuns(list) {
+    var box = document.getElementById("runs-list");
+    box.replaceChildren();
+    if (!list.length) {
+      box.appendChild(el("p", "muted small", "No scoring runs for this study yet."));
+      return;
+    }
+    list.forEach(function (run) {
+      var row = el("div", "run run-" + run.status);
+      row.appendChild(el("span", "run-name", run.scorer));
+      row.appendChild(el("span", "pill pill-" + run.status, run.status_label));
+      var bar = el("div", "progress");
+      bar.setAttribute("role", "progressbar");
+      bar.setAttribute("aria-valuemin", "0");
+      bar.setAttribute("aria-valuemax", String(run.n_total));
+      bar.setAttribute("aria-valuenow", String(run.n_done));
+      var fill = el("div", "progress-fill");
+      fill.style.width = run.percent + "%";
+      bar.appendChild(fill);
+      row.appendChild(bar);
+      var detail = run.n_done + " / " + run.n_total + " items";
+      if (run.tokens_per_second) detail += " · " + Math.round(run.tokens_per_second) + " tokens/s";
+      row.appendChild(el("span", "run-detail muted small", detail));
+      if (run.error) row.appendChild(el("div", "run-error small", run.error));
+      box.appendChild(row);
+    });
+  }
+
+  function setStatus(text, bad) {
+    var s = document.getElementById("live-status");
+    s.textContent = text;
+    s.classList.toggle("live-bad", !!bad);
+  }
+
+  function poll() {
+    var url = dataUrl + (dataUrl.slice(-1) === "?" ? "" : "&") + "since=" + encodeURIComponent(payload.version);
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (resp) {
+        if (resp.status === 403 || resp.status === 404) throw new Error("session");
+        if (!resp.ok) throw new Error("HTTP " + resp.status);
+        return resp.json();
+      })
+      .then(function (data) {
+        if (!data.unchanged && data.version !== payload.version) {
+          payload = data;
+          drawKpis(data.figures.summary);
+          drawCharts(data.figures);
+        }
+        drawRuns(data.runs);
+        var active = data.runs.some(function (r) { return r.active; });
+        setStatus("Live · updated " + new Date().toLocaleTimeString() +
+                  (active ? " · a scoring run is in progress" : ""));
+      })
+      .catch(function (err) {
+        setStatus(err.message === "session" ?
+          "Not updating: log in again to see new data" : "Not updating (" + err.message + "), retrying", true);
+      })
+      .finally(function () { window.setTimeout(poll, POLL_MS); });
+  }
+
+  drawCharts(payload.figures);
+  drawRuns(runs);
+  window.setTimeout(poll, POLL_MS);
+})();
+
+// Switching the item set reloads the page with it (the form carries the rule toggles along).
+(function () {
+  "use strict";
+  var select = document.getElementById("id_items");
+  if (select) select.addEventListener("change", function () { select.form.submit(); });
+})();

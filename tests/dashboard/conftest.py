@@ -1,0 +1,160 @@
+"""A small made-up study with answers and two scorers, and the people who look at it."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+from scoring.models import ItemScore, Scorer
+
+PASSWORD = "a-long-test-password-7"
+SECTIONS = ["Behavioral/Cognitive", "Systems/Circuits", "Neurobiology of Disease"]
+
+
+@dataclass
+class World:
+    study: Study
+    other_study: Study
+    researcher: object
+    other_researcher: object
+    staff: object
+    items: list[Item]
+    scorers: list[Scorer]
+
+
+def _items(bank: str, n_human: int = 12, n_gpt4: int = 6) -> list[Item]:
+    items = []
+    for source, count in ((Item.Source.HUMAN, n_human), (Item.Source.GPT4, n_gpt4)):
+        for row in range(1, count + 1):
+            items.append(
+                Item(
+                    bank=bank,
+                    source=source,
+                    source_file=f"{bank}_{source}.csv",
+                    row=row,
+                    abstract_id=row,
+                    doi=f"10.1/{bank}.{row}",
+                    journal_section=SECTIONS[row % len(SECTIONS)],
+                    original=f"Original {source} {row}",
+                    altered=f"Altered {source} {row}",
+                )
+            )
+    return Item.objects.bulk_create(items)
+
+
+def add_participant(
+    study: Study,
+    items: list[Item],
+    *,
+    pattern: list[bool],
+    flags: dict[str, bool] | None = None,
+    trial_flags: dict[str, bool] | None = None,
+    position: str = "Doctoral student",
+    minutes_ago: int = 60,
+) -> Participant:
+    """A completed participant answering ``items`` in order, right/wrong by ``pattern``."""
+    now = timezone.now() - timedelta(minutes=minutes_ago)
+    person = Participant.objects.create(
+        study=study,
+        status=Participant.Status.COMPLETED,
+        position=position,
+        completed_at=now,
+        **(flags or {}),
+    )
+    Trial.objects.bulk_create(
+        Trial(
+            participant=person,
+            item=item,
+            position=n,
+            kind=Item.Kind.TEST,
+            original_is_a=True,
+            shown_at=now - timedelta(minutes=10 - n),
+            answered_at=now - timedelta(minutes=9 - n),
+            choice="A" if right else "B",
+            correct=right,
+            confidence=10 * n,
+            expertise=5 + 9 * n,
+            recognised=False,
+            rt_server_ms=20_000,
+            confidence_moved=True,
+            expertise_moved=True,
+            **(trial_flags or {}),
+        )
+        for n, (item, right) in enumerate(zip(items, pattern, strict=True), start=1)
+    )
+    return person
+
+
+def add_scorer(name: str, items: list[Item], *, wrong_every: int) -> Scorer:
+    # Published scorers count in the analysis without a succeeded run.
+    scorer = Scorer.objects.create(name=name, display_name=name.title(), is_published=True)
+    ItemScore.objects.bulk_create(
+        ItemScore(
+            scorer=scorer,
+            item=item,
+            ppl_original=10.0,
+            ppl_altered=10.0 + (-1 if i % wrong_every == 0 else 1) * (1 + i % 7),
+            correct=i % wrong_every != 0,
+            confidence=float(1 + i % 7),
+        )
+        for i, item in enumerate(items)
+    )
+    return scorer
+
+
+@pytest.fixture
+def world(db) -> World:
+    user_model = get_user_model()
+    study = Study.objects.create(slug="tiny", title="Tiny study", bank="tiny")
+    other = Study.objects.create(slug="other", title="Other study", bank="other")
+    researcher = user_model.objects.create_user("rita", password=PASSWORD)
+    other_researcher = user_model.objects.create_user("otto", password=PASSWORD)
+    staff = user_model.objects.create_user("stef", password=PASSWORD, is_staff=True)
+    study.researchers.add(researcher)
+    other.researchers.add(other_researcher)
+    items = _items("tiny")
+    human = [i for i in items if i.source == Item.Source.HUMAN]
+    gpt4 = [i for i in items if i.source == Item.Source.GPT4]
+    positions = ["Doctoral student", "Postdoctoral researcher", "Faculty/Academic staff"]
+    for p in range(12):
+        chosen = human[p % 6 : p % 6 + 6] + gpt4[p % 3 : p % 3 + 3]
+        pattern = [(p + n) % 3 != 0 for n in range(len(chosen))]
+        add_participant(study, chosen, pattern=pattern, position=positions[p % 3],
+                        minutes_ago=10 * (12 - p))  # fmt: skip
+    # One participant who failed the catch trials and answered everything right: excluded by
+    # default, so switching that rule off raises human accuracy.
+    add_participant(study, human[:6] + gpt4[:3], pattern=[True] * 9,
+                    flags={"flag_failed_catch": True})  # fmt: skip
+    scorers = [
+        add_scorer("model-strong", items, wrong_every=6),
+        add_scorer("model-weak", items, wrong_every=2),
+    ]
+    return World(study, other, researcher, other_researcher, staff, items, scorers)
+
+
+@pytest.fixture
+def participant_client(world: World) -> Client:
+    """A browser holding only a participant's study cookie (no Django login)."""
+    token = secrets.token_urlsafe(32)
+    person = Participant.objects.filter(study=world.study).first()
+    person.token_hash = hashlib.sha256(token.encode()).hexdigest()
+    person.save(update_fields=["token_hash"])
+    client = Client()
+    client.cookies[f"bt_{world.study.slug}"] = token
+    return client
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

