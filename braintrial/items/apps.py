@@ -17,8 +17,10 @@ def builtin_items_after_migrate(
     """
     from braintrial.items.builtin import builtin_items_ensure
 
+    if apps is None:  # sent by hand without the migration state: the current models
+        from django.apps import apps
     try:
-        item_model = (apps or sender.apps).get_model("items", "Item")
+        item_model = apps.get_model("items", "Item")
     except LookupError:  # migrated back to zero: there is no table to fill
         return
     builtin_items_ensure(item_model=item_model, using=using)

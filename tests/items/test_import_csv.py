@@ -17,6 +17,7 @@ from braintrial.items.services import (
     items_import_content,
     items_import_csv,
 )
+from braintrial.items.services.importing import MAX_FILE_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,17 @@ def test_uploaded_content_imports_like_a_file() -> None:
     assert report.created == 1
     item = Item.objects.get(bank="uploads")
     assert (item.source, item.source_file, item.abstract_id) == ("gpt4", "upload.csv", None)
+
+
+def test_uploaded_file_object_imports_and_oversized_upload_is_refused() -> None:
+    report = items_import_content(
+        content=io.BytesIO(csv_bytes([GOOD, GOOD_2])), name="up.csv", bank="up", source="human"
+    )
+    assert report.created == 2
+    huge = io.BytesIO(csv_bytes([GOOD]) + b" " * MAX_FILE_BYTES)
+    with pytest.raises(ItemImportError, match=r"big\.csv: larger than"):
+        items_import_content(content=huge, name="big.csv", bank="up2", source="human")
+    assert not Item.objects.filter(bank="up2").exists()
 
 
 def test_combined_abstract_with_a_comma_inside_an_alternative_is_reported(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -205,9 +205,23 @@ def _report_print(report: ImportReport, stdout: TextIO | None) -> None:
         stdout.write(f"  defective (kept as published): {defect}\n")
 
 
+# A test-case file of 1,000 long abstracts is about 5 MB; anything far beyond is not one.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def _content_read(content: bytes | str | IO[bytes], *, name: str) -> bytes | str:
+    # An open binary file (an upload) is read only up to one byte past the limit.
+    data = content if isinstance(content, bytes | str) else content.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ItemImportError(
+            f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", source_file=name
+        )
+    return data
+
+
 def items_import_content(
     *,
-    content: bytes | str,
+    content: bytes | str | IO[bytes],
     name: str,
     bank: str,
     source: str,
@@ -215,9 +229,12 @@ def items_import_content(
     abstract_ids: dict[str, int] | None = None,
     stdout: TextIO | None = None,
 ) -> ImportReport:
-    """Import test cases from the text of a CSV file (an upload); ``name`` is its file name."""
+    """Import test cases from a CSV file's bytes, text or open binary file (an upload).
+
+    ``name`` is the file's name, used in messages and, by default, as ``source_file``.
+    """
     prepared = file_prepare(
-        content=content,
+        content=_content_read(content, name=name),
         name=name,
         bank=bank,
         source=source,
