@@ -46,7 +46,7 @@ def _fail(name: str, row: int | None, message: str) -> ItemImportError:
     return ItemImportError(f"{where}: {message}", source_file=name, row=row)
 
 
-def _decode(content: bytes | str, *, name: str) -> str:
+def _decode(content: bytes | str) -> str:
     if isinstance(content, str):
         return content
     # surrogateescape keeps undecodable bytes as lone surrogates, so the row that holds them can be
@@ -132,7 +132,7 @@ def rows_parse(*, content: bytes | str, name: str) -> list[ParsedRow]:
     Versions are kept exactly as written (published scores were computed on them); doi and
     journal_section are stripped of surrounding white space.
     """
-    text = _decode(content, name=name)
+    text = _decode(content)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = reader.fieldnames
