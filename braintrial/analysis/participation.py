@@ -30,7 +30,6 @@ def participation(
     people = Participant.objects.filter(study=study)
     counts = people.aggregate(
         visited=Count("id"),
-        consented=Count("id", filter=Q(consented_at__isnull=False)),
         declined=Count("id", filter=Q(status=Status.DECLINED)),
         started=Count(
             "id", filter=Q(status__in=[Status.ACTIVE, Status.COMPLETED, Status.ABANDONED])

@@ -68,7 +68,7 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
               "team": {scorer name: {"n": int, "team": Acc, "human": Acc, "model": Acc,
                                      "model_decides": float | None}},
           }},
-          "participation": {"visited", "consented", "declined", "started", "active",
+          "participation": {"visited", "declined", "started", "active",
                             "completed", "abandoned", "answered_trials", "included_trials",
                             "included_participants", "excluded_participants",
                             "excluded_trials",

@@ -6,6 +6,7 @@ The imports run once for the module (they take a few seconds); every test reads 
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pytest
@@ -13,22 +14,35 @@ from django.core.management import call_command
 
 from braintrial.analysis.importers import STUDY_SLUG
 from braintrial.analysis.selectors import study_report
+from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
+from scoring.models import ItemScore, Scorer
+from scoring.services.published import scorer_name_from_model
 
 
 @pytest.fixture(scope="module")
 def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """Items, published trials (and published scores once importable) for the whole module."""
+    """Items, published trials and published model scores, imported once for the module.
+
+    The imports commit outside the per-test transactions, so everything they added is deleted
+    afterwards (rows that existed before, such as built-in items, are left alone).
+    """
     with django_db_blocker.unblock():
+        items_before = set(Item.objects.values_list("pk", flat=True))
+        scorers_before = set(Scorer.objects.values_list("pk", flat=True))
         call_command("import_brainbench", stdout=io.StringIO())
         out = io.StringIO()
         call_command("import_published_trials", stdout=out)
+        call_command("import_published_scores", stdout=io.StringIO())
         study = Study.objects.get(slug=STUDY_SLUG)
         yield {"study": study, "output": out.getvalue(), "report": study_report(study=study)}
         Trial.objects.filter(participant__study=study).delete()
         Participant.objects.filter(study=study).delete()
         study.delete()
+        Scorer.objects.exclude(pk__in=scorers_before).delete()
+        ItemScore.objects.exclude(item_id__in=items_before).delete()
+        Item.objects.exclude(pk__in=items_before).delete()
 
 
 def human(report: dict) -> dict:
@@ -72,3 +86,79 @@ def test_doctoral_students_are_lowest_at_0_583(published: Any) -> None:
     assert (doctoral["k"], doctoral["n"]) == (175, 300)
     assert round(doctoral["accuracy"], 3) == 0.583
     assert min(by_position.values(), key=lambda a: a["accuracy"]) is doctoral
+
+
+def model_accuracy(report: dict, model: str) -> dict:
+    name = scorer_name_from_model(model)
+    return human(report)["models"][name]["accuracy"]
+
+
+@pytest.mark.django_db
+def test_llama2_7b_is_0_815_on_human_written_items(published: Any) -> None:
+    acc = model_accuracy(published["report"], "meta-llama/Llama-2-7b-hf")
+    assert (acc["k"], acc["n"]) == (163, 200)
+
+
+@pytest.mark.django_db
+def test_mistral_7b_is_0_830_on_human_written_items(published: Any) -> None:
+    acc = model_accuracy(published["report"], "mistralai/Mistral-7B-v0.1")
+    assert (acc["k"], acc["n"]) == (166, 200)
+
+
+@pytest.mark.django_db
+def test_other_published_model_figures_of_the_data_readme(published: Any) -> None:
+    report = published["report"]
+    figures = {
+        "tiiuae/falcon-180B": 0.855,
+        "gpt2": 0.575,
+        "lora_r256_a512_finetune_mistral_7b_v01": 0.860,
+    }
+    for model, expected in figures.items():
+        assert round(model_accuracy(report, model)["accuracy"], 3) == expected, model
+
+
+@pytest.mark.django_db
+def test_all_26_published_models_count(published: Any) -> None:
+    report = published["report"]
+    assert len(report["scorers"]) == 26
+    assert report["scorers_skipped"] == []
+    assert len(human(report)["models"]) == 26
+
+
+@pytest.mark.django_db
+def test_item_difficulty_agrees_weakly_between_humans_and_models(published: Any) -> None:
+    agreement = human(published["report"])["agreement"]
+    assert agreement["n_items"] == 200
+    # The paper reports about 0.15 human-model and 0.75 model-model.
+    assert 0.05 < agreement["mean_human_model"] < 0.25
+    assert 0.55 < agreement["mean_model_model"] < 0.85
+    assert agreement["mean_model_model"] > 3 * agreement["mean_human_model"]
+
+
+@pytest.mark.django_db
+def test_humans_are_calibrated_more_confidence_more_accuracy(published: Any) -> None:
+    calibration = human(published["report"])["calibration"]
+    assert [b["n"] for b in calibration["humans"]["bins"]] == [51] * 11 + [50] * 9
+    assert calibration["humans"]["fit"]["slope"] > 0
+    mistral = calibration["models"][scorer_name_from_model("mistralai/Mistral-7B-v0.1")]
+    assert [b["n"] for b in mistral["bins"]] == [10] * 20
+    assert mistral["fit"]["slope"] > 0
+
+
+@pytest.mark.django_db
+def test_report_command_prints_the_same_json(published: Any) -> None:
+    out = io.StringIO()
+    call_command("report", "--study", STUDY_SLUG, "--json", stdout=out)
+    printed = json.loads(out.getvalue())
+    assert printed["sources"]["human"]["humans"] == human(published["report"])["humans"]
+    assert printed["sources"]["gpt4"]["humans"]["accuracy"]["k"] == 351
+
+
+@pytest.mark.django_db
+def test_report_command_prints_a_readable_table(published: Any) -> None:
+    out = io.StringIO()
+    call_command("report", "--study", STUDY_SLUG, stdout=out)
+    text = out.getvalue()
+    assert "0.634 ± 0.015  (641/1011)" in text
+    assert "Top-20% expertise" in text and "(86/130)" in text
+    assert "Llama-2-7B" in text

@@ -1,0 +1,111 @@
+"""python manage.py report --study SLUG [--json]: the analysis the dashboard shows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from braintrial.analysis.rules import RULE_NAMES, ExclusionRules
+from braintrial.analysis.selectors import study_report
+from braintrial.studies.models import Study
+
+SOURCE_TITLES = {"human": "Human-written items", "gpt4": "GPT-4-written items", "all": "All items"}
+
+
+def _acc(acc: dict[str, Any] | None) -> str:
+    if not acc or acc["accuracy"] is None:
+        return "-"
+    return f"{acc['accuracy']:.3f} ± {acc['sem']:.3f}  ({acc['k']}/{acc['n']})"
+
+
+def _rule(value: str) -> tuple[str, bool]:
+    name, _, state = value.partition("=")
+    if name not in RULE_NAMES or state not in ("on", "off"):
+        raise CommandError(f"--rule {value!r}: expected NAME=on|off with NAME one of {RULE_NAMES}")
+    return name, state == "on"
+
+
+class Command(BaseCommand):
+    help = "Print a study's analysis (human and model accuracy, calibration, agreement, team)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--study", required=True, help="Study slug.")
+        parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+        parser.add_argument(
+            "--no-exclusions", action="store_true", help="Switch every exclusion rule off."
+        )
+        parser.add_argument(
+            "--rule",
+            action="append",
+            default=[],
+            metavar="NAME=on|off",
+            help=f"Switch one rule (after --no-exclusions); NAME in {', '.join(RULE_NAMES)}.",
+        )
+        parser.add_argument("--min-rt-ms", type=int, help="Threshold of the 'fast' rule (ms).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            study = Study.objects.get(slug=options["study"])
+        except Study.DoesNotExist as exc:
+            raise CommandError(f"No study with slug {options['study']!r}.") from exc
+        rules = ExclusionRules.from_study(study)
+        if options["no_exclusions"]:
+            rules = ExclusionRules.none(min_rt_ms=rules.min_rt_ms)
+        rules = rules.with_toggles(**dict(_rule(value) for value in options["rule"]))
+        if options["min_rt_ms"] is not None:
+            if options["min_rt_ms"] < 0:
+                raise CommandError("--min-rt-ms must not be negative.")
+            rules = ExclusionRules(**{**rules.as_dict(), "min_rt_ms": options["min_rt_ms"]})
+        report = study_report(study=study, rules=rules)
+        if options["json"]:
+            self.stdout.write(json.dumps(report, indent=2))
+        else:
+            self._print_table(report)
+
+    def _print_table(self, report: dict[str, Any]) -> None:
+        out = self.stdout.write
+        out(f"{report['study']['title']} ({report['study']['slug']})")
+        rules = report["rules"]
+        active = [name for name in RULE_NAMES if rules[name]]
+        out(f"Exclusions on: {', '.join(active) or 'none'} (fast = under {rules['min_rt_ms']} ms)")
+        p = report["participation"]
+        out(
+            f"Participants: {p['visited']} arrived, {p['declined']} declined, {p['started']} "
+            f"started, {p['completed']} completed, {p['abandoned']} abandoned, "
+            f"{p['excluded_participants']} excluded. Trials: {p['answered_trials']} answered, "
+            f"{p['included_trials']} included."
+        )
+        for key in ("human", "gpt4", "all"):
+            src = report["sources"][key]
+            if not src["n_items"]:
+                continue
+            out("")
+            out(f"== {SOURCE_TITLES[key]} ({src['n_items']} items) ==")
+            humans = src["humans"]
+            out(f"  {'Human experts':42s} {_acc(humans['accuracy'])}")
+            out(f"  {'Top-20% expertise':42s} {_acc(humans['top_expertise'])}")
+            for name, acc in humans["by_section"].items():
+                out(f"    section {name:34s} {_acc(acc)}")
+            for name, acc in humans["by_position"].items():
+                out(f"    position {name:33s} {_acc(acc)}")
+            models = sorted(
+                src["models"].items(), key=lambda kv: -(kv[1]["accuracy"]["accuracy"] or 0)
+            )
+            display = {s["name"]: s["display_name"] for s in report["scorers"]}
+            for name, model in models:
+                team = src["team"][name]["team"]
+                out(f"  {display[name][:42]:42s} {_acc(model['accuracy'])}  team {_acc(team)}")
+            agreement = src["agreement"]
+            out(
+                f"  Spearman of item difficulty: human-model mean {agreement['mean_human_model']}, "
+                f"model-model mean {agreement['mean_model_model']} ({agreement['n_items']} items)"
+            )
+            fit = src["calibration"]["humans"]["fit"]
+            if fit["slope"] is not None:
+                out(f"  Human calibration: accuracy per confidence bin, slope {fit['slope']:.4f}")
+        if report["scorers_skipped"]:
+            out("")
+            for scorer in report["scorers_skipped"]:
+                out(f"Skipped {scorer['display_name']}: {scorer['reason']}")
