@@ -103,9 +103,7 @@ def _rows_parse(*, text: str, name: str, items: dict[tuple[str, int], int]) -> l
                 f"{where}: no imported item {testcase_file} row {item_row} in bank {BANK}"
             )
         if (model, item_id) in seen:
-            raise PublishedScoresError(
-                f"{where}: {model} scores {testcase_file} row {item_row} twice"
-            )
+            raise PublishedScoresError(f"{where}: {model} has {testcase_file} row {item_row} twice")
         seen.add((model, item_id))
         rows.append(
             _Row(

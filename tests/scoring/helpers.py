@@ -143,8 +143,8 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
+    def log(self, *, tail: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-tail:]
 
 
 @contextmanager
@@ -155,8 +155,8 @@ def broker_use(url: str, transport_options: dict[str, Any]) -> Iterator[None]:
     old = (app.conf.broker_url, app.conf.broker_transport_options)
 
     def reset(url: str, options: dict[str, Any]) -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Only drop the references: kombu keeps one pool per broker URL for the process, and
+        # closing it would break the next test that uses the same URL.
         app._pool = None
         app.amqp._producer_pool = None
         app.conf.broker_url = url

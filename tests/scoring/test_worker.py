@@ -1,0 +1,139 @@
+"""A real Celery worker process (not eager mode) scores runs from Redis and from the embedded
+file-system broker, and a run survives `kill -9` of its worker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+from django.db.models import Count
+
+from scoring.models import ItemScore, ScoreRun
+from scoring.services import score_run_create, scorer_create
+from tests.scoring.helpers import Worker, broker_use, items_make, tiny_scorer, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# A Redis database of its own, flushed by the tests; the host comes from TEST_REDIS_URL.
+REDIS_TEST_DB = int(os.environ.get("SCORING_TEST_REDIS_DB", 5))
+WORKER_TIMEOUT = 180.0
+
+
+def redis_test_url() -> str:
+    base = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return urlunsplit((base.scheme, base.netloc, f"/{REDIS_TEST_DB}", "", ""))
+
+
+@pytest.fixture
+def redis_broker() -> Iterator[str]:
+    url = redis_test_url()
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is needed for the worker tests at {url}: {exc}")
+    client.flushdb()
+    with broker_use(url, {"visibility_timeout": 3600}):
+        yield url
+    client.flushdb()
+
+
+@pytest.fixture
+def workers(transactional_db, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """Starts worker processes; every one is gone before the test database is flushed."""
+    started: list[Worker] = []
+
+    def start(*, broker_url: str, **env: str) -> Worker:
+        worker = Worker(
+            broker_url=broker_url, log_path=tmp_path / f"worker-{len(started)}.log", env=env
+        )
+        worker.start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def run_status(run: ScoreRun) -> str:
+    run.refresh_from_db()
+    return run.status
+
+
+def assert_one_score_per_item(run: ScoreRun) -> None:
+    counts = ItemScore.objects.filter(scorer_id=run.scorer_id).values("item_id")
+    per_item = counts.annotate(n=Count("id")).values_list("n", flat=True)
+    assert sorted(per_item) == [1] * run.n_total
+    assert set(counts.values_list("item_id", flat=True)) == set(
+        run.items.values_list("pk", flat=True)
+    )
+
+
+def test_worker_scores_run_end_to_end_and_fails_bad_scorer_clearly(
+    redis_broker, workers, tiny_model_dir, settings, tmp_path
+):
+    settings.SCORING_CHUNK_SIZE = 2
+    items_make(5)
+    worker = workers(broker_url=redis_broker, SCORING_CHUNK_SIZE="2")
+    run = score_run_create(scorer=tiny_scorer(tiny_model_dir))
+
+    wait_for(lambda: run_status(run) == "succeeded", timeout=WORKER_TIMEOUT, what=worker.log())
+    assert run.n_done == run.n_total == 5
+    assert run.tokens_per_second and run.device_name and run.torch_version
+    assert_one_score_per_item(run)
+
+    broken = scorer_create(name="broken", model_source=str(tmp_path / "nothing-here"))
+    failed = score_run_create(scorer=broken)
+    wait_for(lambda: run_status(failed) == "failed", timeout=60, what=worker.log())
+    assert "Bad scorer configuration" in failed.error and "nothing-here" in failed.error
+    assert not ItemScore.objects.filter(scorer=broken).exists()
+
+
+def test_run_finishes_once_after_worker_killed_mid_run(
+    redis_broker, workers, tiny_model_dir, settings
+):
+    settings.SCORING_CHUNK_SIZE = 1
+    items_make(6)
+    slow = {"SCORING_CHUNK_SIZE": "1", "SCORING_TEST_DELAY_S": "1.5"}
+    first = workers(broker_url=redis_broker, **slow)
+    run = score_run_create(scorer=tiny_scorer(tiny_model_dir))
+
+    def scored() -> int:
+        return ItemScore.objects.filter(scorer_id=run.scorer_id).count()
+
+    wait_for(lambda: scored() >= 2, timeout=WORKER_TIMEOUT, what=first.log())
+    first.kill()  # SIGKILL, during the 1.5 s pause of the next chunk
+    run.refresh_from_db()
+    assert run.status == "running" and scored() < 6, first.log()
+    killed_log = first.log(tail=10**6)
+    assert killed_log.count("] received") > killed_log.count("] succeeded"), "not mid-chunk"
+
+    second = workers(broker_url=redis_broker, **slow)
+    wait_for(lambda: run_status(run) == "succeeded", timeout=WORKER_TIMEOUT, what=second.log())
+    assert run.n_done == 6
+    assert_one_score_per_item(run)
+    # Well before Redis would redeliver (visibility timeout 1 h): the restart resumed the run.
+    assert "Resumed 1 scoring run" in second.log(tail=10**6)
+
+
+def test_worker_consumes_from_embedded_filesystem_broker(workers, tiny_model_dir, tmp_path):
+    folder = tmp_path / "broker"
+    (folder / "processed").mkdir(parents=True)
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+    items_make(2)
+    with broker_use("filesystem://", options):
+        worker = workers(broker_url="filesystem://", CELERY_BROKER_FOLDER=str(folder))
+        run = score_run_create(scorer=tiny_scorer(tiny_model_dir))
+        wait_for(lambda: run_status(run) == "succeeded", timeout=WORKER_TIMEOUT, what=worker.log())
+    assert_one_score_per_item(run)
+    assert not [path for path in folder.iterdir() if path.is_file()]  # every message consumed
