@@ -197,8 +197,8 @@ def handle_post(request: HttpRequest, participant: Participant, now: datetime) -
         HANDLERS[posted](request, state, form, now)
     except services.AnswerConflict as exc:
         return _out_of_date(request, state, str(exc))
-    except services.StepNotCurrent:
-        return _out_of_date(request, state, "This is not the trial you are on.")
+    except services.StepNotCurrent as exc:
+        return _out_of_date(request, state, str(exc))
     except services.AssignmentError:
         context = {"study": participant.study}
         return render(request, "participants/unavailable.html", context, status=503)

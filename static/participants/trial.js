@@ -1,6 +1,6 @@
 // Trial page: reveals the sliders (no thumb until touched), measures the client-side response
 // time and how often the page lost focus. Without JavaScript the number inputs remain and the
-// server gets no client measures. Nothing here knows which version is the original.
+// server gets no client measures. Nothing here depends on the item or on the answer.
 (function () {
   "use strict";
   var form = document.getElementById("trial-form");

@@ -50,8 +50,17 @@ def make_bank(*, bank: str = BANK, n_human: int = 20, n_gpt4: int = 10) -> list[
     return Item.objects.bulk_create(items)
 
 
+def ensure_builtin_items() -> None:
+    """The practice and catch items come from a data migration; a transactional test elsewhere
+    may have truncated them, so put them back (idempotent)."""
+    from braintrial.items.builtin import builtin_items_ensure
+
+    builtin_items_ensure(item_model=Item)
+
+
 @pytest.fixture
 def bank(db: Any) -> list[Item]:
+    ensure_builtin_items()
     return make_bank()
 
 

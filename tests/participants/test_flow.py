@@ -77,8 +77,10 @@ def test_progress_counts_catch_trials(client: Client, study: Study) -> None:
 
 def test_reload_resumes_same_trial_with_same_ab_order(client: Client, study: Study) -> None:
     participant = walk_to_practice(client, study)
-    client.post(flow_url(study), answer_data(0, "practice"))
+    current_position(client, study)
+    assert client.post(flow_url(study), answer_data(0, "practice")).status_code == 302
     position, first = current_position(client, study)
+    assert position == 1
     trial = participant.trials.get(position=position)
     shown_at = trial.shown_at
     assert shown_at is not None

@@ -74,9 +74,12 @@ def trial_answer_submit(
         or participant.instructions_done_at is None
         or current is None
         or current.pk != trial.pk
-        or trial.shown_at is None
     ):
         raise StepNotCurrent("This is not the trial you are on.")
+    if trial.shown_at is None:
+        # The server clock starts when the page is first shown; an answer to an unseen trial
+        # has no response time and is not one a participant gave.
+        raise StepNotCurrent("Please open the trial page before answering it.")
     rt_server_ms = max(0, int((now - trial.shown_at).total_seconds() * 1000))
     stored = Trial.objects.filter(
         pk=trial.pk, correct__isnull=True, participant__status=Participant.Status.ACTIVE

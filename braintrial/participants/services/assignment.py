@@ -8,7 +8,6 @@ the previous one; that is what keeps exposure counts within 1 of each other per 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -48,9 +47,16 @@ def _doi_key(item: Item) -> str:
     return item.doi.strip().lower() or f"item:{item.pk}"
 
 
-def _pick(items: Iterable[Item], counts: dict[int, int], n: int, taken: set[str]) -> list[Item]:
-    """The n least-exposed items whose paper is not taken yet; ties broken at random."""
-    ranked = sorted(items, key=lambda item: (counts.get(item.pk, 0), _rng.random()))
+def _pick(
+    items: list[Item], counts: dict[int, int], n: int, taken: set[str], prefer: dict[int, int]
+) -> list[Item]:
+    """The n least-exposed items whose paper is not taken yet.
+
+    Among equally exposed items ``prefer`` (lower first) decides, then chance.
+    """
+    ranked = sorted(
+        items, key=lambda item: (counts.get(item.pk, 0), prefer.get(item.pk, 0), _rng.random())
+    )
     chosen: list[Item] = []
     for item in ranked:
         if len(chosen) == n:
@@ -63,6 +69,50 @@ def _pick(items: Iterable[Item], counts: dict[int, int], n: int, taken: set[str]
     if len(chosen) < n:
         raise AssignmentError("The item bank has too few distinct papers for this study.")
     return chosen
+
+
+def _is_tight(chosen: list[Item], pool: list[Item], counts: dict[int, int]) -> bool:
+    """Whether ``chosen`` holds exactly the lowest exposure counts of its pool, which keeps
+    the counts of the pool within 1 of each other after this participant."""
+    lowest = sorted(counts.get(item.pk, 0) for item in pool)[: len(chosen)]
+    return sorted(counts.get(item.pk, 0) for item in chosen) == lowest
+
+
+def _pending_papers(pool: list[Item], counts: dict[int, int]) -> set[str]:
+    """Papers of the pool's least-exposed items: those still due in the current round."""
+    if not pool:
+        return set()
+    low = min(counts.get(item.pk, 0) for item in pool)
+    return {_doi_key(item) for item in pool if counts.get(item.pk, 0) == low}
+
+
+def _pick_balanced(
+    first: tuple[list[Item], int],
+    second: tuple[list[Item], int],
+    counts: dict[int, int],
+    tries: int = 100,
+) -> list[Item]:
+    """Least-exposed items from two pools (GPT-4, then human), no paper twice.
+
+    A paper's GPT-4 case shares its DOI with its human case, so the first pool's draw can
+    block the least-exposed items of the second. Among equally exposed items the first pool
+    prefers papers whose human case is not due this round, and the second prefers papers
+    whose GPT-4 case is still due (it will be blocked later otherwise). If a draw still misses
+    the lowest counts, the random tie-breaks are drawn again.
+    """
+    (pool_1, n_1), (pool_2, n_2) = first, second
+    due_1, due_2 = _pending_papers(pool_1, counts), _pending_papers(pool_2, counts)
+    prefer_1 = {item.pk: int(_doi_key(item) in due_2) for item in pool_1}
+    prefer_2 = {item.pk: int(_doi_key(item) not in due_1) for item in pool_2}
+    best: list[Item] = []
+    for _ in range(tries):
+        taken: set[str] = set()
+        chosen_1 = _pick(pool_1, counts, n_1, taken, prefer_1)
+        chosen_2 = _pick(pool_2, counts, n_2, taken, prefer_2)
+        best = chosen_1 + chosen_2
+        if _is_tight(chosen_1, pool_1, counts) and _is_tight(chosen_2, pool_2, counts):
+            break
+    return best
 
 
 def _builtin(study: Study, kind: str, n: int) -> list[Item]:
@@ -89,16 +139,11 @@ def trials_assign(*, participant: Participant, now: datetime) -> list[Trial]:
     test_items = list(
         Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).only("pk", "source", "doi")
     )
-    taken: set[str] = set()
     # GPT-4 cases are fewer, so they pick first: the human pool has more room to avoid their DOIs.
-    chosen = _pick(
-        [i for i in test_items if i.source == Item.Source.GPT4], counts, study.n_gpt4_trials, taken
-    )
-    chosen += _pick(
-        [i for i in test_items if i.source == Item.Source.HUMAN],
+    chosen = _pick_balanced(
+        ([i for i in test_items if i.source == Item.Source.GPT4], study.n_gpt4_trials),
+        ([i for i in test_items if i.source == Item.Source.HUMAN], study.n_human_trials),
         counts,
-        study.n_human_trials,
-        taken,
     )
     _rng.shuffle(chosen)
     if study.catch_trials_enabled:

@@ -1,0 +1,152 @@
+"""Balanced assignment: concurrent starts keep exposures within 1; abandonment releases them."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.participants.selectors import exposure_counts
+from braintrial.studies.models import Study
+from braintrial.studies.services import study_create
+from tests.participants.conftest import (
+    BANK,
+    ensure_builtin_items,
+    flow_url,
+    make_bank,
+    start,
+    walk_to_practice,
+)
+
+N_THREADS = 60  # Postgres allows 100 connections and other test sessions share the server.
+
+
+def _spread(study: Study) -> dict[str, int]:
+    counts = exposure_counts(study=study)
+    sources = dict(Item.objects.filter(pk__in=counts).values_list("pk", "source"))
+    spread = {}
+    for source in (Item.Source.HUMAN, Item.Source.GPT4):
+        values = [n for pk, n in counts.items() if sources[pk] == source]
+        spread[source] = max(values) - min(values)
+    return spread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_keep_exposures_within_one_per_source() -> None:
+    ensure_builtin_items()
+    make_bank()
+    study = study_create(slug="rush", title="Rush", bank=BANK)
+    barrier = threading.Barrier(N_THREADS)
+    errors: list[BaseException] = []
+
+    def participant_run() -> None:
+        try:
+            client = Client()
+            assert start(client, study).status_code == 302
+            barrier.wait(timeout=60)
+            response = client.post(flow_url(study), {"step": "consent", "consent": "agree"})
+            assert response.status_code == 302, response.status_code
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=participant_run) for _ in range(N_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    assert Participant.objects.filter(status=Participant.Status.ACTIVE).count() == N_THREADS
+    assert _spread(study) == {"human": 0, "gpt4": 0}  # 60 x 6 / 20 and 60 x 3 / 10: exact
+    per_participant = Counter(
+        Trial.objects.filter(kind=Item.Kind.TEST).values_list("participant_id", flat=True)
+    )
+    assert set(per_participant.values()) == {9}
+    for participant in Participant.objects.all():
+        dois = list(participant.trials.filter(kind="test").values_list("item__doi", flat=True))
+        assert len(dois) == len(set(dois))
+
+
+@pytest.mark.django_db
+def test_sequential_starts_keep_exposures_within_one(study: Study) -> None:
+    for _ in range(25):
+        walk_to_practice(Client(), study)
+        spread = _spread(study)
+        assert spread["human"] <= 1 and spread["gpt4"] <= 1
+
+
+@pytest.mark.django_db
+def test_abandoned_participant_is_released_at_next_assignment(study: Study) -> None:
+    gone_client = Client()
+    gone = walk_to_practice(gone_client, study)
+    assert sum(exposure_counts(study=study).values()) == 9
+    Participant.objects.filter(pk=gone.pk).update(
+        last_seen_at=timezone.now() - timedelta(minutes=study.abandon_after_minutes + 1)
+    )
+    walk_to_practice(Client(), study)
+    gone.refresh_from_db()
+    assert gone.status == Participant.Status.ABANDONED
+    assert gone.released_at is not None
+    assert gone.trials.count() == 12  # kept, never deleted
+    assert sum(exposure_counts(study=study).values()) == 9  # only the newcomer's count
+    page = gone_client.get(flow_url(study))
+    assert b"Your session has expired" in page.content
+
+
+@pytest.mark.django_db
+def test_active_participant_is_not_released(study: Study) -> None:
+    walk_to_practice(Client(), study)
+    walk_to_practice(Client(), study)
+    assert not Participant.objects.filter(status=Participant.Status.ABANDONED).exists()
+    assert sum(exposure_counts(study=study).values()) == 18
+
+
+@pytest.mark.django_db
+def test_release_command_releases_inactive_participants(study: Study, capsys: Any) -> None:
+    walk_to_practice(Client(), study)
+    Participant.objects.update(last_seen_at=timezone.now() - timedelta(days=1))
+    call_command("release_abandoned")
+    assert "pilot: released 1" in capsys.readouterr().out
+    assert Participant.objects.get().status == Participant.Status.ABANDONED
+    assert sum(exposure_counts(study=study).values()) == 0
+
+
+@pytest.mark.django_db
+def test_too_small_bank_refuses_to_start_and_stores_nothing(client: Client, db: Any) -> None:
+    ensure_builtin_items()
+    make_bank(bank="tiny", n_human=3, n_gpt4=3)
+    study = study_create(slug="tiny", title="Tiny", bank="tiny")
+    start(client, study)
+    response = client.post(flow_url(study), {"step": "consent", "consent": "agree"})
+    assert response.status_code == 503
+    participant = Participant.objects.get()
+    assert participant.status == Participant.Status.CONSENT
+    assert participant.trials.count() == 0
+
+
+@pytest.mark.django_db
+def test_study_settings_decide_the_mix(client: Client, bank: list[Item]) -> None:
+    study = study_create(
+        slug="mix",
+        title="Mix",
+        bank=BANK,
+        n_human_trials=2,
+        n_gpt4_trials=1,
+        practice_enabled=False,
+        catch_trials_enabled=False,
+    )
+    start(client, study)
+    client.post(flow_url(study), {"step": "consent", "consent": "agree"})
+    kinds = list(Trial.objects.order_by("position").values_list("position", "item__source"))
+    assert [p for p, _ in kinds] == [1, 2, 3]
+    assert Counter(s for _, s in kinds) == {"human": 2, "gpt4": 1}
