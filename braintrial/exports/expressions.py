@@ -1,0 +1,98 @@
+"""Database expressions that turn stored values into CSV cells.
+
+Every cell is formatted by the database, so that the fast path (Postgres ``COPY ... TO STDOUT``)
+and the portable path (Python's csv module over ``values_list``) write the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Expression,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, NullIf, Substr
+from django.db.models.lookups import In
+
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_expression(value: str | Expression) -> Expression:
+    return F(value) if isinstance(value, str) else value
+
+
+def text_cell(value: str | Expression) -> Expression:
+    """A text cell: empty strings become empty cells, formula starts get a leading quote.
+
+    Only text goes through here: numeric columns keep their minus sign and stay numeric.
+    """
+    expr = as_expression(value)
+    first = Substr(expr, 1, 1, output_field=CharField())
+    return Case(
+        When(In(first, list(FORMULA_PREFIXES)), then=Concat(Value("'"), expr)),
+        default=NullIf(expr, Value("")),
+        output_field=CharField(),
+    )
+
+
+def bool_cell(value: str | Expression) -> Expression:
+    """1 / 0, empty for null: the published data's coding of yes/no answers."""
+    return Cast(as_expression(value), IntegerField())
+
+
+def float_cell(value: str | Expression) -> Expression:
+    """A float as the database writes it (shortest text that reads back exactly), so that both
+    writers agree: Python would write 2.0 where Postgres writes 2."""
+    return Cast(as_expression(value), CharField())
+
+
+def flag_cell(condition: Q) -> Expression:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+class IsoUtc(Func):
+    """ISO 8601 in UTC with milliseconds, e.g. ``2026-05-01T09:30:00.125Z``."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="to_char(%(expressions)s AT TIME ZONE 'UTC', "
+            '\'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\')',
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite stores Django datetimes as UTC text; %f is seconds with milliseconds.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', %(expressions)s)",
+            **extra,
+        )
+
+
+def time_cell(value: str | Expression) -> Expression:
+    return IsoUtc(as_expression(value))
+
+
+def reasons_cell(reasons: list[tuple[str, Q]]) -> Expression:
+    """The names of the conditions that hold, joined by ';' (empty when none holds)."""
+    parts = [
+        Case(When(condition, then=Value(";" + name)), default=Value(""), output_field=CharField())
+        for name, condition in reasons
+    ]
+    joined = Concat(*parts, output_field=CharField()) if len(parts) > 1 else parts[0]
+    # Drop the leading ';' of the first reason; the result never starts with a formula prefix.
+    return NullIf(Substr(joined, 2, output_field=CharField()), Value(""))

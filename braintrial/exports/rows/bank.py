@@ -1,0 +1,181 @@
+"""The items file and the model scores file: the item bank of the studies and its scores."""
+
+from __future__ import annotations
+
+from django.db.models import CharField, F, Q, QuerySet
+from django.db.models.functions import Cast
+
+from braintrial.exports.expressions import bool_cell, float_cell, text_cell, time_cell
+from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.trials import section_label
+from braintrial.items.models import Item
+from braintrial.participants.models import Trial
+from braintrial.studies.models import Study
+from scoring.models import ItemScore
+
+
+def col(name: str, expression: object, doc: str, kind: str = "text") -> Column:
+    return Column(name, F(expression) if isinstance(expression, str) else expression, doc, kind)
+
+
+def studies_items(studies: QuerySet[Study]) -> Q:
+    """Items of the studies' banks, and the built-in practice and catch items they showed."""
+    shown = Trial.objects.filter(participant__study__in=studies).values("item_id")
+    return Q(bank__in=studies.values("bank")) | Q(id__in=shown)
+
+
+def items_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Item]:
+    queryset = Item.objects.filter(studies_items(studies))
+    if not include_excluded:
+        queryset = queryset.filter(kind=Item.Kind.TEST)
+    return queryset.order_by("bank", "source", "row", "id")
+
+
+def scores_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[ItemScore]:
+    queryset = ItemScore.objects.filter(item__in=Item.objects.filter(studies_items(studies)))
+    if not include_excluded:
+        queryset = queryset.filter(item__kind=Item.Kind.TEST)
+    return queryset.order_by("scorer__name", "item__bank", "item__source", "item__row", "id")
+
+
+ITEM_COLUMNS = [
+    col("item_id", "id", "Item number in this database; item_id of trials.csv.", "integer"),
+    col("bank", text_cell("bank"), "Item bank the case belongs to."),
+    col("kind", "kind", "test, practice or catch."),
+    col("source", "source", "Who wrote the test case: human or gpt4."),
+    col(
+        "journal_section",
+        text_cell(section_label()),
+        "human_<section> / machine_<section> "
+        "(practice_ / catch_ for those items), as in trials.csv.",
+    ),
+    col("section", text_cell("journal_section"), "Journal section, without prefix."),
+    col(
+        "abstract_id",
+        "abstract_id",
+        "1-based row of the paper in the human-written file; "
+        "shared by the GPT-4 case of the same paper.",
+        "integer",
+    ),
+    col("doi", text_cell("doi"), "DOI of the paper."),
+    col("source_file", text_cell("source_file"), "File the case was imported from."),
+    col("row", "row", "1-based data row in source_file.", "integer"),
+    col("original", text_cell("original"), "The published abstract (the correct answer)."),
+    col("altered", text_cell("altered"), "The abstract with its results altered."),
+    col(
+        "differences",
+        text_cell(Cast("differences", CharField())),
+        'Word-level differences as JSON: [{"original": "...", "altered": "..."}, ...].',
+    ),
+    col("defect", text_cell("defect"), "Known defect of the published row, kept as published."),
+    col("created_at", time_cell("created_at"), "Imported (UTC).", "timestamp"),
+    col("updated_at", time_cell("updated_at"), "Last changed (UTC).", "timestamp"),
+]
+
+SCORE_COLUMNS = [
+    col("scorer", text_cell("scorer__name"), "Scorer (language model configuration) name."),
+    col("scorer_display_name", text_cell("scorer__display_name"), "Name shown in charts."),
+    col(
+        "model_source",
+        text_cell("scorer__model_source"),
+        "Hugging Face id or local directory of the model.",
+    ),
+    col("revision", text_cell("scorer__revision"), "Model revision."),
+    col("dtype", "scorer__dtype", "Compute dtype: auto, bf16, fp16, fp32."),
+    col(
+        "prompt_template",
+        text_cell("scorer__prompt_template"),
+        "Template with <choice abstract>; empty means the bare abstract.",
+    ),
+    col(
+        "is_published",
+        bool_cell("scorer__is_published"),
+        "1 for the paper's published scores (imported), 0 for scores computed here.",
+        "0/1",
+    ),
+    col("item_id", "item_id", "Item number; item_id of items.csv and trials.csv.", "integer"),
+    col("bank", text_cell("item__bank"), "Item bank."),
+    col("kind", "item__kind", "test, practice or catch."),
+    col("abstract_id", "item__abstract_id", "abstract_id of the item.", "integer"),
+    col(
+        "journal_section",
+        text_cell(section_label("item__")),
+        "human_<section> / machine_<section>, as in trials.csv.",
+    ),
+    col("doi", text_cell("item__doi"), "DOI of the paper."),
+    col("n_tokens_original", "n_tokens_original", "Tokens of the original prompt.", "integer"),
+    col("n_tokens_altered", "n_tokens_altered", "Tokens of the altered prompt.", "integer"),
+    col(
+        "nll_sum_original",
+        "nll_sum_original",
+        "Summed NLL (nats, fp32) over every token after the first, original version.",
+        "number",
+    ),
+    col(
+        "nll_sum_altered",
+        float_cell("nll_sum_altered"),
+        "Summed NLL (nats), altered version.",
+        "number",
+    ),
+    col(
+        "nll_mean_original",
+        float_cell("nll_mean_original"),
+        "Mean NLL (nats), original version.",
+        "number",
+    ),
+    col(
+        "nll_mean_altered",
+        float_cell("nll_mean_altered"),
+        "Mean NLL (nats), altered version.",
+        "number",
+    ),
+    col(
+        "ppl_original",
+        float_cell("ppl_original"),
+        "Perplexity exp(mean NLL), original version.",
+        "number",
+    ),
+    col(
+        "ppl_altered",
+        float_cell("ppl_altered"),
+        "Perplexity exp(mean NLL), altered version.",
+        "number",
+    ),
+    col(
+        "correct", bool_cell("correct"), "1 if ppl_original < ppl_altered (a tie is wrong).", "0/1"
+    ),
+    col("confidence", float_cell("confidence"), "|ppl_original - ppl_altered|.", "number"),
+    col(
+        "zlib_length_original",
+        "zlib_length_original",
+        "zlib-compressed length (bytes) of the original prompt.",
+        "integer",
+    ),
+    col(
+        "run_id",
+        "run_id",
+        "Scoring run that wrote the score; empty for published scores.",
+        "integer",
+    ),
+    col("created_at", time_cell("created_at"), "Stored (UTC).", "timestamp"),
+]
+
+ITEMS = ExportKind(
+    name="items",
+    title="Items",
+    row_doc="One row per item (test case) of the item banks the studies draw from, and the "
+    "practice and catch items their participants were shown.",
+    base_queryset=items_base,
+    columns=ITEM_COLUMNS,
+    excluded_doc="By default only test items; with include_excluded also practice and catch items.",
+)
+
+SCORES = ExportKind(
+    name="scores",
+    title="Model scores",
+    row_doc="One row per scorer and item: both versions' perplexities and the model's choice.",
+    base_queryset=scores_base,
+    columns=SCORE_COLUMNS,
+    excluded_doc="By default only scores of test items; with include_excluded also practice and "
+    "catch items.",
+)

@@ -1,0 +1,139 @@
+"""The participants file: one row per participant with demographics, completion and flags."""
+
+from __future__ import annotations
+
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
+
+from braintrial.exports.expressions import bool_cell, flag_cell, reasons_cell, text_cell, time_cell
+from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+
+EXCLUSION_REASONS: list[tuple[str, Q]] = [
+    ("failed_catch", Q(study__exclude_failed_catch=True, flag_failed_catch=True)),
+    ("no_slider", Q(study__exclude_no_slider=True, flag_no_slider=True)),
+    ("outside_help", Q(study__exclude_outside_help=True, flag_outside_help=True)),
+]
+
+
+def any_reason() -> Q:
+    combined = Q()
+    for _name, condition in EXCLUSION_REASONS:
+        combined |= condition
+    return combined
+
+
+def participants_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Participant]:
+    queryset = Participant.objects.filter(study__in=studies)
+    if not include_excluded:
+        queryset = queryset.exclude(any_reason())
+    return queryset.order_by("id")
+
+
+def test_trial_count(**conditions: object) -> Coalesce:
+    """Test trials of the row's participant matching ``conditions`` (a correlated subquery)."""
+    counted = (
+        Trial.objects.filter(participant=OuterRef("pk"), kind=Item.Kind.TEST, **conditions)
+        .order_by()
+        .values("participant")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def col(name: str, expression: object, doc: str, kind: str = "text") -> Column:
+    return Column(name, F(expression) if isinstance(expression, str) else expression, doc, kind)
+
+
+COLUMNS = [
+    col("pid", "id", "Participant number in this database; the pid of trials.csv.", "integer"),
+    col("participant", Cast("public_id", CharField()), "Public id (UUID)."),
+    col("study", text_cell("study__slug"), "Study slug."),
+    col("status", "status", "consent, declined, active, completed or abandoned."),
+    col(
+        "recruitment_source",
+        text_cell("recruitment_source"),
+        "Empty (direct link), prolific, pid or imported.",
+    ),
+    col(
+        "recruitment_id",
+        text_cell("recruitment_id"),
+        "PROLIFIC_PID or pid parameter; the published pid for imported participants.",
+    ),
+    col("prolific_study_id", text_cell("prolific_study_id"), "Prolific STUDY_ID."),
+    col("prolific_session_id", text_cell("prolific_session_id"), "Prolific SESSION_ID."),
+    col("age", "age", "Age in years.", "integer"),
+    col("country", text_cell("country"), "Answer to 'Which country are you based in?'."),
+    col(
+        "current position",
+        text_cell("position"),
+        "Current position, coded as in participant_data.csv (Predoctoral student ... __other).",
+    ),
+    col("experience", "experience_years", "Years of experience in the field.", "number"),
+    col(
+        "sex",
+        text_cell("gender"),
+        "Gender identity: Male, Female, Gender Variant/Non-Conforming, Prefer Not to Answer.",
+    ),
+    col(
+        "outside_help",
+        bool_cell("outside_help"),
+        "1 if they reported using outside help in the debrief, 0 if not, empty if not asked yet.",
+        "0/1",
+    ),
+    col("feedback", text_cell("feedback"), "Free-text feedback from the debrief."),
+    col(
+        "n_trials",
+        test_trial_count(),
+        "Test trials assigned (practice and catch not counted).",
+        "integer",
+    ),
+    col("n_answered", test_trial_count(correct__isnull=False), "Test trials answered.", "integer"),
+    col("n_correct", test_trial_count(correct=True), "Test trials answered correctly.", "integer"),
+    col("flag_failed_catch", bool_cell("flag_failed_catch"), "Failed a catch trial.", "0/1"),
+    col("flag_no_slider", bool_cell("flag_no_slider"), "Never moved a rating slider.", "0/1"),
+    col("flag_outside_help", bool_cell("flag_outside_help"), "Reported outside help.", "0/1"),
+    col(
+        "excluded",
+        flag_cell(any_reason()),
+        "1 if an exclusion rule of the study removes this participant (see excluded_by), else 0.",
+        "0/1",
+    ),
+    col(
+        "excluded_by",
+        reasons_cell(EXCLUSION_REASONS),
+        "Why, ';'-separated: the flags the "
+        "study's rules switch on (failed_catch, no_slider, outside_help).",
+    ),
+    col("started_at", time_cell("started_at"), "Arrival on the landing page (UTC).", "timestamp"),
+    col("consented_at", time_cell("consented_at"), "Consent given (UTC).", "timestamp"),
+    col("declined_at", time_cell("declined_at"), "Consent declined (UTC).", "timestamp"),
+    col(
+        "instructions_done_at",
+        time_cell("instructions_done_at"),
+        "Instructions read (UTC).",
+        "timestamp",
+    ),
+    col("last_seen_at", time_cell("last_seen_at"), "Last request (UTC).", "timestamp"),
+    col("completed_at", time_cell("completed_at"), "Finished (UTC).", "timestamp"),
+    col(
+        "released_at",
+        time_cell("released_at"),
+        "Items released after abandoning (UTC).",
+        "timestamp",
+    ),
+    col("user_agent", text_cell("user_agent"), "Browser user agent."),
+]
+
+PARTICIPANTS = ExportKind(
+    name="participants",
+    title="Participants",
+    row_doc="One row per participant who opened the study link.",
+    base_queryset=participants_base,
+    columns=COLUMNS,
+    excluded_doc="By default participants that an exclusion rule of the study removes are left "
+    "out; with include_excluded every participant is listed.",
+)

@@ -1,0 +1,35 @@
+"""Download views: one streaming CSV per study (or all of a researcher's studies)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from braintrial.exports.options import ExportOptionError, include_excluded_parse
+from braintrial.exports.rows import EXPORT_KINDS
+from braintrial.exports.selectors import ALL_STUDIES, export_studies
+from braintrial.exports.writers import csv_stream
+
+
+@require_GET
+@login_required
+def export_csv(request: HttpRequest, kind: str, slug: str = ALL_STUDIES) -> HttpResponse:
+    """``?include_excluded=1`` adds the rows an analysis leaves out (see the dictionary)."""
+    try:
+        include_excluded = include_excluded_parse(value=request.GET.get("include_excluded"))
+    except ExportOptionError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    studies = export_studies(user=request.user, scope=slug)
+    stream = csv_stream(kind=EXPORT_KINDS[kind], studies=studies, include_excluded=include_excluded)
+    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{kind}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def dictionary(request: HttpRequest) -> HttpResponse:
+    """Every column of every file, from the same definitions that write the files."""
+    return render(request, "exports/dictionary.html", {"kinds": list(EXPORT_KINDS.values())})
