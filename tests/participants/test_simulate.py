@@ -1,0 +1,138 @@
+"""simulate_participants: scripted participants through the real HTTP flow, on Postgres.
+
+Transactional tests: the in-process server answers from its own threads and connections, so
+the data must really be committed for it to see.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+from braintrial.studies.services import study_create
+from tests.participants.conftest import ensure_builtin_items, make_bank
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def simulate(**options: Any) -> str:
+    out = StringIO()
+    call_command("simulate_participants", stdout=out, stderr=StringIO(), **options)
+    return out.getvalue()
+
+
+def spread_by_source(study: Study) -> dict[str, int]:
+    """Highest minus lowest number of participants per test item, per source, from the rows."""
+    held = Counter(
+        Trial.objects.filter(participant__study=study, kind=Item.Kind.TEST).values_list(
+            "item_id", flat=True
+        )
+    )
+    spreads = {}
+    for source in (Item.Source.HUMAN, Item.Source.GPT4):
+        ids = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST, source=source)
+        counts = [held.get(pk, 0) for pk in ids.values_list("pk", flat=True)]
+        spreads[source] = max(counts) - min(counts)
+    return spreads
+
+
+def test_ten_bots_complete_with_all_trials_answered_and_balanced_exposure(study: Study) -> None:
+    output = simulate(study=study.slug, n=10, concurrency=4, seed=7)
+
+    assert "Completed: 10 of 10" in output
+    assert "Failed: 0" in output
+    assert "C0DE42 x10" in output
+    assert "Balanced (spread <= 1 in every source): yes" in output
+    participants = list(Participant.objects.filter(study=study))
+    assert len(participants) == 10
+    assert all(p.status == Participant.Status.COMPLETED for p in participants)
+    assert all(p.recruitment_id.startswith("bot-") for p in participants)
+    assert all(p.age is not None and p.outside_help is False for p in participants)
+    for participant in participants:
+        main = participant.trials.exclude(kind=Item.Kind.PRACTICE)
+        assert main.filter(kind=Item.Kind.TEST, correct__isnull=False).count() == 9
+        assert main.filter(kind=Item.Kind.CATCH, correct__isnull=False).count() == 2
+        assert participant.trials.filter(kind=Item.Kind.PRACTICE, correct__isnull=False).exists()
+    answered = Trial.objects.filter(participant__study=study, correct__isnull=False)
+    assert answered.count() == 10 * 12
+    assert not answered.filter(confidence_moved=False).exists()
+    assert not answered.filter(expertise_moved=False).exists()
+    assert all(1 <= t.confidence <= 100 and 1 <= t.expertise <= 100 for t in answered)
+    assert all(t.rt_client_ms is not None and t.rt_client_ms >= 6000 for t in answered)
+    # A coin per trial: 120 answers all one letter would mean the bot is not choosing.
+    assert set(answered.values_list("choice", flat=True)) == {"A", "B"}
+    assert spread_by_source(study) == {Item.Source.HUMAN: 0, Item.Source.GPT4: 0}
+
+
+def test_bots_against_a_running_server_given_by_base_url(study: Study, live_server: Any) -> None:
+    output = simulate(study=study.slug, n=2, concurrency=2, base_url=live_server.url)
+
+    assert "Completed: 2 of 2" in output
+    assert live_server.url in output
+    assert Participant.objects.filter(study=study, status="completed").count() == 2
+
+
+def test_prolific_study_bots_carry_the_prolific_ids(bank: list[Item]) -> None:
+    study = study_create(slug="prolific", title="Prolific", bank="testbank", prolific_mode=True)
+
+    output = simulate(study=study.slug, n=1, concurrency=1)
+
+    assert "Completed: 1 of 1" in output
+    participant = Participant.objects.get(study=study)
+    assert participant.recruitment_source == Participant.RecruitmentSource.PROLIFIC
+    assert participant.prolific_session_id.endswith("-s")
+
+
+def test_bots_that_cannot_finish_are_reported_with_the_reason() -> None:
+    ensure_builtin_items()
+    # Three human papers for a study that needs six: assignment fails at consent.
+    make_bank(bank="tiny", n_human=3, n_gpt4=3)
+    study = study_create(slug="tiny", title="Too small", bank="tiny")
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="3 of 3 simulated participants did not complete"):
+        call_command(
+            "simulate_participants",
+            study=study.slug,
+            n=3,
+            concurrency=3,
+            stdout=out,
+            stderr=StringIO(),
+        )
+
+    report = out.getvalue()
+    assert "Completed: 0 of 3" in report
+    assert "3 x POST consent: HTTP 503 'This study cannot start right now'" in report
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"study": "nope", "n": 1}, "No study with slug 'nope'"),
+        ({"study": "pilot", "n": 0}, "--n must be at least 1"),
+        ({"study": "pilot", "n": 1, "concurrency": 0}, "--concurrency must be between 1 and 100"),
+        ({"study": "pilot", "n": 1, "concurrency": 101}, "--concurrency must be between 1"),
+        ({"study": "pilot", "n": 1, "base_url": "ftp://x"}, "--base-url must be an http"),
+    ],
+)
+def test_invalid_arguments_are_refused_before_any_participant_starts(
+    study: Study, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        simulate(**options)
+    assert not Participant.objects.exists()
+
+
+def test_closed_study_is_refused_with_a_clear_error(study: Study) -> None:
+    Study.objects.filter(pk=study.pk).update(is_open=False)
+
+    with pytest.raises(CommandError, match="Study 'pilot' is closed"):
+        simulate(study=study.slug, n=1)
+    assert not Participant.objects.exists()
