@@ -20,6 +20,27 @@ from scoring.models import ItemScore, Scorer, ScoreRun
 from .rules import ExclusionRules
 
 SOURCES = (Item.Source.HUMAN.value, Item.Source.GPT4.value)
+# Bit n of the packed trial word (see trials_load) holds condition n.
+_FLAG_NAMES = (
+    "answered",
+    "correct",
+    "recognised",
+    "flag_fast",
+    "failed_catch",
+    "no_slider",
+    "outside_help",
+    "held",
+)
+_FLAG_CONDITIONS = (
+    "t.correct IS NOT NULL",
+    "t.correct",
+    "t.flag_recognised",
+    "t.flag_fast",
+    "p.flag_failed_catch",
+    "p.flag_no_slider",
+    "p.flag_outside_help",
+    "p.released_at IS NULL",
+)
 NO_POSITION = "(not given)"
 
 
@@ -29,10 +50,23 @@ def _fetch(sql: str, params: tuple | list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _int_array(rows: list[tuple], width: int) -> np.ndarray:
-    if not rows:
-        return np.zeros((0, width), dtype=np.int64)
-    return np.array(rows, dtype=np.int64)
+def _int_columns(select: list[str], rest: str, params: list) -> np.ndarray:
+    """Rows of ``SELECT <select> <rest>`` as one int64 matrix (BIGINT columns, never NULL).
+
+    On Postgres the server packs every row into one bytea (int8send: big-endian, fixed width)
+    read straight into numpy: no Python object per value, about ten times faster than
+    fetchall at 100,000 rows. Other databases (the SQLite quick start) fetch rows.
+    """
+    columns = [f"CAST({expr} AS BIGINT)" for expr in select]
+    if connection.vendor != "postgresql":
+        rows = _fetch(f"SELECT {', '.join(columns)} {rest}", params)
+        if not rows:
+            return np.zeros((0, len(select)), dtype=np.int64)
+        return np.array(rows, dtype=np.int64)
+    packed = " || ".join(f"int8send({column})" for column in columns)
+    (blob,) = _fetch(f"SELECT string_agg({packed}, ''::bytea) {rest}", params)[0]
+    rows = np.frombuffer(bytes(blob or b""), dtype=">i8").reshape(-1, len(select))
+    return rows.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -62,6 +96,7 @@ class Trials:
     position: np.ndarray  # index into position_labels (the participant's current position)
     position_labels: list[str]
     flags: dict[str, np.ndarray]  # rule name -> bool per trial
+    assigned: np.ndarray  # per item index: test trials held (answered or not), not released
 
     def included(self, rules: ExclusionRules) -> np.ndarray:
         """Trials that survive the rules switched on."""
@@ -92,69 +127,63 @@ def items_load(*, study: Study) -> Items:
 def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
     """Answered test trials (``correct`` not null) on the study bank's test items.
 
-    A trial is fast when its server-measured response time is below ``rules.min_rt_ms`` (the
-    server clock cannot be tampered with by the browser); trials without one keep their stored
-    ``flag_fast``.
+    Also counts, per item, the test trials held by participants whose items were not released
+    (answered or not): the exposure the assignment balances. A trial is fast when its
+    server-measured response time is below ``rules.min_rt_ms`` (the browser cannot tamper with
+    the server clock); trials without one keep their stored ``flag_fast``.
     """
-    qs = (
-        Trial.objects.filter(
-            participant__study=study,
-            kind=Item.Kind.TEST,
-            item__kind=Item.Kind.TEST,
-            item__bank=study.bank,
-            correct__isnull=False,
-        )
-        .order_by("id")
-        .values_list("id", "participant_id", "item_id")
+    trial = Trial._meta.db_table
+    person = Participant._meta.db_table
+    item = Item._meta.db_table
+    codes = list(Position.values)
+    position_case = " ".join(f"WHEN %s THEN {n}" for n in range(1, len(codes) + 1))
+    bits = " + ".join(
+        f"CASE WHEN {condition} THEN {1 << bit} ELSE 0 END"
+        for bit, condition in enumerate(_FLAG_CONDITIONS)
     )
-    sql, params = qs.query.sql_with_params()
-    table = Trial._meta.db_table
-    # Extra integer columns appended to the ORM's SELECT list: NULLs coalesced so the rows
-    # convert straight into one int64 matrix.
-    extra = (
-        f'"{table}"."correct"::int, COALESCE("{table}"."confidence", -1), '
-        f'COALESCE("{table}"."expertise", -1), COALESCE("{table}"."rt_server_ms", -1), '
-        f'"{table}"."flag_recognised"::int, "{table}"."flag_fast"::int'
+    # Every small field packed into one BIGINT: fewer values to move (see _int_columns).
+    packed = (
+        f"{bits} + 256 * (CASE p.position {position_case} ELSE 0 END)"
+        " + 2048 * COALESCE(t.expertise, 0) + 262144 * COALESCE(t.confidence, 0)"
+        " + 33554432 * (CAST(COALESCE(t.rt_server_ms, -1) AS BIGINT) + 1)"
     )
-    head, sep, tail = sql.partition(" FROM ")
-    matrix = _int_array(_fetch(f"{head}, {extra}{sep}{tail}", params), 9)
+    rest = f"""
+        FROM {trial} t JOIN {person} p ON p.id = t.participant_id
+        WHERE p.study_id = %s AND t.kind = %s AND t.item_id IN (
+            SELECT i.id FROM {item} i WHERE i.bank = %s AND i.kind = %s)
+    """
+    params = [*codes, study.pk, Item.Kind.TEST.value, study.bank, Item.Kind.TEST.value]
+    rows = _int_columns(["t.id", "t.participant_id", "t.item_id", packed], rest, params)
+    word = rows[:, 3]
 
-    people = list(
-        Participant.objects.filter(study=study)
-        .order_by("id")
-        .values_list("id", "position", "flag_failed_catch", "flag_no_slider", "flag_outside_help")
-    )
-    person_ids = np.array([p[0] for p in people], dtype=np.int64)
-    codes = [p[1] or "" for p in people]
-    labels = sorted(set(codes))
-    label_index = {label: i for i, label in enumerate(labels)}
-    person = np.searchsorted(person_ids, matrix[:, 1]) if people else matrix[:, 1]
+    def flag(name: str) -> np.ndarray:
+        return (word >> _FLAG_NAMES.index(name)) & 1 == 1
 
-    def person_flag(column: int) -> np.ndarray:
-        values = np.array([bool(p[column]) for p in people], dtype=bool)
-        return values[person] if people else np.zeros(0, dtype=bool)
-
-    rt = matrix[:, 6]
-    fast = np.where(rt >= 0, rt < rules.min_rt_ms, matrix[:, 8] == 1)
+    item_index = items.index_of(rows[:, 2])
+    assigned = np.bincount(item_index[flag("held")], minlength=items.ids.size)
+    answered = flag("answered")
+    rows, item_index, word = rows[answered], item_index[answered], word[answered]
+    confidence = (word >> 18) & 127
+    expertise = (word >> 11) & 127
+    rt = (word >> 25) - 1
     names = dict(Position.choices)
     return Trials(
-        trial_id=matrix[:, 0],
-        participant_id=matrix[:, 1],
-        item=items.index_of(matrix[:, 2]),
-        correct=matrix[:, 3] == 1,
-        confidence=matrix[:, 4],
-        expertise=matrix[:, 5],
-        position=np.array([label_index[c] for c in codes], dtype=np.int64)[person]
-        if people
-        else np.zeros(0, dtype=np.int64),
-        position_labels=[str(names.get(c, c)) if c else NO_POSITION for c in labels],
+        trial_id=rows[:, 0],
+        participant_id=rows[:, 1],
+        item=item_index,
+        correct=flag("correct"),
+        confidence=np.where(confidence > 0, confidence, -1),
+        expertise=np.where(expertise > 0, expertise, -1),
+        position=(word >> 8) & 7,
+        position_labels=[NO_POSITION, *(str(names[code]) for code in codes)],
         flags={
-            "failed_catch": person_flag(2),
-            "no_slider": person_flag(3),
-            "outside_help": person_flag(4),
-            "recognised": matrix[:, 7] == 1,
-            "fast": fast,
+            "failed_catch": flag("failed_catch"),
+            "no_slider": flag("no_slider"),
+            "outside_help": flag("outside_help"),
+            "recognised": flag("recognised"),
+            "fast": np.where(rt >= 0, rt < rules.min_rt_ms, flag("flag_fast")),
         },
+        assigned=assigned,
     )
 
 

@@ -117,15 +117,24 @@ def _agreement(
 
 
 def _pairwise_spearman(columns: np.ndarray) -> np.ndarray:
-    """Spearman per pair of columns over the rows where both have a value."""
+    """Spearman per pair of columns over the rows where both have a value.
+
+    Columns with the same rows missing are ranked together: one matrix per pair of missing
+    patterns (a handful), not one per pair of columns.
+    """
     k = columns.shape[1]
     out = np.full((k, k), np.nan)
     have = ~np.isnan(columns)
-    for a in range(k):
-        for b in range(a, k):
-            both = have[:, a] & have[:, b]
-            rho = stats.spearman_matrix(columns[both][:, [a, b]])[0, 1]
-            out[a, b] = out[b, a] = rho
+    patterns, group = np.unique(have.T, axis=0, return_inverse=True)
+    group = group.ravel()
+    for a in range(len(patterns)):
+        for b in range(a, len(patterns)):
+            cols = np.flatnonzero((group == a) | (group == b))
+            rows = patterns[a] & patterns[b]
+            block = stats.spearman_matrix(columns[np.ix_(rows, cols)])
+            pick_a, pick_b = group[cols] == a, group[cols] == b
+            out[np.ix_(cols[pick_a], cols[pick_b])] = block[np.ix_(pick_a, pick_b)]
+            out[np.ix_(cols[pick_b], cols[pick_a])] = block[np.ix_(pick_b, pick_a)]
     return out
 
 
@@ -133,23 +142,32 @@ def _team(*, trials: Trials, scores: Scores, t: np.ndarray, item_rows: np.ndarra
     rated = t[trials.confidence[t] >= 1]
     human_z = stats.zscore(trials.confidence[rated].astype(np.float64))
     human_correct = trials.correct[rated]
-    item = trials.item[rated]
-    out: dict[str, Any] = {}
-    for j, scorer in enumerate(scores.scorers):
-        confidence = scores.confidence[:, j]
-        in_scope = item_rows[~np.isnan(confidence[item_rows])]
-        model_z = np.full(confidence.size, np.nan)
-        model_z[in_scope] = stats.zscore(confidence[in_scope])
-        trial_model_z = model_z[item]
-        have = ~np.isnan(trial_model_z)
-        model_decides = trial_model_z[have] > human_z[have]
-        model_correct = scores.correct[item[have], j] == 1.0
-        team = np.where(model_decides, model_correct, human_correct[have])
-        out[scorer["name"]] = {
-            "n": int(have.sum()),
-            "team": stats.accuracy(team),
-            "human": stats.accuracy(human_correct[have]),
-            "model": stats.accuracy(model_correct),
-            "model_decides": float(model_decides.mean()) if have.any() else None,
+    # Model confidences z-scored per scorer over its scored items in scope.
+    confidence = scores.confidence[item_rows]
+    scored = ~np.isnan(confidence)
+    count = np.maximum(scored.sum(axis=0), 1)
+    mean = np.where(scored, confidence, 0.0).sum(axis=0) / count
+    sd = np.sqrt(np.where(scored, (confidence - mean) ** 2, 0.0).sum(axis=0) / count)
+    z = (confidence - mean) / np.where(sd > 0, sd, 1.0)
+    model_z = np.full(scores.confidence.shape, np.nan)
+    model_z[item_rows] = z
+    trial_z = model_z[trials.item[rated]]  # trials x scorers
+    model_correct = scores.correct[trials.item[rated]] == 1.0
+    have = ~np.isnan(trial_z)
+    decides = have & (trial_z > human_z[:, None])
+    team = np.where(decides, model_correct, human_correct[:, None]) & have
+    n = have.sum(axis=0)
+    k_team = team.sum(axis=0)
+    k_human = (have & human_correct[:, None]).sum(axis=0)
+    k_model = (have & model_correct).sum(axis=0)
+    k_decides = decides.sum(axis=0)
+    return {
+        scorer["name"]: {
+            "n": int(n[j]),
+            "team": stats.accuracy_counts(k_team[j], n[j]),
+            "human": stats.accuracy_counts(k_human[j], n[j]),
+            "model": stats.accuracy_counts(k_model[j], n[j]),
+            "model_decides": float(k_decides[j] / n[j]) if n[j] else None,
         }
-    return out
+        for j, scorer in enumerate(scores.scorers)
+    }

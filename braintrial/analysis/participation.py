@@ -115,21 +115,7 @@ def exposure(*, study: Study, items: Items, trials: Trials, included: np.ndarray
     (answered or not); ``n_answered`` answered trials; ``n_included`` those surviving the rules.
     """
     n_items = items.ids.size
-    assigned_rows = (
-        Trial.objects.filter(
-            participant__study=study,
-            kind=Item.Kind.TEST,
-            item__bank=study.bank,
-            participant__released_at__isnull=True,
-        )
-        .values("item_id")
-        .annotate(n=Count("id"))
-    )
-    assigned = np.zeros(n_items, dtype=np.int64)
-    for row in assigned_rows:
-        index = int(items.index_of(np.array([row["item_id"]]))[0])
-        if index < n_items and items.ids[index] == row["item_id"]:
-            assigned[index] = row["n"]
+    assigned = trials.assigned
     answered = np.bincount(trials.item, minlength=n_items)
     kept = np.bincount(trials.item[included], minlength=n_items)
     rows = [

@@ -27,8 +27,12 @@ def accuracy(correct: np.ndarray) -> dict[str, Any]:
     ``sem`` is the binomial standard error of the trial-level mean, sqrt(p(1-p)/n) (the same as
     the population standard deviation over sqrt(n)). ``k`` correct of ``n``; empty -> None.
     """
-    n = int(correct.size)
-    k = int(np.count_nonzero(correct))
+    return accuracy_counts(int(np.count_nonzero(correct)), int(correct.size))
+
+
+def accuracy_counts(k: int, n: int) -> dict[str, Any]:
+    """``accuracy`` from the counts: k correct of n."""
+    k, n = int(k), int(n)
     if n == 0:
         return {"accuracy": None, "sem": None, "n": 0, "k": 0}
     p = k / n
@@ -81,8 +85,9 @@ def fit_line(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
     """Ordinary least squares y = slope * x + intercept; None with fewer than 2 distinct x."""
     if x.size < 2 or np.ptp(x) == 0:
         return {"slope": None, "intercept": None}
-    slope, intercept = np.polyfit(x.astype(np.float64), y.astype(np.float64), 1)
-    return {"slope": _float(slope), "intercept": _float(intercept)}
+    dx = x - x.mean()
+    slope = float((dx * (y - y.mean())).sum() / (dx**2).sum())
+    return {"slope": _float(slope), "intercept": _float(float(y.mean()) - slope * float(x.mean()))}
 
 
 def binned_accuracy(
@@ -99,23 +104,29 @@ def binned_accuracy(
     if n == 0:
         return {"bins": [], "fit": {"slope": None, "intercept": None}, "n": 0}
     idx = np.lexsort((order, score))
-    bins = []
-    for number, part in enumerate(np.array_split(idx, min(n_bins, n)), start=1):
-        values = score[part]
-        hits = correct[part]
-        bins.append(
-            {
-                "bin": number,
-                "n": int(part.size),
-                "score_min": float(values.min()),
-                "score_max": float(values.max()),
-                "score_mean": float(values.mean()),
-                "accuracy": float(hits.mean()),
-            }
-        )
-    x = np.array([b["bin"] for b in bins], dtype=np.float64)
-    y = np.array([b["accuracy"] for b in bins], dtype=np.float64)
-    return {"bins": bins, "fit": fit_line(x, y), "n": n}
+    values = score[idx].astype(np.float64)
+    hits = correct[idx].astype(np.float64)
+    k = min(n_bins, n)
+    # np.array_split sizes: the first n % k bins take one extra value.
+    sizes = np.full(k, n // k)
+    sizes[: n % k] += 1
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    accuracy_ = np.add.reduceat(hits, starts) / sizes
+    mean = np.add.reduceat(values, starts) / sizes
+    low = np.minimum.reduceat(values, starts)
+    high = np.maximum.reduceat(values, starts)
+    bins = [
+        {
+            "bin": number + 1,
+            "n": int(sizes[number]),
+            "score_min": float(low[number]),
+            "score_max": float(high[number]),
+            "score_mean": float(mean[number]),
+            "accuracy": float(accuracy_[number]),
+        }
+        for number in range(k)
+    ]
+    return {"bins": bins, "fit": fit_line(np.arange(1.0, k + 1), accuracy_), "n": n}
 
 
 def spearman_matrix(columns: np.ndarray) -> np.ndarray:
