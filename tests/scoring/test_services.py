@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from braintrial.items.models import Item
 from scoring.models import ItemScore, Scorer, ScoreRun
 from scoring.selectors import score_run_results, scorer_results, scorers_with_results
 from scoring.services import (
@@ -13,6 +14,7 @@ from scoring.services import (
     score_run_chunk_process,
     score_run_create,
     score_run_missing_chunks,
+    score_run_resume,
     scorer_create,
     scorer_update,
 )
@@ -210,3 +212,28 @@ def test_study_run_uses_its_bank_and_limit(tiny_model_dir) -> None:
     assert score_run_create(scorer=scorer, limit=4, enqueue=False).n_total == 4
     with pytest.raises(ValidationError):
         score_run_create(scorer=scorer, limit=0, enqueue=False)
+
+
+def test_run_over_gpt4_items_only(tiny_model_dir) -> None:
+    human = items_make(2)
+    gpt4 = items_make(1, bank="other")
+    Item.objects.filter(pk=gpt4[0].pk).update(source=Item.Source.GPT4)
+    scorer = tiny_scorer(tiny_model_dir)
+    run = score_run_create(scorer=scorer, source="gpt4", enqueue=False)
+    assert list(run.items.values_list("pk", flat=True)) == [gpt4[0].pk]
+    assert score_run_create(scorer=scorer, source="human", enqueue=False).n_total == len(human)
+    with pytest.raises(ValidationError, match="Unknown item source"):
+        score_run_create(scorer=scorer, source="robot", enqueue=False)
+
+
+def test_resume_finishes_a_run_whose_items_are_all_scored(tiny_model_dir) -> None:
+    items_make(2)
+    scorer = tiny_scorer(tiny_model_dir)
+    run = score_run_create(scorer=scorer, enqueue=False)
+    for item_ids in score_run_missing_chunks(run=run):
+        score_run_chunk_process(run_id=run.pk, item_ids=item_ids)
+    # As if the worker died between writing the last scores and marking the run succeeded.
+    ScoreRun.objects.filter(pk=run.pk).update(status="running", n_done=1, finished_at=None)
+    assert score_run_resume() == 0
+    run.refresh_from_db()
+    assert (run.status, run.n_done) == ("succeeded", 2)

@@ -1,4 +1,4 @@
-"""python manage.py score --scorer NAME [--study SLUG] [--limit N] [--background]."""
+"""python manage.py score --scorer NAME [--study SLUG] [--source S] [--limit N] [--background]."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
 from scoring.services import score_run_chunk_process, score_run_create, score_run_missing_chunks
@@ -46,6 +47,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scorer", required=True, help="Scorer name (see the admin).")
         parser.add_argument("--study", help="Score this study's item bank instead of every item.")
+        parser.add_argument(
+            "--source", choices=Item.Source.values, help="Only human- or GPT-4-written items."
+        )
         parser.add_argument("--limit", type=int, help="Score only the first N items.")
         parser.add_argument(
             "--background", action="store_true", help="Enqueue for the worker; print the run id."
@@ -66,7 +70,11 @@ class Command(BaseCommand):
         background = options["background"]
         try:
             run = score_run_create(
-                scorer=scorer, study=study, limit=options["limit"], enqueue=background
+                scorer=scorer,
+                study=study,
+                source=options["source"],
+                limit=options["limit"],
+                enqueue=background,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc

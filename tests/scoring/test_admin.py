@@ -1,0 +1,77 @@
+"""Admin: published scorers and scored configurations are read-only; runs and scores too."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.services import score_run_create
+from tests.scoring.helpers import items_make, run_in_process, tiny_scorer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_published_scorer_page_has_no_editable_field(admin_client) -> None:
+    scorer = Scorer.objects.create(name="paper", model_source="gpt2", is_published=True)
+    page = admin_client.get(reverse("admin:scoring_scorer_change", args=[scorer.pk]))
+    assert page.status_code == 200
+    assert b'name="model_source"' not in page.content
+    assert b'name="dtype"' not in page.content
+
+
+def test_scored_scorer_keeps_its_configuration_in_admin(admin_client, tiny_model_dir) -> None:
+    items_make(1)
+    scorer = tiny_scorer(tiny_model_dir)
+    url = reverse("admin:scoring_scorer_change", args=[scorer.pk])
+    assert b'name="prompt_template"' in admin_client.get(url).content  # editable before scores
+    run_in_process(score_run_create(scorer=scorer, enqueue=False))
+    page = admin_client.get(url)
+    assert b'name="prompt_template"' not in page.content
+    assert b'name="display_name"' in page.content
+    admin_client.post(
+        url,
+        {"name": "tiny", "display_name": "Tiny model", "prompt_template": "X <choice abstract>"},
+    )
+    scorer.refresh_from_db()
+    assert scorer.display_name == "Tiny model" and scorer.prompt_template == ""
+
+
+def test_admin_refuses_template_without_slot(admin_client) -> None:
+    page = admin_client.post(
+        reverse("admin:scoring_scorer_add"),
+        {
+            "name": "bad",
+            "model_source": "x",
+            "dtype": "auto",
+            "device": "auto",
+            "bos": "tokenizer",
+            "prompt_template": "no slot",
+        },
+    )
+    assert page.status_code == 200 and b"&lt;choice abstract&gt;" in page.content
+    assert not Scorer.objects.filter(name="bad").exists()
+
+
+def test_runs_and_scores_are_read_only_with_progress(admin_client, tiny_model_dir) -> None:
+    items_make(2)
+    run = run_in_process(score_run_create(scorer=tiny_scorer(tiny_model_dir), enqueue=False))
+    listing = admin_client.get(reverse("admin:scoring_scorerun_changelist"))
+    assert listing.status_code == 200 and b"2/2 (100%)" in listing.content
+    detail = admin_client.get(reverse("admin:scoring_scorerun_change", args=[run.pk]))
+    assert detail.status_code == 200 and b'type="submit" value="Save"' not in detail.content
+    score = ItemScore.objects.first()
+    page = admin_client.get(reverse("admin:scoring_itemscore_change", args=[score.pk]))
+    assert page.status_code == 200 and b'name="ppl_original"' not in page.content
+    assert admin_client.get(reverse("admin:scoring_itemscore_add")).status_code == 403
+
+
+def test_admin_action_cancels_a_queued_run(admin_client, tiny_model_dir) -> None:
+    items_make(1)
+    run = score_run_create(scorer=tiny_scorer(tiny_model_dir), enqueue=False)
+    admin_client.post(
+        reverse("admin:scoring_scorerun_changelist"),
+        {"action": "cancel_runs", "_selected_action": [run.pk]},
+    )
+    run.refresh_from_db()
+    assert run.status == ScoreRun.Status.CANCELLED
