@@ -104,10 +104,19 @@ def study_data_version(*, study: Study) -> str:
     edited study settings each change it; three indexed aggregate queries.
     """
     trials = Trial.objects.filter(participant__study=study).aggregate(
-        n=Count("id"), last=Max("answered_at")
+        n=Count("id"),
+        last=Max("answered_at"),
+        recognised=Count("id", filter=Q(flag_recognised=True)),
+        fast=Count("id", filter=Q(flag_fast=True)),
     )
     people = Participant.objects.filter(study=study).aggregate(
-        n=Count("id"), seen=Max("last_seen_at"), done=Max("completed_at")
+        n=Count("id"),
+        seen=Max("last_seen_at"),
+        done=Max("completed_at"),
+        **{
+            flag: Count("id", filter=Q(**{flag: True}))
+            for flag in ("flag_failed_catch", "flag_no_slider", "flag_outside_help")
+        },
     )
     scores = ItemScore.objects.filter(item__bank=study.bank).aggregate(
         n=Count("id"), last=Max("id")

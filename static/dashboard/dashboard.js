@@ -128,9 +128,13 @@
   window.setTimeout(poll, POLL_MS);
 })();
 
-// Switching the item set reloads the page with it (the form carries the rule toggles along).
+// Switching the item set or a rule reloads the page with it; the Apply button stays for
+// browsers without scripts.
 (function () {
   "use strict";
-  var select = document.getElementById("id_items");
-  if (select) select.addEventListener("change", function () { select.form.submit(); });
+  var form = document.getElementById("rules-form");
+  if (!form) return;
+  form.addEventListener("change", function () { form.submit(); });
+  var apply = form.querySelector("button[type=submit]");
+  if (apply) apply.hidden = true;
 })();

@@ -15,6 +15,7 @@ from braintrial.dashboard.charts.common import (
     model_colors,
     model_names,
     pct,
+    tick_labels,
 )
 
 
@@ -29,7 +30,8 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
     bars = {
         "type": "bar",
         "name": "Language models",
-        "x": [names.get(n, n) for n, _ in models],
+        "x": tick_labels([names.get(n, n) for n, _ in models]),
+        "hovertext": [names.get(n, n) for n, _ in models],
         "y": [a["accuracy"] for _, a in models],
         "error_y": {
             "type": "data",
@@ -40,33 +42,45 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
         },
         "marker": {"color": [colors.get(n, MODEL) for n, _ in models]},
         "customdata": [[a["k"], a["n"]] for _, a in models],
-        "hovertemplate": "%{x}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} items)"
+        "hovertemplate": "%{hovertext}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} items)"
         "<extra></extra>",
         "showlegend": False,
     }
-    shapes, notes = [], []
+    shapes, legend = [], []
     humans = part["humans"]
     for acc, color, label, dash in (
         (humans["accuracy"], HUMAN, "Human experts", "dash"),
         (humans["top_expertise"], TOP, "Top-20% experts", "dot"),
     ):
         if acc["accuracy"] is not None:
-            shape, note = hline(
-                acc["accuracy"], color, f"{label} {pct(acc)} (n = {acc['n']})", dash
-            )
+            shape, _ = hline(acc["accuracy"], color, label, dash)
             shapes.append(shape)
-            notes.append(note)
+            # The line is a shape (it spans the whole plot); this empty trace gives it a legend
+            # entry with its number instead of a label that would cover the bars.
+            legend.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": [None],
+                    "y": [None],
+                    "name": f"{label} {pct(acc)} (n = {acc['n']} trials)",
+                    "line": {"color": color, "width": 2, "dash": dash},
+                    "hoverinfo": "skip",
+                }
+            )
     shape, note = hline(0.5, CHANCE, "chance", "dot")
     shapes.append(shape)
-    notes.append({**note, "xanchor": "left", "x": 0})
+    notes = [{**note, "yanchor": "top"}]
     figure = {
-        "data": [bars],
+        "data": [bars, *legend],
         "layout": layout(
             shapes=shapes,
             annotations=notes,
             yaxis={"title": {"text": "Accuracy"}, "range": [0, 1.02], "tickformat": ".0%"},
             xaxis={"tickangle": -35 if len(models) > 6 else 0},
-            margin={"b": 90},
+            bargap=0.3 if len(models) > 5 else 0.6,
+            legend={"orientation": "h", "x": 0, "y": 1.1},
+            margin={"b": 90, "t": 36},
         ),
     }
     best = models[0] if models else None
@@ -109,11 +123,13 @@ def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
     else:
         groups, model_groups = part["humans"]["by_position"], {}
     labels = list(groups)
+    # Section names are long: break them at their slashes instead of slanting them.
+    shown = {g: g.replace("/", "/<br>") for g in labels}
     data: list[dict[str, Any]] = [
         {
             "type": "bar",
             "name": "Human experts",
-            "x": labels,
+            "x": [shown[g] for g in labels],
             "y": [groups[g]["accuracy"] for g in labels],
             "error_y": {
                 "type": "data",
@@ -133,7 +149,7 @@ def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
         for g in labels:
             acc = by_group.get(g)
             if acc and acc["accuracy"] is not None:
-                dots_x.append(g)
+                dots_x.append(shown[g])
                 dots_y.append(acc["accuracy"])
                 dots_text.append(f"{names.get(name, name)}: {pct(acc)} of {acc['n']} items")
     if dots_x:
@@ -167,7 +183,7 @@ def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
         "data": data,
         "layout": layout(
             yaxis={"title": {"text": "Accuracy"}, "range": [0, 1.02], "tickformat": ".0%"},
-            xaxis={"tickangle": -20 if len(labels) > 4 else 0},
+            xaxis={"tickangle": 0},
             bargap=0.45,
         ),
     }

@@ -72,3 +72,14 @@ def model_names(report: dict[str, Any]) -> dict[str, str]:
 
 def model_colors(report: dict[str, Any]) -> dict[str, str]:
     return {s["name"]: MODEL if s["is_published"] else OWN_MODEL for s in report["scorers"]}
+
+
+def tick_labels(names: list[str], limit: int = 24) -> list[str]:
+    """Category labels cut to ``limit`` characters, still unique; hover text keeps the full name."""
+    out: list[str] = []
+    for name in names:
+        short = name if len(name) <= limit else name[: limit - 1] + "…"
+        while short in out:
+            short += "\u200b"  # an invisible character keeps two cut names apart
+        out.append(short)
+    return out

@@ -15,11 +15,13 @@ from braintrial.dashboard.charts.common import (
     layout,
     model_names,
     pct,
+    tick_labels,
 )
 
 # Calibration curves of many models drawn at once are unreadable: the most accurate few.
 CALIBRATION_MODELS = 4
 MODEL_PALETTE = ["#4a7fc1", "#1f9e89", "#e09f3e", "#6c5b7b", "#3d5a80", "#8d6e63"]
+BIN_AXIS = {"dtick": 1, "range": [0.4, 20.6], "zeroline": False}
 ACCURACY_AXIS = {"title": {"text": "Accuracy"}, "range": [0, 1.02], "tickformat": ".0%"}
 
 
@@ -97,7 +99,7 @@ def calibration_charts(report: dict[str, Any], source: str) -> list[dict[str, An
         "figure": {
             "data": data,
             "layout": layout(
-                yaxis=ACCURACY_AXIS, xaxis={"title": {"text": "Confidence bin"}, "dtick": 1}
+                yaxis=ACCURACY_AXIS, xaxis={"title": {"text": "Confidence bin"}, **BIN_AXIS}
             ),
         },
         "caption": caption,
@@ -111,7 +113,7 @@ def calibration_charts(report: dict[str, Any], source: str) -> list[dict[str, An
             "data": _binned_traces(expertise_calib, "Human experts", TOP, "expertise"),
             "layout": layout(
                 yaxis=ACCURACY_AXIS,
-                xaxis={"title": {"text": "Expertise bin (1 = least expert)"}, "dtick": 1},
+                xaxis={"title": {"text": "Expertise bin (1 = least expert)"}, **BIN_AXIS},
                 showlegend=False,
             ),
         },
@@ -129,7 +131,7 @@ def agreement(report: dict[str, Any], source: str) -> dict[str, Any]:
     agree = report["sources"][source]["agreement"]
     names = model_names(report)
     order = agree["scorers"]
-    labels = ["Human experts", *(names.get(n, n) for n in order)]
+    labels = tick_labels(["Human experts", *(names.get(n, n) for n in order)])
     human_row = [1.0, *(agree["human_model"].get(n) for n in order)]
     rows = [human_row]
     for i, name in enumerate(order):
@@ -187,7 +189,7 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
     ranked = sorted(
         (n for n in teams if teams[n]["n"]), key=lambda n: -(teams[n]["team"]["accuracy"] or 0)
     )
-    x = [names.get(n, n) for n in ranked]
+    x = tick_labels([names.get(n, n) for n in ranked])
     data = []
     for key, label, color in (
         ("human", "Human alone", HUMAN),
@@ -227,8 +229,8 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
             barmode="group",
             yaxis=ACCURACY_AXIS,
             xaxis={"tickangle": -35 if len(x) > 6 else 0},
-            margin={"b": 90},
-            legend={"orientation": "h", "y": 1.08, "x": 0},
+            margin={"b": 90, "t": 36},
+            legend={"orientation": "h", "y": 1.1, "x": 0},
         ),
     }
     return {

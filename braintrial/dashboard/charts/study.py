@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from braintrial.dashboard.charts.common import HUMAN, MODEL, SOURCE_LABELS, layout, model_names, pct
@@ -16,6 +17,7 @@ RULE_LABELS = {
     "recognised": "Recognised the paper",
     "fast": "Answered too fast",
 }
+DAY_MS = 24 * 3600 * 1000
 SOURCE_COLORS = {"human": "#4a7fc1", "gpt4": "#e09f3e"}
 
 
@@ -101,6 +103,14 @@ def funnel(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _padded_days(dates: list[str]) -> list[str] | None:
+    """Half a day of room on both sides, so single days are not drawn as hours."""
+    if not dates:
+        return None
+    first, last = date.fromisoformat(dates[0]), date.fromisoformat(dates[-1])
+    return [f"{first - timedelta(days=1)} 12:00", f"{last} 12:00"]
+
+
 def timeline(report: dict[str, Any]) -> dict[str, Any]:
     days = report["participation"]["by_day"]
     x = [d["date"] for d in days]
@@ -112,6 +122,8 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
             "y": [d["answered"] for d in days],
             "marker": {"color": "#d9e2ec"},
             "yaxis": "y2",
+            # Explicit width: a single day would otherwise fill the whole plot.
+            "width": DAY_MS * 0.8,
         },
         {
             "type": "scatter",
@@ -131,17 +143,26 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
         },
     ]
     total = sum(d["answered"] for d in days)
+    untimed = report["participation"]["answered_trials"] - total
     figure = {
         "data": data,
         "layout": layout(
-            xaxis={"type": "date", "title": {"text": "Day (UTC)"}},
-            yaxis={"title": {"text": "Participants"}, "rangemode": "tozero"},
+            xaxis={
+                "type": "date",
+                "title": {"text": "Day (UTC)"},
+                "tickformat": "%d %b",
+                "range": _padded_days(x),
+                **({"dtick": DAY_MS} if len(x) <= 14 else {}),
+            },
+            yaxis={"title": {"text": "Participants"}, "rangemode": "tozero", "tickformat": ",d"},
             yaxis2={
                 "title": {"text": "Trials"},
                 "overlaying": "y",
                 "side": "right",
                 "showgrid": False,
                 "rangemode": "tozero",
+                "tickformat": ",d",
+                **({} if total else {"range": [0, 1], "showticklabels": False}),
             },
             margin={"r": 56},
         ),
@@ -149,6 +170,11 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
     caption = (
         f"Participants started and completed, and trials answered, per day over {len(days)} "
         f"day{'s' if len(days) != 1 else ''} (n = {total} trials, before exclusions)."
+        + (
+            f" {untimed} answered trials carry no time (imported published data) and are not shown."
+            if untimed > 0
+            else ""
+        )
     )
     return {
         "id": "timeline",
@@ -232,12 +258,32 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
             "hovertemplate": "%{y}: %{x} trials of %{customdata} participants<extra></extra>",
         }
     ]
+    counts = data[0]["x"]
+    notes = []
+    if not any(counts):
+        notes.append(
+            {
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "text": "No trial is flagged by any rule",
+                "font": {"color": "#616e7c"},
+            }
+        )
     figure = {
         "data": data,
         "layout": layout(
-            xaxis={"title": {"text": "Trials flagged"}, "rangemode": "tozero"},
+            xaxis={
+                "title": {"text": "Trials flagged"},
+                "rangemode": "tozero",
+                "range": [0, max(*counts, 4) * 1.05],
+                "tickformat": ",d",
+            },
             yaxis={"autorange": "reversed"},
             margin={"l": 180},
+            annotations=notes,
         ),
     }
     caption = (

@@ -1,0 +1,78 @@
+"""The figures: valid plotly, drawn from the report's numbers, and a caption with n each."""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+import pytest
+
+from braintrial.analysis.selectors import study_report
+from braintrial.dashboard.charts import figures_from_report
+
+from .conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def report(world: World) -> dict:
+    return study_report(study=world.study)
+
+
+@pytest.mark.parametrize("source", ["human", "gpt4", "all"])
+def test_every_figure_is_valid_plotly_with_a_caption(report: dict, source: str) -> None:
+    figures = figures_from_report(report=report, source=source)
+    ids = [chart["id"] for chart in figures["charts"]]
+    assert len(ids) == len(set(ids)) == 12
+    for chart in figures["charts"]:
+        go.Figure(chart["figure"])  # raises on any property plotly does not know
+        assert "n = " in chart["caption"], chart["id"]
+    json.dumps(figures)  # the page embeds it as JSON
+
+
+def test_headline_bars_are_models_sorted_with_human_lines(report: dict) -> None:
+    headline = figures_from_report(report=report)["charts"][0]
+    bars = headline["figure"]["data"][0]
+    assert bars["x"] == ["Model-Strong", "Model-Weak"]
+    models = report["sources"]["human"]["models"]
+    assert bars["y"] == [models["model-strong"]["accuracy"]["accuracy"],
+                         models["model-weak"]["accuracy"]["accuracy"]]  # fmt: skip
+    assert bars["error_y"]["array"][0] == models["model-strong"]["accuracy"]["sem"]
+    lines = {shape["y0"] for shape in headline["figure"]["layout"]["shapes"]}
+    humans = report["sources"]["human"]["humans"]
+    assert humans["accuracy"]["accuracy"] in lines
+    assert humans["top_expertise"]["accuracy"] is None or (
+        humans["top_expertise"]["accuracy"] in lines
+    )
+    assert 0.5 in lines  # chance
+
+
+def test_agreement_heatmap_puts_humans_first_and_is_symmetric(report: dict) -> None:
+    chart = next(c for c in figures_from_report(report=report)["charts"] if c["id"] == "agreement")
+    heat = chart["figure"]["data"][0]
+    assert heat["x"][0] == "Human experts" and heat["x"] == heat["y"]
+    z = heat["z"]
+    for i in range(len(z)):
+        for j in range(len(z)):
+            assert z[i][j] == z[j][i]
+
+
+def test_calibration_draws_twenty_human_bins_and_a_fitted_line(world: World, report: dict) -> None:
+    chart = next(
+        c for c in figures_from_report(report=report)["charts"] if c["id"] == "calibration"
+    )
+    humans = [t for t in chart["figure"]["data"] if t.get("legendgroup") == "Human experts"]
+    points, line = humans
+    calib = report["sources"]["human"]["calibration"]["humans"]
+    assert len(points["x"]) == len(calib["bins"]) == 20
+    fit = calib["fit"]
+    assert line["y"][0] == pytest.approx(fit["intercept"] + fit["slope"] * 1)
+
+
+def test_empty_study_still_draws_every_chart(world: World) -> None:
+    empty = study_report(study=world.other_study)
+    figures = figures_from_report(report=empty)
+    for chart in figures["charts"]:
+        go.Figure(chart["figure"])
+    assert figures["summary"][0]["value"] == "–"  # noqa: RUF001
