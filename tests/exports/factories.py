@@ -101,7 +101,7 @@ def study_make(slug: str, *, researcher: AbstractBaseUser | None = None, n_peopl
     study.researchers.add(researcher)
     made = Made(study=study, researcher=researcher, items=items_make(bank=study.bank))
     scorer, _ = Scorer.objects.get_or_create(
-        name="factory-model", defaults={"model_source": "local/factory-model"}
+        name="factory-model", defaults={"is_published": True, "display_name": "Factory model"}
     )
     for n, item in enumerate(made.items):
         ItemScore.objects.create(

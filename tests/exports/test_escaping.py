@@ -86,7 +86,7 @@ def test_pandas_reads_back_unicode_quotes_and_newlines(nasty_study):
 
 def test_negative_numbers_stay_numeric(nasty_study):
     item = nasty_study.items[0]
-    scorer = Scorer.objects.create(name="aaa-negative", model_source="local/none")
+    scorer = Scorer.objects.create(name="aaa-negative", is_published=True)
     ItemScore.objects.create(
         scorer=scorer,
         item=item,

@@ -9,6 +9,7 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from braintrial.exports.rows import EXPORT_KINDS
+from scoring.models import ItemScore, Scorer, ScoreRun
 from tests.exports.factories import participant_make, study_make, trial_make, user_make
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +175,36 @@ def test_dictionary_documents_every_column_of_every_file(client):
         for column in kind.columns:
             assert f"<code>{column.name}</code>" in page, (kind.name, column.name)
             assert column.doc, (kind.name, column.name)
+
+
+def test_scores_of_unfinished_runs_stay_out_unless_asked_for(client, two_studies):
+    alpha, _ = two_studies
+    scorer = Scorer.objects.create(name="local-model", model_source="local/dir")
+    for item in alpha.items:
+        ItemScore.objects.create(
+            scorer=scorer,
+            item=item,
+            ppl_original=3.0,
+            ppl_altered=4.0,
+            correct=True,
+            confidence=1.0,
+            config_fingerprint=scorer.config_fingerprint,
+        )
+    client.force_login(alpha.researcher)
+
+    def local_rows(query: str = "") -> list[dict[str, str]]:
+        rows = rows_of(client.get(f"/exports/alpha/scores.csv{query}"))
+        return [row for row in rows if row["scorer"] == "local-model"]
+
+    assert local_rows() == []
+    assert {row["excluded_by"] for row in local_rows("?include_excluded=1")} == {"unfinished"}
+    run = ScoreRun.objects.create(
+        scorer=scorer,
+        study=alpha.study,
+        status=ScoreRun.Status.SUCCEEDED,
+        n_total=2,
+        n_done=2,
+        config_fingerprint=scorer.config_fingerprint,
+    )
+    run.items.set(alpha.items[:2])
+    assert sorted(int(row["item_id"]) for row in local_rows()) == [i.pk for i in alpha.items[:2]]

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from django.db.models import CharField, F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import Cast
 
-from braintrial.exports.expressions import bool_cell, float_cell, text_cell, time_cell
+from braintrial.exports.expressions import (
+    bool_cell,
+    flag_cell,
+    float_cell,
+    reasons_cell,
+    text_cell,
+    time_cell,
+)
 from braintrial.exports.rows.base import Column, ExportKind
-from braintrial.exports.rows.trials import section_label
+from braintrial.exports.rows.trials import any_reason, section_label
 from braintrial.items.models import Item
 from braintrial.participants.models import Trial
 from braintrial.studies.models import Study
-from scoring.models import ItemScore
+from scoring.models import ItemScore, Scorer, ScoreRun
 
 
 def col(name: str, expression: object, doc: str, kind: str = "text") -> Column:
@@ -31,10 +47,34 @@ def items_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Ite
     return queryset.order_by("bank", "source", "row", "id")
 
 
+def score_finished() -> Q:
+    """Scores that belong to a finished result, as ``scoring.selectors.scorer_results`` says:
+    every published score; a runnable scorer's scores on the items of its succeeded runs,
+    computed with its current configuration (a failed or cancelled run's scores stay out)."""
+    current = Q(pk__in=[])
+    for scorer_id, scorer in Scorer.objects.filter(is_published=False).in_bulk().items():
+        current |= Q(scorer_id=scorer_id, config_fingerprint=scorer.config_fingerprint)
+    succeeded = ScoreRun.items.through.objects.filter(
+        scorerun__scorer_id=OuterRef("scorer_id"),
+        scorerun__status=ScoreRun.Status.SUCCEEDED,
+        item_id=OuterRef("item_id"),
+    )
+    return Q(scorer__is_published=True) | (current & Exists(succeeded))
+
+
+SCORE_EXCLUSION_REASONS: list[tuple[str, Q]] = [
+    ("practice", Q(item__kind=Item.Kind.PRACTICE)),
+    ("catch", Q(item__kind=Item.Kind.CATCH)),
+    ("unfinished", Q(finished=False)),
+]
+
+
 def scores_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[ItemScore]:
-    queryset = ItemScore.objects.filter(item__in=Item.objects.filter(studies_items(studies)))
+    queryset = ItemScore.objects.filter(item__in=Item.objects.filter(studies_items(studies))).alias(
+        finished=ExpressionWrapper(score_finished(), output_field=BooleanField())
+    )
     if not include_excluded:
-        queryset = queryset.filter(item__kind=Item.Kind.TEST)
+        queryset = queryset.filter(item__kind=Item.Kind.TEST, finished=True)
     return queryset.order_by("scorer__name", "item__bank", "item__source", "item__row", "id")
 
 
@@ -157,6 +197,24 @@ SCORE_COLUMNS = [
         "Scoring run that wrote the score; empty for published scores.",
         "integer",
     ),
+    col(
+        "config_fingerprint",
+        text_cell("config_fingerprint"),
+        "Hash of the scorer configuration the score was computed with.",
+    ),
+    col(
+        "excluded",
+        flag_cell(any_reason(SCORE_EXCLUSION_REASONS)),
+        "1 if an analysis leaves this score out (see excluded_by), else 0.",
+        "0/1",
+    ),
+    col(
+        "excluded_by",
+        reasons_cell(SCORE_EXCLUSION_REASONS),
+        "Why, ';'-separated: practice, "
+        "catch, unfinished (no succeeded run of the scorer's current configuration covers "
+        "the item yet).",
+    ),
     col("created_at", time_cell("created_at"), "Stored (UTC).", "timestamp"),
 ]
 
@@ -176,6 +234,7 @@ SCORES = ExportKind(
     row_doc="One row per scorer and item: both versions' perplexities and the model's choice.",
     base_queryset=scores_base,
     columns=SCORE_COLUMNS,
-    excluded_doc="By default only scores of test items; with include_excluded also practice and "
-    "catch items.",
+    excluded_doc="By default only finished results on test items (every published score; a "
+    "runnable scorer's scores on the items of its succeeded runs, under its current "
+    "configuration); with include_excluded also practice and catch items and unfinished scores.",
 )
