@@ -59,10 +59,10 @@ def _int_columns(select: list[str], rest: str, params: list) -> np.ndarray:
     """
     columns = [f"CAST({expr} AS BIGINT)" for expr in select]
     if connection.vendor != "postgresql":
-        rows = _fetch(f"SELECT {', '.join(columns)} {rest}", params)
-        if not rows:
+        fetched = _fetch(f"SELECT {', '.join(columns)} {rest}", params)
+        if not fetched:
             return np.zeros((0, len(select)), dtype=np.int64)
-        return np.array(rows, dtype=np.int64)
+        return np.array(fetched, dtype=np.int64)
     packed = " || ".join(f"int8send({column})" for column in columns)
     (blob,) = _fetch(f"SELECT string_agg({packed}, ''::bytea) {rest}", params)[0]
     rows = np.frombuffer(bytes(blob or b""), dtype=">i8").reshape(-1, len(select))

@@ -139,7 +139,9 @@ def _integer(value: str, name: str, low: int, high: int) -> int:
     return int(number)
 
 
-def _parse_row(raw: dict[str, str], items: dict[tuple[str, str], Item], dois: dict[int, str]):
+def _parse_row(
+    raw: dict[str, str], items: dict[tuple[str, str], Item], dois: dict[int, str]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """(pid, person fields, trial fields) of one data row; ValueError names what is wrong."""
     pid = str(_integer(raw["pid"], "pid", 0, 10**15))
     abstract_id = _integer(raw["abstract_id"], "abstract_id", 1, 10**9)
@@ -186,7 +188,7 @@ def _parse_row(raw: dict[str, str], items: dict[tuple[str, str], Item], dois: di
         "position": position,
         "experience_years": experience.quantize(Decimal("0.1")),
     }
-    trial = {
+    trial: dict[str, Any] = {
         "item_id": item.pk,
         "correct": _integer(raw["correct"], "correct", 0, 1) == 1,
         "confidence": _integer(raw["confidence"], "confidence", 1, 100),

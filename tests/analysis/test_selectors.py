@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from datetime import datetime
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
 
 from braintrial.analysis.rules import ExclusionRules
 from braintrial.analysis.selectors import study_report
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant
+from braintrial.participants.models import Participant, Trial
 from scoring.models import ScoreRun
 
 from .conftest import Lab
@@ -205,3 +211,65 @@ def test_participation_counts_stages(lab: Lab) -> None:
     expected = {"visited": 4, "declined": 1, "started": 2, "completed": 1, "abandoned": 1}
     assert {k: participation[k] for k in expected} == expected
     assert sum(day["started"] for day in participation["by_day"]) == 2
+
+
+def test_exposure_counts_assigned_answered_and_included_trials(lab: Lab) -> None:
+    a, b = lab.item(), lab.item(source=GPT4)
+    lab.participant([(a, True), (b, True)])
+    lab.participant([(a, True, 50, 50, 100)])  # fast: answered, not included
+    released = lab.participant([], status=Participant.Status.ABANDONED)
+    Trial.objects.create(participant=released, item=b, position=1, kind="test")
+    released.released_at = timezone.now()
+    released.save(update_fields=["released_at"])
+    waiting = lab.participant([], status=Participant.Status.ACTIVE)
+    Trial.objects.create(participant=waiting, item=b, position=1, kind="test")
+    exposure = study_report(study=lab.study)["exposure"]
+    rows = {row["item_id"]: row for row in exposure["items"]}
+    assert (rows[a.pk]["n_assigned"], rows[a.pk]["n_answered"], rows[a.pk]["n_included"]) == (
+        2,
+        2,
+        1,
+    )
+    assert (rows[b.pk]["n_assigned"], rows[b.pk]["n_answered"], rows[b.pk]["n_included"]) == (
+        2,
+        1,
+        1,
+    )
+    assert rows[b.pk]["source"] == "gpt4"
+    assert exposure["by_source"]["human"] == {"n_items": 1, "min": 2, "max": 2, "mean": 2.0}
+
+
+def test_answers_per_day_follow_answered_at(lab: Lab) -> None:
+    item = lab.item()
+    lab.participant([(item, True)])
+    Trial.objects.filter(participant__study=lab.study).update(
+        answered_at=timezone.make_aware(datetime(2026, 3, 1, 12))
+    )
+    days = study_report(study=lab.study)["participation"]["by_day"]
+    assert {"date": "2026-03-01", "started": 0, "completed": 0, "answered": 1} in days
+
+
+def test_report_command_applies_rule_switches(flagged: Lab) -> None:
+    def run(*args: str) -> dict:
+        out = io.StringIO()
+        call_command("report", "--study", "lab", "--json", *args, stdout=out)
+        return json.loads(out.getvalue())
+
+    assert headline(run()) == (2, 2)
+    assert headline(run("--no-exclusions")) == (3, 6)
+    assert headline(run("--no-exclusions", "--rule", "failed_catch=on")) == (3, 4)
+    assert headline(run("--rule", "fast=off")) == (2, 3)
+    assert headline(run("--min-rt-ms", "999")) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--study", "nope"], "No study with slug 'nope'"),
+        (["--study", "lab", "--rule", "cheat=on"], "expected NAME=on|off"),
+        (["--study", "lab", "--rule", "fast=maybe"], "expected NAME=on|off"),
+    ],
+)
+def test_report_command_refuses_bad_arguments(lab: Lab, args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("report", *args, stdout=io.StringIO())
