@@ -13,17 +13,21 @@ LOGSOFTMAX_ROWS = 4096
 
 
 @dataclass(frozen=True)
-class PairPlan:
-    """One item as token ids. prefix_len tokens are shared and run once (0: nothing shared)."""
+class Group:
+    """Distinct token sequences that share their first prefix_len tokens, run as one prefix.
 
-    index: int
-    original: list[int]
-    altered: list[int]
+    The versions of one item, and every item with the same original (a GPT-4-written case reuses
+    the published abstract of the human-written case): each distinct sequence is scored once.
+    prefix_len 0 means nothing is shared and every sequence runs whole.
+    """
+
+    sequences: tuple[tuple[int, ...], ...]
     prefix_len: int
+    n_items: int
 
     @property
     def longest(self) -> int:
-        return max(len(self.original), len(self.altered))
+        return max(len(sequence) for sequence in self.sequences)
 
 
 def shared_prefix_length(first: Sequence[int], second: Sequence[int]) -> int:
@@ -37,6 +41,30 @@ def shared_prefix_length(first: Sequence[int], second: Sequence[int]) -> int:
     while length < limit and first[length] == second[length]:
         length += 1
     return length
+
+
+def group_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
+    """Tokens shared by all sequences, at least one left in each (see shared_prefix_length)."""
+    if len(sequences) == 1:
+        return len(sequences[0]) - 1
+    return min(shared_prefix_length(sequences[0], other) for other in sequences[1:])
+
+
+def plan_groups(
+    items: Sequence[tuple[Sequence[int], Sequence[int]]], *, across_items: bool = True
+) -> list[Group]:
+    """Group (original, altered) token sequences: per item, or per distinct original."""
+    members: dict[object, list[int]] = {}
+    for index, (original, _) in enumerate(items):
+        key = tuple(original) if across_items else index
+        members.setdefault(key, []).append(index)
+    groups = []
+    for indices in members.values():
+        distinct = dict.fromkeys([tuple(items[indices[0]][0])])
+        distinct.update(dict.fromkeys(tuple(items[index][1]) for index in indices))
+        sequences = tuple(distinct)
+        groups.append(Group(sequences, group_prefix_length(sequences), len(indices)))
+    return groups
 
 
 def right_pad(

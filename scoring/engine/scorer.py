@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from scoring.engine.batching import PairPlan, right_pad, sequence_nll_sums, shared_prefix_length
+from scoring.engine.batching import Group, plan_groups, right_pad, sequence_nll_sums
 from scoring.engine.batching import token_nll as _token_nll
 from scoring.engine.config import (
     PairScore,
@@ -125,27 +125,29 @@ class LoadedScorer:
         *,
         batch_size: int | None = None,
         progress: Callable[[int], None] | None = None,
+        across_items: bool = True,
     ) -> list[PairScore]:
         """Score (original, altered) abstracts; results in the order given.
 
-        batch_size: items per batch (each item runs as one prefix and two continuations); by
-        default the scorer's own, which on a GPU is lowered for good after an out-of-memory.
+        batch_size: groups per batch, a group being one item, or with across_items the items
+        that share one original abstract (each distinct prompt is then scored once). By default
+        the scorer's own, which on a GPU is lowered for good after an out-of-memory.
         progress: called after each batch with the number of pairs scored so far.
         """
-        plans = []
-        for index, (original, altered) in enumerate(pairs):
-            first, second = self.tokenize(original), self.tokenize(altered)
-            plans.append(PairPlan(index, first, second, shared_prefix_length(first, second)))
+        tokenized = [
+            (self.tokenize(original), self.tokenize(altered)) for original, altered in pairs
+        ]
+        groups = plan_groups(tokenized, across_items=across_items)
         # Longest first: an out-of-memory shows on the first batch, before any time is spent.
-        plans.sort(key=lambda plan: (-plan.longest, -plan.prefix_len))
-        results: list[PairScore | None] = [None] * len(plans)
+        groups.sort(key=lambda group: (-group.longest, -group.prefix_len))
+        sums: dict[tuple[int, ...], float] = {}
         size = max(1, batch_size or self.batch_size)
-        done = 0
+        start = done = 0
         with self._lock, torch.inference_mode():
-            while done < len(plans):
-                chunk = plans[done : done + size]
+            while start < len(groups):
+                chunk = groups[start : start + size]
                 try:
-                    scores = self._score_chunk(chunk)
+                    sums.update(self._score_groups(chunk))
                 except torch.OutOfMemoryError as exc:
                     if size == 1:
                         raise ScorerOutOfMemoryError(
@@ -158,38 +160,34 @@ class LoadedScorer:
                     if self.device.type == "cuda":
                         torch.cuda.empty_cache()
                     continue
-                for plan, score in zip(chunk, scores, strict=True):
-                    results[plan.index] = score
-                done += len(chunk)
+                start += len(chunk)
+                done += sum(group.n_items for group in chunk)
                 if progress is not None:
                     progress(done)
-        return [score for score in results if score is not None]
-
-    def _score_chunk(self, chunk: Sequence[PairPlan]) -> list[PairScore]:
-        shared = [plan for plan in chunk if plan.prefix_len > 0]
-        alone = [plan for plan in chunk if plan.prefix_len == 0]
-        sums: dict[int, tuple[float, float]] = {}
-        if shared:
-            for plan, pair in zip(shared, self._shared_sums(shared), strict=True):
-                sums[plan.index] = pair
-        if alone:
-            flat = self._full_sums([seq for plan in alone for seq in (plan.original, plan.altered)])
-            for number, plan in enumerate(alone):
-                sums[plan.index] = (flat[2 * number], flat[2 * number + 1])
         return [
             PairScore(
-                original=VersionScore.from_sum(
-                    n_tokens=len(plan.original), nll_sum=sums[plan.index][0]
-                ),
-                altered=VersionScore.from_sum(
-                    n_tokens=len(plan.altered), nll_sum=sums[plan.index][1]
-                ),
+                original=VersionScore.from_sum(n_tokens=len(first), nll_sum=sums[tuple(first)]),
+                altered=VersionScore.from_sum(n_tokens=len(second), nll_sum=sums[tuple(second)]),
             )
-            for plan in chunk
+            for first, second in tokenized
         ]
 
-    def _full_sums(self, sequences: Sequence[list[int]]) -> list[float]:
-        """Whole sequences, right-padded in one batch (items whose versions share nothing)."""
+    def _score_groups(self, chunk: Sequence[Group]) -> dict[tuple[int, ...], float]:
+        """NLL sum of every distinct sequence of the chunk's groups."""
+        sums: dict[tuple[int, ...], float] = {}
+        shared = [group for group in chunk if group.prefix_len > 0]
+        if shared:
+            sequences = [sequence for group in shared for sequence in group.sequences]
+            sums.update(zip(sequences, self._shared_sums(shared), strict=True))
+        alone = [
+            sequence for group in chunk if group.prefix_len == 0 for sequence in group.sequences
+        ]
+        if alone:
+            sums.update(zip(alone, self._full_sums(alone), strict=True))
+        return sums
+
+    def _full_sums(self, sequences: Sequence[Sequence[int]]) -> list[float]:
+        """Whole sequences, right-padded in one batch (groups whose versions share nothing)."""
         ids, mask = right_pad(sequences, pad_id=self.pad_id, device=self.device)
         positions = torch.arange(ids.shape[1], device=self.device).expand_as(ids) * mask
         logits = self.model(
@@ -197,42 +195,45 @@ class LoadedScorer:
         ).logits
         return [float(value) for value in sequence_nll_sums(logits, ids, mask).tolist()]
 
-    def _shared_sums(self, plans: Sequence[PairPlan]) -> list[tuple[float, float]]:
-        """NLL sums of (original, altered) per item, the shared prefix run once.
+    def _shared_sums(self, groups: Sequence[Group]) -> list[float]:
+        """NLL sums of each group's sequences in order, each group's prefix run once.
 
-        The prefixes run right-padded; their cache is repeated so that rows 2i and 2i+1 hold
-        item i's prefix, and the two continuations run against it with a mask that hides the
-        prefix padding and positions that go on from each item's own prefix length.
+        The prefixes run right-padded; their cache rows are then selected so that each
+        continuation row holds its group's prefix, and the continuations run against it with a
+        mask that hides the prefix padding and positions that go on from the group's own prefix
+        length.
         """
         device = self.device
-        prefix_lens = torch.tensor([plan.prefix_len for plan in plans], device=device)
-        prefixes = [plan.original[: plan.prefix_len] for plan in plans]
+        prefix_lens = torch.tensor([group.prefix_len for group in groups], device=device)
+        prefixes = [group.sequences[0][: group.prefix_len] for group in groups]
         pre_ids, pre_mask = right_pad(prefixes, pad_id=self.pad_id, device=device)
         pre_positions = torch.arange(pre_ids.shape[1], device=device).expand_as(pre_ids) * pre_mask
         out = self.model(
             input_ids=pre_ids, attention_mask=pre_mask, position_ids=pre_positions, use_cache=True
         )
-        prefix_sums = sequence_nll_sums(out.logits, pre_ids, pre_mask).repeat_interleave(2)
+        rows = torch.tensor(
+            [number for number, group in enumerate(groups) for _ in group.sequences], device=device
+        )
+        prefix_sums = sequence_nll_sums(out.logits, pre_ids, pre_mask)[rows]
         # The prefix's last logits predict the first token of each continuation.
-        last_logits = out.logits[torch.arange(len(plans), device=device), prefix_lens - 1]
+        last_logits = out.logits[torch.arange(len(groups), device=device), prefix_lens - 1][rows]
         cache = getattr(out, CACHE_KWARG)
         del out
-        cache.batch_repeat_interleave(2)
+        cache.batch_select_indices(rows)
 
-        continuations = []
-        for plan in plans:
-            continuations.append(plan.original[plan.prefix_len :])
-            continuations.append(plan.altered[plan.prefix_len :])
+        continuations = [
+            sequence[group.prefix_len :] for group in groups for sequence in group.sequences
+        ]
         cont_ids, cont_mask = right_pad(continuations, pad_id=self.pad_id, device=device)
         first_nll = _token_nll(
-            last_logits.repeat_interleave(2, dim=0)[:, None, :],
+            last_logits[:, None, :],
             cont_ids[:, :1],
             torch.ones_like(cont_ids[:, :1], dtype=torch.bool),
         )[:, 0]
         del last_logits
-        offsets = prefix_lens.repeat_interleave(2)[:, None]
+        offsets = prefix_lens[rows][:, None]
         cont_positions = (offsets + torch.arange(cont_ids.shape[1], device=device)) * cont_mask
-        mask = torch.cat([pre_mask.repeat_interleave(2, dim=0), cont_mask], dim=1)
+        mask = torch.cat([pre_mask[rows], cont_mask], dim=1)
         logits = self.model(
             input_ids=cont_ids,
             attention_mask=mask,
@@ -241,5 +242,4 @@ class LoadedScorer:
             **{CACHE_KWARG: cache},
         ).logits
         totals = prefix_sums + first_nll.double() + sequence_nll_sums(logits, cont_ids, cont_mask)
-        values = [float(value) for value in totals.tolist()]
-        return [(values[2 * i], values[2 * i + 1]) for i in range(len(plans))]
+        return [float(value) for value in totals.tolist()]
