@@ -88,7 +88,10 @@ def flow(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         participant = _participant(request, study)
     except PermissionDenied:
-        return render(request, "participants/forbidden.html", {"study": study}, status=403)
+        response = render(request, "participants/forbidden.html", {"study": study}, status=403)
+        # Drop the bad cookie so that the start page can hand out a new session.
+        response.delete_cookie(cookie_name(study), path=f"/s/{study.slug}/", samesite="Lax")
+        return response
     if participant is None:
         return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
     now = timezone.now()

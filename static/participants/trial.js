@@ -9,6 +9,8 @@
   var blurs = 0;
   var away = false;
   var message = form.querySelector("[data-message]");
+  // The script checks the answers itself and says what is missing in one message.
+  form.noValidate = true;
 
   function leave() { if (!away) { away = true; blurs += 1; } }
   function back() { away = false; }
@@ -49,15 +51,16 @@
   var submitting = false;
   form.addEventListener("submit", function (event) {
     var missing = [];
-    if (!form.querySelector("input[name=choice]:checked")) { missing.push({ text: "choose version A or B", el: form.querySelector("input[name=choice]") }); }
+    if (!form.querySelector("input[name=choice]:checked")) { missing.push({ text: "which version is the published one", el: form.querySelector("input[name=choice]") }); }
     sliders.forEach(function (s) {
-      if (!s.number.value) { missing.push({ text: "answer: " + s.label.textContent.trim(), el: s.range }); }
+      if (!s.number.value) { missing.push({ text: s.label.getAttribute("data-short"), el: s.range }); }
     });
-    if (!form.querySelector("input[name=recognised]:checked")) { missing.push({ text: "say whether you have seen this study before", el: form.querySelector("input[name=recognised]") }); }
+    if (!form.querySelector("input[name=recognised]:checked")) { missing.push({ text: "whether you have seen this study before", el: form.querySelector("input[name=recognised]") }); }
     if (missing.length || submitting) {
       event.preventDefault();
       if (missing.length) {
-        message.textContent = "Please " + missing.map(function (m) { return m.text; }).join("; ") + ".";
+        message.textContent = "Please answer every question. Still missing: " +
+          missing.map(function (m) { return m.text; }).join("; ") + ".";
         missing[0].el.focus();
       }
       return;

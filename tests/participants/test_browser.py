@@ -1,0 +1,154 @@
+"""One participant through the real UI in Debian Chromium: landing to completion code.
+
+The sliders are moved the way people move them (keyboard on one, mouse on the other), so the
+page's script is what marks them moved and reveals the thumb. The trial page's layout is checked
+on a wide screen (versions side by side), a phone (stacked) and at 200% zoom (640 CSS pixels of
+a 1280-pixel window): no horizontal scrolling anywhere. A screenshot of a trial page is left in
+test-output/trial.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+WIDE = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+ZOOM_200 = {"width": 640, "height": 450}  # a 1280 x 900 window at 200% zoom
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def box(page: Page, selector: str, nth: int = 0) -> dict[str, float]:
+    found = page.locator(selector).nth(nth).bounding_box()
+    assert found is not None, f"{selector} #{nth} is not displayed"
+    return found
+
+
+WIDER_THAN_VIEWPORT = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) { return []; }
+  return Array.from(document.querySelectorAll("body *"))
+    .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+    .map((el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+      + (el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : "")
+      + " right=" + Math.round(el.getBoundingClientRect().right) + "/" + width);
+}"""
+
+
+def scrolls_sideways(page: Page) -> list[str]:
+    """The elements that stick out to the right when the page needs horizontal scrolling."""
+    return list(page.evaluate(WIDER_THAN_VIEWPORT))
+
+
+def move_sliders(page: Page, number: int) -> None:
+    """Confidence by keyboard, expertise by a mouse click on the track; both for real."""
+    confidence = page.locator("#confidence-slider")
+    expertise = page.locator("#expertise-slider")
+    assert confidence.get_attribute("data-touched") is None  # no thumb before the first touch
+    confidence.focus()
+    for _ in range(3 + number % 5):
+        page.keyboard.press("ArrowRight")
+    track = box(page, "#expertise-slider")
+    expertise.scroll_into_view_if_needed()
+    track = box(page, "#expertise-slider")
+    page.mouse.click(track["x"] + track["width"] * 0.3, track["y"] + track["height"] / 2)
+    expect(confidence).to_have_attribute("data-touched", "")
+    expect(expertise).to_have_attribute("data-touched", "")
+    expect(page.locator("[data-slider-output]").first).to_contain_text("Your answer:")
+
+
+def check_trial_layout(page: Page, output_dir: Path) -> None:
+    page.screenshot(path=str(output_dir / "trial.png"), full_page=True)
+    a, b = box(page, ".version", 0), box(page, ".version", 1)
+    assert abs(a["y"] - b["y"]) < 1 and b["x"] >= a["x"] + a["width"], "not side by side"
+    assert not scrolls_sideways(page)
+
+    page.set_viewport_size(PHONE)
+    a, b = box(page, ".version", 0), box(page, ".version", 1)
+    assert b["y"] >= a["y"] + a["height"], "versions not stacked on a phone"
+    assert abs(a["x"] - b["x"]) < 1
+    assert not scrolls_sideways(page), f"scrolls sideways on a phone: {scrolls_sideways(page)}"
+    page.screenshot(path=str(output_dir / "trial-phone.png"), full_page=True)
+
+    page.set_viewport_size(ZOOM_200)
+    assert not scrolls_sideways(page), f"scrolls sideways at 200%: {scrolls_sideways(page)}"
+    page.set_viewport_size(WIDE)
+
+
+def answer_trial(page: Page, number: int, output_dir: Path) -> None:
+    page.locator(f"label[for=choice-{'AB'[number % 2]}]").click()
+    move_sliders(page, number)
+    page.locator("label[for=recognised-no]").click()
+    if number == 1:  # the first main trial: look at it the way participants will
+        check_trial_layout(page, output_dir)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+
+
+def test_participant_completes_the_study_in_chromium(
+    study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Playwright's sync API runs an event loop in this thread; the ORM calls below are sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=WIDE)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        page.goto(f"{live_server.url}/s/{study.slug}/?pid=browser-1")
+        page.get_by_role("button", name="Start").click()
+        page.get_by_role("button", name="I agree to take part").click()
+        expect(page.locator("h1")).to_have_text("About you")
+        page.get_by_label("What is your gender identity?").select_option("Female")
+        page.get_by_label("How old are you?").fill("31")
+        page.get_by_label("Which country are you based in?").select_option("Germany")
+        page.get_by_label("What is your current position?").select_option("Doctoral student")
+        page.get_by_label("How many years of experience").fill("4.5")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator("h1")).to_have_text("Instructions")
+        page.get_by_role("button", name="Start the practice trial").click()
+
+        expect(page.locator("h1")).to_have_text("Practice trial")
+        # Continue with nothing answered: the page says what is missing and stays.
+        page.get_by_role("button", name="Continue").click()
+        expect(page.locator("[data-message]")).not_to_be_empty()
+        expect(page.locator("h1")).to_have_text("Practice trial")
+        assert not Trial.objects.filter(answered_at__isnull=False).exists()
+
+        headings = []
+        for number in range(12):  # practice, then 9 test and 2 catch trials
+            headings.append(page.locator("h1").inner_text())
+            answer_trial(page, number, output_dir)
+        assert headings == ["Practice trial"] + [f"Trial {n} of 11" for n in range(1, 12)]
+
+        expect(page.locator("h1")).to_have_text("Your results")
+        page.locator("label[for=outside-help-no]").click()
+        page.get_by_role("button", name="Finish").click()
+        expect(page.locator(".code")).to_have_text("C0DE42")
+        assert not errors, errors
+        browser.close()
+
+    participant = Participant.objects.get(study=study)
+    assert participant.status == Participant.Status.COMPLETED
+    assert participant.recruitment_id == "browser-1"
+    trials = list(participant.trials.all())
+    assert len(trials) == 12
+    assert sum(t.kind == Item.Kind.CATCH for t in trials) == 2
+    for trial in trials:
+        assert trial.correct is not None and trial.choice in {"A", "B"}
+        assert trial.confidence_moved is True and trial.expertise_moved is True
+        assert 1 <= trial.confidence <= 100 and 1 <= trial.expertise <= 100
+        assert trial.recognised is False
+        assert trial.rt_client_ms is not None and trial.rt_client_ms > 0
+    assert {t.choice for t in trials} == {"A", "B"}
