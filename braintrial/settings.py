@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "braintrial.studies",
     "braintrial.items",
     "braintrial.participants",
@@ -195,13 +196,26 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"login": "10/min", "write": "60/min"},
+    # Token login (/api/auth/token/) and API writes; the cache holds the counters.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("API_LOGIN_RATE", "10/min"),
+        "write": os.environ.get("API_WRITE_RATE", "60/min"),
+    },
+    "EXCEPTION_HANDLER": "braintrial.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "braintrial API",
-    "DESCRIPTION": "Studies, items, trials, model scores and analyses of braintrial.",
+    "DESCRIPTION": "Studies, items, participants, trials, model scores and analyses of "
+    "braintrial, for researchers (token or session login; each researcher sees the studies "
+    "that name them). Lists are paginated (limit/offset) and take ?study=<slug> and "
+    "?updated_since=<ISO date-time> for incremental pulls. CSV files of the same data: "
+    "/exports/dictionary/.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files: the docs page works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- braintrial -----------------------------------------------------------------------------

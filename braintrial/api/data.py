@@ -1,0 +1,76 @@
+"""Read endpoints for a study's data: items, participants, trials (paginated, filtered)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from braintrial.api.base import ResearcherApi
+from braintrial.api.filters import ListFilters, filter_studies, list_filters_parse, since
+from braintrial.api.selectors import (
+    item_get_for_researcher,
+    items_for_studies,
+    participants_for_studies,
+    trials_for_studies,
+)
+from braintrial.api.serializers import ItemOutput, ParticipantOutput, TrialOutput
+
+
+class FilteredListApi(ResearcherApi, generics.ListAPIView):
+    """A list over the researcher's studies, or the one named by ``?study=``."""
+
+    def filtered(self) -> tuple[Any, Any]:
+        filters = list_filters_parse(request=self.request)
+        return filter_studies(user=self.request.user, filters=filters), since(filters)
+
+
+@extend_schema_view(get=extend_schema(parameters=[ListFilters], summary="Items"))
+class ItemListApi(FilteredListApi):
+    serializer_class = ItemOutput
+
+    def get_queryset(self) -> Any:
+        studies, updated_since = self.filtered()
+        return items_for_studies(studies=studies, since=updated_since)
+
+
+class ItemDetailApi(ResearcherApi, APIView):
+    @extend_schema(responses=ItemOutput, summary="One item")
+    def get(self, request: Request, item_id: int) -> Response:
+        item = item_get_for_researcher(user=request.user, item_id=item_id)
+        return Response(ItemOutput(item).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[ListFilters],
+        summary="Participants",
+        description="updated_since compares with last_seen_at (every step and answer sets it).",
+    )
+)
+class ParticipantListApi(FilteredListApi):
+    serializer_class = ParticipantOutput
+
+    def get_queryset(self) -> Any:
+        studies, updated_since = self.filtered()
+        return participants_for_studies(studies=studies, since=updated_since)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[ListFilters],
+        summary="Trials",
+        description="Every stored trial, answered or not, with its exclusion flags. "
+        "updated_since compares with answered_at (shown_at while unanswered).",
+    )
+)
+class TrialListApi(FilteredListApi):
+    serializer_class = TrialOutput
+
+    def get_queryset(self) -> Any:
+        studies, updated_since = self.filtered()
+        return trials_for_studies(studies=studies, since=updated_since)

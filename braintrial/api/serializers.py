@@ -1,0 +1,124 @@
+"""Output shapes of the API (read-only); inputs are declared next to the API that takes them."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+from scoring.models import ItemScore, Scorer, ScoreRun
+
+STUDY_FIELDS = [
+    "slug",
+    "title",
+    "description",
+    "is_open",
+    "bank",
+    "n_human_trials",
+    "n_gpt4_trials",
+    "practice_enabled",
+    "catch_trials_enabled",
+    "consent_text",
+    "instructions_text",
+    "completion_code",
+    "completion_url",
+    "prolific_mode",
+    "abandon_after_minutes",
+    "exclude_failed_catch",
+    "exclude_no_slider",
+    "exclude_outside_help",
+    "exclude_recognised",
+    "exclude_fast",
+    "min_rt_ms",
+]
+
+
+class StudyOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Study
+        fields = ["id", *STUDY_FIELDS, "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ItemOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Item
+        fields = [
+            "id", "bank", "kind", "source", "source_file", "row", "abstract_id", "doi",
+            "journal_section", "original", "altered", "differences", "defect", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ParticipantOutput(serializers.ModelSerializer):
+    study = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Participant
+        fields = [
+            "id", "public_id", "study", "status", "recruitment_source", "recruitment_id",
+            "prolific_study_id", "prolific_session_id", "gender", "age", "country", "position",
+            "experience_years", "outside_help", "feedback", "flag_failed_catch",
+            "flag_no_slider", "flag_outside_help", "consented_at", "declined_at",
+            "instructions_done_at", "started_at", "last_seen_at", "completed_at", "released_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TrialOutput(serializers.ModelSerializer):
+    study = serializers.SlugRelatedField(
+        source="participant.study", slug_field="slug", read_only=True
+    )
+
+    class Meta:
+        model = Trial
+        fields = [
+            "id", "study", "participant", "item", "position", "kind", "original_is_a",
+            "shown_at", "answered_at", "choice", "correct", "confidence", "expertise",
+            "recognised", "rt_server_ms", "rt_client_ms", "blur_count", "confidence_moved",
+            "expertise_moved", "flag_recognised", "flag_fast",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ScorerOutput(serializers.ModelSerializer):
+    config_fingerprint = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Scorer
+        fields = [
+            "id", "name", "display_name", "model_source", "gguf_file", "revision", "dtype",
+            "device", "prompt_template", "adapter", "bos", "is_published", "config_fingerprint",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ScoreRunOutput(serializers.ModelSerializer):
+    scorer = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    study = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ScoreRun
+        fields = [
+            "id", "scorer", "study", "status", "n_total", "n_done", "tokens_per_second",
+            "device_name", "batch_size", "torch_version", "transformers_version", "error",
+            "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ItemScoreOutput(serializers.ModelSerializer):
+    scorer = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = ItemScore
+        fields = [
+            "id", "scorer", "item", "run", "n_tokens_original", "n_tokens_altered",
+            "nll_sum_original", "nll_sum_altered", "nll_mean_original", "nll_mean_altered",
+            "ppl_original", "ppl_altered", "correct", "confidence", "zlib_length_original",
+            "config_fingerprint", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields

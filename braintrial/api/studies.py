@@ -1,0 +1,107 @@
+"""Studies: list, create, detail, analysis summary, item import into the study's bank."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from braintrial.analysis.selectors import study_report
+from braintrial.api.base import ResearcherApi, WriteThrottled
+from braintrial.api.filters import SinceFilter, list_filters_parse
+from braintrial.api.permissions import CanCreateStudy, IsResearcher
+from braintrial.api.serializers import STUDY_FIELDS, StudyOutput
+from braintrial.api.services import items_import_for_researcher, study_create_for_researcher
+from braintrial.items.models import Item
+from braintrial.studies.models import Study
+from braintrial.studies.selectors import studies_for_researcher, study_get_for_researcher
+
+
+class StudyListCreateApi(WriteThrottled, generics.ListAPIView):
+    serializer_class = StudyOutput
+
+    class StudyCreateInput(serializers.ModelSerializer):
+        class Meta:
+            model = Study
+            fields = STUDY_FIELDS
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [CanCreateStudy()] if self.request.method == "POST" else [IsResearcher()]
+
+    def get_queryset(self) -> Any:
+        since = list_filters_parse(request=self.request, serializer_class=SinceFilter)
+        studies = studies_for_researcher(user=self.request.user).order_by("slug")
+        if since.get("updated_since"):
+            studies = studies.filter(updated_at__gte=since["updated_since"])
+        return studies
+
+    @extend_schema(parameters=[SinceFilter], summary="Your studies")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=StudyCreateInput, responses={201: StudyOutput}, summary="Create a study")
+    def post(self, request: Request) -> Response:
+        data = self.StudyCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        study = study_create_for_researcher(user=request.user, fields=dict(data.validated_data))
+        return Response(StudyOutput(study).data, status=status.HTTP_201_CREATED)
+
+
+class StudyDetailApi(ResearcherApi, APIView):
+    @extend_schema(responses=StudyOutput, summary="One study")
+    def get(self, request: Request, slug: str) -> Response:
+        study = study_get_for_researcher(user=request.user, slug=slug)
+        return Response(StudyOutput(study).data)
+
+
+class StudySummaryApi(ResearcherApi, APIView):
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Analysis summary",
+        description="Every figure of the study's analysis under its own exclusion rules (the "
+        "numbers the dashboard shows; `python manage.py report --json` prints the same).",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        study = study_get_for_researcher(user=request.user, slug=slug)
+        return Response(study_report(study=study))
+
+
+class ItemImportApi(WriteThrottled, ResearcherApi, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class ItemImportInput(serializers.Serializer):
+        file = serializers.FileField(help_text="Test-case CSV, same columns as BrainBench's.")
+        source = serializers.ChoiceField(choices=Item.Source.choices)
+
+    class ItemImportOutput(serializers.Serializer):
+        bank = serializers.CharField()
+        source_file = serializers.CharField()
+        created = serializers.IntegerField()
+        updated = serializers.IntegerField()
+        unchanged = serializers.IntegerField()
+        defects = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        request={"multipart/form-data": ItemImportInput},
+        responses={201: ItemImportOutput},
+        summary="Import items into the study's bank",
+        description="All or nothing: a file with any invalid row imports nothing (400 with "
+        "the file and row). Re-importing the same file changes nothing.",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        study = study_get_for_researcher(user=request.user, slug=slug)
+        data = self.ItemImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        report = items_import_for_researcher(
+            user=request.user, study=study, upload=upload, name=upload.name,
+            source=data.validated_data["source"],
+        )  # fmt: skip
+        return Response(self.ItemImportOutput(report).data, status=status.HTTP_201_CREATED)
