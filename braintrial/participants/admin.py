@@ -21,26 +21,29 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+TRIAL_INLINE_FIELDS: tuple[str, ...] = (
+    "position",
+    "kind",
+    "item",
+    "original_is_a",
+    "choice",
+    "correct",
+    "confidence",
+    "expertise",
+    "recognised",
+    "rt_server_ms",
+    "flag_recognised",
+    "flag_fast",
+)
+
+
 class TrialInline(admin.TabularInline):
     model = Trial
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = [
-        "position",
-        "kind",
-        "item",
-        "original_is_a",
-        "choice",
-        "correct",
-        "confidence",
-        "expertise",
-        "recognised",
-        "rt_server_ms",
-        "flag_recognised",
-        "flag_fast",
-    ]
-    readonly_fields = fields
+    fields = TRIAL_INLINE_FIELDS
+    readonly_fields = TRIAL_INLINE_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

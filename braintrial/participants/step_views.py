@@ -28,7 +28,7 @@ from braintrial.participants.forms import ConsentForm, DebriefForm, Demographics
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import participant_trials
 
-TERMINAL = {
+TERMINAL: dict[str, Step] = {
     Participant.Status.COMPLETED: next(s for s in STEPS if s.name == "complete"),
     Participant.Status.DECLINED: DECLINED,
     Participant.Status.ABANDONED: EXPIRED,

@@ -53,7 +53,7 @@ def _session_response(study: Study, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
     study = study_get_open(slug=slug)
-    if cookie_name(study) in request.COOKIES and request.method == "GET":
+    if request.COOKIES.get(cookie_name(study)) and request.method == "GET":
         return redirect("participants:flow", slug=study.slug)
     form = RecruitmentForm(request.GET or request.POST, prolific_mode=study.prolific_mode)
     context = {"study": study, "form": form}
@@ -76,7 +76,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _participant(request: HttpRequest, study: Study) -> Participant | None:
     token = request.COOKIES.get(cookie_name(study))
-    if token is None:
+    if not token:
         return None
     return participant_get_by_token(study=study, token=token)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from playwright.sync_api import Page, expect, sync_playwright
 
 from braintrial.items.models import Item
@@ -125,6 +126,9 @@ def test_participant_completes_the_study_in_chromium(
         expect(page.locator("[data-message]")).not_to_be_empty()
         expect(page.locator("h1")).to_have_text("Practice trial")
         assert not Trial.objects.filter(answered_at__isnull=False).exists()
+        # Inside Playwright's event loop the ORM opens a connection of its own: close it, or it
+        # outlives the test and blocks the test database's teardown.
+        connection.close()
 
         headings = []
         for number in range(12):  # practice, then 9 test and 2 catch trials

@@ -245,3 +245,32 @@ def test_demographics_offer_the_published_options(client: Client, study: Study) 
     bad = dict(DEMOGRAPHICS, country="Atlantis")
     assert client.post(flow_url(study), bad).status_code == 400
     assert Participant.objects.get().age is None
+
+
+def test_trial_page_works_without_javascript_and_labels_every_control(
+    client: Client, study: Study
+) -> None:
+    walk_to_practice(client, study)
+    _, response = current_position(client, study)
+    html = response.content.decode()
+    # Without the script the sliders stay hidden and required number boxes take the answers.
+    for name in ("confidence", "expertise"):
+        assert f'type="number" name="{name}" id="{name}" min="1" max="100"' in html
+        assert f'<label for="{name}"' in html
+    assert html.count('class="slider-row" hidden') == 2
+    assert html.count('type="radio" name="choice"') == 2
+    assert html.count('type="radio" name="recognised"') == 2
+    assert html.count("<fieldset") == 2 and html.count("<legend>") == 2
+    assert "Have you seen this study before?" in html
+    assert 'src="/static/participants/trial.js"' in html
+    assert "https://" not in html  # nothing from a CDN: works offline
+
+
+def test_rejected_cookie_is_dropped_so_the_start_page_works_again(
+    client: Client, study: Study
+) -> None:
+    client.cookies[f"bt_{study.slug}"] = "not-a-real-token"
+    response = client.get(flow_url(study))
+    assert response.status_code == 403
+    assert response.cookies[f"bt_{study.slug}"]["max-age"] == 0
+    assert client.get(f"/s/{study.slug}/").status_code == 200
