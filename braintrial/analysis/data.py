@@ -30,6 +30,7 @@ _FLAG_NAMES = (
     "no_slider",
     "outside_help",
     "held",
+    "completed",
 )
 _FLAG_CONDITIONS = (
     "t.correct IS NOT NULL",
@@ -40,6 +41,7 @@ _FLAG_CONDITIONS = (
     "p.flag_no_slider",
     "p.flag_outside_help",
     "p.released_at IS NULL",
+    "p.status = %s",
 )
 NO_POSITION = "(not given)"
 
@@ -97,10 +99,11 @@ class Trials:
     position_labels: list[str]
     flags: dict[str, np.ndarray]  # rule name -> bool per trial
     assigned: np.ndarray  # per item index: test trials held (answered or not), not released
+    completed: np.ndarray  # bool per trial: its participant completed
 
     def included(self, rules: ExclusionRules) -> np.ndarray:
         """Trials that survive the rules switched on."""
-        keep = np.ones(self.trial_id.size, dtype=bool)
+        keep = self.completed.copy() if rules.completed_only else np.ones(self.trial_id.size, bool)
         for name, flagged in self.flags.items():
             if getattr(rules, name):
                 keep &= ~flagged
@@ -143,16 +146,23 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
     )
     # Every small field packed into one BIGINT: fewer values to move (see _int_columns).
     packed = (
-        f"{bits} + 256 * (CASE p.position {position_case} ELSE 0 END)"
-        " + 2048 * COALESCE(t.expertise, 0) + 262144 * COALESCE(t.confidence, 0)"
-        " + 33554432 * (CAST(COALESCE(t.rt_server_ms, -1) AS BIGINT) + 1)"
+        f"{bits} + 512 * (CASE p.position {position_case} ELSE 0 END)"
+        " + 4096 * COALESCE(t.expertise, 0) + 524288 * COALESCE(t.confidence, 0)"
+        " + 67108864 * (CAST(COALESCE(t.rt_server_ms, -1) AS BIGINT) + 1)"
     )
     rest = f"""
         FROM {trial} t JOIN {person} p ON p.id = t.participant_id
         WHERE p.study_id = %s AND t.kind = %s AND t.item_id IN (
             SELECT i.id FROM {item} i WHERE i.bank = %s AND i.kind = %s)
     """
-    params = [*codes, study.pk, Item.Kind.TEST.value, study.bank, Item.Kind.TEST.value]
+    params = [
+        Participant.Status.COMPLETED.value,
+        *codes,
+        study.pk,
+        Item.Kind.TEST.value,
+        study.bank,
+        Item.Kind.TEST.value,
+    ]
     rows = _int_columns(["t.id", "t.participant_id", "t.item_id", packed], rest, params)
     word = rows[:, 3]
 
@@ -163,9 +173,9 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
     assigned = np.bincount(item_index[flag("held")], minlength=items.ids.size)
     answered = flag("answered")
     rows, item_index, word = rows[answered], item_index[answered], word[answered]
-    confidence = (word >> 18) & 127
-    expertise = (word >> 11) & 127
-    rt = (word >> 25) - 1
+    confidence = (word >> 19) & 127
+    expertise = (word >> 12) & 127
+    rt = (word >> 26) - 1
     names = dict(Position.choices)
     return Trials(
         trial_id=rows[:, 0],
@@ -174,7 +184,8 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
         correct=flag("correct"),
         confidence=np.where(confidence > 0, confidence, -1),
         expertise=np.where(expertise > 0, expertise, -1),
-        position=(word >> 8) & 7,
+        position=(word >> 9) & 7,
+        completed=flag("completed"),
         position_labels=[NO_POSITION, *(str(names[code]) for code in codes)],
         flags={
             "failed_catch": flag("failed_catch"),

@@ -25,7 +25,8 @@ def participation(
 
     ``started`` counts participants past consent (in progress, completed or abandoned).
     ``flagged`` counts what each rule flags whether or not it is switched on; the
-    ``excluded_*`` counts follow the rules switched on.
+    ``excluded_*`` counts follow the rules switched on. ``unfinished_trials`` are answers of
+    participants who have not completed (left out while ``rules.completed_only``).
     """
     people = Participant.objects.filter(study=study)
     counts = people.aggregate(
@@ -60,6 +61,7 @@ def participation(
     return {
         **counts,
         "answered_trials": int(trials.trial_id.size),
+        "unfinished_trials": int((~trials.completed).sum()),
         "included_trials": int(included.sum()),
         "excluded_trials": int((~included).sum()),
         "included_participants": int(np.unique(trials.participant_id[included]).size),

@@ -22,7 +22,8 @@ METHODS = {
     "standard error of that mean, sqrt(p(1-p)/n); k correct of n.",
     "items": "Only test items enter any figure (practice and catch never). Models are scored on "
     "the items this study's participants answered (all of the bank's test items while nobody "
-    "has); humans on their answered trials that survive the exclusion rules.",
+    "has); humans on their answered trials that survive the exclusion rules, by default only "
+    "of participants who completed (the catch, slider and outside-help checks happen then).",
     "top_expertise": "Per item, the floor(n*0.2) included trials with the highest expertise "
     "(ties by trial id, i.e. stored order); items with fewer than 5 trials drop out.",
     "calibration": "Sorted by confidence (humans: the slider, 1-100; models: |PPL_original - "
@@ -49,7 +50,7 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
         {
           "study": {"id", "slug", "title", "bank", "is_open"},
           "rules": {"failed_catch", "no_slider", "outside_help", "recognised", "fast": bool,
-                    "min_rt_ms": int},
+                    "min_rt_ms": int, "completed_only": bool},
           "methods": {name: str},                 # how each figure is computed
           "scorers": [{"id", "name", "display_name", "is_published", "n_items_scored"}],
           "scorers_skipped": [{... same, "reason"}],  # scores incomplete, no succeeded run
@@ -69,7 +70,8 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
                                      "model_decides": float | None}},
           }},
           "participation": {"visited", "declined", "started", "active",
-                            "completed", "abandoned", "answered_trials", "included_trials",
+                            "completed", "abandoned", "answered_trials", "unfinished_trials",
+                            "included_trials",
                             "included_participants", "excluded_participants",
                             "excluded_trials",
                             "flagged": {rule: {"participants": int, "trials": int}},

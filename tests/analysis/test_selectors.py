@@ -273,3 +273,18 @@ def test_report_command_applies_rule_switches(flagged: Lab) -> None:
 def test_report_command_refuses_bad_arguments(lab: Lab, args: list[str], message: str) -> None:
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("report", *args, stdout=io.StringIO())
+
+
+def test_unfinished_participants_count_only_when_asked(lab: Lab) -> None:
+    item = lab.item()
+    lab.participant([(item, True)])
+    lab.participant([(item, False)], status=Participant.Status.ACTIVE)
+    lab.participant([(item, False)], status=Participant.Status.ABANDONED)
+    report = study_report(study=lab.study)
+    assert headline(report) == (1, 1)
+    assert report["participation"]["unfinished_trials"] == 2
+    rules = ExclusionRules.from_study(lab.study).with_toggles(completed_only=False)
+    assert headline(study_report(study=lab.study, rules=rules)) == (1, 3)
+    out = io.StringIO()
+    call_command("report", "--study", "lab", "--json", "--include-unfinished", stdout=out)
+    assert headline(json.loads(out.getvalue())) == (1, 3)

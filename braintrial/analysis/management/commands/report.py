@@ -44,6 +44,11 @@ class Command(BaseCommand):
             help=f"Switch one rule (after --no-exclusions); NAME in {', '.join(RULE_NAMES)}.",
         )
         parser.add_argument("--min-rt-ms", type=int, help="Threshold of the 'fast' rule (ms).")
+        parser.add_argument(
+            "--include-unfinished",
+            action="store_true",
+            help="Also count answers of participants who have not completed (yet).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -58,6 +63,8 @@ class Command(BaseCommand):
             if options["min_rt_ms"] < 0:
                 raise CommandError("--min-rt-ms must not be negative.")
             rules = ExclusionRules(**{**rules.as_dict(), "min_rt_ms": options["min_rt_ms"]})
+        if options["include_unfinished"]:
+            rules = rules.with_toggles(completed_only=False)
         report = study_report(study=study, rules=rules)
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
@@ -70,6 +77,8 @@ class Command(BaseCommand):
         rules = report["rules"]
         active = [name for name in RULE_NAMES if rules[name]]
         out(f"Exclusions on: {', '.join(active) or 'none'} (fast = under {rules['min_rt_ms']} ms)")
+        if not rules["completed_only"]:
+            out("Answers of participants who have not completed are counted too.")
         p = report["participation"]
         out(
             f"Participants: {p['visited']} arrived, {p['declined']} declined, {p['started']} "
