@@ -60,6 +60,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return render(request, "participants/landing.html", context, status=400)
     if request.method == "GET":
+        # A closed study still lets its participants resume, so the page says so but keeps Start.
         return render(request, "participants/landing.html", context)
     try:
         result = services.participant_start(

@@ -274,3 +274,29 @@ def test_rejected_cookie_is_dropped_so_the_start_page_works_again(
     assert response.status_code == 403
     assert response.cookies[f"bt_{study.slug}"]["max-age"] == 0
     assert client.get(f"/s/{study.slug}/").status_code == 200
+
+
+def test_declined_recruitment_id_cannot_start_again(client: Client, study: Study) -> None:
+    start(client, study, pid="no-thanks")
+    client.post(flow_url(study), {"step": "consent", "consent": "decline"})
+    again = start(Client(), study, pid="no-thanks")
+    assert again.status_code == 200
+    assert b"Thank you for your time" in again.content
+    assert Participant.objects.count() == 1
+
+
+def test_expired_recruitment_id_is_told_its_session_expired(client: Client, study: Study) -> None:
+    walk_to_practice(client, study, pid="slow-1")
+    Participant.objects.update(status=Participant.Status.ABANDONED)
+    again = start(Client(), study, pid="slow-1")
+    assert again.status_code == 200
+    assert b"Your session has expired" in again.content
+
+
+def test_closed_study_lets_started_participants_resume(client: Client, study: Study) -> None:
+    walk_to_practice(client, study, pid="early")
+    study.is_open = False
+    study.save()
+    assert b"closed to new participants" in Client().get(f"/s/{study.slug}/").content
+    assert start(Client(), study, pid="early").status_code == 302
+    assert start(Client(), study, pid="late").status_code == 403
