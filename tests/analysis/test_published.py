@@ -162,3 +162,18 @@ def test_report_command_prints_a_readable_table(published: Any) -> None:
     assert "0.634 ± 0.015  (641/1011)" in text
     assert "Top-20% expertise" in text and "(86/130)" in text
     assert "Llama-2-7B" in text
+
+
+@pytest.mark.django_db
+def test_published_report_is_strict_json_with_gaps_where_models_lack_gpt4_items(
+    published: Any,
+) -> None:
+    report = published["report"]
+    json.dumps(report, allow_nan=False)
+    gpt4 = report["sources"]["gpt4"]
+    scored = [m["accuracy"]["n"] for m in gpt4["models"].values()]
+    # Not every published model was scored on the GPT-4-written items.
+    assert set(scored) == {0, 100}
+    unscored = [name for name, m in gpt4["models"].items() if m["accuracy"]["n"] == 0]
+    assert all(gpt4["agreement"]["human_model"][name] is None for name in unscored)
+    assert all(gpt4["team"][name]["n"] == 0 for name in unscored)
