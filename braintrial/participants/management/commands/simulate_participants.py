@@ -41,6 +41,13 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class _Server(ThreadedWSGIServer):
+    # Wait for the request threads on close: each closes its database connection as it ends,
+    # so none is left behind when the command (or a test) finishes.
+    daemon_threads = False
+    block_on_close = True
+
+
 @contextmanager
 def local_server() -> Iterator[str]:
     """Serve the project on a free port of 127.0.0.1 in background threads; yields its URL."""
@@ -49,7 +56,7 @@ def local_server() -> Iterator[str]:
             "ALLOWED_HOSTS does not include 127.0.0.1, so the in-process server would refuse "
             "every request: add it, or pass --base-url of a running server."
         )
-    server = ThreadedWSGIServer(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False)
+    server = _Server(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False)
     server.set_app(WSGIHandler())
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.daemon = True
