@@ -1,7 +1,8 @@
 """Loading a study's answers and the model scores into numpy arrays (pure reads).
 
-One SQL query per table, rows fetched through a raw cursor (no model instances): at 100,000
-trials building Django objects would cost more than the whole analysis.
+Trials come in one query whose rows the server packs into a single bytea that numpy reads
+as it is (no model instance, no Python object per value): at 100,000 trials building Django
+objects would cost more than the whole analysis. Items and scores are small.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class Items:
 
 @dataclass(frozen=True)
 class Trials:
-    """Answered test trials of a study's participants, in trial id order."""
+    """Answered test trials of a study's participants (in no set order: ties use trial_id)."""
 
     trial_id: np.ndarray
     participant_id: np.ndarray

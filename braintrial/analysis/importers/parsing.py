@@ -1,29 +1,20 @@
-"""Import the published BrainBench human trials (participant_data.csv) as a study.
+"""Reading and validating the published trial files (participant_data.csv, abstract_id_doi.csv).
 
-The published data holds only what survived the paper's exclusions; it is stored like any
-other study's data (participants, trials, flags computed from the data) so that the analysis
-that reproduces the paper is the same one that runs on new studies.
+Pure parsing: every row is checked and every problem named by file and row before anything is
+stored.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
-
 from braintrial.items.models import Item
-from braintrial.participants.models import Gender, Participant, Position, Trial
-from braintrial.studies.models import Study
+from braintrial.participants.models import Gender, Position
 
-STUDY_SLUG = "brainbench-2024"
-STUDY_TITLE = "BrainBench 2024 (Luo et al., published trials)"
 BANK = "brainbench"
 TRIALS_FILE = "participant_data.csv"
 IDS_FILE = "abstract_id_doi.csv"
@@ -47,43 +38,10 @@ COLUMNS = (
 SECTION_SOURCES = {"human": Item.Source.HUMAN, "machine": Item.Source.GPT4}
 MAX_ERRORS_SHOWN = 20
 # Fields compared when a participant is already there (idempotence check).
-TRIAL_FIELDS = (
-    "item_id",
-    "position",
-    "correct",
-    "confidence",
-    "expertise",
-    "rt_server_ms",
-    "recognised",
-    "blur_count",
-    "confidence_moved",
-    "expertise_moved",
-)
-PERSON_FIELDS = ("gender", "age", "country", "position", "experience_years")
 
 
 class TrialImportError(ValueError):
     """The files cannot be imported; the message names every bad row (or the first 20)."""
-
-
-@dataclass
-class TrialImportReport:
-    study_created: bool = False
-    participants_created: int = 0
-    trials_created: int = 0
-    participants_unchanged: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return self.study_created or self.participants_created > 0
-
-    def summary(self) -> str:
-        return (
-            f"Study {STUDY_SLUG}: {'created' if self.study_created else 'exists'}; "
-            f"{self.participants_created} participants and {self.trials_created} trials "
-            f"imported; {self.participants_unchanged} participants already there, unchanged."
-        )
 
 
 def normalise_doi(doi: str) -> str:
@@ -94,7 +52,7 @@ def normalise_doi(doi: str) -> str:
     return doi
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     if not path.is_file():
         raise TrialImportError(f"{path} not found.")
     try:
@@ -261,98 +219,3 @@ def published_trials_parse(
             "in the item bank; the item's section is used."
         )
     return people
-
-
-def published_trials_import(*, directory: Path | None = None) -> TrialImportReport:
-    """Import participant_data.csv from ``directory`` (default settings.BRAINBENCH_DIR).
-
-    Idempotent: participants already imported (by pid) are checked, not written again. All or
-    nothing: any invalid row, or a pid stored with different data, stores nothing.
-    """
-    directory = Path(directory or settings.BRAINBENCH_DIR)
-    bank_items = list(Item.objects.filter(bank=BANK, kind=Item.Kind.TEST))
-    if not bank_items:
-        raise TrialImportError(
-            f"The item bank '{BANK}' has no test items: run 'python manage.py import_brainbench' "
-            "first."
-        )
-    items = {(normalise_doi(item.doi), item.source): item for item in bank_items if item.doi}
-    dois = abstract_dois_parse(text=_read_text(directory / IDS_FILE))
-    notes: list[str] = []
-    people = published_trials_parse(
-        text=_read_text(directory / TRIALS_FILE), items=items, dois=dois, notes=notes
-    )
-    try:
-        with transaction.atomic():
-            report = _store(people=people)
-    except IntegrityError as exc:
-        raise TrialImportError(f"The database refused the import (run it again?): {exc}") from exc
-    report.notes = notes
-    return report
-
-
-def _store(*, people: dict[str, dict[str, Any]]) -> TrialImportReport:
-    report = TrialImportReport()
-    study, report.study_created = Study.objects.get_or_create(
-        slug=STUDY_SLUG, defaults={"title": STUDY_TITLE, "is_open": False, "bank": BANK}
-    )
-    if study.bank != BANK:
-        raise TrialImportError(f"Study {STUDY_SLUG} exists with bank '{study.bank}', not '{BANK}'.")
-    existing = {
-        p.recruitment_id: p
-        for p in Participant.objects.filter(study=study, recruitment_id__in=list(people))
-    }
-    if existing:
-        stored: dict[int, list[tuple]] = defaultdict(list)
-        for row in (
-            Trial.objects.filter(participant__in=existing.values())
-            .order_by("participant_id", "position")
-            .values_list("participant_id", *TRIAL_FIELDS)
-        ):
-            stored[row[0]].append(tuple(row[1:]))
-        for pid, participant in existing.items():
-            wanted = people[pid]
-            same_person = all(
-                getattr(participant, name) == value for name, value in wanted["person"].items()
-            )
-            same_trials = stored[participant.pk] == [
-                tuple(t[name] for name in TRIAL_FIELDS) for t in wanted["trials"]
-            ]
-            if not (same_person and same_trials):
-                raise TrialImportError(
-                    f"pid {pid} is already in {STUDY_SLUG} with different data; nothing imported."
-                )
-        report.participants_unchanged = len(existing)
-
-    new = {pid: entry for pid, entry in people.items() if pid not in existing}
-    created = Participant.objects.bulk_create(
-        [
-            Participant(
-                study=study,
-                status=Participant.Status.COMPLETED,
-                recruitment_source=Participant.RecruitmentSource.IMPORTED,
-                recruitment_id=pid,
-                # The paper's exclusion: never moved the sliders on any trial.
-                flag_no_slider=not any(t["confidence_moved"] for t in entry["trials"]),
-                **entry["person"],
-            )
-            for pid, entry in new.items()
-        ]
-    )
-    trials = [
-        Trial(
-            participant=participant,
-            kind=Item.Kind.TEST,
-            original_is_a=None,
-            choice="",
-            flag_recognised=t["recognised"],
-            flag_fast=t["rt_server_ms"] < study.min_rt_ms,
-            **t,
-        )
-        for participant, entry in zip(created, new.values(), strict=True)
-        for t in entry["trials"]
-    ]
-    Trial.objects.bulk_create(trials, batch_size=2000)
-    report.participants_created = len(created)
-    report.trials_created = len(trials)
-    return report
