@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -294,7 +295,7 @@ class Bot:
             return {"outside_help": "no", "feedback": ""}
         raise BotFailure(f"unknown step '{step}'")
 
-    def _pick(self, form: Form, name: str, weights: dict[str, float] | None = None) -> str:
+    def _pick(self, form: Form, name: str, weights: Mapping[str, float] | None = None) -> str:
         choices = form.options.get(name)
         if not choices:
             raise BotFailure(f"no choices for '{name}'")
