@@ -288,3 +288,18 @@ def test_unfinished_participants_count_only_when_asked(lab: Lab) -> None:
     out = io.StringIO()
     call_command("report", "--study", "lab", "--json", "--include-unfinished", stdout=out)
     assert headline(json.loads(out.getvalue())) == (1, 3)
+
+
+def test_report_table_prints_for_an_empty_and_a_small_study(lab: Lab) -> None:
+    out = io.StringIO()
+    call_command("report", "--study", "lab", stdout=out)
+    assert "0 arrived" in out.getvalue()
+    item = lab.item()
+    lab.participant([(item, True)])
+    lab.scorer("m", {item: (1.0, 2.0)})
+    out = io.StringIO()
+    call_command("report", "--study", "lab", stdout=out)
+    text = out.getvalue()
+    assert "Human-written items (1 items)" in text
+    assert "1.000 ± 0.000  (1/1)" in text
+    assert "M " in text  # the scorer's display name
