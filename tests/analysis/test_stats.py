@@ -9,6 +9,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from braintrial.analysis import stats
+from braintrial.analysis.figures import _pairwise_spearman
 
 
 def test_accuracy_reports_k_n_and_binomial_sem() -> None:
@@ -87,3 +88,16 @@ def test_top_expertise_keeps_a_fifth_per_group_and_drops_small_groups() -> None:
 def test_zscore_of_constant_values_is_zero() -> None:
     assert stats.zscore(np.array([3.0, 3.0])).tolist() == [0.0, 0.0]
     assert stats.zscore(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
+
+
+def test_pairwise_spearman_by_missing_pattern_matches_pair_by_pair() -> None:
+    rng = np.random.default_rng(3)
+    columns = rng.normal(size=(40, 6))
+    columns[30:, [1, 4]] = np.nan  # two columns miss the last 10 rows
+    columns[:5, 2] = np.nan
+    result = _pairwise_spearman(columns)
+    for a in range(6):
+        for b in range(6):
+            both = ~np.isnan(columns[:, a]) & ~np.isnan(columns[:, b])
+            expected = spearmanr(columns[both, a], columns[both, b]).statistic
+            assert result[a, b] == pytest.approx(expected), (a, b)
