@@ -57,7 +57,7 @@ def state_get(participant: Participant) -> FlowState:
 def render_finished(request: HttpRequest, participant: Participant) -> HttpResponse:
     """A recruitment id that has already finished: its end page, and no new session."""
     step = TERMINAL[participant.status]
-    context = {"study": participant.study, "participant": participant, "again": True}
+    context = {"study": participant.study, "again": True}
     return render(request, step.template, context)
 
 
@@ -74,7 +74,8 @@ def _versions(trial: Trial) -> list[dict[str, str]]:
 def _trial_context(state: FlowState, step: Step, now: datetime) -> dict[str, Any]:
     trials = state.practice_trials if step.name == "practice" else state.main_trials
     trial = state.next_unanswered(trials)
-    assert trial is not None  # the step is current, so one is unanswered
+    if trial is None:  # cannot happen: the step is current because one is unanswered
+        raise RuntimeError("trial step without an unanswered trial")
     services.trial_show(trial=trial, now=now)
     return {
         "position": trial.position,
@@ -101,9 +102,9 @@ def render_step(
     form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    # Templates get only what they show: no participant, trial or item objects.
     context: dict[str, Any] = {
         "study": state.participant.study,
-        "participant": state.participant,
         "step": step.name,
         "form": form,
     }

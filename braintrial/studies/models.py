@@ -19,8 +19,12 @@ class Study(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    is_open = models.BooleanField(default=True, help_text="Closed studies accept no new participants.")
-    bank = models.SlugField(max_length=64, default="brainbench", help_text="Item bank to draw from.")
+    is_open = models.BooleanField(
+        default=True, help_text="Closed studies accept no new participants."
+    )
+    bank = models.SlugField(
+        max_length=64, default="brainbench", help_text="Item bank to draw from."
+    )
 
     n_human_trials = models.PositiveSmallIntegerField(
         default=6, validators=[MinValueValidator(0), MaxValueValidator(50)]
