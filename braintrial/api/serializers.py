@@ -35,6 +35,11 @@ STUDY_FIELDS = [
 
 
 class StudyOutput(serializers.ModelSerializer):
+    # Blank when the study has none, so not declared as a URI.
+    completion_url = serializers.CharField(
+        read_only=True, help_text="Where participants are sent at the end; empty for none."
+    )
+
     class Meta:
         model = Study
         fields = ["id", *STUDY_FIELDS, "created_at", "updated_at"]
