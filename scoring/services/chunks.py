@@ -102,9 +102,14 @@ def score_run_chunk_process(
         if delay:
             # Tests only: widens the window in which a worker can be killed mid-chunk.
             time.sleep(delay)
-        written = _scores_write(
-            run=run, items=items, results=results, seconds=seconds, loaded=loaded
-        )
+        try:
+            written = _scores_write(
+                run=run, items=items, results=results, seconds=seconds, loaded=loaded
+            )
+        except Exception as exc:
+            logger.exception("Scoring run %s: writing a chunk failed", run_id)
+            score_run_fail(run_id=run_id, error=f"Could not store scores: {_error_text(exc)}")
+            return 0
     score_run_finish_if_complete(run_id=run_id)
     return written
 

@@ -13,7 +13,7 @@ import math
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -130,7 +130,7 @@ def _template_for(*, path: Path, model: str) -> str:
     return template
 
 
-def published_scores_import(*, path: Path, stdout: TextIO | None = None) -> PublishedImportReport:
+def published_scores_import(*, path: Path, stdout: Any = None) -> PublishedImportReport:
     """Import published_model_scores.csv; idempotent, all or nothing.
 
     correct = ppl_original < ppl_altered (a tie is wrong); confidence = |difference|.

@@ -79,7 +79,9 @@ def score_run_create(
             status=ScoreRun.Status.SUCCEEDED, started_at=timezone.now(), finished_at=timezone.now()
         )
     elif enqueue:
-        transaction.on_commit(lambda: score_run_enqueue(run_id=run.pk, chunks=chunks))
+        # robust: with the broker down the run stays queued (logged), and the next worker start
+        # resumes it (score_run_resume) instead of the request failing after the commit.
+        transaction.on_commit(lambda: score_run_enqueue(run_id=run.pk, chunks=chunks), robust=True)
     run.refresh_from_db()
     return run
 

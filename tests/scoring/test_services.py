@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from braintrial.items.models import Item
+from scoring.engine import ScorerConfigError, ScorerOutOfMemoryError
 from scoring.models import ItemScore, Scorer, ScoreRun
 from scoring.selectors import score_run_results, scorer_results, scorers_with_results
 from scoring.services import (
@@ -18,6 +19,7 @@ from scoring.services import (
     scorer_create,
     scorer_update,
 )
+from scoring.services.chunks import _error_text
 from tests.scoring.helpers import items_make, run_in_process, tiny_scorer
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +239,22 @@ def test_resume_finishes_a_run_whose_items_are_all_scored(tiny_model_dir) -> Non
     assert score_run_resume() == 0
     run.refresh_from_db()
     assert (run.status, run.n_done) == ("succeeded", 2)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ScorerOutOfMemoryError("Out of memory at batch size 1 on H100: 80 GiB"), "Out of memory"),
+        (
+            RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"),
+            "Out of memory at batch size 1",
+        ),
+        (ScorerConfigError("no tokenizer"), "Bad scorer configuration: no tokenizer"),
+        (
+            FileNotFoundError(2, "No such file", "model.safetensors"),
+            "Model files could not be read",
+        ),
+    ],
+)
+def test_model_errors_become_one_readable_line(error: Exception, expected: str) -> None:
+    assert _error_text(error, device="H100").startswith(expected)

@@ -12,7 +12,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
-from scoring.services import score_run_chunk_process, score_run_create, score_run_missing_chunks
+from scoring.services import (
+    score_run_cancel,
+    score_run_chunk_process,
+    score_run_create,
+    score_run_missing_chunks,
+)
 
 
 class ProgressBar:
@@ -86,15 +91,22 @@ class Command(BaseCommand):
 
     def _foreground(self, run: ScoreRun) -> None:
         bar = ProgressBar(total=run.n_total, done=run.n_done)
-        for item_ids in score_run_missing_chunks(run=run):
-            before = bar.done
-            score_run_chunk_process(
-                run_id=run.pk, item_ids=item_ids, progress=lambda n, b=before: bar.show(b + n)
-            )
-            run.refresh_from_db()
-            bar.show(run.n_done)
-            if not run.is_active:
-                break
+        try:
+            for item_ids in score_run_missing_chunks(run=run):
+                before = bar.done
+
+                def progress(n_scored: int, before: int = before) -> None:
+                    bar.show(before + n_scored)
+
+                score_run_chunk_process(run_id=run.pk, item_ids=item_ids, progress=progress)
+                run.refresh_from_db()
+                bar.show(run.n_done)
+                if not run.is_active:
+                    break
+        except KeyboardInterrupt:
+            # Otherwise the run would stay "running" and the next worker start would resume it.
+            score_run_cancel(run=run)
+            raise CommandError(f"Run {run.pk} cancelled; its scores so far are kept.") from None
         bar.show(run.n_done, final=True)
         run.refresh_from_db()
         if run.status != ScoreRun.Status.SUCCEEDED:
