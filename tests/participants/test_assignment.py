@@ -27,7 +27,7 @@ from tests.participants.conftest import (
     walk_to_practice,
 )
 
-N_THREADS = 60  # Postgres allows 100 connections and other test sessions share the server.
+N_THREADS = 50  # Postgres allows 100 connections and other test sessions share the server.
 
 
 def _spread(study: Study) -> dict[str, int]:
@@ -67,7 +67,7 @@ def test_concurrent_starts_keep_exposures_within_one_per_source() -> None:
         thread.join(timeout=120)
     assert not errors, errors[:3]
     assert Participant.objects.filter(status=Participant.Status.ACTIVE).count() == N_THREADS
-    assert _spread(study) == {"human": 0, "gpt4": 0}  # 60 x 6 / 20 and 60 x 3 / 10: exact
+    assert _spread(study) == {"human": 0, "gpt4": 0}  # 50 x 6 / 20 and 50 x 3 / 10: exact
     per_participant = Counter(
         Trial.objects.filter(kind=Item.Kind.TEST).values_list("participant_id", flat=True)
     )
