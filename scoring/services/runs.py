@@ -26,8 +26,17 @@ ACTIVE = (ScoreRun.Status.QUEUED, ScoreRun.Status.RUNNING)
 ERROR_MAX_CHARS = 2000
 
 
-def chunk_size() -> int:
-    return max(1, int(getattr(settings, "SCORING_CHUNK_SIZE", 16)))
+# Items per chunk when SCORING_CHUNK_SIZE is 0 (auto): small on CPU so that progress and
+# cancelling respond within seconds; large elsewhere so that a GPU can fill its batches.
+CPU_CHUNK = 8
+ACCELERATOR_CHUNK = 128
+
+
+def chunk_size(*, scorer: Scorer) -> int:
+    configured = int(getattr(settings, "SCORING_CHUNK_SIZE", 0) or 0)
+    if configured > 0:
+        return configured
+    return CPU_CHUNK if scorer.device == Scorer.Device.CPU else ACCELERATOR_CHUNK
 
 
 def _run_items(*, study: Study | None, source: str | None, limit: int | None) -> list[int]:
@@ -87,14 +96,14 @@ def score_run_create(
 
 
 def score_run_missing_chunks(*, run: ScoreRun) -> list[list[int]]:
-    """Ids of the run's items without a score of its scorer, in chunks of SCORING_CHUNK_SIZE."""
+    """Ids of the run's items without a score of its scorer, in chunks (see chunk_size)."""
     scored = ItemScore.objects.filter(scorer_id=run.scorer_id).values("item_id")
     missing = list(
         run.items.exclude(pk__in=scored)
         .order_by("bank", "source", "row", "pk")
         .values_list("pk", flat=True)
     )
-    size = chunk_size()
+    size = chunk_size(scorer=run.scorer)
     return [missing[start : start + size] for start in range(0, len(missing), size)]
 
 

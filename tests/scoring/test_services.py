@@ -258,3 +258,14 @@ def test_resume_finishes_a_run_whose_items_are_all_scored(tiny_model_dir) -> Non
 )
 def test_model_errors_become_one_readable_line(error: Exception, expected: str) -> None:
     assert _error_text(error, device="H100").startswith(expected)
+
+
+def test_chunks_are_small_on_cpu_and_large_elsewhere(tiny_model_dir, settings) -> None:
+    settings.SCORING_CHUNK_SIZE = 0
+    items_make(10)
+    cpu = tiny_scorer(tiny_model_dir, name="on-cpu")
+    gpu = scorer_create(name="on-gpu", model_source="some/model", device="auto")
+    cpu_run = score_run_create(scorer=cpu, enqueue=False)
+    gpu_run = score_run_create(scorer=gpu, enqueue=False)
+    assert [len(chunk) for chunk in score_run_missing_chunks(run=cpu_run)] == [8, 2]
+    assert [len(chunk) for chunk in score_run_missing_chunks(run=gpu_run)] == [10]
