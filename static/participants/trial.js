@@ -36,8 +36,11 @@
     box.querySelector("#" + number.name + "-hint").hidden = true;
     label.setAttribute("for", range.id);
     moved.value = "0";
+    // Screen readers would otherwise announce the hidden starting value as an answer.
+    range.setAttribute("aria-valuetext", "not set yet");
     function touch() {
       range.setAttribute("data-touched", "");
+      range.removeAttribute("aria-valuetext");
       number.value = range.value;
       moved.value = "1";
       output.textContent = "Your answer: " + range.value;
