@@ -11,6 +11,7 @@ from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from tests.participants.conftest import (
     DEMOGRAPHICS,
+    answer_all,
     answer_data,
     current_position,
     flow_url,
@@ -243,6 +244,25 @@ def test_nul_bytes_in_demographics_and_debrief_are_refused(client: Client, study
     response = client.post(flow_url(study), dict(DEMOGRAPHICS, country="Germ\x00any"))
     assert response.status_code == 400
     assert Participant.objects.get().age is None
+    assert client.post(flow_url(study), DEMOGRAPHICS).status_code == 302
+    client.post(flow_url(study), {"step": "instructions"})
+    answer_all(client, study)
+    for data, status in (
+        ({"step": "debrief", "outside_help": "no", "feedback": "fine\x00"}, 400),
+        ({"step": "debrief", "outside_help": "no\x00"}, 400),
+        ({"step": "deb\x00rief", "outside_help": "no"}, 409),
+    ):
+        assert client.post(flow_url(study), data).status_code == status
+    participant = Participant.objects.get()
+    assert participant.completed_at is None and participant.feedback == ""
+
+
+def test_nul_bytes_in_consent_are_refused(client: Client, study: Study) -> None:
+    start(client, study)
+    assert (
+        client.post(flow_url(study), {"step": "consent", "consent": "agree\x00"}).status_code == 400
+    )
+    assert Participant.objects.get().consented_at is None
 
 
 def test_nul_bytes_in_recruitment_id_are_refused(client: Client, study: Study) -> None:
