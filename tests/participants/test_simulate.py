@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
@@ -43,7 +44,19 @@ def spread_by_source(study: Study) -> dict[str, int]:
     return spreads
 
 
+def other_connections() -> int:
+    """Database sessions on the test database besides this test's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
+
+
 def test_ten_bots_complete_with_all_trials_answered_and_balanced_exposure(study: Study) -> None:
+    before = other_connections()
+
     output = simulate(study=study.slug, n=10, concurrency=4, seed=7)
 
     assert "Completed: 10 of 10" in output
@@ -69,6 +82,8 @@ def test_ten_bots_complete_with_all_trials_answered_and_balanced_exposure(study:
     # A coin per trial: 120 answers all one letter would mean the bot is not choosing.
     assert set(answered.values_list("choice", flat=True)) == {"A", "B"}
     assert spread_by_source(study) == {Item.Source.HUMAN: 0, Item.Source.GPT4: 0}
+    # The in-process server closed the database connections of its threads.
+    assert other_connections() <= before
 
 
 def test_bots_against_a_running_server_given_by_base_url(study: Study, live_server: Any) -> None:

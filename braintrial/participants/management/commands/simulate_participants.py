@@ -15,7 +15,7 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+from django.db import connections
 from django.http.request import validate_host
 
 from braintrial.items.models import Item
@@ -33,6 +34,8 @@ from braintrial.participants.selectors import exposure_counts
 from braintrial.studies.models import Study
 
 MAX_CONCURRENCY = 100
+# Django threads of the in-process server: enough for a 2-core machine, few database connections.
+MAX_SERVER_WORKERS = 16
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -42,22 +45,70 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class _Server(ThreadedWSGIServer):
-    # Wait for the request threads on close: each closes its database connection as it ends,
-    # so none is left behind when the command (or a test) finishes.
+    # Wait for the connection threads on close, so none is left running after the command.
     daemon_threads = False
     block_on_close = True
 
 
+class _BoundedApp:
+    """Runs Django on a fixed pool of threads, each keeping one database connection.
+
+    The server starts a thread per client connection; if each ran Django itself, 100 bots
+    would hold 100 database connections, the whole of a default Postgres. The connection
+    threads only move bytes; requests are answered by at most ``workers`` threads.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.app = WSGIHandler()
+        self.workers = workers
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="django")
+
+    def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+        written: list[bytes] = []
+
+        def start(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            started.append((status, headers))
+            return written.append
+
+        response = self.app(environ, start)
+        try:
+            body = b"".join([*written, *response])
+        finally:
+            response.close()  # sends request_finished: the connection is kept or recycled
+        return started[0][0], started[0][1], body
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        status, headers, body = self.pool.submit(self._answer, environ).result()
+        start_response(status, headers)
+        return [body]
+
+    def close(self) -> None:
+        """Close the database connection of every pool thread, then the pool."""
+        barrier = threading.Barrier(self.workers)
+
+        def close_connections() -> None:
+            barrier.wait(timeout=30)  # one task per thread: each waits for all the others
+            connections.close_all()
+
+        for future in [self.pool.submit(close_connections) for _ in range(self.workers)]:
+            future.result()
+        self.pool.shutdown()
+
+
 @contextmanager
-def local_server() -> Iterator[str]:
+def local_server(*, workers: int) -> Iterator[str]:
     """Serve the project on a free port of 127.0.0.1 in background threads; yields its URL."""
     if not validate_host("127.0.0.1", settings.ALLOWED_HOSTS):
         raise CommandError(
             "ALLOWED_HOSTS does not include 127.0.0.1, so the in-process server would refuse "
             "every request: add it, or pass --base-url of a running server."
         )
+    app = _BoundedApp(workers)
     server = _Server(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False)
-    server.set_app(WSGIHandler())
+    server.set_app(app)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.daemon = True
     thread.start()
@@ -67,6 +118,7 @@ def local_server() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+        app.close()
 
 
 def exposure_by_source(*, study: Study) -> dict[str, tuple[int, int, int]]:
@@ -82,7 +134,9 @@ def exposure_by_source(*, study: Study) -> dict[str, tuple[int, int, int]]:
 class Command(BaseCommand):
     help = (
         "Run N scripted participants through the real HTTP flow of a study (a pilot), then "
-        "report completions, failures, requests per second and the exposure balance per source."
+        "report completions, failures, requests per second and the exposure balance per source. "
+        "Bots answer at once, so the server flags their trials as fast; their recruitment ids "
+        "start with 'bot-'."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -124,9 +178,14 @@ class Command(BaseCommand):
                 raise CommandError(f"--base-url must be an http(s) URL, not '{base_url}'.")
         seed = options["seed"] if options["seed"] is not None else secrets.randbits(32)
 
-        server = local_server() if base_url is None else _existing(base_url)
+        workers = min(concurrency, MAX_SERVER_WORKERS)
+        server = local_server(workers=workers) if base_url is None else _existing(base_url)
         with server as url:
-            where = "in-process server" if base_url is None else "running server"
+            where = (
+                f"in-process server, {workers} Django threads"
+                if base_url is None
+                else "running server"
+            )
             self.stdout.write(
                 f"Simulating {n} participants on study '{study.slug}' at {url} ({where}), "
                 f"concurrency {concurrency}, seed {seed}"
