@@ -150,3 +150,31 @@ def test_study_settings_decide_the_mix(client: Client, bank: list[Item]) -> None
     kinds = list(Trial.objects.order_by("position").values_list("position", "item__source"))
     assert [p for p, _ in kinds] == [1, 2, 3]
     assert Counter(s for _, s in kinds) == {"human": 2, "gpt4": 1}
+
+
+@pytest.mark.parametrize(
+    ("n_human", "n_gpt4", "shared"),
+    [(200, 100, 100), (20, 10, 10), (20, 10, 5)],
+    ids=["brainbench-shaped", "small-all-shared", "small-half-shared"],
+)
+def test_doi_aware_picks_stay_within_one_over_many_participants(
+    n_human: int, n_gpt4: int, shared: int
+) -> None:
+    """The pure picking rule, without the database: every GPT-4 case of BrainBench shares its
+    paper with a human case, which is what can block the least-exposed human items."""
+    from braintrial.participants.services.assignment import _pick_balanced
+
+    humans = [Item(pk=i + 1, source="human", doi=f"p{i}") for i in range(n_human)]
+    gpt4 = [
+        Item(pk=10_000 + j, source="gpt4", doi=f"p{j}" if j < shared else f"g{j}")
+        for j in range(n_gpt4)
+    ]
+    counts = {item.pk: 0 for item in humans + gpt4}
+    for _ in range(300):
+        chosen = _pick_balanced((gpt4, 3), (humans, 6), counts)
+        assert len({item.doi for item in chosen}) == 9
+        for item in chosen:
+            counts[item.pk] += 1
+        for pool in (humans, gpt4):
+            values = [counts[item.pk] for item in pool]
+            assert max(values) - min(values) <= 1
