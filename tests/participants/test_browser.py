@@ -1,7 +1,8 @@
 """One participant through the real UI in Debian Chromium: landing to completion code.
 
 The sliders are moved the way people move them (keyboard on one, mouse on the other), so the
-page's script is what marks them moved and reveals the thumb. The trial page's layout is checked
+page's script is what marks them moved and reveals the thumb; the practice trial is answered
+with the keyboard alone. The trial page's layout is checked
 on a wide screen (versions side by side), a phone (stacked) and at 200% zoom (640 CSS pixels of
 a 1280-pixel window): no horizontal scrolling anywhere. A screenshot of a trial page is left in
 test-output/trial.png.
@@ -96,6 +97,22 @@ def answer_trial(page: Page, number: int, output_dir: Path) -> None:
         page.get_by_role("button", name="Continue").click()
 
 
+def answer_trial_by_keyboard(page: Page) -> None:
+    """Every control of the trial page works without a mouse."""
+    page.locator("#choice-B").focus()
+    page.keyboard.press("Space")
+    for slider, key in (("#confidence-slider", "End"), ("#expertise-slider", "ArrowLeft")):
+        page.locator(slider).focus()
+        page.keyboard.press(key)
+    page.locator("#recognised-no").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#choice-B")).to_be_checked()
+    expect(page.locator("#recognised-no")).to_be_checked()
+    page.get_by_role("button", name="Continue").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
 def test_participant_completes_the_study_in_chromium(
     study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,7 +150,10 @@ def test_participant_completes_the_study_in_chromium(
         headings = []
         for number in range(12):  # practice, then 9 test and 2 catch trials
             headings.append(page.locator("h1").inner_text())
-            answer_trial(page, number, output_dir)
+            if number == 0:
+                answer_trial_by_keyboard(page)
+            else:
+                answer_trial(page, number, output_dir)
         assert headings == ["Practice trial"] + [f"Trial {n} of 11" for n in range(1, 12)]
 
         expect(page.locator("h1")).to_have_text("Your results")
@@ -156,3 +176,5 @@ def test_participant_completes_the_study_in_chromium(
         assert trial.recognised is False
         assert trial.rt_client_ms is not None and trial.rt_client_ms > 0
     assert {t.choice for t in trials} == {"A", "B"}
+    practice = participant.trials.get(position=0)
+    assert (practice.choice, practice.confidence) == ("B", 100)  # B by Space, End on the slider
