@@ -2,10 +2,9 @@
 
 The sliders are moved the way people move them (keyboard on one, mouse on the other), so the
 page's script is what marks them moved and reveals the thumb; the practice trial is answered
-with the keyboard alone. The trial page's layout is checked
-on a wide screen (versions side by side), a phone (stacked) and at 200% zoom (640 CSS pixels of
-a 1280-pixel window): no horizontal scrolling anywhere. A screenshot of a trial page is left in
-test-output/trial.png.
+with the keyboard alone. The trial page's layout is checked on a wide screen (versions side by
+side), a phone (stacked) and at 200% zoom (640 CSS pixels of a 1280-pixel window): no
+horizontal scrolling anywhere. A screenshot of a trial page is left in test-output/trial.png.
 """
 
 from __future__ import annotations
