@@ -44,6 +44,12 @@ def text_cell(value: str | Expression) -> Expression:
     )
 
 
+def choice_cell(value: str | Expression) -> Expression:
+    """A coded text cell (a model field's choices, never free text): empty strings become
+    empty cells; no formula check needed, which saves time per row."""
+    return NullIf(as_expression(value), Value(""))
+
+
 def bool_cell(value: str | Expression) -> Expression:
     """1 / 0, empty for null: the published data's coding of yes/no answers."""
     return Cast(as_expression(value), IntegerField())
@@ -60,7 +66,11 @@ def flag_cell(condition: Q) -> Expression:
 
 
 class IsoUtc(Func):
-    """ISO 8601 in UTC with milliseconds, e.g. ``2026-05-01T09:30:00.125Z``."""
+    """ISO 8601 in UTC, e.g. ``2026-05-01T09:30:00.125Z`` (fraction only when there is one).
+
+    On Postgres this is the timestamp's own text form (DateStyle ISO, set by the writer) with
+    ``T`` and ``Z``: about half the cost of to_char, which matters at a million rows.
+    """
 
     output_field = CharField()
 
@@ -68,8 +78,7 @@ class IsoUtc(Func):
         return self.as_sql(
             compiler,
             connection,
-            template="to_char(%(expressions)s AT TIME ZONE 'UTC', "
-            '\'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\')',
+            template="replace((%(expressions)s AT TIME ZONE 'UTC')::text, ' ', 'T') || 'Z'",
             **extra,
         )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from itertools import islice
-from typing import Literal
+from typing import Any, Literal
 
 from django.db import connections, transaction
 from django.db.models import QuerySet
@@ -83,6 +83,7 @@ def _copy_chunks(*, queryset: QuerySet) -> Iterator[bytes]:
     with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
         # Django's psycopg cursor binds parameters client-side, which COPY needs.
         raw = cursor.cursor
+        _iso_dates(cursor, connection.vendor)
         buffer = bytearray()
         with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
             for data in copy:
@@ -97,10 +98,26 @@ def _copy_chunks(*, queryset: QuerySet) -> Iterator[bytes]:
 def _python_chunks(*, queryset: QuerySet) -> Iterator[bytes]:
     sink = _LineFeedLines()
     writer = csv.writer(sink, lineterminator="\r\n")
-    rows = queryset.iterator(chunk_size=CHUNK_ROWS)
-    while batch := list(islice(rows, CHUNK_ROWS)):
-        writer.writerows(batch)
-        yield sink.take()
+    connection = connections[queryset.db]
+    with transaction.atomic(using=queryset.db):
+        with connection.cursor() as cursor:
+            _iso_dates(cursor, connection.vendor)
+        rows = queryset.iterator(chunk_size=CHUNK_ROWS)
+        try:
+            while batch := list(islice(rows, CHUNK_ROWS)):
+                writer.writerows(batch)
+                yield sink.take()
+        finally:
+            # Close the server-side cursor inside the transaction that declared it, also when
+            # the download is abandoned half-way.
+            rows.close()  # type: ignore[attr-defined]
+
+
+def _iso_dates(cursor: Any, vendor: str) -> None:
+    """Timestamps are written in their text form (expressions.IsoUtc), which follows DateStyle;
+    fix it for this transaction whatever the server's default."""
+    if vendor == "postgresql":
+        cursor.execute("SET LOCAL DateStyle = 'ISO'")
 
 
 def csv_text(**kwargs: object) -> str:

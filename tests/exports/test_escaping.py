@@ -128,3 +128,15 @@ def test_header_has_no_comment_and_published_columns_come_first(nasty_study):
         "sex",
     ]
     assert not text.startswith("#")
+
+
+@pytest.mark.parametrize("method", ["copy", "python"])
+def test_timestamps_are_iso_utc_whatever_the_servers_date_style(nasty_study, method):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET DateStyle = 'SQL, DMY'")
+    text = csv_text(kind=EXPORT_KINDS["trials"], studies=Study.objects.all(), method=method)
+    row = next(csv.DictReader(io.StringIO(text, newline="")))
+    assert row["shown_at"] == "2026-05-01T09:01:00Z"
+    assert row["answered_at"] == "2026-05-01T09:01:30Z"

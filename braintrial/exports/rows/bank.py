@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 
 from braintrial.exports.expressions import (
     bool_cell,
+    choice_cell,
     flag_cell,
     float_cell,
     reasons_cell,
@@ -85,7 +86,7 @@ ITEM_COLUMNS = [
     col("source", "source", "Who wrote the test case: human or gpt4."),
     col(
         "journal_section",
-        text_cell(section_label()),
+        choice_cell(section_label()),
         "human_<section> / machine_<section> "
         "(practice_ / catch_ for those items), as in trials.csv.",
     ),
@@ -139,7 +140,7 @@ SCORE_COLUMNS = [
     col("abstract_id", "item__abstract_id", "abstract_id of the item.", "integer"),
     col(
         "journal_section",
-        text_cell(section_label("item__")),
+        choice_cell(section_label("item__")),
         "human_<section> / machine_<section>, as in trials.csv.",
     ),
     col("doi", text_cell("item__doi"), "DOI of the paper."),

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
-from braintrial.exports.expressions import bool_cell, flag_cell, reasons_cell, text_cell, time_cell
+from braintrial.exports.expressions import (
+    bool_cell,
+    choice_cell,
+    flag_cell,
+    reasons_cell,
+    text_cell,
+    time_cell,
+)
 from braintrial.exports.rows.base import Column, ExportKind
 from braintrial.items.models import Item
 from braintrial.participants.models import Trial
@@ -120,7 +127,7 @@ COLUMNS = [
     ),
     Column(
         "journal_section",
-        text_cell(section_label("item__")),
+        choice_cell(section_label("item__")),  # a fixed prefix: never a formula
         "Who wrote the test case and its journal section: human_<section> or "
         "machine_<section> (GPT-4); practice_<section> / catch_<section> for practice and "
         "catch items, which no analysis uses.",
@@ -206,7 +213,7 @@ COLUMNS = [
     ),
     Column(
         "choice",
-        text_cell("choice"),
+        choice_cell("choice"),  # one character, A or B
         "Version picked: A or B; empty if unanswered or imported.",
         "text",
     ),
