@@ -105,6 +105,21 @@ def test_prolific_study_bots_carry_the_prolific_ids(bank: list[Item]) -> None:
     assert participant.prolific_session_id.endswith("-s")
 
 
+def test_bots_stop_at_the_completion_url_without_visiting_it(bank: list[Item]) -> None:
+    study = study_create(
+        slug="redirect",
+        title="Redirect",
+        bank="testbank",
+        completion_url="https://example.org/done",
+    )
+
+    output = simulate(study=study.slug, n=2, concurrency=2)
+
+    assert "Completed: 2 of 2" in output
+    assert "(sent to https://example.org/done) x2" in output
+    assert Participant.objects.filter(study=study, status="completed").count() == 2
+
+
 def test_bots_that_cannot_finish_are_reported_with_the_reason() -> None:
     ensure_builtin_items()
     # Three human papers for a study that needs six: assignment fails at consent.
