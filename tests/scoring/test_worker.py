@@ -60,6 +60,28 @@ def workers(transactional_db, tmp_path: Path) -> Iterator[Callable[..., Worker]]
         worker.stop()
 
 
+@pytest.fixture
+def filesystem_broker(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The embedded broker: message files in a folder; returns the worker's environment."""
+    folder = tmp_path / "broker"
+    (folder / "processed").mkdir(parents=True)
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+    with broker_use("filesystem://", options):
+        yield {"broker_url": "filesystem://", "CELERY_BROKER_FOLDER": str(folder)}
+
+
+@pytest.fixture(params=["redis", "filesystem"])
+def any_broker(request: pytest.FixtureRequest) -> dict[str, str]:
+    if request.param == "redis":
+        return {"broker_url": request.getfixturevalue("redis_broker")}
+    return request.getfixturevalue("filesystem_broker")
+
+
 def run_status(run: ScoreRun) -> str:
     run.refresh_from_db()
     return run.status
@@ -95,12 +117,12 @@ def test_worker_scores_run_end_to_end_and_fails_bad_scorer_clearly(
 
 
 def test_run_finishes_once_after_worker_killed_mid_run(
-    redis_broker, workers, tiny_model_dir, settings
+    any_broker, workers, tiny_model_dir, settings
 ):
     settings.SCORING_CHUNK_SIZE = 1
     items_make(6)
-    slow = {"SCORING_CHUNK_SIZE": "1", "SCORING_TEST_DELAY_S": "1.5"}
-    first = workers(broker_url=redis_broker, **slow)
+    slow = {**any_broker, "SCORING_CHUNK_SIZE": "1", "SCORING_TEST_DELAY_S": "1.5"}
+    first = workers(**slow)
     run = score_run_create(scorer=tiny_scorer(tiny_model_dir))
 
     def scored() -> int:
@@ -113,27 +135,22 @@ def test_run_finishes_once_after_worker_killed_mid_run(
     killed_log = first.log(tail=10**6)
     assert killed_log.count("] received") > killed_log.count("] succeeded"), "not mid-chunk"
 
-    second = workers(broker_url=redis_broker, **slow)
+    second = workers(**slow)
     wait_for(lambda: run_status(run) == "succeeded", timeout=WORKER_TIMEOUT, what=second.log())
     assert run.n_done == 6
     assert_one_score_per_item(run)
-    # Well before Redis would redeliver (visibility timeout 1 h): the restart resumed the run.
+    # Redis would redeliver only after its visibility timeout (1 h), the file-system broker
+    # never: the restarted worker resumed the run.
     assert "Resumed 1 scoring run" in second.log(tail=10**6)
 
 
-def test_worker_consumes_from_embedded_filesystem_broker(workers, tiny_model_dir, tmp_path):
-    folder = tmp_path / "broker"
-    (folder / "processed").mkdir(parents=True)
-    options = {
-        "data_folder_in": str(folder),
-        "data_folder_out": str(folder),
-        "processed_folder": str(folder / "processed"),
-        "store_processed": False,
-    }
+def test_worker_consumes_from_embedded_filesystem_broker(
+    filesystem_broker, workers, tiny_model_dir
+):
     items_make(2)
-    with broker_use("filesystem://", options):
-        worker = workers(broker_url="filesystem://", CELERY_BROKER_FOLDER=str(folder))
-        run = score_run_create(scorer=tiny_scorer(tiny_model_dir))
-        wait_for(lambda: run_status(run) == "succeeded", timeout=WORKER_TIMEOUT, what=worker.log())
+    worker = workers(**filesystem_broker)
+    run = score_run_create(scorer=tiny_scorer(tiny_model_dir))
+    wait_for(lambda: run_status(run) == "succeeded", timeout=WORKER_TIMEOUT, what=worker.log())
     assert_one_score_per_item(run)
+    folder = Path(filesystem_broker["CELERY_BROKER_FOLDER"])
     assert not [path for path in folder.iterdir() if path.is_file()]  # every message consumed
