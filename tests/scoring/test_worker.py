@@ -4,6 +4,9 @@ file-system broker, and a run survives `kill -9` of its worker."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -14,7 +17,15 @@ from django.db.models import Count
 
 from scoring.models import ItemScore, ScoreRun
 from scoring.services import score_run_create, scorer_create
-from tests.scoring.helpers import Worker, broker_use, items_make, tiny_scorer, wait_for
+from tests.scoring.helpers import (
+    REPO,
+    Worker,
+    broker_use,
+    items_make,
+    tiny_scorer,
+    wait_for,
+    worker_database_url,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -154,3 +165,36 @@ def test_worker_consumes_from_embedded_filesystem_broker(
     assert_one_score_per_item(run)
     folder = Path(filesystem_broker["CELERY_BROKER_FOLDER"])
     assert not [path for path in folder.iterdir() if path.is_file()]  # every message consumed
+
+
+def test_foreground_score_stopped_by_sigterm_cancels_its_run(tiny_model_dir, tmp_path):
+    """`manage.py score` in a terminal: stopping it cancels the run instead of leaving it
+    running (a later worker start would otherwise resume it in the background)."""
+    items_make(4)
+    tiny_scorer(tiny_model_dir)
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "SCORING_CHUNK_SIZE": "1",
+        "SCORING_TEST_DELAY_S": "1.5",
+    }
+    log = tmp_path / "score.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "score", "--scorer", "tiny", "--skip-checks"],
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: ItemScore.objects.exists(), timeout=WORKER_TIMEOUT, what="a score")
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=60) != 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+    run = ScoreRun.objects.get()
+    assert run.status == "cancelled", log.read_text()
+    assert "cancelled" in log.read_text()
+    assert ItemScore.objects.count() < 4

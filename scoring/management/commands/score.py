@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from typing import Any
@@ -18,6 +19,10 @@ from scoring.services import (
     score_run_create,
     score_run_missing_chunks,
 )
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 class ProgressBar:
@@ -87,7 +92,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Run {run.pk} queued: {run.n_total} items for {scorer.name}.")
             self.stdout.write(str(run.pk))
             return
-        self._foreground(run)
+        # A terminal closing or `kill` stops the run like Ctrl-C does (cancelled, not left running).
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            self._foreground(run)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def _foreground(self, run: ScoreRun) -> None:
         bar = ProgressBar(total=run.n_total, done=run.n_done)
