@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from braintrial.api.base import ResearcherApi
 from braintrial.api.filters import ListFilters, filter_studies, list_filters_parse, since
@@ -38,7 +37,7 @@ class ItemListApi(FilteredListApi):
         return items_for_studies(studies=studies, since=updated_since)
 
 
-class ItemDetailApi(ResearcherApi, APIView):
+class ItemDetailApi(ResearcherApi):
     @extend_schema(responses=ItemOutput, summary="One item")
     def get(self, request: Request, item_id: int) -> Response:
         item = item_get_for_researcher(user=request.user, item_id=item_id)

@@ -8,9 +8,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from braintrial.api.base import ResearcherApi, WriteThrottled
+from braintrial.api.base import ResearcherApi, WriteThrottled, researcher
 from braintrial.api.filters import (
     ListFilters,
     ScoreFilters,
@@ -76,13 +75,13 @@ class RunListCreateApi(WriteThrottled, ResearcherApi, generics.ListAPIView):
         slug = data.validated_data.get("study")
         study = study_get_for_researcher(user=request.user, slug=slug) if slug else None
         run = score_run_start_for_researcher(
-            user=request.user, scorer_name=data.validated_data["scorer"], study=study,
+            user=researcher(request), scorer_name=data.validated_data["scorer"], study=study,
             limit=data.validated_data.get("limit"),
         )  # fmt: skip
         return Response(ScoreRunOutput(run).data, status=status.HTTP_201_CREATED)
 
 
-class RunDetailApi(ResearcherApi, APIView):
+class RunDetailApi(ResearcherApi):
     @extend_schema(responses=ScoreRunOutput, summary="One scoring run (poll for progress)")
     def get(self, request: Request, run_id: int) -> Response:
         run = run_get_for_researcher(user=request.user, run_id=run_id)

@@ -58,7 +58,9 @@ class ItemOutput(serializers.ModelSerializer):
 
 
 class ParticipantOutput(serializers.ModelSerializer):
-    study = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    study: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Participant
@@ -73,7 +75,7 @@ class ParticipantOutput(serializers.ModelSerializer):
 
 
 class TrialOutput(serializers.ModelSerializer):
-    study = serializers.SlugRelatedField(
+    study: serializers.SlugRelatedField = serializers.SlugRelatedField(
         source="participant.study", slug_field="slug", read_only=True
     )
 
@@ -102,8 +104,12 @@ class ScorerOutput(serializers.ModelSerializer):
 
 
 class ScoreRunOutput(serializers.ModelSerializer):
-    scorer = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    study = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    scorer: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
+    study: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ScoreRun
@@ -116,7 +122,9 @@ class ScoreRunOutput(serializers.ModelSerializer):
 
 
 class ItemScoreOutput(serializers.ModelSerializer):
-    scorer = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    scorer: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
 
     class Meta:
         model = ItemScore

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -21,7 +21,7 @@ class ApiInputError(ValueError):
     """Input that passed the serializer but that the data refuses (400)."""
 
 
-def study_create_for_researcher(*, user: AbstractBaseUser, fields: dict[str, Any]) -> Study:
+def study_create_for_researcher(*, user: User, fields: dict[str, Any]) -> Study:
     """Create a study and name its creator as one of its researchers, both or neither."""
     try:
         with transaction.atomic():
@@ -33,7 +33,7 @@ def study_create_for_researcher(*, user: AbstractBaseUser, fields: dict[str, Any
 
 
 def items_import_for_researcher(
-    *, user: AbstractBaseUser, study: Study, upload: IO[bytes], name: str, source: str
+    *, user: User, study: Study, upload: IO[bytes], name: str, source: str
 ) -> ImportReport:
     """Import a test-case CSV into the study's item bank.
 
@@ -53,7 +53,7 @@ def items_import_for_researcher(
 
 
 def score_run_start_for_researcher(
-    *, user: AbstractBaseUser, scorer_name: str, study: Study | None, limit: int | None
+    *, user: User, scorer_name: str, study: Study | None, limit: int | None
 ) -> ScoreRun:
     """Start a scoring run; ``study`` was fetched through the gatekeeper. Runs over the whole
     item bank (no study) are for staff. Raises django ValidationError for refused runs."""

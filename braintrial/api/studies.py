@@ -11,10 +11,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from braintrial.analysis.selectors import study_report
-from braintrial.api.base import ResearcherApi, WriteThrottled
+from braintrial.api.base import ResearcherApi, WriteThrottled, researcher
 from braintrial.api.filters import SinceFilter, list_filters_parse
 from braintrial.api.permissions import CanCreateStudy, IsResearcher
 from braintrial.api.serializers import STUDY_FIELDS, StudyOutput
@@ -50,18 +49,20 @@ class StudyListCreateApi(WriteThrottled, generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = self.StudyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        study = study_create_for_researcher(user=request.user, fields=dict(data.validated_data))
+        study = study_create_for_researcher(
+            user=researcher(request), fields=dict(data.validated_data)
+        )
         return Response(StudyOutput(study).data, status=status.HTTP_201_CREATED)
 
 
-class StudyDetailApi(ResearcherApi, APIView):
+class StudyDetailApi(ResearcherApi):
     @extend_schema(responses=StudyOutput, summary="One study")
     def get(self, request: Request, slug: str) -> Response:
         study = study_get_for_researcher(user=request.user, slug=slug)
         return Response(StudyOutput(study).data)
 
 
-class StudySummaryApi(ResearcherApi, APIView):
+class StudySummaryApi(ResearcherApi):
     @extend_schema(
         responses=OpenApiTypes.OBJECT,
         summary="Analysis summary",
@@ -73,12 +74,12 @@ class StudySummaryApi(ResearcherApi, APIView):
         return Response(study_report(study=study))
 
 
-class ItemImportApi(WriteThrottled, ResearcherApi, APIView):
+class ItemImportApi(WriteThrottled, ResearcherApi):
     parser_classes = [MultiPartParser, FormParser]
 
     class ItemImportInput(serializers.Serializer):
         file = serializers.FileField(help_text="Test-case CSV, same columns as BrainBench's.")
-        source = serializers.ChoiceField(choices=Item.Source.choices)
+        source = serializers.ChoiceField(choices=Item.Source.choices)  # type: ignore[assignment]
 
     class ItemImportOutput(serializers.Serializer):
         bank = serializers.CharField()
@@ -101,7 +102,7 @@ class ItemImportApi(WriteThrottled, ResearcherApi, APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         report = items_import_for_researcher(
-            user=request.user, study=study, upload=upload, name=upload.name,
+            user=researcher(request), study=study, upload=upload, name=upload.name,
             source=data.validated_data["source"],
         )  # fmt: skip
         return Response(self.ItemImportOutput(report).data, status=status.HTTP_201_CREATED)

@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Concat, NullIf, Substr
 from django.db.models.lookups import In
 
@@ -26,11 +27,11 @@ from django.db.models.lookups import In
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def as_expression(value: str | Expression) -> Expression:
+def as_expression(value: str | Combinable) -> Combinable:
     return F(value) if isinstance(value, str) else value
 
 
-def text_cell(value: str | Expression) -> Expression:
+def text_cell(value: str | Combinable) -> Expression:
     """A text cell: empty strings become empty cells, formula starts get a leading quote.
 
     Only text goes through here: numeric columns keep their minus sign and stay numeric.
@@ -44,18 +45,18 @@ def text_cell(value: str | Expression) -> Expression:
     )
 
 
-def choice_cell(value: str | Expression) -> Expression:
+def choice_cell(value: str | Combinable) -> Expression:
     """A coded text cell (a model field's choices, never free text): empty strings become
     empty cells; no formula check needed, which saves time per row."""
     return NullIf(as_expression(value), Value(""))
 
 
-def bool_cell(value: str | Expression) -> Expression:
+def bool_cell(value: str | Combinable) -> Expression:
     """1 / 0, empty for null: the published data's coding of yes/no answers."""
     return Cast(as_expression(value), IntegerField())
 
 
-def float_cell(value: str | Expression) -> Expression:
+def float_cell(value: str | Combinable) -> Expression:
     """A float as the database writes it (shortest text that reads back exactly), so that both
     writers agree: Python would write 2.0 where Postgres writes 2."""
     return Cast(as_expression(value), CharField())
@@ -92,7 +93,7 @@ class IsoUtc(Func):
         )
 
 
-def time_cell(value: str | Expression) -> Expression:
+def time_cell(value: str | Combinable) -> Expression:
     return IsoUtc(as_expression(value))
 
 

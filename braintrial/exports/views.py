@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -15,7 +16,7 @@ from braintrial.exports.writers import csv_stream
 
 @require_GET
 @login_required
-def export_csv(request: HttpRequest, kind: str, slug: str = ALL_STUDIES) -> HttpResponse:
+def export_csv(request: HttpRequest, kind: str, slug: str = ALL_STUDIES) -> HttpResponseBase:
     """``?include_excluded=1`` adds the rows an analysis leaves out (see the dictionary)."""
     try:
         include_excluded = include_excluded_parse(value=request.GET.get("include_excluded"))

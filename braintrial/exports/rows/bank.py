@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import (
     BooleanField,
     CharField,
@@ -12,6 +14,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
 from braintrial.exports.expressions import (
@@ -31,7 +34,7 @@ from braintrial.studies.models import Study
 from scoring.models import ItemScore, Scorer, ScoreRun
 
 
-def col(name: str, expression: object, doc: str, kind: str = "text") -> Column:
+def col(name: str, expression: str | Combinable, doc: str, kind: str = "text") -> Column:
     return Column(name, F(expression) if isinstance(expression, str) else expression, doc, kind)
 
 
@@ -60,7 +63,7 @@ def score_finished() -> Q:
         scorerun__status=ScoreRun.Status.SUCCEEDED,
         item_id=OuterRef("item_id"),
     )
-    return Q(scorer__is_published=True) | (current & Exists(succeeded))
+    return cast(Q, Q(scorer__is_published=True) | (current & Exists(succeeded)))
 
 
 SCORE_EXCLUSION_REASONS: list[tuple[str, Q]] = [

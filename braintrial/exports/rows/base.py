@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Expression, QuerySet
+from django.db.models import QuerySet
+from django.db.models.expressions import Combinable
 
 from braintrial.studies.models import Study
 
@@ -15,7 +16,7 @@ class Column:
     """One CSV column: its header, the database expression that formats it, and its meaning."""
 
     name: str
-    expression: Expression
+    expression: Combinable
     doc: str
     type: str = "text"  # "integer", "number", "0/1", "text", "timestamp": for the dictionary
 

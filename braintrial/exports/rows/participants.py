@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 
 from braintrial.exports.expressions import bool_cell, flag_cell, reasons_cell, text_cell, time_cell
@@ -44,7 +45,7 @@ def test_trial_count(**conditions: object) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def col(name: str, expression: object, doc: str, kind: str = "text") -> Column:
+def col(name: str, expression: str | Combinable, doc: str, kind: str = "text") -> Column:
     return Column(name, F(expression) if isinstance(expression, str) else expression, doc, kind)
 
 
