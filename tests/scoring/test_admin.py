@@ -75,3 +75,16 @@ def test_admin_action_cancels_a_queued_run(admin_client, tiny_model_dir) -> None
     )
     run.refresh_from_db()
     assert run.status == ScoreRun.Status.CANCELLED
+
+
+def test_admin_action_starts_runs_and_refuses_published_scorers(admin_client, tiny_model_dir):
+    items_make(2)
+    runnable = tiny_scorer(tiny_model_dir)
+    published = Scorer.objects.create(name="paper", model_source="gpt2", is_published=True)
+    page = admin_client.post(
+        reverse("admin:scoring_scorer_changelist"),
+        {"action": "start_run", "_selected_action": [runnable.pk, published.pk]},
+        follow=True,
+    )
+    assert list(ScoreRun.objects.values_list("scorer__name", "n_total")) == [("tiny", 2)]
+    assert b"cannot run" in page.content
