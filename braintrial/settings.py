@@ -208,9 +208,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "braintrial API",
     "DESCRIPTION": "Studies, items, participants, trials, model scores and analyses of "
     "braintrial, for researchers (token or session login; each researcher sees the studies "
-    "that name them). Lists are paginated (limit/offset) and take ?study=<slug> and "
-    "?updated_since=<ISO date-time> for incremental pulls. CSV files of the same data: "
-    "/exports/dictionary/.",
+    "that name them). Lists are paginated (`limit`, `offset`) and take `?study=<slug>` and "
+    "`?updated_since=<ISO 8601 date-time>` for incremental pulls. The same data as CSV files: "
+    "`/exports/<slug>/trials.csv` and others, documented at `/exports/dictionary/`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from drf-spectacular-sidecar's static files: the docs page works offline.
