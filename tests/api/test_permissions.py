@@ -129,3 +129,13 @@ def test_session_login_works_like_a_token(world, client):
     response = client.get("/api/trials/?study=alpha")
     assert response.status_code == 200
     assert response.json()["count"] == len(world.alpha.trials)
+
+
+def test_session_writes_need_the_csrf_token(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.staff)
+    response = client.post("/api/studies/", study_payload(), format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]

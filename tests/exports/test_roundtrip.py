@@ -29,6 +29,8 @@ def test_exported_published_trials_give_the_papers_human_accuracy(client, brainb
     assert round(human["correct"].mean(), 3) == 0.634
     machine = exported[exported["journal_section"].str.startswith("machine_")]
     assert round(machine["correct"].mean(), 3) == 0.698
+    doctoral = human[human["current position"] == "Doctoral student"]
+    assert round(doctoral["correct"].mean(), 3) == 0.583
 
     # Same codings as the published file, column for column where the meaning is the same.
     published = pd.read_csv(brainbench_dir / "participant_data.csv", index_col=0)
