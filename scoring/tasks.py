@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="scoring.tasks.score_run_chunk",
+    queue="scoring",  # also routed there by settings: GPU workers consume only this queue
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
@@ -30,7 +31,7 @@ def score_run_chunk(run_id: int, item_ids: list[int]) -> int:
     return services.score_run_chunk_process(run_id=run_id, item_ids=list(item_ids))
 
 
-@shared_task(name="scoring.tasks.score_run_resume", ignore_result=True)
+@shared_task(name="scoring.tasks.score_run_resume", queue="scoring", ignore_result=True)
 def score_run_resume() -> int:
     return services.score_run_resume()
 
