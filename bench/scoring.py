@@ -27,11 +27,18 @@ sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 
-from scoring.engine import LoadedScorer, ScorerConfig, load_scorer, smollm2_config  # noqa: E402
+from scoring.engine import (  # noqa: E402
+    LoadedScorer,
+    ScorerConfig,
+    load_scorer,
+    smollm2_config,
+    smollm2_gguf_path,
+)
 from scoring.engine.batching import plan_groups  # noqa: E402
+from scoring.engine.loading import resolve_device  # noqa: E402
 
 FILES = {"human": "BrainBench_Human_v0.1.csv", "gpt4": "BrainBench_GPT-4_v0.1.csv"}
-LLAMA2_7B = {
+LLAMA2_7B: dict[str, Any] = {
     "hidden_size": 4096,
     "num_hidden_layers": 32,
     "num_attention_heads": 32,
@@ -82,12 +89,13 @@ class FoldedTokenizer:
         return {"input_ids": [i % self.vocab_size for i in self.inner(text)["input_ids"]]}
 
 
-def llama2_shape_scorer(device: str) -> LoadedScorer:
-    from transformers import LlamaConfig, LlamaForCausalLM
+def llama2_shape_scorer(device: str, layers: int) -> LoadedScorer:
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    smol = load_scorer(smollm2_config(device="cpu"))
-    config = LlamaConfig(**LLAMA2_7B)
-    target = torch.device("cuda" if device in ("auto", "cuda") else device)
+    gguf = smollm2_gguf_path()
+    smol_tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    config = LlamaConfig(**{**LLAMA2_7B, "num_hidden_layers": layers})
+    target = resolve_device(device)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.bfloat16)
     try:
@@ -96,7 +104,7 @@ def llama2_shape_scorer(device: str) -> LoadedScorer:
     finally:
         torch.set_default_dtype(previous)
     model.eval().requires_grad_(False)
-    tokenizer = FoldedTokenizer(smol.tokenizer, config.vocab_size)
+    tokenizer = FoldedTokenizer(smol_tokenizer, config.vocab_size)
     settings = ScorerConfig(model_source="llama2-7b-shape (random weights)", bos="add")
     return LoadedScorer(config=settings, model=model, tokenizer=tokenizer, device=target)
 
@@ -107,7 +115,7 @@ def build_scorer(args: argparse.Namespace) -> LoadedScorer:
         base = smollm2_config(device=args.device, dtype=args.dtype)
         return load_scorer(ScorerConfig(**{**base.__dict__, "prompt_template": template}))
     if args.model == "llama2-7b-shape":
-        return llama2_shape_scorer(args.device)
+        return llama2_shape_scorer(args.device, args.layers)
     if args.model == "tiny":
         from tests.scoring.tinymodel import build_tiny_model
 
@@ -163,6 +171,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--peak-tflops", type=float, default=989.0, help="bf16 dense peak")
+    parser.add_argument(
+        "--layers", type=int, default=32, help="llama2-7b-shape layers (fewer: a smoke test)"
+    )
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument(
         "--per-item",

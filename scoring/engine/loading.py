@@ -88,7 +88,7 @@ def load_scorer(config: ScorerConfig) -> LoadedScorer:
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
+        model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
     except (OSError, ValueError, KeyError) as exc:
         where = "offline, not in the local cache" if kwargs.get("local_files_only") else source
         raise ScorerConfigError(
