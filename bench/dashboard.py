@@ -234,6 +234,12 @@ def main() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     print(f"Database {name}.")
     build()
+    from django.db import connection
+
+    # Fresh bulk-loaded tables have no planner statistics until autovacuum gets to them; without
+    # them Postgres picks nested loops and the same queries take a minute instead of 0.1 s.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     measure()
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .conftest import PASSWORD, World
+from braintrial.items.models import Item
+from scoring.models import Scorer, ScoreRun
+
+from .conftest import PASSWORD, World, add_participant
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -22,6 +25,10 @@ def test_researcher_logs_in_and_every_chart_draws(
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
     # are done by then.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    smol = Scorer.objects.create(name="smol", display_name="SmolLM2", model_source="pypi:x")
+    ScoreRun.objects.create(
+        scorer=smol, study=world.study, status=ScoreRun.Status.RUNNING, n_done=9, n_total=18
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -42,7 +49,22 @@ def test_researcher_logs_in_and_every_chart_draws(
             assert chart.locator(".main-svg").count() >= 1, chart.get_attribute("id")
         # Bars of the headline chart are drawn paths, not just empty axes.
         assert page.locator("#chart-headline .bars .point").count() == 2
-        assert page.locator("#runs-list").inner_text().strip()
+        # The running scoring run shows its progress bar, half full.
+        run = page.locator("#runs-list .run-running")
+        assert "9 / 18 items" in run.inner_text()
+        assert run.locator(".progress-fill").get_attribute("style") == "width: 50%;"
         page.screenshot(path=str(output_dir / "dashboard.png"), full_page=True)
+
+        # New answers appear without a reload: the page polls data.json every 10 s.
+        analysed = page.locator(".kpi").nth(4).locator(".kpi-value")
+        before = analysed.inner_text()
+        human = [i for i in world.items if i.source == Item.Source.HUMAN][:6]
+        add_participant(world.study, human, pattern=[True] * 6, minutes_ago=0)
+        page.wait_for_function(
+            "before => document.querySelectorAll('.kpi .kpi-value')[4].textContent !== before",
+            arg=before,
+            timeout=25_000,
+        )
+        assert int(analysed.inner_text()) == int(before) + 6
         assert not errors, errors
         browser.close()

@@ -104,11 +104,12 @@ def funnel(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _padded_days(dates: list[str]) -> list[str] | None:
-    """Half a day of room on both sides, so single days are not drawn as hours."""
+    """Room on both sides of the days drawn: a study's first day alone is not a full-width bar."""
     if not dates:
         return None
     first, last = date.fromisoformat(dates[0]), date.fromisoformat(dates[-1])
-    return [f"{first - timedelta(days=1)} 12:00", f"{last} 12:00"]
+    pad = timedelta(days=3 if len(dates) <= 3 else 1)
+    return [str(first - pad), str(last + pad)]
 
 
 def timeline(report: dict[str, Any]) -> dict[str, Any]:
@@ -281,7 +282,7 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
                 "range": [0, max(*counts, 4) * 1.05],
                 "tickformat": ",d",
             },
-            yaxis={"autorange": "reversed"},
+            yaxis={"autorange": "reversed", "ticksuffix": "  "},
             margin={"l": 180},
             annotations=notes,
         ),
