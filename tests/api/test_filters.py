@@ -64,3 +64,12 @@ def test_study_filter_and_pagination(world):
 def test_trial_rows_carry_no_participant_secret(world):
     row = world.client_for("own").get("/api/participants/").json()["results"][0]
     assert "token_hash" not in row
+
+
+def test_page_size_is_capped(world, monkeypatch):
+    from braintrial.api.pagination import CappedLimitOffsetPagination
+
+    monkeypatch.setattr(CappedLimitOffsetPagination, "max_limit", 4)
+    body = world.client_for("staff").get("/api/trials/", {"limit": 100000}).json()
+    assert body["count"] == 12
+    assert len(body["results"]) == 4
