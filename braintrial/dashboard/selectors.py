@@ -48,8 +48,8 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
     studies = list(studies_for_researcher(user=user).order_by("-created_at"))
     ids = [study.pk for study in studies]
     started = ~Q(status__in=[Participant.Status.CONSENT, Participant.Status.DECLINED])
-    people = {
-        row["study_id"]: row
+    people: dict[int, dict[str, Any]] = {
+        row["study_id"]: dict(row)
         for row in Participant.objects.filter(study_id__in=ids)
         .values("study_id")
         .annotate(
@@ -58,8 +58,8 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
             excluded=Count("id", filter=_excluded_participant_q()),
         )
     }
-    answers = {
-        row["participant__study_id"]: row
+    answers: dict[int, dict[str, Any]] = {
+        row["participant__study_id"]: dict(row)
         for row in Trial.objects.filter(
             participant__study_id__in=ids, correct__isnull=False, kind=Item.Kind.TEST
         )

@@ -104,8 +104,10 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
 
 def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
     """Human accuracy per group (bars, ± SEM) with each model as a dot where it applies."""
-    part = report["sources"][source] if key != "source" else None
+    part = report["sources"][source]
     names = model_names(report)
+    groups: dict[str, Any]
+    model_groups: dict[str, dict[str, Any]]
     if key == "source":
         groups = {
             SOURCE_LABELS[s]: report["sources"][s]["humans"]["accuracy"] for s in ("human", "gpt4")

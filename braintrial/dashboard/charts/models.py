@@ -40,7 +40,7 @@ def _binned_traces(calib: dict[str, Any], name: str, color: str, unit: str) -> l
         "hovertemplate": f"{name}<br>bin %{{x}}: %{{y:.1%}} of %{{customdata[0]}}<br>"
         f"{unit} %{{customdata[1]:.3g}} to %{{customdata[2]:.3g}}<extra></extra>",
     }
-    traces = [points]
+    traces: list[dict[str, Any]] = [points]
     fit = calib["fit"]
     if fit["slope"] is not None and x:
         ends = [min(x), max(x)]
