@@ -145,3 +145,10 @@ def test_start_run_needs_post_and_csrf(world: World) -> None:
     assert client.get(urls(world)["runs"]).status_code == 405
     assert client.post(urls(world)["runs"], {"scorer": scorer.name}).status_code == 403
     assert not ScoreRun.objects.exists()
+
+
+def test_a_study_without_any_data_still_renders(world: World) -> None:
+    client = login(world.other_researcher)
+    response = client.get(reverse("dashboard:study_detail", args=[world.other_study.slug]))
+    assert response.status_code == 200
+    assert response.context["payload"]["figures"]["summary"][0]["value"] == "\u2013"
