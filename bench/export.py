@@ -221,6 +221,8 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--build"], check=True)
         print(f"built in {time.perf_counter() - start:.1f} s")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, load average {load} (other processes slow the figures down)")
     for method in args.methods.split(","):
         out = subprocess.run(
             [sys.executable, __file__, "--measure", "trials", method, "1"],
