@@ -83,3 +83,8 @@ def tick_labels(names: list[str], limit: int = 24) -> list[str]:
             short += "\u200b"  # an invisible character keeps two cut names apart
         out.append(short)
     return out
+
+
+def first_upper(text: str) -> str:
+    """'GPT-4-written' stays as it is, where str.capitalize() would give 'Gpt-4-written'."""
+    return text[:1].upper() + text[1:]

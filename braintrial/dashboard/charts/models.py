@@ -12,6 +12,7 @@ from braintrial.dashboard.charts.common import (
     MODEL,
     SOURCE_LABELS,
     TOP,
+    first_upper,
     layout,
     model_names,
     pct,
@@ -221,7 +222,7 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
     caption = (
         f"Each participant's answer combined with a model's on the same trial: the more "
         f"confident side decides (confidence standardised within humans and within the model). "
-        f"{SOURCE_LABELS[source].capitalize()} items, n = {n_text} trials per model, ± SEM."
+        f"{first_upper(SOURCE_LABELS[source])} items, n = {n_text} trials per model, ± SEM."
     )
     figure = {
         "data": data,

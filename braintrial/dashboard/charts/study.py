@@ -8,7 +8,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from braintrial.dashboard.charts.common import HUMAN, MODEL, SOURCE_LABELS, layout, model_names, pct
+from braintrial.dashboard.charts.common import (
+    HUMAN,
+    MODEL,
+    SOURCE_LABELS,
+    first_upper,
+    layout,
+    model_names,
+    pct,
+)
 
 RULE_LABELS = {
     "failed_catch": "Failed catch trials",
@@ -198,7 +206,7 @@ def exposure(report: dict[str, Any]) -> dict[str, Any]:
         data.append(
             {
                 "type": "bar",
-                "name": SOURCE_LABELS[source].capitalize(),
+                "name": first_upper(SOURCE_LABELS[source]),
                 "x": list(range(1, len(rows) + 1)),
                 "y": [r["n_assigned"] for r in rows],
                 "marker": {"color": SOURCE_COLORS[source]},
@@ -210,7 +218,7 @@ def exposure(report: dict[str, Any]) -> dict[str, Any]:
         )
     total = sum(r["n_assigned"] for r in exp["items"])
     spread = "; ".join(
-        f"{SOURCE_LABELS[s]}: {v['n_items']} items, {v['min']}–{v['max']} times "
+        f"{first_upper(SOURCE_LABELS[s])}: {v['n_items']} items, {v['min']}–{v['max']} times "
         f"(mean {v['mean']:.1f})"
         for s, v in exp["by_source"].items()
     )
