@@ -82,6 +82,8 @@ def test_staff_see_every_study(world: World) -> None:
     assert {row["study"].slug for row in listing.context["rows"]} == {"tiny", "other"}
     assert client.get(urls(world)["page"]).status_code == 200
     assert client.get(urls(world)["data"]).status_code == 200
+    assert client.post(urls(world)["runs"], {"scorer": runnable_scorer().name}).status_code == 302
+    assert ScoreRun.objects.filter(study=world.study).count() == 1
 
 
 def test_researcher_page_has_charts_captions_and_export_links(world: World) -> None:
