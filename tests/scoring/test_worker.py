@@ -80,6 +80,7 @@ def filesystem_broker(tmp_path: Path) -> Iterator[dict[str, str]]:
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
     with broker_use("filesystem://", options):
