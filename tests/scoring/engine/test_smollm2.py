@@ -26,16 +26,16 @@ def test_smollm2_fast_path_matches_reference_on_brainbench(brainbench_csv_dir: P
     # Its tokenizer adds no special tokens; the default scorer prepends <|im_start|>.
     assert scorer.tokenizer.bos_token == "<|im_start|>"
     assert scorer.tokenizer("Neurons fire.")["input_ids"][0] != scorer.tokenizer.bos_token_id
-    pairs = brainbench_pairs(
-        brainbench_csv_dir,
-        {"BrainBench_Human_v0.1.csv": [62, 3], "BrainBench_GPT-4_v0.1.csv": [24]},
-    )
+    # The five defective rows, and items whose versions tokenise to different lengths.
+    pairs = brainbench_pairs(brainbench_csv_dir, DEFECTIVE)
+    lengths_differ = 0
     for original, altered in pairs:
         first, second = scorer.tokenize(original), scorer.tokenize(altered)
         assert first[0] == scorer.tokenizer.bos_token_id
         assert first.count(scorer.tokenizer.bos_token_id) == 1
         assert shared_prefix_length(first, second) > 1
-    assert {62} <= set(DEFECTIVE["BrainBench_Human_v0.1.csv"])
+        lengths_differ += len(first) != len(second)
+    assert lengths_differ >= 1
     scores = assert_parity(scorer, pairs, batch_size=2)
     # A trained model, not noise: perplexities far below the vocabulary size (49,152).
     assert all(1.5 < score.original.ppl < 200 for score in scores)
