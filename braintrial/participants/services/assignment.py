@@ -137,7 +137,9 @@ def trials_assign(*, participant: Participant, now: datetime) -> list[Trial]:
     participants_release_abandoned(study=study, now=now)
     counts = exposure_counts(study=study)
     test_items = list(
-        Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).only("pk", "kind", "source", "doi")
+        Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).only(
+            "pk", "kind", "source", "doi"
+        )
     )
     # GPT-4 cases are fewer, so they pick first: the human pool has more room to avoid their DOIs.
     chosen = _pick_balanced(
