@@ -24,7 +24,7 @@ echo "== Scoring worker (queue 'scoring', SmolLM2-135M on CPU) - log in var/work
   --loglevel INFO >var/worker.log 2>&1 &
 WORKER_PID=$!
 trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM
-$PY manage.py score --scorer smollm2-135m-instruct --study demo --background
+$PY manage.py score --scorer smollm2-135m-instruct --study demo --background | sed -n 1p
 
 echo
 echo "== Serving on http://$HOST:$PORT/  (Ctrl-C stops the server and the worker)"

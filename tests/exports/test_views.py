@@ -9,6 +9,7 @@ import pytest
 from django.http import StreamingHttpResponse
 
 from braintrial.exports.rows import EXPORT_KINDS
+from braintrial.participants.models import Participant
 from scoring.models import ItemScore, Scorer, ScoreRun
 from tests.exports.factories import participant_make, study_make, trial_make, user_make
 
@@ -175,6 +176,23 @@ def test_dictionary_documents_every_column_of_every_file(client):
         for column in kind.columns:
             assert f"<code>{column.name}</code>" in page, (kind.name, column.name)
             assert column.doc, (kind.name, column.name)
+
+
+def test_answers_of_participants_still_taking_part_stay_out_as_in_the_report(client, two_studies):
+    alpha, _ = two_studies
+    taking_part, _ = participant_make(alpha.study, 9, status=Participant.Status.ACTIVE)
+    trial_make(taking_part, alpha.items[0], 1)
+    client.force_login(alpha.researcher)
+
+    kept = rows_of(client.get("/exports/alpha/trials.csv"))
+    assert str(taking_part.pk) not in {row["pid"] for row in kept}
+    assert len(kept) == len(alpha.trials)
+    everything = rows_of(client.get("/exports/alpha/trials.csv?include_excluded=1"))
+    mine = [row for row in everything if row["pid"] == str(taking_part.pk)]
+    assert [(row["excluded"], row["excluded_by"]) for row in mine] == [("1", "unfinished")]
+    # The participants file lists everyone, so that a study in progress can be followed.
+    people = rows_of(client.get("/exports/alpha/participants.csv"))
+    assert str(taking_part.pk) in {row["pid"] for row in people}
 
 
 def test_scores_of_unfinished_runs_stay_out_unless_asked_for(client, two_studies):

@@ -57,3 +57,13 @@ def test_weak_password_is_refused_and_nothing_is_created() -> None:
         run("--password", "abc")
     assert not Study.objects.filter(slug="demo").exists()
     assert not get_user_model().objects.filter(username="researcher").exists()
+
+
+def test_researcher_reads_the_published_study_when_it_was_imported() -> None:
+    output = run()
+    assert "Published data" not in output
+    published = Study.objects.create(slug="brainbench-2024", title="Published", bank="brainbench")
+    output = run()
+    user = get_user_model().objects.get(username="researcher")
+    assert list(published.researchers.all()) == [user]
+    assert "http://127.0.0.1:8000/dashboard/brainbench-2024/" in output

@@ -15,7 +15,7 @@ from braintrial.exports.expressions import (
 )
 from braintrial.exports.rows.base import Column, ExportKind
 from braintrial.items.models import Item
-from braintrial.participants.models import Trial
+from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
 P = "participant__"
@@ -38,6 +38,8 @@ def section_label(prefix: str = "") -> Case:
 # Why a trial is left out of an analysis; the study's rules decide which flags count.
 EXCLUSION_REASONS: list[tuple[str, Q]] = [
     ("unanswered", Q(correct__isnull=True)),
+    # As the report does by default: answers are counted once their participant has completed.
+    ("unfinished", ~Q(**{f"{P}status": Participant.Status.COMPLETED})),
     ("practice", Q(kind=Item.Kind.PRACTICE)),
     ("catch", Q(kind=Item.Kind.CATCH)),
     ("failed_catch", Q(**{f"{RULES}exclude_failed_catch": True, f"{P}flag_failed_catch": True})),
@@ -271,7 +273,7 @@ COLUMNS = [
     Column(
         "excluded_by",
         reasons_cell(EXCLUSION_REASONS),
-        "Why, ';'-separated: unanswered, "
+        "Why, ';'-separated: unanswered, unfinished (the participant has not completed), "
         "practice, catch, and the flags the study's exclusion rules switch on "
         "(failed_catch, no_slider, outside_help, recognised, fast).",
         "text",
@@ -301,7 +303,8 @@ TRIALS = ExportKind(
     "those of the published participant_data.csv, with the same names and codings.",
     base_queryset=trials_base,
     columns=COLUMNS,
-    excluded_doc="By default only the trials an analysis keeps: answered test trials that no "
-    "exclusion rule of the study removes. With include_excluded, every stored trial, including "
-    "practice, catch and unanswered ones; the excluded and excluded_by columns say why.",
+    excluded_doc="By default only the trials an analysis keeps: answered test trials of "
+    "participants who completed, that no exclusion rule of the study removes. With "
+    "include_excluded, every stored trial, including practice, catch, unanswered and unfinished "
+    "ones; the excluded and excluded_by columns say why.",
 )

@@ -15,6 +15,8 @@ from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
 DEMO_SLUG = "demo"
+# The study import_published_trials creates; the demo researcher may read it too.
+PUBLISHED_SLUG = "brainbench-2024"
 DEMO_TITLE = "BrainBench demo study"
 RESEARCHER = "researcher"
 
@@ -22,8 +24,9 @@ RESEARCHER = "researcher"
 class Command(BaseCommand):
     help = (
         "Create (once) the study 'demo' and the researcher account 'researcher', and print the "
-        "participant link and the login. Running it again changes nothing unless "
-        "--reset-password is given."
+        "participant link and the login; the researcher may also read the published study "
+        f"'{PUBLISHED_SLUG}' once import_published_trials has made it. Running it again "
+        "changes nothing unless --reset-password is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -62,6 +65,9 @@ class Command(BaseCommand):
                 user.set_password(new_password)
                 user.save(update_fields=["password"])
             study.researchers.add(user)
+            published = Study.objects.filter(slug=PUBLISHED_SLUG).first()
+            if published is not None:
+                published.researchers.add(user)
 
         base = f"http://{options['host']}:{options['port']}"
         self.stdout.write(
@@ -70,6 +76,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Participant link:  {base}/s/{study.slug}/")
         self.stdout.write(f"Researcher login:  {base}/accounts/login/")
+        if published is not None:
+            self.stdout.write(f"Published data:    {base}/dashboard/{published.slug}/")
         if new_password is not None:
             self.stdout.write(f"  user {RESEARCHER}, password {new_password}")
             if password is None:
