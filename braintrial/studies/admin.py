@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
@@ -11,6 +12,8 @@ from braintrial.studies.models import Study
 
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
+    # A completion URL typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "title",
         "slug",
