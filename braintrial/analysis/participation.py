@@ -83,7 +83,11 @@ def _by_day(*, study: Study) -> list[dict[str, Any]]:
             days.setdefault(date, {"date": date, "started": 0, "completed": 0, "answered": 0})
             days[date][key] = row["n"]
 
-    people = Participant.objects.filter(study=study)
+    # Imported participants (published data) have no time of their own: their started_at is
+    # the import's, which would draw them all on one made-up day.
+    people = Participant.objects.filter(study=study).exclude(
+        recruitment_source=Participant.RecruitmentSource.IMPORTED
+    )
     add(
         people.exclude(status__in=[Status.CONSENT, Status.DECLINED])
         .annotate(day=TruncDate("started_at"))

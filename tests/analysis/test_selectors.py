@@ -249,6 +249,20 @@ def test_answers_per_day_follow_answered_at(lab: Lab) -> None:
     assert {"date": "2026-03-01", "started": 0, "completed": 0, "answered": 1} in days
 
 
+def test_imported_participants_are_not_drawn_on_the_import_day(lab: Lab) -> None:
+    item = lab.item()
+    local = lab.participant([(item, True)])
+    Trial.objects.filter(participant=local).update(answered_at=timezone.now())
+    imported = lab.participant([(item, False)])
+    Participant.objects.filter(pk=imported.pk).update(
+        recruitment_source=Participant.RecruitmentSource.IMPORTED
+    )
+    Trial.objects.filter(participant=imported).update(answered_at=None)
+    days = study_report(study=lab.study)["participation"]["by_day"]
+    assert sum(day["started"] for day in days) == 1
+    assert sum(day["answered"] for day in days) == 1
+
+
 def test_report_command_applies_rule_switches(flagged: Lab) -> None:
     def run(*args: str) -> dict:
         out = io.StringIO()

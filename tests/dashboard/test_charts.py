@@ -9,6 +9,8 @@ import pytest
 
 from braintrial.analysis.selectors import study_report
 from braintrial.dashboard.charts import figures_from_report
+from braintrial.dashboard.charts.accuracy import tick_label
+from braintrial.dashboard.charts.study import timeline
 
 from .conftest import World
 
@@ -76,3 +78,17 @@ def test_empty_study_still_draws_every_chart(world: World) -> None:
     for chart in figures["charts"]:
         go.Figure(chart["figure"])
     assert figures["summary"][0]["value"] == "–"  # noqa: RUF001
+
+
+def test_long_group_names_break_over_two_lines() -> None:
+    assert tick_label("Predoctoral student") == "Predoctoral<br>student"
+    assert tick_label("Postdoctoral researcher") == "Postdoctoral<br>researcher"
+    assert tick_label("Behavioral/Cognitive") == "Behavioral/<br>Cognitive"
+    assert tick_label("Other") == "Other"
+
+
+def test_timeline_of_undated_data_says_so() -> None:
+    chart = timeline({"participation": {"by_day": [], "answered_trials": 1514}})
+    assert "none dated yet (n = 0 trials)" in chart["caption"]
+    assert "1514 answered trials carry no time" in chart["caption"]
+    go.Figure(chart["figure"])

@@ -102,6 +102,18 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
     }
 
 
+def tick_label(label: str, *, width: int = 12) -> str:
+    """Long group names broken over two lines instead of slanted or overlapping: at a slash
+    (journal sections), else at the space nearest the middle (positions)."""
+    if "/" in label:
+        return label.replace("/", "/<br>")
+    if len(label) <= width or " " not in label:
+        return label
+    middle = len(label) / 2
+    cut = min((i for i, c in enumerate(label) if c == " "), key=lambda i: abs(i - middle))
+    return label[:cut] + "<br>" + label[cut + 1 :]
+
+
 def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
     """Human accuracy per group (bars, ± SEM) with each model as a dot where it applies."""
     part = report["sources"][source]
@@ -125,8 +137,7 @@ def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
     else:
         groups, model_groups = part["humans"]["by_position"], {}
     labels = list(groups)
-    # Section names are long: break them at their slashes instead of slanting them.
-    shown = {g: g.replace("/", "/<br>") for g in labels}
+    shown = {g: tick_label(g) for g in labels}
     data: list[dict[str, Any]] = [
         {
             "type": "bar",

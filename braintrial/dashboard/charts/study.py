@@ -179,11 +179,13 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
     caption = (
         f"Participants started and completed, and trials answered, per day over {len(days)} "
         f"day{'s' if len(days) != 1 else ''} (n = {total} trials, before exclusions)."
-        + (
-            f" {untimed} answered trials carry no time (imported published data) and are not shown."
-            if untimed > 0
-            else ""
-        )
+        if days
+        else "Participants started and completed, and trials answered, per day: none dated "
+        "yet (n = 0 trials)."
+    ) + (
+        f" {untimed} answered trials carry no time (imported published data) and are not shown."
+        if untimed > 0
+        else ""
     )
     return {
         "id": "timeline",
