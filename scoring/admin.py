@@ -9,20 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from braintrial.admin_base import ReadOnlyAdmin
 from scoring.models import CONFIG_FIELDS, ItemScore, Scorer, ScoreRun
 from scoring.services import score_run_cancel, score_run_create
 from scoring.services.scorers import scorer_config_locked
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Scorer)

@@ -7,19 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from braintrial.admin_base import ReadOnlyAdmin
 from braintrial.participants.models import Participant, Trial
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 TRIAL_INLINE_FIELDS: tuple[str, ...] = (
     "position",
