@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "braintrial.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "braintrial.urls"
@@ -194,6 +195,9 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and "DATABASE_URL" 
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# braintrial.security sets a Content-Security-Policy everywhere but here (Django's admin and the
+# Swagger UI page carry inline scripts).
+CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -34,6 +34,11 @@ def test_researcher_logs_in_and_every_chart_draws(
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # The Content-Security-Policy blocks nothing the page needs.
+        page.on(
+            "console",
+            lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+        )
         page.goto(f"{live_server.url}/dashboard/{world.study.slug}/")
         assert "/accounts/login/" in page.url
         page.fill("#id_username", world.researcher.username)

@@ -122,6 +122,11 @@ def test_participant_completes_the_study_in_chromium(
         page = browser.new_page(viewport=WIDE)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # The Content-Security-Policy blocks nothing the page needs.
+        page.on(
+            "console",
+            lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+        )
 
         page.goto(f"{live_server.url}/s/{study.slug}/?pid=browser-1")
         page.get_by_role("button", name="Start").click()

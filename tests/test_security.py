@@ -1,0 +1,43 @@
+"""The Content-Security-Policy header: on the app's pages, not on the exempt third-party ones."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from braintrial.security import ContentSecurityPolicyMiddleware
+
+pytestmark = pytest.mark.django_db
+
+
+def directives(header: str) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in header.split(";"))
+
+
+@pytest.mark.parametrize("path", ["/s/no-such-study/", "/accounts/login/", "/exports/dictionary/"])
+def test_app_pages_allow_scripts_from_this_site_only(client, path: str) -> None:
+    response = client.get(path)
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["script-src"] == "'self'"
+    assert policy["default-src"] == "'self'"
+    assert policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.parametrize("path", ["/admin/login/", "/api/docs/"])
+def test_exempt_pages_carry_no_policy(client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Content-Security-Policy" not in response
+
+
+def test_a_policy_set_by_the_view_is_kept() -> None:
+    def view(request):
+        response = HttpResponse("")
+        response["Content-Security-Policy"] = "default-src 'none'"
+        return response
+
+    middleware = ContentSecurityPolicyMiddleware(view)
+    response = middleware(RequestFactory().get("/s/x/"))
+    assert response["Content-Security-Policy"] == "default-src 'none'"
