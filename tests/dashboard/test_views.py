@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -97,7 +99,8 @@ def test_researcher_page_has_charts_captions_and_export_links(world: World) -> N
         assert "n =" in chart["caption"] or "n=" in chart["caption"]
     for name in ("trials", "participants", "items", "scores"):
         assert f"/exports/tiny/{name}.csv" in html
-    assert "cdn" not in html.lower()
+    # Nothing loaded from elsewhere (a CDN): the page works offline.
+    assert not re.search(r'(src|href)="(https?:)?//', html)
     assert reverse("dashboard:plotly_js", args=[response.context["plotly_version"]]) in html
 
 
