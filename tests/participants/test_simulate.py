@@ -166,3 +166,13 @@ def test_closed_study_is_refused_with_a_clear_error(study: Study) -> None:
     with pytest.raises(CommandError, match="Study 'pilot' is closed"):
         simulate(study=study.slug, n=1)
     assert not Participant.objects.exists()
+
+
+def test_in_process_server_refused_when_allowed_hosts_would_refuse_it(
+    study: Study, settings: Any
+) -> None:
+    settings.ALLOWED_HOSTS = ["study.example.org"]
+
+    with pytest.raises(CommandError, match=r"ALLOWED_HOSTS does not include 127\.0\.0\.1"):
+        simulate(study=study.slug, n=1)
+    assert not Participant.objects.exists()
