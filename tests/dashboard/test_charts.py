@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import plotly.graph_objects as go
 import pytest
@@ -91,4 +92,6 @@ def test_timeline_of_undated_data_says_so() -> None:
     chart = timeline({"participation": {"by_day": [], "answered_trials": 1514}})
     assert "none dated yet (n = 0 trials)" in chart["caption"]
     assert "1514 answered trials carry no time" in chart["caption"]
+    first, last = chart["figure"]["layout"]["xaxis"]["range"]
+    assert (date.fromisoformat(last) - date.fromisoformat(first)).days == 6
     go.Figure(chart["figure"])

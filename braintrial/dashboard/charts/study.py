@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from braintrial.dashboard.charts.common import (
     HUMAN,
     MODEL,
@@ -160,7 +162,8 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
                 "type": "date",
                 "title": {"text": "Day (UTC)"},
                 "tickformat": "%d %b",
-                "range": _padded_days(x),
+                # Nothing dated yet: the week around today, not an axis from 1970.
+                "range": _padded_days(x or [timezone.now().date().isoformat()]),
                 **({"dtick": DAY_MS} if len(x) <= 14 else {}),
             },
             yaxis={"title": {"text": "Participants"}, "rangemode": "tozero", "tickformat": ",d"},
