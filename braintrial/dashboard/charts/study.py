@@ -166,7 +166,12 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
                 "range": _padded_days(x or [timezone.now().date().isoformat()]),
                 **({"dtick": DAY_MS} if len(x) <= 14 else {}),
             },
-            yaxis={"title": {"text": "Participants"}, "rangemode": "tozero", "tickformat": ",d"},
+            yaxis={
+                "title": {"text": "Participants"},
+                "rangemode": "tozero",
+                "tickformat": ",d",
+                **({} if days else {"range": [0, 1], "showticklabels": False}),
+            },
             yaxis2={
                 "title": {"text": "Trials"},
                 "overlaying": "y",
