@@ -12,6 +12,7 @@ from braintrial.analysis.selectors import study_report
 from braintrial.dashboard.charts import figures_from_report
 from braintrial.dashboard.charts.accuracy import tick_label
 from braintrial.dashboard.charts.study import timeline
+from braintrial.studies.models import Study
 
 from .conftest import World
 
@@ -95,3 +96,19 @@ def test_timeline_of_undated_data_says_so() -> None:
     first, last = chart["figure"]["layout"]["xaxis"]["range"]
     assert (date.fromisoformat(last) - date.fromisoformat(first)).days == 6
     go.Figure(chart["figure"])
+
+
+def test_charts_without_answers_say_so_instead_of_bare_axes(world: World) -> None:
+    empty = Study.objects.create(slug="empty", title="Empty", bank=world.study.bank)
+    charts = {
+        c["id"]: c["figure"]
+        for c in figures_from_report(report=study_report(study=empty))["charts"]
+    }
+    note = "Nothing to draw yet (see below)."
+    for empty_id in ("split-section", "split-position", "expertise"):
+        layout = charts[empty_id]["layout"]
+        assert [a["text"] for a in layout["annotations"]] == [note], empty_id
+        assert layout["xaxis"]["visible"] is False
+        go.Figure(charts[empty_id])
+    # The models still have scores on the bank's items: their bars are drawn, with no note.
+    assert note not in str(charts["headline"]["layout"].get("annotations", []))

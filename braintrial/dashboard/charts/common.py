@@ -88,3 +88,36 @@ def tick_labels(names: list[str], limit: int = 24) -> list[str]:
 def first_upper(text: str) -> str:
     """'GPT-4-written' stays as it is, where str.capitalize() would give 'Gpt-4-written'."""
     return text[:1].upper() + text[1:]
+
+
+def _has_points(values: Any) -> bool:
+    if isinstance(values, list | tuple):
+        return any(_has_points(v) for v in values)
+    return values is not None
+
+
+def empty_note(chart: dict[str, Any]) -> dict[str, Any]:
+    """A chart with nothing to draw says so, instead of showing bare axes with made-up ticks."""
+    figure = chart["figure"]
+    traces = figure["data"]
+    # Heatmaps carry their values in z, bars and lines in y (or x when horizontal, with labels
+    # in y: those always count as something to draw).
+    if any(_has_points(t.get("z" if "z" in t else "y" if "y" in t else "x")) for t in traces):
+        return chart
+    layout = figure["layout"]
+    for axis in [key for key in layout if key.startswith(("xaxis", "yaxis"))]:
+        layout[axis] = {**layout[axis], "visible": False}
+    layout["showlegend"] = False
+    layout["annotations"] = [
+        *layout.get("annotations", []),
+        {
+            "text": "Nothing to draw yet (see below).",
+            "showarrow": False,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+            "font": {"size": 14, "color": "#7b8794"},
+        },
+    ]
+    return chart
