@@ -105,7 +105,7 @@ def test_charts_without_answers_say_so_instead_of_bare_axes(world: World) -> Non
         for c in figures_from_report(report=study_report(study=empty))["charts"]
     }
     note = "Nothing to draw yet (see below)."
-    for empty_id in ("split-section", "split-position", "expertise"):
+    for empty_id in ("split-section", "split-position", "expertise", "agreement", "team"):
         layout = charts[empty_id]["layout"]
         assert [a["text"] for a in layout["annotations"]] == [note], empty_id
         assert layout["xaxis"]["visible"] is False

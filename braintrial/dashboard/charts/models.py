@@ -133,7 +133,9 @@ def agreement(report: dict[str, Any], source: str) -> dict[str, Any]:
     names = model_names(report)
     order = agree["scorers"]
     labels = tick_labels(["Human experts", *(names.get(n, n) for n in order)])
-    human_row = [1.0, *(agree["human_model"].get(n) for n in order)]
+    # No correlation, not even of humans with themselves, without two items to rank.
+    self_rho = 1.0 if agree["n_items"] >= 2 else None
+    human_row = [self_rho, *(agree["human_model"].get(n) for n in order)]
     rows = [human_row]
     for i, name in enumerate(order):
         model_row = list(agree["model_model"][i]) if i < len(agree["model_model"]) else []
