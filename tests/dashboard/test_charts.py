@@ -11,7 +11,7 @@ import pytest
 from braintrial.analysis.selectors import study_report
 from braintrial.dashboard.charts import figures_from_report
 from braintrial.dashboard.charts.accuracy import tick_label
-from braintrial.dashboard.charts.study import timeline
+from braintrial.dashboard.charts.participation import timeline
 from braintrial.studies.models import Study
 
 from .conftest import World

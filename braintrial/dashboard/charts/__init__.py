@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from braintrial.dashboard.charts import accuracy, models, study
+from braintrial.dashboard.charts import accuracy, models, participation, study
 from braintrial.dashboard.charts.common import empty_note
 
 
@@ -26,8 +26,8 @@ def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dic
         *models.calibration_charts(report, source),
         models.agreement(report, source),
         models.team(report, source),
-        study.funnel(report),
-        study.timeline(report),
+        participation.funnel(report),
+        participation.timeline(report),
         study.exposure(report),
         study.exclusions(report),
     ]

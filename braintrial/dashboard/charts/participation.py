@@ -1,0 +1,140 @@
+"""Figures of participation: the funnel from link to kept, and arrivals and answers per day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from braintrial.dashboard.charts.common import (
+    HUMAN,
+    MODEL,
+    layout,
+)
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def funnel(report: dict[str, Any]) -> dict[str, Any]:
+    p = report["participation"]
+    stages = [("Opened the link", p["visited"])]
+    if p.get("consented") is not None:
+        stages.append(("Consented", p["consented"]))
+    stages += [
+        ("Started the trials", p["started"]),
+        ("Completed", p["completed"]),
+        ("Kept after exclusions", p["included_participants"]),
+    ]
+    data = [
+        {
+            "type": "funnel",
+            "y": [s for s, _ in stages],
+            "x": [n for _, n in stages],
+            "textinfo": "value+percent initial",
+            "marker": {"color": MODEL},
+            "connector": {"line": {"color": "#cbd2d9"}},
+            "hovertemplate": "%{y}: %{x}<extra></extra>",
+        }
+    ]
+    caption = (
+        f"Participants at each stage (n = {p['visited']} opened the link; {p['declined']} "
+        f"declined consent, {p['active']} in progress, {p['abandoned']} abandoned). "
+        f"Kept: with at least one trial left after the exclusion rules."
+    )
+    return {
+        "id": "funnel",
+        "title": "Participation funnel",
+        "figure": {"data": data, "layout": layout(margin={"l": 150})},
+        "caption": caption,
+    }
+
+
+def _padded_days(dates: list[str]) -> list[str] | None:
+    """Room on both sides of the days drawn: a study's first day alone is not a full-width bar."""
+    if not dates:
+        return None
+    first, last = date.fromisoformat(dates[0]), date.fromisoformat(dates[-1])
+    pad = timedelta(days=3 if len(dates) <= 3 else 1)
+    return [str(first - pad), str(last + pad)]
+
+
+def timeline(report: dict[str, Any]) -> dict[str, Any]:
+    days = report["participation"]["by_day"]
+    x = [d["date"] for d in days]
+    data = [
+        {
+            "type": "bar",
+            "name": "Trials answered",
+            "x": x,
+            "y": [d["answered"] for d in days],
+            "marker": {"color": "#d9e2ec"},
+            "yaxis": "y2",
+            # Explicit width: a single day would otherwise fill the whole plot.
+            "width": DAY_MS * 0.8,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Started",
+            "x": x,
+            "y": [d["started"] for d in days],
+            "line": {"color": MODEL},
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Completed",
+            "x": x,
+            "y": [d["completed"] for d in days],
+            "line": {"color": HUMAN},
+        },
+    ]
+    total = sum(d["answered"] for d in days)
+    untimed = report["participation"]["answered_trials"] - total
+    figure = {
+        "data": data,
+        "layout": layout(
+            xaxis={
+                "type": "date",
+                "title": {"text": "Day (UTC)"},
+                "tickformat": "%d %b",
+                # Nothing dated yet: the week around today, not an axis from 1970.
+                "range": _padded_days(x or [timezone.now().date().isoformat()]),
+                **({"dtick": DAY_MS} if len(x) <= 14 else {}),
+            },
+            yaxis={
+                "title": {"text": "Participants"},
+                "rangemode": "tozero",
+                "tickformat": ",d",
+                **({} if days else {"range": [0, 1], "showticklabels": False}),
+            },
+            yaxis2={
+                "title": {"text": "Trials"},
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "rangemode": "tozero",
+                "tickformat": ",d",
+                **({} if total else {"range": [0, 1], "showticklabels": False}),
+            },
+            margin={"r": 56},
+        ),
+    }
+    caption = (
+        f"Participants started and completed, and trials answered, per day over {len(days)} "
+        f"day{'s' if len(days) != 1 else ''} (n = {total} trials, before exclusions)."
+        if days
+        else "Participants started and completed, and trials answered, per day: none dated "
+        "yet (n = 0 trials)."
+    ) + (
+        f" {untimed} answered trials carry no time (imported published data) and are not shown."
+        if untimed > 0
+        else ""
+    )
+    return {
+        "id": "timeline",
+        "title": "Participation over time",
+        "figure": figure,
+        "caption": caption,
+    }
