@@ -134,3 +134,11 @@ class JoinedReasons(Func):
 
 def reasons_cell(reasons: list[tuple[str, Q]]) -> Expression:
     return JoinedReasons(reasons)
+
+
+def any_reason(reasons: list[tuple[str, Q]]) -> Q:
+    """True where any of the named conditions holds: the row is excluded by default."""
+    combined = Q()
+    for _name, condition in reasons:
+        combined |= condition
+    return combined

@@ -18,6 +18,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
 from braintrial.exports.expressions import (
+    any_reason,
     bool_cell,
     choice_cell,
     flag_cell,
@@ -27,7 +28,7 @@ from braintrial.exports.expressions import (
     time_cell,
 )
 from braintrial.exports.rows.base import Column, ExportKind
-from braintrial.exports.rows.trials import any_reason, section_label
+from braintrial.exports.rows.trials import section_label
 from braintrial.items.models import Item
 from braintrial.participants.models import Trial
 from braintrial.studies.models import Study

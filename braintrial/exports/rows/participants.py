@@ -6,7 +6,14 @@ from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, Que
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 
-from braintrial.exports.expressions import bool_cell, flag_cell, reasons_cell, text_cell, time_cell
+from braintrial.exports.expressions import (
+    any_reason,
+    bool_cell,
+    flag_cell,
+    reasons_cell,
+    text_cell,
+    time_cell,
+)
 from braintrial.exports.rows.base import Column, ExportKind
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
@@ -19,17 +26,10 @@ EXCLUSION_REASONS: list[tuple[str, Q]] = [
 ]
 
 
-def any_reason() -> Q:
-    combined = Q()
-    for _name, condition in EXCLUSION_REASONS:
-        combined |= condition
-    return combined
-
-
 def participants_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Participant]:
     queryset = Participant.objects.filter(study__in=studies)
     if not include_excluded:
-        queryset = queryset.exclude(any_reason())
+        queryset = queryset.exclude(any_reason(EXCLUSION_REASONS))
     return queryset.order_by("id")
 
 
@@ -99,7 +99,7 @@ COLUMNS = [
     col("flag_outside_help", bool_cell("flag_outside_help"), "Reported outside help.", "0/1"),
     col(
         "excluded",
-        flag_cell(any_reason()),
+        flag_cell(any_reason(EXCLUSION_REASONS)),
         "1 if an exclusion rule of the study removes this participant (see excluded_by), else 0.",
         "0/1",
     ),

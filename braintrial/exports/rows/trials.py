@@ -6,6 +6,7 @@ from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
 from braintrial.exports.expressions import (
+    any_reason,
     bool_cell,
     choice_cell,
     flag_cell,
@@ -58,13 +59,6 @@ EXCLUSION_REASONS: list[tuple[str, Q]] = [
     ),
     ("not_in_bank", Q(kind=Item.Kind.TEST) & ~Q(item__bank=F(f"{RULES}bank"))),
 ]
-
-
-def any_reason(reasons: list[tuple[str, Q]]) -> Q:
-    combined = Q()
-    for _name, condition in reasons:
-        combined |= condition
-    return combined
 
 
 def trials_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Trial]:
