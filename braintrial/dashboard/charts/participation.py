@@ -59,6 +59,17 @@ def _padded_days(dates: list[str]) -> list[str] | None:
     return [str(first - pad), str(last + pad)]
 
 
+def _daily_line(name: str, x: list[str], y: list[int], color: str) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": name,
+        "x": x,
+        "y": y,
+        "line": {"color": color},
+    }
+
+
 def timeline(report: dict[str, Any]) -> dict[str, Any]:
     days = report["participation"]["by_day"]
     x = [d["date"] for d in days]
@@ -73,22 +84,8 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
             # Explicit width: a single day would otherwise fill the whole plot.
             "width": DAY_MS * 0.8,
         },
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Started",
-            "x": x,
-            "y": [d["started"] for d in days],
-            "line": {"color": MODEL},
-        },
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Completed",
-            "x": x,
-            "y": [d["completed"] for d in days],
-            "line": {"color": HUMAN},
-        },
+        _daily_line("Started", x, [d["started"] for d in days], MODEL),
+        _daily_line("Completed", x, [d["completed"] for d in days], HUMAN),
     ]
     total = sum(d["answered"] for d in days)
     untimed = report["participation"]["answered_trials"] - total
