@@ -68,6 +68,9 @@ def flag_cell(condition: Q) -> Expression:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
+SQLITE_ISO_FORMAT = "%Y-%m-%dT%H:%M:%fZ"
+
+
 class IsoUtc(Func):
     """ISO 8601 in UTC, e.g. ``2026-05-01T09:30:00.125Z`` (fraction only when there is one).
 
@@ -86,13 +89,13 @@ class IsoUtc(Func):
         )
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # SQLite stores Django datetimes as UTC text; %f is seconds with milliseconds.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', %(expressions)s)",
-            **extra,
+        # SQLite stores Django datetimes as UTC text; %f is seconds with milliseconds. The format
+        # travels as a parameter: a literal % in the SQL text would break Django's query logging
+        # (DEBUG) and its placeholder rewriting.
+        sql, params = self.as_sql(
+            compiler, connection, template="strftime(%%s, %(expressions)s)", **extra
         )
+        return sql, (SQLITE_ISO_FORMAT, *params)
 
 
 def time_cell(value: str | Combinable) -> Expression:
