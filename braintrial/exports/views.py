@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from braintrial.exports.options import ExportOptionError, include_excluded_parse
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.selectors import ALL_STUDIES, export_studies
-from braintrial.exports.writers import csv_stream
+from braintrial.exports.writers import Started, csv_stream
 
 
 @require_GET
@@ -23,7 +23,11 @@ def export_csv(request: HttpRequest, kind: str, slug: str = ALL_STUDIES) -> Http
     except ExportOptionError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     studies = export_studies(user=request.user, scope=slug)
-    stream = csv_stream(kind=EXPORT_KINDS[kind], studies=studies, include_excluded=include_excluded)
+    # Started runs the query now: if it fails, the researcher gets an error page, not a 200
+    # whose file silently ends after the header.
+    stream = Started(
+        csv_stream(kind=EXPORT_KINDS[kind], studies=studies, include_excluded=include_excluded)
+    )
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{kind}.csv"'
     response["Cache-Control"] = "no-store"

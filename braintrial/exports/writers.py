@@ -10,7 +10,7 @@ expressions.py), so neither path touches model instances.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from itertools import islice
 from typing import Any, Literal
 
@@ -59,8 +59,9 @@ def csv_stream(
     studies: QuerySet[Study],
     include_excluded: bool = False,
     method: Method = "auto",
-) -> Iterator[bytes]:
-    """UTF-8 CSV of ``kind`` over ``studies``, header first, in chunks of about 256 KiB.
+) -> Generator[bytes, None, None]:
+    """UTF-8 CSV of ``kind`` over ``studies``, header first, in chunks of about 256 KiB; the
+    first chunk is made only after the query has run.
 
     The caller has already limited ``studies`` to what the reader may see.
     """
@@ -68,14 +69,38 @@ def csv_stream(
     if method == "auto":
         vendor = connections[queryset.db].vendor
         method = "copy" if vendor == "postgresql" else "python"
-    yield header_line(kind=kind)
-    if method == "copy":
-        yield from _copy_chunks(queryset=queryset)
-    else:
-        yield from _python_chunks(queryset=queryset)
+    rows = (
+        _copy_chunks(queryset=queryset) if method == "copy" else _python_chunks(queryset=queryset)
+    )
+    # The header goes out with the first rows, so the first chunk exists only once the query has
+    # run: a caller that takes it before answering turns a failing query into an error response
+    # instead of a file cut off after its header.
+    header = header_line(kind=kind)
+    try:
+        first = next(rows, b"")
+        yield header + first
+        yield from rows
+    finally:
+        rows.close()  # also when the download is abandoned before its second chunk
 
 
-def _copy_chunks(*, queryset: QuerySet) -> Iterator[bytes]:
+class Started:
+    """A CSV stream whose first chunk has been made (so its query has run), for a streaming
+    response: iterating gives every chunk; close() releases the cursor of an abandoned download."""
+
+    def __init__(self, chunks: Generator[bytes, None, None]) -> None:
+        self._chunks = chunks
+        self._first = next(chunks)
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._first
+        yield from self._chunks
+
+    def close(self) -> None:
+        self._chunks.close()
+
+
+def _copy_chunks(*, queryset: QuerySet) -> Generator[bytes, None, None]:
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     connection = connections[queryset.db]
     # A download abandoned half-way cancels the COPY, which fails its transaction: the savepoint
@@ -95,7 +120,7 @@ def _copy_chunks(*, queryset: QuerySet) -> Iterator[bytes]:
             yield bytes(buffer)
 
 
-def _python_chunks(*, queryset: QuerySet) -> Iterator[bytes]:
+def _python_chunks(*, queryset: QuerySet) -> Generator[bytes, None, None]:
     sink = _LineFeedLines()
     writer = csv.writer(sink, lineterminator="\r\n")
     connection = connections[queryset.db]
@@ -125,4 +150,4 @@ def csv_text(**kwargs: object) -> str:
     return b"".join(csv_stream(**kwargs)).decode("utf-8")  # type: ignore[arg-type]
 
 
-__all__ = ["csv_stream", "csv_text", "header_line"]
+__all__ = ["Started", "csv_stream", "csv_text", "header_line"]

@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 
 from braintrial.exports.rows import EXPORT_KINDS
-from braintrial.exports.writers import csv_stream
+from braintrial.exports.writers import Started, csv_stream
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
@@ -89,4 +89,16 @@ def test_abandoned_download_leaves_the_connection_usable(big_study, method):
     next(chunks)
     next(chunks)
     chunks.close()  # what Django does when the client goes away
+    assert Trial.objects.filter(participant__study=big_study.study).count() == N_TRIALS
+
+
+@pytest.mark.parametrize("method", ["copy", "python"])
+def test_download_abandoned_after_its_first_chunk_releases_the_cursor(big_study, method):
+    studies = Study.objects.filter(pk=big_study.study.pk)
+    savepoints = list(connection.savepoint_ids)
+    stream = Started(csv_stream(kind=EXPORT_KINDS["trials"], studies=studies, method=method))
+    assert connection.savepoint_ids != savepoints  # the export's transaction is open
+    assert next(iter(stream)).startswith(b"pid,")
+    stream.close()  # the response's close(), before the second chunk
+    assert connection.savepoint_ids == savepoints
     assert Trial.objects.filter(participant__study=big_study.study).count() == N_TRIALS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 
 import pytest
@@ -226,3 +227,22 @@ def test_scores_of_unfinished_runs_stay_out_unless_asked_for(client, two_studies
     )
     run.items.set(alpha.items[:2])
     assert sorted(int(row["item_id"]) for row in local_rows()) == [i.pk for i in alpha.items[:2]]
+
+
+def test_a_failing_query_is_an_error_response_not_a_file_cut_after_its_header(
+    client, two_studies, monkeypatch
+):
+    alpha, _ = two_studies
+    kind = EXPORT_KINDS["trials"]
+    healthy = kind.base_queryset
+
+    def failing(studies, include_excluded):
+        # Fails in Postgres when the rows are read, as a broken column expression would.
+        return healthy(studies, include_excluded).extra(where=["1 / (id - id) = 1"])
+
+    monkeypatch.setitem(EXPORT_KINDS, "trials", dataclasses.replace(kind, base_queryset=failing))
+    client.force_login(alpha.researcher)
+    client.raise_request_exception = False
+    response = client.get("/exports/alpha/trials.csv")
+    assert response.status_code == 500
+    assert not isinstance(response, StreamingHttpResponse)
