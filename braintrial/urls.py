@@ -1,12 +1,18 @@
-"""Root URL configuration: participant flow at the root, researchers under /dashboard/."""
+"""Root URL configuration: participant flow at the root, researchers under /dashboard/.
+
+The bare address leads to the researchers' study list (the login page for anyone else):
+participants arrive through their study's own link, /s/<study>/.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard:study_list"), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -36,6 +36,19 @@ def test_anonymous_is_sent_to_login_from_list_and_page(world: World) -> None:
         assert response["Location"].startswith("/accounts/login/?next=")
 
 
+def test_bare_address_leads_to_the_study_list_or_login(world: World) -> None:
+    anonymous = Client().get("/", follow=True)
+    assert [url for url, _ in anonymous.redirect_chain] == [
+        reverse("dashboard:study_list"),
+        "/accounts/login/?next=/dashboard/",
+    ]
+    researcher = Client()
+    researcher.force_login(world.researcher)
+    listing = researcher.get("/", follow=True)
+    assert listing.status_code == 200
+    assert world.study.title in listing.content.decode()
+
+
 def test_anonymous_gets_no_data_and_cannot_start_runs(world: World) -> None:
     client = Client()
     scorer = runnable_scorer()
