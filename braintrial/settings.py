@@ -127,10 +127,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER", VAR_DIR / "broker"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded broker: messages are files in one folder, shared by the web process and the worker.
+    # (The file-system transport ignores the host name; kombu warns when there is none.)
     CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
     (CELERY_BROKER_FOLDER / "processed").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -83,8 +83,8 @@ def filesystem_broker(tmp_path: Path) -> Iterator[dict[str, str]]:
         "control_folder": str(folder / "control"),
         "store_processed": False,
     }
-    with broker_use("filesystem://", options):
-        yield {"broker_url": "filesystem://", "CELERY_BROKER_FOLDER": str(folder)}
+    with broker_use("filesystem://localhost/", options):
+        yield {"broker_url": "filesystem://localhost/", "CELERY_BROKER_FOLDER": str(folder)}
 
 
 @pytest.fixture(params=["redis", "filesystem"])
