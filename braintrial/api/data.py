@@ -48,7 +48,10 @@ class ItemDetailApi(ResearcherApi):
     get=extend_schema(
         parameters=[ListFilters],
         summary="Participants",
-        description="updated_since compares with last_seen_at (every step and answer sets it).",
+        description=(
+            "updated_since compares with updated_at, which every change to the participant "
+            "moves (steps, completion, abandonment)."
+        ),
     )
 )
 class ParticipantListApi(FilteredListApi):

@@ -26,9 +26,9 @@ def items_for_studies(*, studies: QuerySet[Study], since: datetime | None = None
 def participants_for_studies(
     *, studies: QuerySet[Study], since: datetime | None = None
 ) -> QuerySet[Participant]:
-    """``since`` compares with last_seen_at: every answer and step touches it."""
+    """``since`` compares with updated_at: every change to the row moves it."""
     people = Participant.objects.filter(study__in=studies).select_related("study").order_by("id")
-    return people.filter(last_seen_at__gte=since) if since else people
+    return people.filter(updated_at__gte=since) if since else people
 
 
 def trials_for_studies(

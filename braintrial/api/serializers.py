@@ -70,6 +70,7 @@ class ParticipantOutput(serializers.ModelSerializer):
             "experience_years", "outside_help", "feedback", "flag_failed_catch",
             "flag_no_slider", "flag_outside_help", "consented_at", "declined_at",
             "instructions_done_at", "started_at", "last_seen_at", "completed_at", "released_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -100,8 +100,8 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
 def study_data_version(*, study: Study) -> str:
     """A cheap fingerprint of everything the page data depends on.
 
-    New or changed answers, participants moving on (completion, flags), new model scores and
-    edited study settings each change it; three indexed aggregate queries.
+    New or changed answers, participants moving on (steps, completion, flags, abandonment), new
+    model scores and edited study settings each change it; three indexed aggregate queries.
     """
     trials = Trial.objects.filter(participant__study=study).aggregate(
         n=Count("id"),
@@ -111,8 +111,7 @@ def study_data_version(*, study: Study) -> str:
     )
     people = Participant.objects.filter(study=study).aggregate(
         n=Count("id"),
-        seen=Max("last_seen_at"),
-        done=Max("completed_at"),
+        changed=Max("updated_at"),
         **{
             flag: Count("id", filter=Q(**{flag: True}))
             for flag in ("flag_failed_catch", "flag_no_slider", "flag_outside_help")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
@@ -25,6 +28,14 @@ class Position(models.TextChoices):
     FACULTY = "Faculty/Academic staff", "Faculty/Academic staff"
     SCIENTIST = "Research scientist", "Research scientist"
     OTHER = "__other", "Other"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def update(self, **kwargs: Any) -> int:
+        """Every change moves ``updated_at``, which incremental API pulls and the dashboard's
+        data version compare with; save() does the same through auto_now."""
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
 
 
 class Participant(models.Model):
@@ -72,11 +83,15 @@ class Participant(models.Model):
         null=True, blank=True, help_text="When an abandoned participant's items were released."
     )
     user_agent = models.CharField(max_length=300, blank=True)
+    # Any change to the row (steps, answers' completion, abandonment, flags).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     # Participant-level exclusion flags: stored facts; the study decides which rules apply.
     flag_failed_catch = models.BooleanField(default=False)
     flag_no_slider = models.BooleanField(default=False)
     flag_outside_help = models.BooleanField(default=False)
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         ordering = ["started_at"]

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from braintrial.participants.models import Participant, Trial
+from braintrial.participants.services.assignment import participants_release_abandoned
 from tests.exports.factories import T0, trial_make
 
 pytestmark = pytest.mark.django_db
@@ -39,14 +40,28 @@ def test_trials_since_a_time_are_the_ones_answered_since(world):
     assert body["count"] == 1
 
 
-def test_participants_since_compare_last_seen(world):
+def test_participants_since_a_time_are_the_ones_changed_since(world):
     client = world.client_for("own")
-    seen = world.alpha.participants[1]
-    Participant.objects.filter(pk=seen.pk).update(last_seen_at=timezone.now())
-    Participant.objects.exclude(pk=seen.pk).update(last_seen_at=T0)
+    first, second = world.alpha.participants[:2]
+    Participant.objects.update(updated_at=T0)
     since = (timezone.now() - dt.timedelta(minutes=5)).isoformat()
+    assert client.get("/api/participants/", {"updated_since": since}).json()["count"] == 0
+
+    # A participant who walked away is released without any request of theirs: a puller that
+    # saw them active must still learn they abandoned.
+    Participant.objects.filter(pk=first.pk).update(
+        status=Participant.Status.ACTIVE, completed_at=None, last_seen_at=T0, updated_at=T0
+    )
+    released = participants_release_abandoned(study=world.alpha.study, now=timezone.now())
+    assert released == 1
     body = client.get("/api/participants/", {"updated_since": since}).json()
-    assert [p["id"] for p in body["results"]] == [seen.pk]
+    assert [(p["id"], p["status"]) for p in body["results"]] == [(first.pk, "abandoned")]
+
+    # save() (the admin, importers) moves it too.
+    second.country = "Chile"
+    second.save()
+    body = client.get("/api/participants/", {"updated_since": since}).json()
+    assert [p["id"] for p in body["results"]] == [first.pk, second.pk]
 
 
 def test_study_filter_and_pagination(world):

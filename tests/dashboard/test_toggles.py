@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant
+from braintrial.participants.services.assignment import participants_release_abandoned
 
 from .conftest import World, add_participant, login
 
@@ -107,3 +111,18 @@ def test_a_flag_set_without_new_answers_changes_the_version(world: World) -> Non
     second = data(world)
     assert second["version"] != first["version"]
     assert second["report"]["participation"]["excluded_participants"] == 2
+
+
+def test_abandonment_changes_the_version_and_the_funnel(world: World) -> None:
+    person = Participant.objects.filter(study=world.study).first()
+    long_ago = timezone.now() - timedelta(days=2)
+    Participant.objects.filter(pk=person.pk).update(
+        status=Participant.Status.ACTIVE, completed_at=None, last_seen_at=long_ago
+    )
+    first = data(world)
+    # Released by the next participant's start, not by anything the walked-away person does.
+    assert participants_release_abandoned(study=world.study, now=timezone.now()) == 1
+    second = data(world, f"since={first['version']}")
+    assert second["version"] != first["version"] and "report" in second
+    funnel = (first["report"]["participation"], second["report"]["participation"])
+    assert funnel[1]["abandoned"] == funnel[0]["abandoned"] + 1

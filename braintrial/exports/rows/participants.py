@@ -127,6 +127,12 @@ COLUMNS = [
         "timestamp",
     ),
     col("user_agent", text_cell("user_agent"), "Browser user agent."),
+    col(
+        "updated_at",
+        time_cell("updated_at"),
+        "Last change to this row (UTC): steps, completion, abandonment.",
+        "timestamp",
+    ),
 ]
 
 PARTICIPANTS = ExportKind(
