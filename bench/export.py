@@ -44,6 +44,13 @@ def setup_django(database_url: str) -> None:
     django.setup()
 
 
+def drop_database(base_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
 def create_database(base_url: str, rebuild: bool) -> bool:
     """Create the bench database; False when it already holds the data."""
     import psycopg
@@ -59,13 +66,28 @@ def create_database(base_url: str, rebuild: bool) -> bool:
 
 
 def copy_rows(cursor, model, rows) -> None:  # type: ignore[no-untyped-def]
-    """COPY ``rows`` (dicts) into ``model``'s table; missing fields take the field default."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    """COPY ``rows`` (dicts) into ``model``'s table; missing fields take the field default, and
+    fields with a database default (``db_default``) are left to the database."""
+    from django.db.models import NOT_PROVIDED
+
+    fields = [
+        f for f in model._meta.concrete_fields if not f.primary_key and f.db_default is NOT_PROVIDED
+    ]
     columns = ", ".join(f'"{f.column}"' for f in fields)
     defaults = {f.attname: f.get_default() for f in fields}
     with cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([row.get(f.attname, defaults[f.attname]) for f in fields])
+
+
+def trial_count() -> int:
+    """Migrate a reused bench database to the current schema; how many trials it holds."""
+    from django.core.management import call_command
+
+    from braintrial.participants.models import Trial
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    return Trial.objects.count()
 
 
 def build() -> None:
@@ -204,6 +226,7 @@ def main() -> None:
         "--measure", nargs=3, metavar=("KIND", "METHOD", "INCLUDE"), help=argparse.SUPPRESS
     )
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--count", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     url = bench_url(base_url, BENCH_DB)
@@ -211,15 +234,34 @@ def main() -> None:
         setup_django(url)
         build()
         return
+    if args.count:
+        setup_django(url)
+        print(trial_count())
+        return
     if args.measure:
         setup_django(url)
         kind_name, method, include = args.measure
         print(json.dumps(measure(kind_name, method, include == "1")))
         return
-    if create_database(base_url, args.rebuild):
+    fresh = create_database(base_url, args.rebuild)
+    if not fresh:
+        out = subprocess.run(
+            [sys.executable, __file__, "--count"], capture_output=True, text=True, check=True
+        )
+        held = int(out.stdout.strip().splitlines()[-1])
+        if held != N_TRIALS:
+            print(f"{BENCH_DB} holds {held:,} trials, not {N_TRIALS:,}: rebuilding")
+            fresh = create_database(base_url, rebuild=True)
+    if fresh:
         print(f"Building {N_TRIALS:,} trials in {BENCH_DB} ...", flush=True)
         start = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--build"], check=True)
+        try:
+            subprocess.run([sys.executable, __file__, "--build"], check=True)
+        except subprocess.CalledProcessError:
+            drop_database(base_url)  # never reuse a half-built data set
+            raise SystemExit(
+                "Building the bench data failed (see above); nothing was kept."
+            ) from None
         print(f"built in {time.perf_counter() - start:.1f} s")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} CPUs, load average {load} (other processes slow the figures down)")
