@@ -52,7 +52,8 @@ def drop_database(base_url: str) -> None:
 
 
 def create_database(base_url: str, rebuild: bool) -> bool:
-    """Create the bench database; False when it already holds the data."""
+    """Create the bench database (dropping it first with ``rebuild``); False when it already
+    existed, whatever it holds: main() checks that."""
     import psycopg
 
     with psycopg.connect(base_url, autocommit=True) as conn:

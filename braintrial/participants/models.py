@@ -83,7 +83,7 @@ class Participant(models.Model):
         null=True, blank=True, help_text="When an abandoned participant's items were released."
     )
     user_agent = models.CharField(max_length=300, blank=True)
-    # Any change to the row (steps, answers' completion, abandonment, flags).
+    # Moved by any change to the row: steps, completion and its flags, abandonment.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     # Participant-level exclusion flags: stored facts; the study decides which rules apply.
