@@ -112,9 +112,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-# Parallel test sessions on one Postgres server each get their own test database.
+# Parallel test sessions on one Postgres server each get their own test database: the suffix
+# comes from BRAINTRIAL_TEST_DB_SUFFIX, else from the database that DATABASE_URL names.
+_db_name = str(DATABASES["default"].get("NAME") or "")
+_db_suffix = "" if _db_name in ("", "postgres") or "/" in _db_name else f"_{_db_name}"
 DATABASES["default"]["TEST"] = {
-    "NAME": "test_braintrial" + os.environ.get("BRAINTRIAL_TEST_DB_SUFFIX", ""),
+    "NAME": "test_braintrial" + os.environ.get("BRAINTRIAL_TEST_DB_SUFFIX", _db_suffix),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
