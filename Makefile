@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= $(if $(REDIS_URL),$(REDIS_URL),redis://127.0.0.1:6379/0)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser demo test lint types bench clean
+.PHONY: install browser demo test test-fast check lint types bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,14 @@ demo: install
 test: install browser
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
+
+# The edit-test loop: no browser, no real pretrained model, no worker processes.
+test-fast: install
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
+
+# What CI runs: lint, types, then the whole suite.
+check: lint types test
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
