@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
+from braintrial.participants.selectors import trial_next_unanswered
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class FlowState:
         return [t for t in self.trials if t.kind != Item.Kind.PRACTICE]
 
     def next_unanswered(self, trials: list[Trial]) -> Trial | None:
-        return next((t for t in trials if t.correct is None), None)
+        return trial_next_unanswered(trials=trials)
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,10 @@ def _debrief(request: HttpRequest, state: FlowState, form: DebriefForm, now: dat
 
 def _trial(request: HttpRequest, state: FlowState, form: TrialForm, now: datetime) -> None:
     services.trial_answer_submit(
-        state=state, position=form.cleaned_data["position"], answer=form.answer(), now=now
+        participant=state.participant,
+        position=form.cleaned_data["position"],
+        answer=form.answer(),
+        now=now,
     )
 
 
