@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods
 
 from braintrial.participants import services
 from braintrial.participants import step_views as steps
-from braintrial.participants.flow import current_step
 from braintrial.participants.forms import RecruitmentForm
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import participant_get_by_token, study_get_open
@@ -65,7 +64,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         result = services.participant_start(
             study=study,
-            recruitment=steps.recruitment_from(form.cleaned_data),
+            recruitment=form.recruitment(),
             user_agent=request.headers.get("user-agent", ""),
         )
     except services.StudyClosed:
@@ -98,6 +97,5 @@ def flow(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     services.participant_touch(participant=participant, now=now)
     if request.method == "POST":
-        return steps.handle_post(request, participant, now)
-    state = steps.state_get(participant)
-    return steps.render_step(request, state, current_step(state), now)
+        return steps.step_answer(request, participant=participant, now=now)
+    return steps.step_show(request, participant=participant, now=now)
