@@ -1,21 +1,44 @@
 """The participant flow, declared once and in order.
 
+Each step is one ``Step``: its page, when it counts as done, its form, what a valid POST does
+(one service call) and what its page shows. Adding a step is adding one entry to ``STEPS``; its
+page posts ``step`` = its name (templates take the name from the context, never spell it).
+
 Every request finds the participant's current step as the first step that is not done, so a
 reload resumes where the participant left off and a step that is done cannot be answered again.
-Declined and abandoned participants end on a terminal page whatever their progress.
+A participant whose status has an end page (completed, declined, expired) is on that page
+whatever their progress.
+
+Imports go one way: views -> step_views -> flow -> services -> selectors -> models.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Generic, TypeVar
+
+from django import forms
 
 from braintrial.items.models import Item
+from braintrial.participants import services
+from braintrial.participants.forms import ConsentForm, DebriefForm, DemographicsForm, TrialForm
 from braintrial.participants.models import Participant, Trial
+from braintrial.participants.selectors import participant_trials, trial_next_unanswered
+
+F = TypeVar("F", bound=forms.Form)
+Context = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class FlowState:
+    """What decides the current step: the participant and all their trials in position order.
+
+    It belongs to the flow, not to the services: services load what they need themselves.
+    """
+
     participant: Participant
     trials: list[Trial]
 
@@ -28,51 +51,210 @@ class FlowState:
         """Test and catch trials, in the order shown (the progress bar counts these)."""
         return [t for t in self.trials if t.kind != Item.Kind.PRACTICE]
 
-    def next_unanswered(self, trials: list[Trial]) -> Trial | None:
-        return next((t for t in trials if t.correct is None), None)
+
+def flow_state_get(*, participant: Participant) -> FlowState:
+    return FlowState(participant=participant, trials=participant_trials(participant=participant))
+
+
+def _shows_nothing_more(state: FlowState, now: datetime) -> Context:
+    return {}
+
+
+def _never_done(state: FlowState) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[F]):
+    """One page of the flow and everything about it.
+
+    ``form`` and ``handle`` come together: a step without a form takes no POST (its page is an
+    end page). ``handle`` gets a valid form and calls one service; the service's own guard makes
+    a repeat harmless. ``context`` is what the template shows besides ``study``, ``step`` (the
+    name) and ``form``: never participant, trial or item objects.
+    """
+
     name: str
     template: str
     is_done: Callable[[FlowState], bool]
+    form: type[F] | None = None
+    handle: Callable[[Participant, F, datetime], None] | None = None
+    context: Callable[[FlowState, datetime], Context] = _shows_nothing_more
+    # The end page of participants with this status: the current step whatever the progress,
+    # and what a finished recruitment id is shown instead of a new session.
+    end_page_for: str | None = None
+    # After a valid POST, send the participant to the study's completion URL when it has one.
+    exits_to_completion_url: bool = False
+    # A POST is handled even when the step is not the current one: the service decides whether
+    # it is in turn (a repeat of an answered trial is harmless, a different answer a conflict).
+    service_checks_turn: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.form is None) != (self.handle is None):
+            raise ValueError(f"step {self.name!r}: a form needs a handler and a handler a form")
 
 
-STEPS: tuple[Step, ...] = (
-    Step("consent", "participants/consent.html", lambda s: s.participant.consented_at is not None),
+# What a valid POST of each step does: one service call.
+
+
+def _consent(participant: Participant, form: ConsentForm, now: datetime) -> None:
+    agree = form.cleaned_data["consent"] == "agree"
+    services.participant_consent_record(participant=participant, agree=agree, now=now)
+
+
+def _demographics(participant: Participant, form: DemographicsForm, now: datetime) -> None:
+    services.participant_demographics_record(
+        participant=participant, demographics=form.demographics()
+    )
+
+
+def _instructions(participant: Participant, form: forms.Form, now: datetime) -> None:
+    services.participant_instructions_done(participant=participant, now=now)
+
+
+def _trial_answer(participant: Participant, form: TrialForm, now: datetime) -> None:
+    services.trial_answer_submit(
+        participant=participant,
+        position=form.cleaned_data["position"],
+        answer=form.answer(),
+        now=now,
+    )
+
+
+def _debrief(participant: Participant, form: DebriefForm, now: datetime) -> None:
+    services.participant_complete(
+        participant=participant,
+        outside_help=form.cleaned_data["outside_help"] == "yes",
+        feedback=form.cleaned_data["feedback"],
+        now=now,
+    )
+
+
+# What each page shows.
+
+
+def _versions(trial: Trial) -> list[dict[str, str]]:
+    # The only place that knows which text is the original; the template sees labels and texts.
+    # One template loops over both, so the markup of A and B is the same whatever the original.
+    first, second = (
+        (trial.item.original, trial.item.altered)
+        if trial.original_is_a
+        else (trial.item.altered, trial.item.original)
+    )
+    return [{"label": "A", "text": first}, {"label": "B", "text": second}]
+
+
+def _trial_context(
+    state: FlowState, now: datetime, *, covers: Callable[[FlowState], list[Trial]]
+) -> Context:
+    trials = covers(state)
+    trial = trial_next_unanswered(trials=trials)
+    if trial is None:  # cannot happen: the step is current because one is unanswered
+        raise RuntimeError("trial step without an unanswered trial")
+    services.trial_show(trial=trial, now=now)
+    return {
+        "position": trial.position,
+        "practice": trial.kind == Item.Kind.PRACTICE,
+        "number": trials.index(trial) + 1,
+        "total": len(trials),
+        "versions": _versions(trial),
+    }
+
+
+def _debrief_context(state: FlowState, now: datetime) -> Context:
+    results = [
+        {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
+        for n, t in enumerate(state.main_trials, start=1)
+    ]
+    return {"results": results, "n_correct": sum(1 for r in results if r["correct"])}
+
+
+def trial_step(name: str, *, covers: Callable[[FlowState], list[Trial]]) -> Step[TrialForm]:
+    """A step that shows the trials ``covers`` picks, one page each, first unanswered first.
+
+    All trial steps share the page, the form and the answer service; the service, which knows
+    the trial the participant is on, decides whether a POST is in turn.
+    """
+    return Step(
+        name=name,
+        template="participants/trial.html",
+        is_done=lambda state: trial_next_unanswered(trials=covers(state)) is None,
+        form=TrialForm,
+        handle=_trial_answer,
+        context=partial(_trial_context, covers=covers),
+        service_checks_turn=True,
+    )
+
+
+STEPS: tuple[Step[Any], ...] = (
     Step(
-        "demographics",
-        "participants/demographics.html",
-        lambda s: s.participant.age is not None,
+        name="consent",
+        template="participants/consent.html",
+        is_done=lambda state: state.participant.consented_at is not None,
+        form=ConsentForm,
+        handle=_consent,
     ),
     Step(
-        "instructions",
-        "participants/instructions.html",
-        lambda s: s.participant.instructions_done_at is not None,
+        name="demographics",
+        template="participants/demographics.html",
+        is_done=lambda state: state.participant.age is not None,
+        form=DemographicsForm,
+        handle=_demographics,
     ),
     Step(
-        "practice",
-        "participants/trial.html",
-        lambda s: s.next_unanswered(s.practice_trials) is None,
+        name="instructions",
+        template="participants/instructions.html",
+        is_done=lambda state: state.participant.instructions_done_at is not None,
+        form=forms.Form,
+        handle=_instructions,
     ),
-    Step("trials", "participants/trial.html", lambda s: s.next_unanswered(s.main_trials) is None),
-    Step("debrief", "participants/debrief.html", lambda s: s.participant.completed_at is not None),
-    Step("complete", "participants/complete.html", lambda s: False),
+    trial_step("practice", covers=lambda state: state.practice_trials),
+    trial_step("trials", covers=lambda state: state.main_trials),
+    Step(
+        name="debrief",
+        template="participants/debrief.html",
+        is_done=lambda state: state.participant.completed_at is not None,
+        form=DebriefForm,
+        handle=_debrief,
+        context=_debrief_context,
+        exits_to_completion_url=True,
+    ),
+    Step(
+        name="complete",
+        template="participants/complete.html",
+        is_done=_never_done,
+        end_page_for=Participant.Status.COMPLETED,
+    ),
 )
-DECLINED = Step("declined", "participants/declined.html", lambda s: False)
-EXPIRED = Step("expired", "participants/expired.html", lambda s: False)
-TRIAL_STEPS = frozenset({"practice", "trials"})
+# End pages off the sequence: a participant reaches them by declining or by being released.
+DETOURS: tuple[Step[Any], ...] = (
+    Step(
+        name="declined",
+        template="participants/declined.html",
+        is_done=_never_done,
+        end_page_for=Participant.Status.DECLINED,
+    ),
+    Step(
+        name="expired",
+        template="participants/expired.html",
+        is_done=_never_done,
+        end_page_for=Participant.Status.ABANDONED,
+    ),
+)
 
 
-def current_step(state: FlowState) -> Step:
-    status = state.participant.status
-    if status == Participant.Status.DECLINED:
-        return DECLINED
-    if status == Participant.Status.ABANDONED:
-        return EXPIRED
+def end_page_get(*, status: str) -> Step[Any] | None:
+    """The end page of participants with ``status``; None while they are in progress."""
+    return next((s for s in STEPS + DETOURS if s.end_page_for == status), None)
+
+
+def current_step(state: FlowState) -> Step[Any]:
+    end_page = end_page_get(status=state.participant.status)
+    if end_page is not None:
+        return end_page
     return next(step for step in STEPS if not step.is_done(state))
 
 
-def step_by_name(name: str) -> Step | None:
-    return next((step for step in STEPS if step.name == name), None)
+def step_posted(*, name: str) -> Step[Any] | None:
+    """The step a POST names, if it is one that takes a POST."""
+    return next((s for s in STEPS if s.name == name and s.form is not None), None)

@@ -22,8 +22,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from braintrial.participants.countries import COUNTRIES
-from braintrial.participants.models import Gender, Position
-from braintrial.participants.services import TrialAnswer
+from braintrial.participants.models import Gender, Participant, Position
+from braintrial.participants.services import Recruitment, TrialAnswer
 from braintrial.participants.services.steps import Demographics
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -130,3 +130,17 @@ class RecruitmentForm(forms.Form):
                 "PROLIFIC_PID, STUDY_ID or SESSION_ID."
             )
         return data
+
+    def recruitment(self) -> Recruitment:
+        """Where the participant came from; a Prolific id wins over ``pid``."""
+        data = self.cleaned_data
+        if data.get("PROLIFIC_PID"):
+            return Recruitment(
+                source=Participant.RecruitmentSource.PROLIFIC,
+                recruitment_id=data["PROLIFIC_PID"],
+                prolific_study_id=data.get("STUDY_ID", ""),
+                prolific_session_id=data.get("SESSION_ID", ""),
+            )
+        if data.get("pid"):
+            return Recruitment(source=Participant.RecruitmentSource.PID, recruitment_id=data["pid"])
+        return Recruitment()

@@ -170,7 +170,3 @@ class Trial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id}#{self.position}"
-
-    @property
-    def is_answered(self) -> bool:
-        return self.choice != ""

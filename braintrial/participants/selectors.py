@@ -8,6 +8,7 @@ their participant, so one participant can never reach another's trial.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
@@ -41,6 +42,13 @@ def participant_get_by_token(*, study: Study, token: str) -> Participant:
 def participant_trials(*, participant: Participant) -> list[Trial]:
     """The participant's trials in position order, items loaded (practice first at 0)."""
     return list(participant.trials.select_related("item").order_by("position"))
+
+
+def trial_next_unanswered(*, trials: Iterable[Trial]) -> Trial | None:
+    """The first of ``trials`` (in position order) without an answer: the one the participant is
+    on. Answered means ``correct`` is set, not ``choice``: imported published trials carry
+    correctness without the choice."""
+    return next((t for t in trials if t.correct is None), None)
 
 
 def trial_get_for_participant(*, participant: Participant, position: int) -> Trial:

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods
 
 from braintrial.participants import services
 from braintrial.participants import step_views as steps
-from braintrial.participants.flow import current_step
 from braintrial.participants.forms import RecruitmentForm
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import participant_get_by_token, study_get_open
@@ -49,6 +48,21 @@ def _session_response(study: Study, token: str) -> HttpResponse:
     return response
 
 
+def _start(request: HttpRequest, study: Study, form: RecruitmentForm) -> HttpResponse:
+    try:
+        result = services.participant_start(
+            study=study,
+            recruitment=form.recruitment(),
+            user_agent=request.headers.get("user-agent", ""),
+        )
+    except services.StudyClosed:
+        context = {"study": study, "form": form}
+        return render(request, "participants/closed.html", context, status=403)
+    if result.token is None:
+        return steps.render_finished(request, result.participant)
+    return _session_response(study, result.token)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
@@ -62,17 +76,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         # A closed study still lets its participants resume, so the page says so but keeps Start.
         return render(request, "participants/landing.html", context)
-    try:
-        result = services.participant_start(
-            study=study,
-            recruitment=steps.recruitment_from(form.cleaned_data),
-            user_agent=request.headers.get("user-agent", ""),
-        )
-    except services.StudyClosed:
-        return render(request, "participants/closed.html", context, status=403)
-    if result.token is None:
-        return steps.render_finished(request, result.participant)
-    return _session_response(study, result.token)
+    return _start(request, study, form)
 
 
 def _participant(request: HttpRequest, study: Study) -> Participant | None:
@@ -82,6 +86,13 @@ def _participant(request: HttpRequest, study: Study) -> Participant | None:
     return participant_get_by_token(study=study, token=token)
 
 
+def _forbidden(request: HttpRequest, study: Study) -> HttpResponse:
+    response = render(request, "participants/forbidden.html", {"study": study}, status=403)
+    # Drop the bad cookie so that the start page can hand out a new session.
+    response.delete_cookie(cookie_name(study), path=f"/s/{study.slug}/", samesite="Lax")
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def flow(request: HttpRequest, slug: str) -> HttpResponse:
@@ -89,15 +100,11 @@ def flow(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         participant = _participant(request, study)
     except PermissionDenied:
-        response = render(request, "participants/forbidden.html", {"study": study}, status=403)
-        # Drop the bad cookie so that the start page can hand out a new session.
-        response.delete_cookie(cookie_name(study), path=f"/s/{study.slug}/", samesite="Lax")
-        return response
+        return _forbidden(request, study)
     if participant is None:
         return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
     now = timezone.now()
     services.participant_touch(participant=participant, now=now)
     if request.method == "POST":
-        return steps.handle_post(request, participant, now)
-    state = steps.state_get(participant)
-    return steps.render_step(request, state, current_step(state), now)
+        return steps.step_answer(request, participant=participant, now=now)
+    return steps.step_show(request, participant=participant, now=now)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from braintrial.participants.flow import FlowState
 from braintrial.participants.models import Participant, Trial
-from braintrial.participants.selectors import trial_get_for_participant
+from braintrial.participants.selectors import (
+    participant_trials,
+    trial_get_for_participant,
+    trial_next_unanswered,
+)
 
 
 class StepNotCurrent(Exception):
@@ -55,7 +58,7 @@ def _check_repeat(trial: Trial, answer: TrialAnswer) -> None:
 
 
 def trial_answer_submit(
-    *, state: FlowState, position: int, answer: TrialAnswer, now: datetime
+    *, participant: Participant, position: int, answer: TrialAnswer, now: datetime
 ) -> bool:
     """Record the answer to the trial at ``position``; True if stored, False for a repeat.
 
@@ -63,12 +66,11 @@ def trial_answer_submit(
     AnswerConflict; a trial that is not the current one raises StepNotCurrent; an unknown
     position raises Http404. Correctness is decided here, never by the browser.
     """
-    participant = state.participant
     trial = trial_get_for_participant(participant=participant, position=position)
     if trial.correct is not None:
         _check_repeat(trial, answer)
         return False
-    current = state.next_unanswered(state.trials)
+    current = trial_next_unanswered(trials=participant_trials(participant=participant))
     if (
         participant.status != Participant.Status.ACTIVE
         or participant.instructions_done_at is None

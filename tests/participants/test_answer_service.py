@@ -1,0 +1,53 @@
+"""The answer service on its own: it takes the participant and finds the current trial itself."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from braintrial.participants import services
+from braintrial.participants.models import Trial
+from braintrial.participants.selectors import trial_next_unanswered
+from tests.participants.conftest import current_position, walk_to_practice
+
+pytestmark = pytest.mark.django_db
+
+ANSWER = services.TrialAnswer(
+    choice="A",
+    confidence=60,
+    expertise=30,
+    recognised=False,
+    rt_client_ms=None,
+    blur_count=0,
+    confidence_moved=None,
+    expertise_moved=None,
+)
+
+
+def test_trial_with_correctness_but_no_choice_counts_as_answered() -> None:
+    # Imported published trials carry correctness without the choice.
+    imported = Trial(position=0, correct=True, choice="")
+    open_trial = Trial(position=1)
+    assert trial_next_unanswered(trials=[imported, open_trial]) is open_trial
+    assert trial_next_unanswered(trials=[imported]) is None
+
+
+def test_answer_service_stores_once_from_the_participant_alone(client: Client, study: Any) -> None:
+    participant = walk_to_practice(client, study)
+    current_position(client, study)  # shows the practice trial: its clock starts
+    now = timezone.now()
+    submit = services.trial_answer_submit
+    assert submit(participant=participant, position=0, answer=ANSWER, now=now) is True
+    assert submit(participant=participant, position=0, answer=ANSWER, now=now) is False
+    changed = replace(ANSWER, choice="B")
+    with pytest.raises(services.AnswerConflict):
+        submit(participant=participant, position=0, answer=changed, now=now)
+    with pytest.raises(services.StepNotCurrent):
+        submit(participant=participant, position=2, answer=ANSWER, now=now)
+    stored = participant.trials.get(position=0)
+    assert (stored.choice, stored.confidence) == ("A", 60)
+    assert participant.trials.filter(correct__isnull=False).count() == 1
