@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import ExposureCounter, Participant, Trial
 from braintrial.studies.models import Study
 
 
@@ -73,22 +73,35 @@ def participant_get_by_recruitment_id(*, study: Study, recruitment_id: str) -> P
 
 
 def exposure_counts(*, study: Study) -> dict[int, int]:
-    """Test-item id -> trials of this study's participants that still hold the item.
+    """Test-item id -> participants of this study who hold the item, from the stored counters.
 
     Participants whose items were released (abandoned) no longer count. Items of the study's
-    bank that nobody holds are present with 0.
+    bank that nobody holds (or that have no counter yet) are present with 0.
     """
-    counts = {
-        item_id: 0
-        for item_id in Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).values_list(
-            "pk", flat=True
-        )
-    }
+    counts = dict.fromkeys(
+        Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).values_list("pk", flat=True), 0
+    )
+    counts.update(
+        ExposureCounter.objects.filter(study=study, item_id__in=counts).values_list("item_id", "n")
+    )
+    return counts
+
+
+def exposure_counts_from_trials(
+    *, study: Study, item_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """The same counts as ``exposure_counts`` (or for ``item_ids`` only), aggregated from the
+    trials: what the counters are checked against. Reads every trial of the study."""
+    items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
+    if item_ids is not None:
+        items = Item.objects.filter(pk__in=list(item_ids))
+    counts = dict.fromkeys(items.values_list("pk", flat=True), 0)
     held: QuerySet = (
         Trial.objects.filter(
             participant__study=study,
             participant__released_at__isnull=True,
             kind=Item.Kind.TEST,
+            item_id__in=list(counts),
         )
         .values("item_id")
         .annotate(n=Count("pk"))

@@ -10,8 +10,10 @@ from django.db import transaction
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant
-from braintrial.participants.services.assignment import trials_assign
-from braintrial.studies.models import Study
+from braintrial.participants.services.assignment import (
+    participants_release_abandoned,
+    trials_assign,
+)
 
 IN_PROGRESS = (Participant.Status.CONSENT, Participant.Status.ACTIVE)
 
@@ -32,13 +34,14 @@ def participant_consent_record(*, participant: Participant, agree: bool, now: da
             status=Participant.Status.DECLINED, declined_at=now, last_seen_at=now
         )
         return
+    # Abandoned participants give their items back first, so this one can be assigned them.
+    participants_release_abandoned(study=participant.study, now=now)
     with transaction.atomic():
-        # The study row lock serialises assignments of this study (see assignment.py).
-        participant.study = Study.objects.select_for_update().get(pk=participant.study_id)
         activated = Participant.objects.filter(
             pk=participant.pk, status=Participant.Status.CONSENT
         ).update(status=Participant.Status.ACTIVE, consented_at=now, last_seen_at=now)
         if activated:
+            # Takes the study's assignment lock (see assignment.py) until this block commits.
             trials_assign(participant=participant, now=now)
 
 
