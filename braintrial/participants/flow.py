@@ -26,7 +26,11 @@ from braintrial.items.models import Item
 from braintrial.participants import services
 from braintrial.participants.forms import ConsentForm, DebriefForm, DemographicsForm, TrialForm
 from braintrial.participants.models import Participant, Trial
-from braintrial.participants.selectors import participant_trials, trial_next_unanswered
+from braintrial.participants.selectors import (
+    participant_trials,
+    trial_next_unanswered,
+    trial_versions_get,
+)
 
 F = TypeVar("F", bound=forms.Form)
 Context = dict[str, Any]
@@ -136,11 +140,8 @@ def _debrief(participant: Participant, form: DebriefForm, now: datetime) -> None
 def _versions(trial: Trial) -> list[dict[str, str]]:
     # The only place that knows which text is the original; the template sees labels and texts.
     # One template loops over both, so the markup of A and B is the same whatever the original.
-    first, second = (
-        (trial.item.original, trial.item.altered)
-        if trial.original_is_a
-        else (trial.item.altered, trial.item.original)
-    )
+    original, altered = trial_versions_get(trial=trial)
+    first, second = (original, altered) if trial.original_is_a else (altered, original)
     return [{"label": "A", "text": first}, {"label": "B", "text": second}]
 
 

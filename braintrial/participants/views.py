@@ -24,7 +24,7 @@ from braintrial.participants import services
 from braintrial.participants import step_views as steps
 from braintrial.participants.forms import RecruitmentForm
 from braintrial.participants.models import Participant
-from braintrial.participants.selectors import participant_get_by_token, study_get_open
+from braintrial.participants.selectors import participant_get_by_study_token, study_get_open
 from braintrial.studies.models import Study
 
 COOKIE_MAX_AGE = 14 * 24 * 3600
@@ -79,11 +79,12 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     return _start(request, study, form)
 
 
-def _participant(request: HttpRequest, study: Study) -> Participant | None:
-    token = request.COOKIES.get(cookie_name(study))
+def _participant(request: HttpRequest, slug: str) -> Participant | None:
+    # The study comes with the participant, in one query.
+    token = request.COOKIES.get(cookie_name(Study(slug=slug)))
     if not token:
         return None
-    return participant_get_by_token(study=study, token=token)
+    return participant_get_by_study_token(slug=slug, token=token)
 
 
 def _forbidden(request: HttpRequest, study: Study) -> HttpResponse:
@@ -96,12 +97,12 @@ def _forbidden(request: HttpRequest, study: Study) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def flow(request: HttpRequest, slug: str) -> HttpResponse:
-    study = study_get_open(slug=slug)
     try:
-        participant = _participant(request, study)
+        participant = _participant(request, slug)
     except PermissionDenied:
-        return _forbidden(request, study)
+        return _forbidden(request, study_get_open(slug=slug))
     if participant is None:
+        study = study_get_open(slug=slug)  # an unknown study is a 404, not the way to a landing
         return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
     now = timezone.now()
     services.participant_touch(participant=participant, now=now)

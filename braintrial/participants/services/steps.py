@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -16,10 +16,18 @@ from braintrial.participants.services.assignment import (
 )
 
 IN_PROGRESS = (Participant.Status.CONSENT, Participant.Status.ACTIVE)
+TOUCH_EVERY = timedelta(seconds=30)
 
 
 def participant_touch(*, participant: Participant, now: datetime) -> None:
-    """Record activity, which keeps an in-progress participant from being released."""
+    """Record activity, which keeps an in-progress participant from being released.
+
+    At most once per TOUCH_EVERY: a POST and the page its redirect leads to make one write, not
+    two. A study releases participants after minutes (5 at least), far beyond that.
+    """
+    seen = participant.last_seen_at
+    if seen is not None and timedelta(0) <= now - seen < TOUCH_EVERY:
+        return
     Participant.objects.filter(pk=participant.pk, status__in=IN_PROGRESS).update(last_seen_at=now)
 
 
