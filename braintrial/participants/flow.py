@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
 
 from django import forms
@@ -40,11 +40,16 @@ Context = dict[str, Any]
 class FlowState:
     """What decides the current step: the participant and all their trials in position order.
 
-    It belongs to the flow, not to the services: services load what they need themselves.
+    It belongs to the flow, not to the services: services load what they need themselves. The
+    trials are read on first use: the steps before the practice, and a trial's POST (whose
+    service reads them itself), are decided from the participant alone.
     """
 
     participant: Participant
-    trials: list[Trial]
+
+    @cached_property
+    def trials(self) -> list[Trial]:
+        return participant_trials(participant=self.participant)
 
     @property
     def practice_trials(self) -> list[Trial]:
@@ -57,7 +62,7 @@ class FlowState:
 
 
 def flow_state_get(*, participant: Participant) -> FlowState:
-    return FlowState(participant=participant, trials=participant_trials(participant=participant))
+    return FlowState(participant=participant)
 
 
 def _shows_nothing_more(state: FlowState, now: datetime) -> Context:

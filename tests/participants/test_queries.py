@@ -17,26 +17,28 @@ from tests.participants.conftest import DEMOGRAPHICS, answer_data, flow_url, sta
 
 pytestmark = pytest.mark.django_db
 
-# Queries per request on the flow page. Each page: the participant with its study, and its
-# trials. A trial page adds its two abstracts and the first-shown time. The consent POST adds
-# the assignment (release check, activation, bank, lock, counters read and update, trials);
-# here its transaction is a savepoint, counted as two queries. No session or user query.
-# (The first start of a study also creates its counters: three more queries, once.)
+# Queries per request on the flow page. Each request reads the participant with its study;
+# the steps before the practice and the end page need nothing else. A trial page adds the
+# trials, its two abstracts and the first-shown time (not on a reload); an answer the trials and
+# the update. The consent POST adds the assignment (release check, activation, bank, lock,
+# counters read and update, trials insert); here its transaction is a savepoint, counted as two
+# queries. The first start of a study also creates its counters: three more queries, once.
+# No session or user query anywhere.
 EXPECTED = {
-    "GET consent": 2,
-    "POST consent": 11,
-    "GET demographics": 2,
-    "POST demographics": 3,
-    "GET instructions": 2,
-    "POST instructions": 3,
+    "GET consent": 1,
+    "POST consent": 10,
+    "GET demographics": 1,
+    "POST demographics": 2,
+    "GET instructions": 1,
+    "POST instructions": 2,
     "GET practice": 4,
-    "POST practice": 4,
+    "POST practice": 3,
     "GET trial": 4,
-    "POST trial": 4,
     "GET trial again": 3,
+    "POST trial": 3,
     "GET debrief": 2,
     "POST debrief": 4,
-    "GET complete": 2,
+    "GET complete": 1,
 }
 POSITION = re.compile(r'name="position" value="(\d+)"')
 
