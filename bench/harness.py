@@ -12,6 +12,7 @@ Each waits until it answers before returning and is stopped on exit, whatever ha
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -82,9 +83,10 @@ class Gunicorn(_Service):
         database_url: str,
         redis_url: str = "",
         workers: int = 2 * (os.cpu_count() or 1) + 1,
+        options: tuple[str, ...] = (),
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        self.code, self.workers = Path(code), workers
+        self.code, self.workers, self.options = Path(code), workers, options
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(tempfile.mkstemp(prefix="bt_gunicorn_", suffix=".log")[1])
@@ -106,6 +108,7 @@ class Gunicorn(_Service):
         command = [sys.executable, "-m", "gunicorn", "braintrial.wsgi:application"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)]
         command += ["--chdir", str(self.code), "--timeout", "60", "--error-logfile", str(self.log)]
+        command += self.options
         self.process = subprocess.Popen(command, env=self.env, cwd=self.code)
         _wait(self._answers, "gunicorn", 60, self.process)
 
@@ -192,14 +195,15 @@ class PrivatePostgres(_Service):
     def stop(self) -> None:
         if self.dir is None:
             return
-        subprocess.run(
-            _as_postgres(
-                [str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop"]
-            ),
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        data = self.dir / "data"
+        command = [str(self.bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        done = subprocess.run(_as_postgres(command), check=False, capture_output=True)
+        pid_file = data / "postmaster.pid"
+        if done.returncode != 0 and pid_file.exists():
+            # pg_ctl could not stop it: end the postmaster itself, so no cluster is left behind.
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
+                time.sleep(1)
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
 

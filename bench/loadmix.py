@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psycopg
 
+# braintrial before this folder: bench/scoring.py must not stand in for the scoring app.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from braintrial.participants.bots import BotResult, Mix

@@ -29,9 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from harness import ROOT, Gunicorn, load_average
 from loadmix import LOAD_MIX, answers_check, check_print, django_setup, mix_run, report_print
 
@@ -62,9 +59,11 @@ def _database_url(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
-def _manage(code: Path, database_url: str, *args: str) -> None:
+def _manage(code: Path, database_url: str, *args: str, quiet: bool = False) -> None:
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(code)}
-    subprocess.run([sys.executable, "manage.py", *args], cwd=code, env=env, check=True)
+    output = subprocess.DEVNULL if quiet else None
+    command = [sys.executable, "manage.py", *args]
+    subprocess.run(command, cwd=code, env=env, check=True, stdout=output)
 
 
 def template_build(*, code: Path, url: str, name: str, size: int) -> None:
@@ -76,11 +75,13 @@ def template_build(*, code: Path, url: str, name: str, size: int) -> None:
     target = _database_url(url, name)
     try:
         _manage(code, target, "migrate", "-v", "0")
-        _manage(code, target, "shell", "-c", MAKE_STUDY)
+        _manage(code, target, "shell", "-c", MAKE_STUDY, quiet=True)
         with psycopg.connect(target) as conn:
             conn.execute(FILL.read_text().replace("%(size)s", str(int(size))))
         if (code / "braintrial/participants/management/commands/exposure_rebuild.py").exists():
-            _manage(code, target, "exposure_rebuild", "--study", SLUG)
+            # The counters of the participants filled in above, from their trials.
+            _manage(code, target, "exposure_rebuild", "--study", SLUG, quiet=True)
+            _manage(code, target, "exposure_rebuild", "--study", SLUG, "--check")
         with psycopg.connect(target, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
     except BaseException:
