@@ -78,12 +78,12 @@ def template_build(*, code: Path, url: str, name: str, size: int) -> None:
         _manage(code, target, "shell", "-c", MAKE_STUDY, quiet=True)
         with psycopg.connect(target) as conn:
             conn.execute(FILL.read_text().replace("%(size)s", str(int(size))))
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")  # the planner needs to know the tables' new sizes
         if (code / "braintrial/participants/management/commands/exposure_rebuild.py").exists():
             # The counters of the participants filled in above, from their trials.
             _manage(code, target, "exposure_rebuild", "--study", SLUG, quiet=True)
             _manage(code, target, "exposure_rebuild", "--study", SLUG, "--check")
-        with psycopg.connect(target, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
     except BaseException:
         with _admin(url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')

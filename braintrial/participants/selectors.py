@@ -111,20 +111,16 @@ def exposure_counts_from_trials(
 ) -> dict[int, int]:
     """The same counts as ``exposure_counts`` (or for ``item_ids`` only), aggregated from the
     trials: what the counters are checked against. Reads every trial of the study."""
-    items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
-    if item_ids is not None:
-        items = Item.objects.filter(pk__in=list(item_ids))
-    counts = dict.fromkeys(items.values_list("pk", flat=True), 0)
-    held: QuerySet = (
-        Trial.objects.filter(
-            participant__study=study,
-            participant__released_at__isnull=True,
-            kind=Item.Kind.TEST,
-            item_id__in=list(counts),
-        )
-        .values("item_id")
-        .annotate(n=Count("pk"))
+    trials = Trial.objects.filter(
+        participant__study=study, participant__released_at__isnull=True, kind=Item.Kind.TEST
     )
+    if item_ids is None:
+        items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
+    else:
+        items = Item.objects.filter(pk__in=list(item_ids))
+        trials = trials.filter(item_id__in=list(item_ids))
+    counts = dict.fromkeys(items.values_list("pk", flat=True), 0)
+    held: QuerySet = trials.values("item_id").annotate(n=Count("pk"))
     for row in held:
         counts[row["item_id"]] = row["n"]
     return counts
