@@ -53,6 +53,7 @@ bench: install
 	$(PY) bench/scoring.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/export.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/scale.py
 
 clean:
 	rm -rf var staticfiles test-output .pytest_cache

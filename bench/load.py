@@ -53,7 +53,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--private", action="store_true", help="private Postgres cluster")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--prefix", default=os.environ.get("BENCH_DATABASE_PREFIX", "bt_e"))
+    parser.add_argument("--prefix", default=os.environ.get("BENCH_DATABASE_PREFIX", "braintrial"))
     args = parser.parse_args()
     with (
         databases(private=args.private, prefix=args.prefix) as (url, name),

@@ -16,6 +16,10 @@ average, so that contention on the machine shows.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
       .venv/bin/python bench/scale.py --compare ../before --sizes 200,100000
+
+The databases live on the server of DATABASE_URL: <prefix>_<size>_<this|compared> (templates,
+kept for the next run; drop them to rebuild) and <template>_run (each run's copy, dropped after);
+the prefix is BENCH_DATABASE_PREFIX or --prefix, by default braintrial_scale.
 """
 
 from __future__ import annotations
@@ -122,6 +126,10 @@ def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -
                 mix=LOAD_MIX,
             )
             load = load_average()
+        print(
+            f"  start: {len(consent)} participants one after the other, consent POST median "
+            f"{statistics.median(consent) * 1000:.1f} ms"
+        )
         report_print(report, title=f"  {code} ({load})")
         check = answers_check(database_url=database_url, slug=SLUG, results=report.results)
         check_print(check)
@@ -151,7 +159,9 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--prefix", default=os.environ.get("BENCH_DATABASE_PREFIX", "bt_e_scale"))
+    parser.add_argument(
+        "--prefix", default=os.environ.get("BENCH_DATABASE_PREFIX", "braintrial_scale")
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     django_setup(url)
