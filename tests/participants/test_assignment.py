@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
-from braintrial.participants.selectors import exposure_counts
+from braintrial.participants.selectors import exposure_counts, exposure_counts_from_trials
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_create
 from tests.participants.conftest import (
@@ -87,6 +87,7 @@ def test_concurrent_starts_keep_exposures_within_one_per_source() -> None:
     assert Participant.objects.filter(status=Participant.Status.ACTIVE).count() == N_PARTICIPANTS
     # 100 x 6 over 20 human items and 100 x 3 over 10 GPT-4 items: exactly 30 each.
     assert _spread(study) == {"human": 0, "gpt4": 0}
+    assert exposure_counts(study=study) == exposure_counts_from_trials(study=study)
     per_participant = Counter(
         Trial.objects.filter(kind=Item.Kind.TEST).values_list("participant_id", flat=True)
     )
