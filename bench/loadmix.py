@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -179,12 +180,25 @@ STORED_ANSWERS = """
 """
 
 
+DUPLICATED = """
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM participants_trial
+                                  GROUP BY participant_id, position HAVING count(*) > 1) a)
+         + (SELECT count(*) FROM (SELECT 1 FROM participants_trial
+                                  GROUP BY participant_id, item_id HAVING count(*) > 1) b)
+"""
+
+
+def _one(conn: psycopg.Connection, sql: str, params: list[object]) -> tuple[Any, ...]:
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise LookupError(f"no row for {sql.split()[:6]} {params}")
+    return row
+
+
 def answers_check(*, database_url: str, slug: str, results: list[BotResult]) -> AnswersCheck:
     """Every acknowledged answer stored exactly once with its values, and exposure balance."""
     with psycopg.connect(database_url) as conn:
-        study, bank = conn.execute(
-            "SELECT id, bank FROM studies_study WHERE slug = %s", [slug]
-        ).fetchone()
+        study, bank = _one(conn, "SELECT id, bank FROM studies_study WHERE slug = %s", [slug])
         pids = [r.pid for r in results]
         stored = {
             (pid, position): (choice, confidence, expertise, recognised)
@@ -193,17 +207,10 @@ def answers_check(*, database_url: str, slug: str, results: list[BotResult]) -> 
                 [study, pids],
             )
         }
-        duplicated = conn.execute(
-            "SELECT (SELECT count(*) FROM (SELECT 1 FROM participants_trial"
-            "  GROUP BY participant_id, position HAVING count(*) > 1) a)"
-            " + (SELECT count(*) FROM (SELECT 1 FROM participants_trial"
-            "  GROUP BY participant_id, item_id HAVING count(*) > 1) b)"
-        ).fetchone()[0]
+        (duplicated,) = _one(conn, DUPLICATED, [])
         exposure = conn.execute(EXPOSURE_FROM_TRIALS, {"study": study, "bank": bank}).fetchall()
-        has_counters = conn.execute(
-            "SELECT to_regclass('participants_exposurecounter')"
-        ).fetchone()[0]
-        counters = (
+        (has_counters,) = _one(conn, "SELECT to_regclass('participants_exposurecounter')", [])
+        counters: dict[int, int] | None = (
             dict(
                 conn.execute(
                     "SELECT item_id, n FROM participants_exposurecounter WHERE study_id = %s",

@@ -34,7 +34,15 @@ from pathlib import Path
 
 import psycopg
 from harness import ROOT, Gunicorn, load_average
-from loadmix import LOAD_MIX, answers_check, check_print, django_setup, mix_run, report_print
+from loadmix import (
+    LOAD_MIX,
+    answers_check,
+    check_print,
+    django_setup,
+    mix_run,
+    percentile,
+    report_print,
+)
 
 from braintrial.participants.bots import Mix
 
@@ -139,10 +147,12 @@ def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -
     overall = report.overall()
     return RunFigures(
         statistics.median(consent) * 1000,
-        sorted(consent)[int(len(consent) * 0.95)] * 1000,
+        percentile(sorted(consent), 95) * 1000,
         report.n_requests / report.wall_s,
         report.n_answers / report.wall_s,
-        *(overall[min(len(overall) - 1, int(len(overall) * q))] * 1000 for q in (0.5, 0.95, 0.99)),
+        percentile(overall, 50) * 1000,
+        percentile(overall, 95) * 1000,
+        percentile(overall, 99) * 1000,
         sum(report.server_errors.values()),
         check.passed,
         load,
