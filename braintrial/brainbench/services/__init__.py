@@ -1,0 +1,10 @@
+"""Importers of the published data, one module per file of it; each returns a report."""
+
+from __future__ import annotations
+
+from braintrial.brainbench.services.items import PublishedItemsReport, published_items_import
+
+__all__ = [
+    "PublishedItemsReport",
+    "published_items_import",
+]
