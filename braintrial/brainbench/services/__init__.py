@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from braintrial.brainbench.services.items import PublishedItemsReport, published_items_import
+from braintrial.brainbench.services.scores import PublishedScoresReport, published_scores_import
 
 __all__ = [
     "PublishedItemsReport",
+    "PublishedScoresReport",
     "published_items_import",
+    "published_scores_import",
 ]
