@@ -24,6 +24,7 @@ from scoring.services.scorers import prompt_build
 @dataclass
 class PublishedScoresReport:
     scorers_created: int = 0
+    scorers_updated: int = 0
     scores_created: int = 0
     scores_updated: int = 0
     scores_unchanged: int = 0
@@ -31,7 +32,12 @@ class PublishedScoresReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.scorers_created or self.scores_created or self.scores_updated)
+        return bool(
+            self.scorers_created
+            or self.scorers_updated
+            or self.scores_created
+            or self.scores_updated
+        )
 
     def summary(self) -> str:
         if not self.changed:
@@ -39,8 +45,9 @@ class PublishedScoresReport:
                 f"Nothing changed: {len(self.scorers)} published scorers and "
                 f"{self.scores_unchanged} scores already imported."
             )
+        updated = f", {self.scorers_updated} updated" if self.scorers_updated else ""
         return (
-            f"{len(self.scorers)} published scorers ({self.scorers_created} new): "
+            f"{len(self.scorers)} published scorers ({self.scorers_created} new{updated}): "
             f"{self.scores_created} scores created, {self.scores_updated} updated, "
             f"{self.scores_unchanged} unchanged."
         )
@@ -80,24 +87,35 @@ def published_scores_import(*, path: Path | None = None) -> PublishedScoresRepor
 def _scorers_upsert(
     *, models: dict[str, str], templates: dict[str, str], report: PublishedScoresReport
 ) -> dict[str, Scorer]:
+    """The published scorers by model, created or brought up to date.
+
+    A scorer whose fields already hold the published values is not saved, so a second import
+    leaves it untouched (its updated_at included).
+    """
     scorers: dict[str, Scorer] = {}
     for model, display in models.items():
         name = scorer_name_from_model(model)
-        existing = Scorer.objects.filter(name=name).first()
-        if existing is not None and not existing.is_published:
+        wanted = {
+            "display_name": display,
+            "model_source": model,
+            "prompt_template": templates[model],
+            "is_published": True,
+        }
+        scorer = Scorer.objects.select_for_update().filter(name=name).first()
+        if scorer is None:
+            scorer = Scorer.objects.create(name=name, **wanted)
+            report.scorers_created += 1
+        elif not scorer.is_published:
             raise PublishedDataError(
                 f"A runnable scorer named {name} exists; rename it before importing {model}"
             )
-        scorer, created = Scorer.objects.update_or_create(
-            name=name,
-            defaults={
-                "display_name": display,
-                "model_source": model,
-                "prompt_template": templates[model],
-                "is_published": True,
-            },
-        )
-        report.scorers_created += int(created)
+        else:
+            stale = [key for key, value in wanted.items() if getattr(scorer, key) != value]
+            if stale:
+                for key in stale:
+                    setattr(scorer, key, wanted[key])
+                scorer.save(update_fields=[*stale, "updated_at"])
+                report.scorers_updated += 1
         report.scorers.append(name)
         scorers[model] = scorer
     return scorers
@@ -111,18 +129,24 @@ def _scores_upsert(
     originals: dict[int, str],
     report: PublishedScoresReport,
 ) -> None:
+    """Create or rewrite each row's score, leaving alone one already stored as it would be.
+
+    A changed template changes the scorer's fingerprint and the prompt whose compressed length
+    is stored, so that scorer's scores are rewritten too.
+    """
     scorer_ids = [scorer.pk for scorer in scorers.values()]
+    fingerprints = {scorer.pk: scorer.config_fingerprint for scorer in scorers.values()}
     existing = {
-        (scorer_id, item_id): (ppl_original, ppl_altered)
-        for scorer_id, item_id, ppl_original, ppl_altered in ItemScore.objects.filter(
+        (scorer_id, item_id): (ppl_original, ppl_altered, fingerprint)
+        for scorer_id, item_id, ppl_original, ppl_altered, fingerprint in ItemScore.objects.filter(
             scorer_id__in=scorer_ids
-        ).values_list("scorer_id", "item_id", "ppl_original", "ppl_altered")
+        ).values_list("scorer_id", "item_id", "ppl_original", "ppl_altered", "config_fingerprint")
     }
     changed: list[ItemScore] = []
     for row in rows:
         scorer = scorers[row.model]
         before = existing.get((scorer.pk, row.item_id))
-        if before == (row.ppl_original, row.ppl_altered):
+        if before == (row.ppl_original, row.ppl_altered, fingerprints[scorer.pk]):
             report.scores_unchanged += 1
             continue
         if before is None:
@@ -139,7 +163,7 @@ def _scores_upsert(
                 correct=row.ppl_original < row.ppl_altered,
                 confidence=abs(row.ppl_original - row.ppl_altered),
                 zlib_length_original=len(zlib.compress(prompt.encode("utf-8"))),
-                config_fingerprint=scorer.config_fingerprint,
+                config_fingerprint=fingerprints[scorer.pk],
             )
         )
     ItemScore.objects.bulk_create(
