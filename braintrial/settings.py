@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "braintrial.studies",
     "braintrial.items",
+    "braintrial.brainbench",
     "braintrial.participants",
     "braintrial.analysis",
     "braintrial.dashboard",

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from braintrial.brainbench.names import BANK
+
 DEFAULT_CONSENT = (
     "You are invited to take part in a study comparing how neuroscientists and language models "
     "predict the results of neuroscience studies. You will read pairs of abstracts and pick the "
@@ -22,9 +24,7 @@ class Study(models.Model):
     is_open = models.BooleanField(
         default=True, help_text="Closed studies accept no new participants."
     )
-    bank = models.SlugField(
-        max_length=64, default="brainbench", help_text="Item bank to draw from."
-    )
+    bank = models.SlugField(max_length=64, default=BANK, help_text="Item bank to draw from.")
 
     n_human_trials = models.PositiveSmallIntegerField(
         default=6, validators=[MinValueValidator(0), MaxValueValidator(50)]

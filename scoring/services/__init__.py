@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from scoring.services.chunks import score_run_chunk_process
-from scoring.services.published import PublishedScoresError, published_scores_import
 from scoring.services.runs import (
     score_run_cancel,
     score_run_create,
@@ -22,9 +21,7 @@ from scoring.services.scorers import (
 
 __all__ = [
     "SMOLLM2_SOURCE",
-    "PublishedScoresError",
     "prompt_build",
-    "published_scores_import",
     "score_run_cancel",
     "score_run_chunk_process",
     "score_run_create",

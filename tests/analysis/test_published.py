@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from braintrial.analysis.importers import STUDY_SLUG
 from braintrial.analysis.selectors import study_report
+from braintrial.brainbench.names import STUDY_SLUG
+from braintrial.brainbench.score_rows import scorer_name_from_model
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from scoring.models import ItemScore, Scorer
-from scoring.services.published import scorer_name_from_model
 
 
 @pytest.fixture(scope="module")

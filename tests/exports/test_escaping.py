@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from braintrial.analysis.importers.parsing import COLUMNS as PUBLISHED_COLUMNS
+from braintrial.brainbench.trial_rows import COLUMNS as PUBLISHED_COLUMNS
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.writers import csv_text
 from braintrial.studies.models import Study

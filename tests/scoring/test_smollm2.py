@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from braintrial.items.services.brainbench import brainbench_import
+from braintrial.brainbench.services import published_items_import
 from scoring.models import Scorer
 from scoring.selectors import score_run_results
 from scoring.services import score_run_create
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 def test_default_scorer_scores_brainbench_items(brainbench_dir, settings) -> None:
     settings.SCORING_CHUNK_SIZE = 2
-    brainbench_import(directory=brainbench_dir)
+    published_items_import(directory=brainbench_dir)
     scorer = Scorer.objects.get(name="smollm2-135m-instruct")  # made by the migration
     run = run_in_process(score_run_create(scorer=scorer, limit=3, enqueue=False))
 

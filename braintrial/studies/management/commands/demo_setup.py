@@ -11,12 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
 DEMO_SLUG = "demo"
-# The study import_published_trials creates; the demo researcher may read it too.
-PUBLISHED_SLUG = "brainbench-2024"
 DEMO_TITLE = "BrainBench demo study"
 RESEARCHER = "researcher"
 
@@ -25,7 +24,7 @@ class Command(BaseCommand):
     help = (
         "Create (once) the study 'demo' and the researcher account 'researcher', and print the "
         "participant link and the login; the researcher may also read the published study "
-        f"'{PUBLISHED_SLUG}' once import_published_trials has made it. Running it again "
+        f"'{STUDY_SLUG}' once import_published_trials has made it. Running it again "
         "changes nothing unless --reset-password is given."
     )
 
@@ -65,7 +64,8 @@ class Command(BaseCommand):
                 user.set_password(new_password)
                 user.save(update_fields=["password"])
             study.researchers.add(user)
-            published = Study.objects.filter(slug=PUBLISHED_SLUG).first()
+            # The study import_published_trials creates; the demo researcher may read it too.
+            published = Study.objects.filter(slug=STUDY_SLUG).first()
             if published is not None:
                 published.researchers.add(user)
 

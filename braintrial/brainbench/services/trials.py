@@ -1,4 +1,4 @@
-"""Import the published BrainBench human trials (participant_data.csv) as a study.
+"""The published human-expert trials (participant_data.csv) as the closed study STUDY_SLUG.
 
 The published data holds only what survived the paper's exclusions; it is stored like any
 other study's data (participants, trials, flags computed from the data) so that the analysis
@@ -12,26 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from braintrial.brainbench.dois import abstract_dois_parse, doi_normalise
+from braintrial.brainbench.files import PublishedDataError, data_directory, text_read
+from braintrial.brainbench.names import BANK, IDS_FILE, STUDY_SLUG, STUDY_TITLE, TRIALS_FILE
+from braintrial.brainbench.trial_rows import published_trials_parse
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
-from .parsing import (
-    BANK,
-    IDS_FILE,
-    TRIALS_FILE,
-    TrialImportError,
-    abstract_dois_parse,
-    normalise_doi,
-    published_trials_parse,
-    read_text,
-)
-
-STUDY_SLUG = "brainbench-2024"
-STUDY_TITLE = "BrainBench 2024 (Luo et al., published trials)"
 # Compared field by field when a participant is already there (the idempotence check).
 TRIAL_FIELDS = (
     "item_id",
@@ -48,7 +38,9 @@ TRIAL_FIELDS = (
 
 
 @dataclass
-class TrialImportReport:
+class TrialsReport:
+    """What importing the published trials did; ``notes`` list what was kept but differs."""
+
     study_created: bool = False
     participants_created: int = 0
     trials_created: int = 0
@@ -67,41 +59,44 @@ class TrialImportReport:
         )
 
 
-def published_trials_import(*, directory: Path | None = None) -> TrialImportReport:
+def published_trials_import(*, directory: Path | None = None) -> TrialsReport:
     """Import participant_data.csv from ``directory`` (default settings.BRAINBENCH_DIR).
 
     Idempotent: participants already imported (by pid) are checked, not written again. All or
     nothing: any invalid row, or a pid stored with different data, stores nothing.
     """
-    directory = Path(directory or settings.BRAINBENCH_DIR)
+    directory = data_directory(directory)
     bank_items = list(Item.objects.filter(bank=BANK, kind=Item.Kind.TEST))
     if not bank_items:
-        raise TrialImportError(
+        raise PublishedDataError(
             f"The item bank '{BANK}' has no test items: run 'python manage.py import_brainbench' "
             "first."
         )
-    items = {(normalise_doi(item.doi), item.source): item for item in bank_items if item.doi}
-    dois = abstract_dois_parse(text=read_text(directory / IDS_FILE))
+    items = {(doi_normalise(item.doi), item.source): item for item in bank_items if item.doi}
+    records = abstract_dois_parse(text=text_read(path=directory / IDS_FILE))
+    dois = {record.abstract_id: record.doi for record in records}
     notes: list[str] = []
     people = published_trials_parse(
-        text=read_text(directory / TRIALS_FILE), items=items, dois=dois, notes=notes
+        text=text_read(path=directory / TRIALS_FILE), items=items, dois=dois, notes=notes
     )
     try:
         with transaction.atomic():
             report = _store(people=people)
     except IntegrityError as exc:
-        raise TrialImportError(f"The database refused the import (run it again?): {exc}") from exc
+        raise PublishedDataError(f"The database refused the import (run it again?): {exc}") from exc
     report.notes = notes
     return report
 
 
-def _store(*, people: dict[str, dict[str, Any]]) -> TrialImportReport:
-    report = TrialImportReport()
+def _store(*, people: dict[str, dict[str, Any]]) -> TrialsReport:
+    report = TrialsReport()
     study, report.study_created = Study.objects.get_or_create(
         slug=STUDY_SLUG, defaults={"title": STUDY_TITLE, "is_open": False, "bank": BANK}
     )
     if study.bank != BANK:
-        raise TrialImportError(f"Study {STUDY_SLUG} exists with bank '{study.bank}', not '{BANK}'.")
+        raise PublishedDataError(
+            f"Study {STUDY_SLUG} exists with bank '{study.bank}', not '{BANK}'."
+        )
     existing = {
         p.recruitment_id: p
         for p in Participant.objects.filter(study=study, recruitment_id__in=list(people))
@@ -123,7 +118,7 @@ def _store(*, people: dict[str, dict[str, Any]]) -> TrialImportReport:
                 tuple(t[name] for name in TRIAL_FIELDS) for t in wanted["trials"]
             ]
             if not (same_person and same_trials):
-                raise TrialImportError(
+                raise PublishedDataError(
                     f"pid {pid} is already in {STUDY_SLUG} with different data; nothing imported."
                 )
         report.participants_unchanged = len(existing)

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from braintrial.analysis.importers import STUDY_SLUG
+from braintrial.brainbench.names import BANK, STUDY_SLUG
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
@@ -43,7 +43,7 @@ def write(directory: Path, rows: list[str] = ROWS, header: str = HEADER) -> Path
 
 def make_item(abstract_id: int, source: str, section: str) -> Item:
     return Item.objects.create(
-        bank="brainbench",
+        bank=BANK,
         source=source,
         source_file=f"{source}.csv",
         row=abstract_id,
@@ -185,5 +185,5 @@ def test_without_items_the_import_says_to_import_them_first(db: None, tmp_path: 
 
 def test_a_missing_file_is_named(items: dict[str, Item], tmp_path: Path) -> None:
     (tmp_path / "abstract_id_doi.csv").write_text(IDS)
-    with pytest.raises(CommandError, match=r"participant_data\.csv not found"):
+    with pytest.raises(CommandError, match=r"participant_data\.csv: no such file"):
         run(tmp_path)

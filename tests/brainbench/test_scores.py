@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from braintrial.items.services.brainbench import brainbench_import
+from braintrial.brainbench.services import published_items_import
 from scoring.models import ItemScore, Scorer
 from scoring.selectors import scorer_results, scorers_with_results
 
@@ -19,7 +19,7 @@ HEADER = "model,display_name,testcase_file,row,ppl_original,ppl_altered\n"
 
 @pytest.fixture
 def brainbench_items(brainbench_dir: Path) -> Path:
-    brainbench_import(directory=brainbench_dir)
+    published_items_import(directory=brainbench_dir)
     return brainbench_dir
 
 

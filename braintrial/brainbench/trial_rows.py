@@ -1,7 +1,7 @@
-"""Reading and validating the published trial files (participant_data.csv, abstract_id_doi.csv).
+"""Reading and validating participant_data.csv, the published human-expert trials.
 
 Pure parsing: every row is checked and every problem named by file and row before anything is
-stored.
+stored. Each trial finds its item through abstract_id_doi.csv (see ``dois``).
 """
 
 from __future__ import annotations
@@ -9,15 +9,13 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
+from braintrial.brainbench.files import PublishedDataError
+from braintrial.brainbench.names import BANK, IDS_FILE, TRIALS_FILE
 from braintrial.items.models import Item
 from braintrial.participants.models import Gender, Position
 
-BANK = "brainbench"
-TRIALS_FILE = "participant_data.csv"
-IDS_FILE = "abstract_id_doi.csv"
 COLUMNS = (
     "pid",
     "expertise",
@@ -37,51 +35,6 @@ COLUMNS = (
 )
 SECTION_SOURCES = {"human": Item.Source.HUMAN, "machine": Item.Source.GPT4}
 MAX_ERRORS_SHOWN = 20
-# Fields compared when a participant is already there (idempotence check).
-
-
-class TrialImportError(ValueError):
-    """The files cannot be imported; the message names every bad row (or the first 20)."""
-
-
-def normalise_doi(doi: str) -> str:
-    doi = doi.strip().lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "doi:"):
-        if doi.startswith(prefix):
-            return doi[len(prefix) :]
-    return doi
-
-
-def read_text(path: Path) -> str:
-    if not path.is_file():
-        raise TrialImportError(f"{path} not found.")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TrialImportError(f"{path} is not UTF-8 text: {exc}") from exc
-
-
-def abstract_dois_parse(*, text: str) -> dict[int, str]:
-    """abstract_id -> DOI from abstract_id_doi.csv (DOI;abstract_id;abstract).
-
-    The third column holds unquoted ';' and line breaks, so only lines that start with a DOI
-    are records and only their first two fields are read.
-    """
-    found: dict[int, str] = {}
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        fields = line.split(";")
-        if len(fields) < 2 or not fields[0].strip().lower().startswith(("https://doi", "10.")):
-            continue
-        try:
-            abstract_id = int(fields[1].strip())
-        except ValueError as exc:
-            raise TrialImportError(
-                f"{IDS_FILE}, line {line_number}: abstract_id {fields[1]!r} is not a number"
-            ) from exc
-        found[abstract_id] = normalise_doi(fields[0])
-    if not found:
-        raise TrialImportError(f"{IDS_FILE}: no 'DOI;abstract_id' records found.")
-    return found
 
 
 def _integer(value: str, name: str, low: int, high: int) -> int:
@@ -173,7 +126,7 @@ def published_trials_parse(
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise TrialImportError(f"{TRIALS_FILE}: missing column(s): {', '.join(missing)}")
+        raise PublishedDataError(f"{TRIALS_FILE}: missing column(s): {', '.join(missing)}")
     people: dict[str, dict[str, Any]] = {}
     seen: dict[tuple[str, int], int] = {}
     errors: list[str] = []
@@ -204,12 +157,12 @@ def published_trials_parse(
     if errors:
         shown = "\n".join(errors[:MAX_ERRORS_SHOWN])
         more = len(errors) - MAX_ERRORS_SHOWN
-        raise TrialImportError(
+        raise PublishedDataError(
             f"{len(errors)} invalid row(s):\n{shown}"
             + (f"\n... and {more} more" if more > 0 else "")
         )
     if not people:
-        raise TrialImportError(f"{TRIALS_FILE} holds no trials.")
+        raise PublishedDataError(f"{TRIALS_FILE} holds no trials.")
     by_id = {item.pk: item for item in items.values()}
     for item_id, (section, rows) in mismatched.items():
         item = by_id[item_id]

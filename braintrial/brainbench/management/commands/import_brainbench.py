@@ -8,14 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from braintrial.items.services import ItemImportError, brainbench_import
+from braintrial.brainbench.files import PublishedDataError
+from braintrial.brainbench.names import BANK, GPT4_FILE, HUMAN_FILE, IDS_FILE
+from braintrial.brainbench.services import published_items_import
 
 
 class Command(BaseCommand):
     help = (
-        "Import the BrainBench test cases (BrainBench_Human_v0.1.csv, BrainBench_GPT-4_v0.1.csv, "
-        "abstract_id_doi.csv) into the item bank 'brainbench'. Idempotent. The files are "
-        f"published with Luo et al. (2024) at {settings.BRAINBENCH_PUBLIC_URL}."
+        f"Import the BrainBench test cases ({HUMAN_FILE}, {GPT4_FILE}, {IDS_FILE}) into the item "
+        f"bank '{BANK}'. Idempotent. The files are published with Luo et al. (2024) at "
+        f"{settings.BRAINBENCH_PUBLIC_URL}."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,16 +31,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, directory: Path | None, **options: Any) -> None:
         try:
-            reports = brainbench_import(directory=directory)
-        except ItemImportError as exc:
+            report = published_items_import(directory=directory)
+        except PublishedDataError as exc:
             raise CommandError(f"{exc}\nNothing was imported.") from exc
-        for report in reports:
-            self.stdout.write(report.summary())
-        defects = [defect for report in reports for defect in report.defects]
-        self.stdout.write(f"{len(defects)} defective rows, kept as published:")
-        for defect in defects:
+        for one in report.files:
+            self.stdout.write(one.summary())
+        self.stdout.write(f"{len(report.defects)} defective rows, kept as published:")
+        for defect in report.defects:
             self.stdout.write(f"  {defect}")
-        if any(report.changed for report in reports):
+        if report.changed:
             self.stdout.write(self.style.SUCCESS("Import done."))
         else:
             self.stdout.write(self.style.SUCCESS("Already up to date: nothing changed."))

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from scoring.services import PublishedScoresError, published_scores_import
+from braintrial.brainbench.files import PublishedDataError
+from braintrial.brainbench.names import SCORES_FILE
+from braintrial.brainbench.services import published_scores_import
 
 
 class Command(BaseCommand):
     help = (
-        "Import the published per-item perplexities (published_model_scores.csv) as read-only "
+        f"Import the published per-item perplexities ({SCORES_FILE}) as read-only "
         "scorers. Needs the BrainBench items (import_brainbench) first. Idempotent."
     )
 
@@ -22,12 +23,12 @@ class Command(BaseCommand):
             "file",
             nargs="?",
             type=Path,
-            help="Default: BRAINBENCH_DIR/published_model_scores.csv",
+            help=f"Default: BRAINBENCH_DIR/{SCORES_FILE}",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = options["file"] or Path(settings.BRAINBENCH_DIR) / "published_model_scores.csv"
         try:
-            published_scores_import(path=path, stdout=self.stdout)
-        except PublishedScoresError as exc:
+            report = published_scores_import(path=options["file"])
+        except PublishedDataError as exc:
             raise CommandError(f"{exc}. Nothing was imported.") from exc
+        self.stdout.write(report.summary())

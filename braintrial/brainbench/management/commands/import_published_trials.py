@@ -8,14 +8,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from braintrial.analysis.importers import STUDY_SLUG, TrialImportError, published_trials_import
+from braintrial.brainbench.files import PublishedDataError
+from braintrial.brainbench.names import IDS_FILE, STUDY_SLUG, TRIALS_FILE
+from braintrial.brainbench.services import published_trials_import
 
 
 class Command(BaseCommand):
     help = (
-        "Import the published BrainBench human-expert trials (participant_data.csv, with "
-        f"abstract_id_doi.csv to find the items) into the closed study '{STUDY_SLUG}'. Run "
-        "import_brainbench first. Idempotent; all or nothing."
+        f"Import the published BrainBench human-expert trials ({TRIALS_FILE}, with {IDS_FILE} "
+        f"to find the items) into the closed study '{STUDY_SLUG}'. Run import_brainbench first. "
+        "Idempotent; all or nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, directory: Path | None, **options: Any) -> None:
         try:
             report = published_trials_import(directory=directory)
-        except TrialImportError as exc:
+        except PublishedDataError as exc:
             raise CommandError(f"{exc}\nNothing was imported.") from exc
         self.stdout.write(report.summary())
         for note in report.notes:
