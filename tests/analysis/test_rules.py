@@ -23,6 +23,7 @@ from braintrial.analysis.rules import (
 )
 from braintrial.analysis.selectors import study_report
 from braintrial.dashboard.selectors import study_overview_list
+from braintrial.exports.expressions import any_reason, flag_cell, reasons_cell
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
@@ -285,3 +286,10 @@ def test_rules_from_a_study_follow_its_settings(lab: Lab) -> None:
     ]
     assert ExclusionRules.none().switched_on() == []
     assert np.array_equal(np.array(RULE_NAMES), np.array([r.name for r in RULES]))
+
+
+def test_export_cells_without_any_reason_keep_every_row(covered: Covered) -> None:
+    people = Participant.objects.filter(study=covered.study)
+    cells = people.annotate(by=reasons_cell([]), excluded=flag_cell(any_reason([])))
+    assert set(cells.values_list("by", "excluded")) == {(None, 0)}
+    assert people.exclude(any_reason([])).count() == people.count()
