@@ -116,14 +116,17 @@ def items_load(*, study: Study) -> Items:
     )
 
 
-def _trial_word(flags: dict[str, Q]) -> Expression:
+def _trial_word(conditions: dict[str, Q]) -> Expression:
     """A trial's small fields packed into one integer (fewer values to move, see _int_columns).
 
-    Bit n holds condition n of ``flags`` (at most 12); then the position (3 bits), expertise
-    and confidence (7 bits each, 0 where missing).
+    Bit n holds condition n of ``conditions`` (at most 12); then the position (3 bits),
+    expertise and confidence (7 bits each, 0 where missing).
     """
+    if len(conditions) > 12:
+        raise ValueError("Only 12 conditions fit below the position bits.")
     bits = [
-        Case(When(q, then=Value(1 << n)), default=Value(0)) for n, q in enumerate(flags.values())
+        Case(When(q, then=Value(1 << n)), default=Value(0))
+        for n, q in enumerate(conditions.values())
     ]
     positions = [
         When(participant__position=code, then=Value(n))
@@ -137,24 +140,26 @@ def _trial_word(flags: dict[str, Q]) -> Expression:
 
 
 def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
-    """Answered test trials on the study bank's test items (``rules.trial_analysed_q``), with
-    every flag that ``rules.trial_flags`` declares.
+    """Answered test trials on the study bank's test items (``analysis.rules.trial_analysed_q``),
+    each with the flags of ``analysis.rules.trial_flags``: so the analysis and the exports
+    compile the same declared conditions.
 
     Also counts, per item, the test trials held by participants whose items were not released
     (answered or not): the exposure the assignment balances. Thresholds (``fast``: server
     response time below ``rules.min_rt_ms``) are taken from ``rules``.
     """
-    flags = {
+    flags = trial_flags(rules=rules)
+    conditions = {
         "answered": ~trial_unanswered_q(),
         "correct": Q(correct=True),
         "held": Q(participant__released_at__isnull=True),
-        **trial_flags(rules=rules),
+        **flags,
     }
     loaded = Trial.objects.filter(trial_analysed_q(), participant__study=study)
-    loaded = loaded.annotate(word=_trial_word(flags))
+    loaded = loaded.annotate(word=_trial_word(conditions))
     rows = _int_columns(loaded, ["id", "participant_id", "item_id", "word"])
     word = rows[:, 3]
-    bit = {name: (word >> n) & 1 == 1 for n, name in enumerate(flags)}
+    bit = {name: (word >> n) & 1 == 1 for n, name in enumerate(conditions)}
 
     item_index = items.index_of(rows[:, 2])
     assigned = np.bincount(item_index[bit["held"]], minlength=items.ids.size)
@@ -172,7 +177,7 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
         expertise=np.where(expertise > 0, expertise, -1),
         position=(word >> 12) & 7,
         position_labels=[NO_POSITION, *(str(names[code]) for code in Position.values)],
-        flags={name: bit[name][answered] for name in trial_flags(rules=rules)},
+        flags={name: bit[name][answered] for name in flags},
         assigned=assigned,
     )
 
