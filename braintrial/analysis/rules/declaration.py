@@ -45,6 +45,9 @@ class Threshold:
 
 @dataclass(frozen=True, kw_only=True)
 class Rule:
+    """One exclusion rule. Flagged: the stored flag is set, or, with a threshold, the measure is
+    below it (the flag deciding only without a measure); excluded: flagged and switched on."""
+
     name: str  # also the ExclusionRules switch and the reason written in excluded_by
     label: str  # what the dashboard calls it
     level: Level
@@ -121,6 +124,8 @@ class TrialPaths:
 
 @dataclass(frozen=True)
 class Scope:
+    """A reason that is no study setting: its condition over a Trial queryset's paths."""
+
     name: str  # the reason written in excluded_by
     condition: Callable[[TrialPaths], Q]
     # The ExclusionRules attribute that, switched off, lifts the reason; None: it always holds.
