@@ -7,9 +7,8 @@ import dataclasses
 from django import forms
 from django.http import QueryDict
 
-from braintrial.analysis.rules import RULE_NAMES, ExclusionRules
+from braintrial.analysis.rules import RULE_LABELS, RULE_NAMES, ExclusionRules
 from braintrial.dashboard.charts.common import SOURCE_LABELS
-from braintrial.dashboard.charts.study import RULE_LABELS
 from braintrial.dashboard.selectors import scorers_startable
 from braintrial.studies.models import Study
 
@@ -63,7 +62,7 @@ def rules_from_query(*, study: Study, query: QueryDict) -> tuple[ExclusionRules,
     toggles = [
         RuleToggle(
             name=name,
-            label=RULE_LABELS.get(name, name),
+            label=RULE_LABELS[name],
             active=getattr(rules, name),
             study_default=getattr(defaults, name),
         )

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
-from braintrial.analysis.rules import ExclusionRules
+from braintrial.analysis.rules import ExclusionRules, participant_excluded_q
 from braintrial.analysis.selectors import study_report
 from braintrial.dashboard import charts
 from braintrial.items.models import Item
@@ -28,16 +28,6 @@ from scoring.models import ItemScore, Scorer, ScoreRun
 # keys of old versions linger in the cache.
 REPORT_CACHE_SECONDS = 300
 ACTIVE_RUN_STATUSES = (ScoreRun.Status.QUEUED, ScoreRun.Status.RUNNING)
-
-
-def _excluded_participant_q(prefix: str = "") -> Q:
-    """Participants excluded under their own study's rules (participant-level flags only)."""
-    s = f"{prefix}study__"
-    return (
-        Q(**{f"{prefix}flag_failed_catch": True, f"{s}exclude_failed_catch": True})
-        | Q(**{f"{prefix}flag_no_slider": True, f"{s}exclude_no_slider": True})
-        | Q(**{f"{prefix}flag_outside_help": True, f"{s}exclude_outside_help": True})
-    )
 
 
 def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
@@ -55,7 +45,7 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
         .annotate(
             started=Count("id", filter=started),
             completed=Count("id", filter=Q(status=Participant.Status.COMPLETED)),
-            excluded=Count("id", filter=_excluded_participant_q()),
+            excluded=Count("id", filter=participant_excluded_q()),
         )
     }
     answers: dict[int, dict[str, Any]] = {
