@@ -14,7 +14,7 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
 
 
 def items_for_studies(*, studies: QuerySet[Study], since: datetime | None = None) -> QuerySet[Item]:
@@ -72,7 +72,7 @@ def runs_for_researcher(
             Q(created_at__gte=since)
             | Q(started_at__gte=since)
             | Q(finished_at__gte=since)
-            | Q(status__in=[ScoreRun.Status.QUEUED, ScoreRun.Status.RUNNING])
+            | Q(status__in=ACTIVE_RUN_STATUSES)
         )
     return runs
 

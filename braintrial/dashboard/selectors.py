@@ -22,12 +22,11 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
 
 # The report is recomputed only when its data version changes; the timeout only bounds how long
 # keys of old versions linger in the cache.
 REPORT_CACHE_SECONDS = 300
-ACTIVE_RUN_STATUSES = (ScoreRun.Status.QUEUED, ScoreRun.Status.RUNNING)
 
 
 def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
@@ -174,7 +173,7 @@ def _run_dict(run: ScoreRun) -> dict[str, Any]:
         "scorer": str(run.scorer),
         "status": run.status,
         "status_label": run.get_status_display(),
-        "active": run.status in ACTIVE_RUN_STATUSES,
+        "active": run.is_active,
         "n_done": run.n_done,
         "n_total": run.n_total,
         "percent": round(100 * run.n_done / run.n_total, 1) if run.n_total else 0.0,
