@@ -164,8 +164,6 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
 # loses at most one chunk.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
-# Tests only: a pause per chunk so that a test can kill a worker in the middle of one.
-SCORING_TEST_DELAY_S = float(os.environ.get("SCORING_TEST_DELAY_S", 0))
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
