@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from braintrial.dashboard import selectors
 from braintrial.dashboard.forms import ScoreRunStartForm, rules_from_query, source_from_query
 from braintrial.studies.selectors import study_get_for_researcher
+from scoring import services as scoring_services
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 EXPORTS = ("trials", "participants", "items", "scores")
@@ -79,10 +80,10 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
     form = ScoreRunStartForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
-    from scoring.services import score_run_create
-
     try:
-        run = score_run_create(scorer=form.cleaned_data["scorer"], study=study)
+        run = scoring_services.score_run_start(
+            user=request.user, scorer=form.cleaned_data["scorer"], study=study
+        )
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
     messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
