@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.db.models.expressions import Case, Expression, ExpressionWrapper, Value, When
 from django.db.models.fields import BigIntegerField
 from django.db.models.functions import Coalesce
@@ -20,7 +20,8 @@ from django.db.models.query import QuerySet
 from braintrial.items.models import Item
 from braintrial.participants.models import Position, Trial
 from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import Scorer
+from scoring.selectors import scores_valid
 
 from .rules import ExclusionRules, trial_analysed_q, trial_flags, trial_unanswered_q
 
@@ -194,24 +195,23 @@ class Scores:
 
 
 def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
-    """Scores of the scorers that count on the items in ``scope`` (bool per item index).
+    """Valid scores (scoring.selectors.score_valid_q) of the scorers that count on the items in
+    ``scope`` (bool per item index).
 
-    Published scorers always count; others only with a succeeded run and a score for every item
-    in scope (a half-finished scorer would be compared on easier or fewer items).
+    Published scorers always count; others only with a valid score for every item in scope (a
+    half-finished scorer would be compared on easier or fewer items).
     """
-    succeeded = ScoreRun.objects.filter(scorer=OuterRef("pk"), status=ScoreRun.Status.SUCCEEDED)
+    valid = scores_valid().filter(item__bank=study.bank, item__kind=Item.Kind.TEST)
     candidates = list(
-        Scorer.objects.filter(scores__item__bank=study.bank, scores__item__kind=Item.Kind.TEST)
-        .filter(Q(is_published=True) | Exists(succeeded))
-        .distinct()
+        Scorer.objects.filter(pk__in=valid.values("scorer_id"))
         .order_by("name")
         .values("id", "name", "display_name", "is_published")
     )
     n_items, n_scorers = items.ids.size, len(candidates)
     column = {c["id"]: j for j, c in enumerate(candidates)}
-    score_rows = ItemScore.objects.filter(
-        scorer_id__in=list(column), item__bank=study.bank, item__kind=Item.Kind.TEST
-    ).values_list("scorer_id", "item_id", "ppl_original", "ppl_altered", "correct", "confidence")
+    score_rows = valid.filter(scorer_id__in=list(column)).values_list(
+        "scorer_id", "item_id", "ppl_original", "ppl_altered", "correct", "confidence"
+    )
     rows = _fetch(*score_rows.query.sql_with_params()) if column else []
     correct = np.full((n_items, n_scorers), np.nan)
     confidence = np.full((n_items, n_scorers), np.nan)

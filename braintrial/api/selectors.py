@@ -9,11 +9,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from braintrial.exports.rows.bank import score_finished, studies_items
+from braintrial.exports.rows.bank import studies_items
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
+from scoring import selectors as scoring_selectors
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
 
 
@@ -94,13 +95,4 @@ def item_get_for_researcher(*, user: AbstractBaseUser | AnonymousUser, item_id: 
 def scores_for_studies(
     *, studies: QuerySet[Study], scorer: str | None = None, since: datetime | None = None
 ) -> QuerySet[ItemScore]:
-    """Finished scores (as the exports and the dashboard show them) on the studies' items."""
-    scores = (
-        ItemScore.objects.filter(item__in=Item.objects.filter(studies_items(studies)))
-        .filter(score_finished())
-        .select_related("scorer")
-        .order_by("id")
-    )
-    if scorer:
-        scores = scores.filter(scorer__name=scorer)
-    return scores.filter(created_at__gte=since) if since else scores
+    return scoring_selectors.scores_for_studies(studies=studies, scorer=scorer, since=since)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q
 
 from braintrial.analysis.rules import ExclusionRules, participant_excluded_q
 from braintrial.analysis.selectors import study_report
@@ -23,6 +23,7 @@ from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
+from scoring.selectors import scores_valid
 
 # The report is recomputed only when its data version changes; the timeout only bounds how long
 # keys of old versions linger in the cache.
@@ -57,7 +58,8 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
     }
     scorers_by_bank = {
         row["item__bank"]: row["n"]
-        for row in ItemScore.objects.filter(item__kind=Item.Kind.TEST)
+        for row in scores_valid()
+        .filter(item__kind=Item.Kind.TEST)
         .values("item__bank")
         .annotate(n=Count("scorer_id", distinct=True))
     }
@@ -90,7 +92,8 @@ def study_data_version(*, study: Study) -> str:
     """A cheap fingerprint of everything the page data depends on.
 
     New or changed answers, participants moving on (steps, completion, flags, abandonment), new
-    model scores and edited study settings each change it; three indexed aggregate queries.
+    model scores, runs ending, changed scorers and edited study settings each change it; five
+    aggregate queries.
     """
     trials = Trial.objects.filter(participant__study=study).aggregate(
         n=Count("id"),
@@ -109,7 +112,14 @@ def study_data_version(*, study: Study) -> str:
     scores = ItemScore.objects.filter(item__bank=study.bank).aggregate(
         n=Count("id"), last=Max("id")
     )
-    parts = [study.pk, study.updated_at, trials, people, scores]
+    # Which scores count (score_valid_q) also moves when a run ends after its last score was
+    # written, or a scorer changes: runs and scorers are few, so all of them are summarised.
+    runs = ScoreRun.objects.aggregate(
+        finished=Max("finished_at"),
+        **{status: Count("id", filter=Q(status=status)) for status in ScoreRun.Status.values},
+    )
+    scorers = Scorer.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    parts = [study.pk, study.updated_at, trials, people, scores, runs, scorers]
     return hashlib.sha1(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -182,8 +192,3 @@ def _run_dict(run: ScoreRun) -> dict[str, Any]:
         "created_at": iso(run.created_at),
         "finished_at": iso(run.finished_at),
     }
-
-
-def scorers_startable() -> QuerySet[Scorer]:
-    """Scorers a researcher may start a run for: published scorers only hold imported scores."""
-    return Scorer.objects.filter(is_published=False).order_by("name")
