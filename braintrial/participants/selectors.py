@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
@@ -96,3 +97,29 @@ def exposure_counts(*, study: Study) -> dict[int, int]:
     for row in held:
         counts[row["item_id"]] = row["n"]
     return counts
+
+
+def participants_for_studies(
+    *, studies: QuerySet[Study], since: datetime | None = None
+) -> QuerySet[Participant]:
+    """The studies' participants by id; ``since`` compares with updated_at (every change to
+    the row moves it)."""
+    people = Participant.objects.filter(study__in=studies).select_related("study").order_by("id")
+    return people.filter(updated_at__gte=since) if since else people
+
+
+def trials_for_studies(
+    *, studies: QuerySet[Study], since: datetime | None = None
+) -> QuerySet[Trial]:
+    """The studies' trials by id; ``since`` compares with answered_at (shown_at while
+    unanswered)."""
+    trials = (
+        Trial.objects.filter(participant__study__in=studies)
+        .select_related("participant__study")
+        .order_by("id")
+    )
+    if since:
+        trials = trials.filter(
+            Q(answered_at__gte=since) | Q(answered_at__isnull=True, shown_at__gte=since)
+        )
+    return trials
