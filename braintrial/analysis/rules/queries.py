@@ -10,8 +10,9 @@ functions) or to the participant (participant functions).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
-from django.db.models import F, Q, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Model, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
 
 from .declaration import (
@@ -26,6 +27,7 @@ from .declaration import (
 )
 from .values import ExclusionRules
 
+M = TypeVar("M", bound=Model)
 # A condition no row meets: Q() would mean "every row" once combined with nothing.
 NO_ROW = Q(pk__in=[])
 
@@ -148,3 +150,23 @@ def trial_analysed_q(*, prefix: str = "") -> Q:
 
 def trial_unanswered_q(*, prefix: str = "") -> Q:
     return UNANSWERED.condition(TrialPaths(trial=prefix))
+
+
+# Annotated reasons are named excluded_<reason>; ``reasons_held`` reads them back in order.
+REASON_ANNOTATION = "excluded_"
+
+
+def reasons_annotate(queryset: QuerySet[M], *, reasons: list[tuple[str, Q]]) -> QuerySet[M]:
+    """One boolean per reason on every row, so that a row can say why it is left out (the
+    API's ``excluded_by``) with the same conditions the exports and the dashboard use."""
+    return queryset.annotate(
+        **{
+            f"{REASON_ANNOTATION}{name}": ExpressionWrapper(condition, output_field=BooleanField())
+            for name, condition in reasons
+        }
+    )
+
+
+def reasons_held(row: object, *, names: Iterable[str]) -> list[str]:
+    """The reasons that hold for a row annotated by ``reasons_annotate``, in declared order."""
+    return [name for name in names if getattr(row, f"{REASON_ANNOTATION}{name}", False)]
