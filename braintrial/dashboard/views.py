@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
 from django.contrib import messages
@@ -14,8 +15,15 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.dashboard import selectors
-from braintrial.dashboard.forms import ScoreRunStartForm, rules_from_query, source_from_query
+from braintrial.dashboard.forms import (
+    RuleToggle,
+    ScoreRunStartForm,
+    rules_from_query,
+    source_from_query,
+)
+from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_get_for_researcher
 from scoring import services as scoring_services
 
@@ -40,20 +48,28 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         source = source_from_query(query=request.GET)
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
+    custom = request.GET.get("rules") == "custom"
+    context = _study_context(study, rules=rules, toggles=toggles, source=source, custom=custom)
+    return render(request, "dashboard/study_detail.html", context)
+
+
+def _study_context(
+    study: Study, *, rules: ExclusionRules, toggles: list[RuleToggle], source: str, custom: bool
+) -> dict[str, Any]:
+    """What the study page shows: the figures under the asked rules, runs, links."""
     payload = selectors.study_page_data(study=study, rules=rules, source=source)
-    context = {
+    return {
         "study": study,
         "toggles": toggles,
         "source": source,
         "sources": SOURCE_CHOICES,
-        "custom_rules": request.GET.get("rules") == "custom",
+        "custom_rules": custom,
         "payload": {"version": payload["version"], "figures": payload["figures"]},
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
         "exports": [(name, f"/exports/{study.slug}/{name}.csv") for name in EXPORTS],
         "plotly_version": plotly.__version__,
     }
-    return render(request, "dashboard/study_detail.html", context)
 
 
 @require_GET
