@@ -31,7 +31,6 @@ from tests.factories import (
     scores_make,
     study_make,
     trial_make,
-    user_make,
 )
 
 SLUG = "agree"
@@ -43,39 +42,39 @@ SHOWN_SCORERS = {"published-model", "good-run"}
 @pytest.fixture
 def study_world(db: None) -> dict[str, Any]:
     cache.clear()
-    researcher = user_make("rae")
-    study = study_make(slug=SLUG, researchers=[researcher])
-    items = items_make(bank=study.bank, n_human=4, n_gpt4=2)
+    made = study_make(SLUG, n_people=0, scored=False)
+    study, researcher = made.study, made.researcher
+    items = made.items[:4] + items_make(bank=study.bank, n=2, source=Item.Source.GPT4)
     patterns = [
         (True, True, False, True, False, True),
         (True, False, False, True, True, True),
         (False, True, True, True, False, False),
     ]
     for n, pattern in enumerate(patterns):
-        person, _ = participant_make(study=study, recruitment_id=f"clean-{n}")
+        person, _ = participant_make(study, n, recruitment_id=f"clean-{n}")
         for position, (item, right) in enumerate(zip(items, pattern, strict=True), start=1):
-            trial_make(participant=person, item=item, position=position, correct=right)
+            trial_make(person, item, position, correct=right)
     # Removed by participant rules: every answer right, so counting them would show.
     for flag in ("flag_failed_catch", "flag_no_slider", "flag_outside_help"):
-        person, _ = participant_make(study=study, **{flag: True})
+        person, _ = participant_make(study, **{flag: True})
         for position, item in enumerate(items, start=1):
-            trial_make(participant=person, item=item, position=position, correct=True)
+            trial_make(person, item, position, correct=True)
     # Single trials removed: one recognised, one answered too fast; the rest count.
-    person, _ = participant_make(study=study)
+    person, _ = participant_make(study)
     for position, item in enumerate(items, start=1):
         trial_make(
-            participant=person,
-            item=item,
-            position=position,
+            person,
+            item,
+            position,
             correct=position % 2 == 0,
             recognised=position == 1,
             flag_recognised=position == 1,
             rt_server_ms=1_000 if position == 2 else 20_000,
         )
     # Not finished: answers stored, not yet analysed.
-    person, _ = participant_make(study=study, status=Participant.Status.ACTIVE)
+    person, _ = participant_make(study, status=Participant.Status.ACTIVE)
     for position, item in enumerate(items[:3], start=1):
-        trial_make(participant=person, item=item, position=position, correct=True)
+        trial_make(person, item, position, correct=True)
 
     ppl = {item: (10.0, 12.0 if n % 3 else 9.0) for n, item in enumerate(items)}
     published = scorer_make(name="published-model")

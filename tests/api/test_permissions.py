@@ -100,7 +100,7 @@ def test_researcher_without_add_permission_cannot_create_a_study(world):
 
 def test_logged_in_user_without_studies_is_refused(world):
     from tests.api.conftest import token_client
-    from tests.exports.factories import user_make
+    from tests.factories import user_make
 
     client = token_client(user_make("bystander"))
     assert client.get("/api/trials/").status_code == 403

@@ -10,7 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
-from tests.exports.factories import user_make
+from tests.factories import user_make
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from braintrial.items.models import Item
 from braintrial.items.services import items_import_into_study
 from braintrial.studies.models import Study
-from tests.exports.factories import user_make
+from tests.factories import user_make
 
 pytestmark = pytest.mark.django_db
 

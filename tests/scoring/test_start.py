@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from braintrial.studies.models import Study
 from scoring.models import ScoreRun
 from scoring.services import SERVER_OPERATOR, score_run_start, scorer_create
-from tests.exports.factories import user_make
+from tests.factories import user_make
 from tests.scoring.helpers import items_make
 
 pytestmark = pytest.mark.django_db

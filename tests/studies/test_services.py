@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_create_with_researcher
-from tests.exports.factories import user_make
+from tests.factories import user_make
 
 pytestmark = pytest.mark.django_db
 
