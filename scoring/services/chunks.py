@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable
 
 from django.db import transaction
@@ -20,7 +19,7 @@ from scoring.engine.config import PairScore
 from scoring.models import ItemScore, ScoreRun
 from scoring.services import engines
 from scoring.services.runs import score_run_fail, score_run_finish_if_complete
-from scoring.services.scorers import prompt_build
+from scoring.services.scorers import prompt_build, score_choice_fields
 
 logger = logging.getLogger(__name__)
 
@@ -139,9 +138,9 @@ def _scores_write(
                 nll_mean_altered=altered.nll_mean,
                 ppl_original=original.ppl,
                 ppl_altered=altered.ppl,
-                correct=original.ppl < altered.ppl,
-                confidence=abs(original.ppl - altered.ppl),
-                zlib_length_original=len(zlib.compress(prompt.encode("utf-8"))),
+                **score_choice_fields(
+                    ppl_original=original.ppl, ppl_altered=altered.ppl, prompt=prompt
+                ),
                 config_fingerprint=fingerprint,
             )
         )
