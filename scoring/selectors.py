@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from braintrial.items.selectors import items_for_studies
+from braintrial.participants.selectors import items_for_studies
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.models import ACTIVE_RUN_STATUSES, CONFIG_FIELDS, ItemScore, Scorer, ScoreRun

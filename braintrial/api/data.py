@@ -17,8 +17,12 @@ from braintrial.analysis.rules import (
 from braintrial.api.base import ResearcherApi
 from braintrial.api.filters import ListFilters, filter_studies, list_filters_parse, since
 from braintrial.api.serializers import ItemOutput, ParticipantOutput, TrialOutput
-from braintrial.items.selectors import item_get_for_researcher, items_for_studies
-from braintrial.participants.selectors import participants_for_studies, trials_for_studies
+from braintrial.participants.selectors import (
+    item_get_for_researcher,
+    items_for_studies,
+    participants_for_studies,
+    trials_for_studies,
+)
 
 
 class FilteredListApi(ResearcherApi, generics.ListAPIView):

@@ -19,7 +19,7 @@ from braintrial.exports.expressions import (
 from braintrial.exports.rows.base import Column, ExportKind
 from braintrial.exports.rows.trials import section_label
 from braintrial.items.models import Item
-from braintrial.items.selectors import items_of_studies_q
+from braintrial.participants.selectors import items_of_studies_q
 from braintrial.studies.models import Study
 from scoring.models import ItemScore
 from scoring.selectors import score_valid_q
