@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
@@ -121,7 +122,10 @@ class Command(BaseCommand):
                 if not run.is_active:
                     break
         except KeyboardInterrupt:
-            # Otherwise the run would stay "running" and the next worker start would resume it.
+            # The interrupt may land in the middle of a query, which leaves the connection
+            # unusable: cancel on a fresh one. Otherwise the run would stay "running" and the
+            # next worker start would resume it.
+            connection.close()
             score_run_cancel(run=run)
             raise CommandError(f"Run {run.pk} cancelled; its scores so far are kept.") from None
         bar.show(run.n_done, final=True)
