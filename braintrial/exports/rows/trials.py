@@ -221,9 +221,28 @@ COLUMNS = [
         "0/1",
     ),
     Column(
+        "trial_outside_help",
+        bool_cell("outside_help"),
+        "Answer to 'did you use outside help for this item?': 1 yes, 0 no, empty where the "
+        "study does not ask per trial.",
+        "0/1",
+    ),
+    Column(
+        "flag_outside_help_trial",
+        bool_cell("flag_outside_help"),
+        "Trial flag: outside help reported for this trial.",
+        "0/1",
+    ),
+    Column(
         "flag_failed_catch",
         bool_cell(f"{P}flag_failed_catch"),
         "Participant flag: failed a catch trial.",
+        "0/1",
+    ),
+    Column(
+        "flag_failed_all_catch",
+        bool_cell(f"{P}flag_failed_all_catch"),
+        "Participant flag: failed every catch trial (the study's 'both' catch rule).",
         "0/1",
     ),
     Column(

@@ -45,6 +45,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--min-rt-ms", type=int, help="Threshold of the 'fast' rule (ms).")
         parser.add_argument(
+            "--catch-rule",
+            choices=["any", "both"],
+            help="Flag participants who fail any catch trial, or only those who fail both.",
+        )
+        parser.add_argument(
             "--include-unfinished",
             action="store_true",
             help="Also count answers of participants who have not completed (yet).",
@@ -63,6 +68,8 @@ class Command(BaseCommand):
             if options["min_rt_ms"] < 0:
                 raise CommandError("--min-rt-ms must not be negative.")
             rules = ExclusionRules(**{**rules.as_dict(), "min_rt_ms": options["min_rt_ms"]})
+        if options["catch_rule"]:
+            rules = ExclusionRules(**{**rules.as_dict(), "catch_rule": options["catch_rule"]})
         if options["include_unfinished"]:
             rules = rules.with_toggles(completed_only=False)
         report = study_report(study=study, rules=rules)
