@@ -220,29 +220,18 @@ COLUMNS = [
         "the answer came in (excluded_by's fast compares rt with the current one).",
         "0/1",
     ),
-    Column(
-        "trial_outside_help",
-        bool_cell("outside_help"),
-        "Answer to 'did you use outside help for this item?': 1 yes, 0 no, empty where the "
-        "study does not ask per trial.",
-        "0/1",
-    ),
-    Column(
-        "flag_outside_help_trial",
-        bool_cell("flag_outside_help"),
-        "Trial flag: outside help reported for this trial.",
-        "0/1",
+    *(
+        Column(name, bool_cell(field), text, "0/1")
+        for name, field, text in (
+            ("trial_outside_help", "outside_help", "Outside help on it (asked per trial)."),
+            ("flag_outside_help_trial", "flag_outside_help", "Trial flag: outside help."),
+            ("flag_failed_all_catch", f"{P}flag_failed_all_catch", "Failed every catch trial."),
+        )
     ),
     Column(
         "flag_failed_catch",
         bool_cell(f"{P}flag_failed_catch"),
         "Participant flag: failed a catch trial.",
-        "0/1",
-    ),
-    Column(
-        "flag_failed_all_catch",
-        bool_cell(f"{P}flag_failed_all_catch"),
-        "Participant flag: failed every catch trial (the study's 'both' catch rule).",
         "0/1",
     ),
     Column(
