@@ -17,8 +17,17 @@ from scoring.services.scorers import scorer_config_locked
 
 @admin.register(Scorer)
 class ScorerAdmin(admin.ModelAdmin):
-    list_display = ("name", "display_name", "model_source", "dtype", "device", "is_published")
-    list_filter = ("is_published", "device", "dtype")
+    list_display = (
+        "name",
+        "display_name",
+        "model_source",
+        "family",
+        "params_b",
+        "kind",
+        "paper_llm",
+        "is_published",
+    )
+    list_filter = ("is_published", "paper_llm", "kind", "family", "device", "dtype")
     search_fields = ("name", "display_name", "model_source")
     readonly_fields = ("is_published", "created_at", "updated_at")
     actions = ["start_run"]

@@ -39,7 +39,14 @@ def participation(
         completed=Count("id", filter=Q(status=Status.COMPLETED)),
         abandoned=Count("id", filter=Q(status=Status.ABANDONED)),
         **{
-            f"flagged_{rule.name}": Count("id", filter=rule_flagged_q(rule, participant=""))
+            f"flagged_{rule.name}": Count(
+                "id",
+                filter=rule_flagged_q(
+                    rule,
+                    participant="",
+                    variant=getattr(rules, rule.variant.setting) if rule.variant else None,
+                ),
+            )
             for rule in RULES
             if rule.level == "participant"
         },

@@ -88,6 +88,12 @@ class Participant(models.Model):
 
     # Participant-level exclusion flags: stored facts; the study decides which rules apply.
     flag_failed_catch = models.BooleanField(default=False)
+    # db_default: rows written without the ORM (bulk COPY, raw inserts) get the fact too.
+    flag_failed_all_catch = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Failed every catch trial (the 'both' catch rule).",
+    )
     flag_no_slider = models.BooleanField(default=False)
     flag_outside_help = models.BooleanField(default=False)
 
@@ -138,9 +144,13 @@ class Trial(models.Model):
     confidence_moved = models.BooleanField(null=True)
     expertise_moved = models.BooleanField(null=True)
 
+    # Asked only where the study asks per trial (Study.outside_help_per_trial).
+    outside_help = models.BooleanField(null=True)
+
     # Trial-level exclusion flags.
     flag_recognised = models.BooleanField(default=False)
     flag_fast = models.BooleanField(default=False)
+    flag_outside_help = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["participant_id", "position"]

@@ -60,8 +60,10 @@ class StudyAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "exclude_failed_catch",
+                    "catch_rule",
                     "exclude_no_slider",
                     "exclude_outside_help",
+                    "outside_help_per_trial",
                     "exclude_recognised",
                     "exclude_fast",
                     "min_rt_ms",

@@ -54,6 +54,17 @@ class Study(models.Model):
     exclude_failed_catch = models.BooleanField(default=True)
     exclude_no_slider = models.BooleanField(default=True)
     exclude_outside_help = models.BooleanField(default=True)
+    catch_rule = models.CharField(
+        max_length=8,
+        choices=[("any", "fails any catch trial"), ("both", "fails every catch trial")],
+        default="any",
+        help_text="Which participants the failed-catch rule flags.",
+    )
+    outside_help_per_trial = models.BooleanField(
+        default=False,
+        help_text="Also ask on every trial whether outside help was used; a yes flags that "
+        "trial (the debrief still asks about the whole session).",
+    )
     exclude_recognised = models.BooleanField(default=True)
     exclude_fast = models.BooleanField(default=True)
     min_rt_ms = models.PositiveIntegerField(
@@ -73,7 +84,10 @@ class Study(models.Model):
             models.CheckConstraint(
                 condition=models.Q(n_human_trials__gt=0) | models.Q(n_gpt4_trials__gt=0),
                 name="study_has_trials",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(catch_rule__in=["any", "both"]), name="study_catch_rule_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, PositiveIntegerField
+from django.utils import timezone
 
 from braintrial.analysis.data import items_load, trials_load
 from braintrial.analysis.rules import (
@@ -27,6 +28,7 @@ from braintrial.exports.expressions import any_reason, flag_cell, reasons_cell
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
+from braintrial.participants.services.steps import participant_complete
 from braintrial.studies.models import Study
 
 from .conftest import Lab
@@ -264,7 +266,12 @@ def test_every_rule_names_a_study_switch_a_stored_flag_and_an_exclusion_rules_fi
             assert isinstance(Study._meta.get_field(rule.threshold.setting), PositiveIntegerField)
             assert rule.threshold.setting in switches
             Trial._meta.get_field(rule.threshold.measure)
-    assert switches == {*RULE_NAMES, "min_rt_ms", "completed_only"}
+        if rule.variant:
+            assert Study._meta.get_field(rule.variant.setting).choices
+            assert rule.variant.setting in switches
+            for flag in rule.variant.flags.values():
+                assert isinstance(Participant._meta.get_field(flag), BooleanField)
+    assert switches == {*RULE_NAMES, "min_rt_ms", "catch_rule", "completed_only"}
 
 
 def test_rules_from_a_study_follow_its_settings(lab: Lab) -> None:
@@ -282,6 +289,7 @@ def test_rules_from_a_study_follow_its_settings(lab: Lab) -> None:
         "failed_catch",
         "no_slider",
         "outside_help",
+        "outside_help_trial",
         "fast",
     ]
     assert ExclusionRules.none().switched_on() == []
@@ -293,3 +301,47 @@ def test_export_cells_without_any_reason_keep_every_row(covered: Covered) -> Non
     cells = people.annotate(by=reasons_cell([]), excluded=flag_cell(any_reason([])))
     assert set(cells.values_list("by", "excluded")) == {(None, 0)}
     assert people.exclude(any_reason([])).count() == people.count()
+
+
+def test_catch_rule_any_or_both_picks_which_participants_are_excluded(lab: Lab) -> None:
+    item = lab.item()
+    lab.participant([(item, True)], flag_failed_catch=True)  # failed one of the two
+    lab.participant([(item, False)], flag_failed_catch=True, flag_failed_all_catch=True)
+    lab.participant([(item, True)])
+    any_rule = study_report(study=lab.study)
+    assert any_rule["sources"]["human"]["humans"]["accuracy"]["n"] == 1
+    lab.study.catch_rule = "both"
+    lab.study.save(update_fields=["catch_rule"])
+    both = study_report(study=lab.study)
+    assert both["rules"]["catch_rule"] == "both"
+    assert both["sources"]["human"]["humans"]["accuracy"]["n"] == 2
+    assert both["participation"]["flagged"]["failed_catch"]["participants"] == 1
+
+
+def test_outside_help_on_one_trial_excludes_that_trial_only(lab: Lab) -> None:
+    first, second = lab.item(), lab.item()
+    participant = lab.participant([(first, True), (second, True)])
+    participant.trials.filter(item=first).update(outside_help=True, flag_outside_help=True)
+    report = study_report(study=lab.study)
+    assert report["sources"]["human"]["humans"]["accuracy"]["n"] == 1
+    assert report["participation"]["flagged"]["outside_help_trial"] == {
+        "participants": 1,
+        "trials": 1,
+    }
+    off = ExclusionRules.from_study(lab.study).with_toggles(outside_help_trial=False)
+    assert (
+        study_report(study=lab.study, rules=off)["sources"]["human"]["humans"]["accuracy"]["n"] == 2
+    )
+
+
+@pytest.mark.parametrize(("second_right", "failed_all"), [(True, False), (False, True)])
+def test_completion_stores_both_catch_facts(lab: Lab, second_right: bool, failed_all: bool) -> None:
+    catch = [lab.item(kind=Item.Kind.CATCH) for _ in range(2)]
+    participant = lab.participant(
+        [(catch[0], False), (catch[1], second_right)], status=Participant.Status.ACTIVE
+    )
+    participant_complete(
+        participant=participant, outside_help=False, feedback="", now=timezone.now()
+    )
+    participant.refresh_from_db()
+    assert (participant.flag_failed_catch, participant.flag_failed_all_catch) == (True, failed_all)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from django.core.management import CommandError, call_command
 from braintrial.brainbench.services import published_items_import
 from scoring.models import ItemScore, Scorer
 from scoring.selectors import scores_valid
+from scoring.services.scorers import prompt_build
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,50 @@ def test_runnable_scorer_of_same_name_is_not_overwritten(brainbench_items, tmp_p
         call_command("import_published_scores", str(path))
     assert Scorer.objects.get(name="gpt2").model_source == "/models/gpt2"
     assert not ItemScore.objects.exists()
+
+
+def test_import_describes_each_model_from_published_models(brainbench_items):
+    call_command("import_published_scores")
+    published = Scorer.objects.filter(is_published=True)
+    assert published.filter(paper_llm=True).count() == 15
+    llama = published.get(name="meta-llama-llama-2-7b-chat-hf")
+    assert (llama.family, llama.params_b, llama.kind) == ("Llama-2", 7.0, "chat")
+    assert (llama.base_model, llama.released) == ("meta-llama/Llama-2-7b-hf", "2023-07")
+    braingpt = published.get(name="lora-r256-a512-finetune-mistral-7b-v01")
+    assert (braingpt.kind, braingpt.base_model, braingpt.paper_llm) == (
+        "lora",
+        "mistralai/Mistral-7B-v0.1",
+        False,
+    )
+    assert published.get(name="gpt2-scratch-neuro-tokenizer").released == ""
+
+
+def test_reimport_fills_templates_and_corrects_zlib_lengths(brainbench_items, capsys):
+    """An import from before every template shipped left 15 scorers with an empty template."""
+    call_command("import_published_scores")
+    galactica = Scorer.objects.get(name="facebook-galactica-30b")
+    Scorer.objects.filter(is_published=True).update(prompt_template="", family="")
+    ItemScore.objects.filter(scorer__is_published=True).update(zlib_length_original=1)
+    capsys.readouterr()
+    call_command("import_published_scores")
+    assert "26 updated" in capsys.readouterr().out
+    galactica.refresh_from_db()
+    template = (brainbench_items / "prompt_templates" / "facebook--galactica-30b.txt").read_text()
+    assert galactica.prompt_template == template and galactica.family == "Galactica"
+    for score in ItemScore.objects.filter(scorer=galactica).select_related("item")[:5]:
+        prompt = prompt_build(template=template, abstract=score.item.original)
+        assert score.zlib_length_original == len(zlib.compress(prompt.encode("utf-8")))
+        assert score.config_fingerprint == galactica.config_fingerprint
+    assert not ItemScore.objects.filter(zlib_length_original=1).exists()
+    call_command("import_published_scores")
+    assert "Nothing changed" in capsys.readouterr().out
+
+
+def test_bad_published_models_row_is_refused_and_stores_nothing(brainbench_items, tmp_path):
+    shutil.copy(brainbench_items / "published_model_scores.csv", tmp_path)
+    shutil.copytree(brainbench_items / "prompt_templates", tmp_path / "prompt_templates")
+    text = (brainbench_items / "published_models.csv").read_text()
+    (tmp_path / "published_models.csv").write_text(text.replace(",7,chat,", ",7,chatty,", 1))
+    with pytest.raises(CommandError, match="unknown kind 'chatty'"):
+        call_command("import_published_scores", str(tmp_path / "published_model_scores.csv"))
+    assert not Scorer.objects.filter(is_published=True).exists()

@@ -16,6 +16,7 @@ TRIAL_COLUMNS = {
     "rt_server_ms": "rt", "rt_client_ms": "rt_client_ms", "blur_count": "blur_count",
     "confidence_moved": "confidence_moved", "expertise_moved": "expertise_moved",
     "flag_recognised": "flag_recognised", "flag_fast": "flag_fast",
+    "outside_help": "trial_outside_help", "flag_outside_help": "flag_outside_help_trial",
 }  # fmt: skip
 PARTICIPANT_RENAMED = {
     "id": "pid", "public_id": "participant", "gender": "sex", "position": "current position",

@@ -44,6 +44,15 @@ class Threshold:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Variant:
+    """A study setting choosing which stored flag a rule reads (each a fact stored for every
+    participant, so the choice can be changed, or toggled on the dashboard, after the fact)."""
+
+    setting: str  # Study field, and the ExclusionRules attribute of the same name
+    flags: dict[str, str]  # setting value -> flag field
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rule:
     """One exclusion rule. Flagged: the stored flag is set, or, with a threshold, the measure is
     below it (the flag deciding only without a measure); excluded: flagged and switched on."""
@@ -54,6 +63,7 @@ class Rule:
     setting: str  # the Study field that switches it on
     flag: str  # the stored flag: a Participant field (participant level) or a Trial field
     threshold: Threshold | None = None
+    variant: Variant | None = None
 
     @property
     def switch(self) -> str:
@@ -67,6 +77,11 @@ RULES: tuple[Rule, ...] = (
         level="participant",
         setting="exclude_failed_catch",
         flag="flag_failed_catch",
+        # Which catch failures count: any (default) or every one ("failed both").
+        variant=Variant(
+            setting="catch_rule",
+            flags={"any": "flag_failed_catch", "both": "flag_failed_all_catch"},
+        ),
     ),
     Rule(
         name="no_slider",
@@ -79,6 +94,14 @@ RULES: tuple[Rule, ...] = (
         name="outside_help",
         label="Reported outside help",
         level="participant",
+        setting="exclude_outside_help",
+        flag="flag_outside_help",
+    ),
+    Rule(
+        name="outside_help_trial",
+        label="Outside help on the trial",
+        level="trial",
+        # One setting for both: outside help excludes wherever the study asked about it.
         setting="exclude_outside_help",
         flag="flag_outside_help",
     ),
@@ -105,6 +128,7 @@ TRIAL_RULES = tuple(rule.name for rule in RULES if rule.level == "trial")
 RULE_LABELS = {rule.name: rule.label for rule in RULES}
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 THRESHOLDS = tuple(rule.threshold for rule in RULES if rule.threshold is not None)
+VARIANTS = tuple(rule.variant for rule in RULES if rule.variant is not None)
 
 
 @dataclass(frozen=True)

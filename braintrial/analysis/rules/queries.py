@@ -32,17 +32,36 @@ M = TypeVar("M", bound=Model)
 NO_ROW = Q(pk__in=[])
 
 
+def _variant_flag_q(rule: Rule, *, on: str, variant: str | None) -> Q:
+    """The rule's stored flag on ``on`` (a participant path); with a Variant, the flag the
+    chosen setting value names, or (``variant`` None) the one each row's study chooses."""
+    if rule.variant is None:
+        return Q(**{f"{on}{rule.flag}": True})
+    if variant is not None:
+        return Q(**{f"{on}{rule.variant.flags[variant]}": True})
+    return reasons_any(
+        (value, Q(**{f"{on}study__{rule.variant.setting}": value, f"{on}{flag}": True}))
+        for value, flag in rule.variant.flags.items()
+    )
+
+
 def rule_flagged_q(
-    rule: Rule, *, participant: str, trial: str | None = None, threshold: Combinable | None = None
+    rule: Rule,
+    *,
+    participant: str,
+    trial: str | None = None,
+    threshold: Combinable | None = None,
+    variant: str | None = None,
 ) -> Q:
     """Rows the rule flags, whether or not it is switched on.
 
     ``participant`` / ``trial``: paths to the participant and the trial (``trial`` None for a
     Participant queryset, where only participant rules apply). ``threshold``: the value a
-    thresholded rule compares with (e.g. ``F("participant__study__min_rt_ms")``).
+    thresholded rule compares with (e.g. ``F("participant__study__min_rt_ms")``). ``variant``:
+    the value of a rule's Variant setting (None: each row's study setting).
     """
     if rule.level == "participant":
-        return Q(**{f"{participant}{rule.flag}": True})
+        return _variant_flag_q(rule, on=participant, variant=variant)
     if trial is None:
         raise ValueError(f"The trial rule {rule.name!r} cannot flag participants.")
     if rule.threshold is None:
@@ -69,7 +88,10 @@ def _rule_q(
 ) -> Q | None:
     """The rule as it excludes: flagged and switched on; None where ``rules`` switch it off."""
     threshold = _threshold(rule, study=study, rules=rules)
-    flagged = rule_flagged_q(rule, participant=participant, trial=trial, threshold=threshold)
+    variant = getattr(rules, rule.variant.setting) if rule.variant and rules else None
+    flagged = rule_flagged_q(
+        rule, participant=participant, trial=trial, threshold=threshold, variant=variant
+    )
     if rules is None:
         return Q(**{f"{study}{rule.setting}": True}) & flagged
     return flagged if getattr(rules, rule.switch) else None
@@ -137,8 +159,9 @@ def trial_flags(*, rules: ExclusionRules, prefix: str = "") -> dict[str, Q]:
     flags = {UNFINISHED.name: UNFINISHED.condition(on)}
     for rule in RULES:
         threshold = _threshold(rule, study=on.study, rules=rules)
+        variant = getattr(rules, rule.variant.setting) if rule.variant else None
         flags[rule.name] = rule_flagged_q(
-            rule, participant=on.participant, trial=on.trial, threshold=threshold
+            rule, participant=on.participant, trial=on.trial, threshold=threshold, variant=variant
         )
     return flags
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from braintrial.studies.models import Study
 
-from .declaration import RULES, SWITCHED_REASONS, THRESHOLDS
+from .declaration import RULES, SWITCHED_REASONS, THRESHOLDS, VARIANTS
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,10 @@ class ExclusionRules:
     """Which exclusions apply: one switch per rule of ``declaration.RULES`` (same names).
 
     Participant rules (``failed_catch``, ``no_slider``, ``outside_help``) drop every trial of a
-    flagged participant; trial rules (``recognised``, ``fast``) drop single trials. A trial is
-    fast when its server response time is below ``min_rt_ms`` (see ``declaration.Threshold``).
+    flagged participant; trial rules (``outside_help_trial``, ``recognised``, ``fast``) drop
+    single trials. A trial is fast when its server response time is below ``min_rt_ms`` (see
+    ``declaration.Threshold``). ``catch_rule`` ("any" or "both") says which catch failures
+    flag a participant (see ``declaration.Variant``).
 
     ``completed_only`` (not a study setting, on unless asked otherwise) keeps only the answers
     of participants who completed: the catch, slider and outside-help checks are made at
@@ -31,9 +33,11 @@ class ExclusionRules:
     failed_catch: bool = True
     no_slider: bool = True
     outside_help: bool = True
+    outside_help_trial: bool = True
     recognised: bool = True
     fast: bool = True
     min_rt_ms: int = 5000
+    catch_rule: str = "any"
     completed_only: bool = True
 
     @classmethod
@@ -41,23 +45,25 @@ class ExclusionRules:
         return cls(
             **{rule.name: getattr(study, rule.setting) for rule in RULES},
             **{threshold.setting: getattr(study, threshold.setting) for threshold in THRESHOLDS},
+            **{variant.setting: getattr(study, variant.setting) for variant in VARIANTS},
             completed_only=True,
         )
 
     @classmethod
     def none(cls, *, min_rt_ms: int = 5000) -> ExclusionRules:
         """No exclusion at all (every answered test trial counts, finished or not)."""
-        return cls(
-            **{reason.switch: False for reason in SWITCHED_REASONS if reason.switch},
-            min_rt_ms=min_rt_ms,
-        )
+        switches: dict[str, Any] = {
+            reason.switch: False for reason in SWITCHED_REASONS if reason.switch
+        }
+        return cls(**switches, min_rt_ms=min_rt_ms)
 
     def with_toggles(self, **toggles: bool) -> ExclusionRules:
         """A copy with some rules switched; unknown rule names raise ValueError."""
         unknown = set(toggles) - {reason.switch for reason in SWITCHED_REASONS}
         if unknown:
             raise ValueError(f"Unknown exclusion rule(s): {', '.join(sorted(unknown))}")
-        return replace(self, **toggles)
+        switches: dict[str, Any] = dict(toggles)
+        return replace(self, **switches)
 
     def switched_on(self) -> list[str]:
         """Names of the switchable reasons that apply ('unfinished' with ``completed_only``,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -15,6 +16,7 @@ from braintrial.brainbench.files import PublishedDataError, data_directory, text
 from braintrial.brainbench.names import BANK, SCORES_FILE
 from braintrial.brainbench.prompts import prompt_template_read
 from braintrial.brainbench.score_rows import ScoreRow, score_rows_parse, scorer_name_from_model
+from braintrial.brainbench.services.models import published_models_read
 from braintrial.items.models import Item
 from scoring.models import ItemScore, Scorer
 from scoring.services.scorers import prompt_build, score_choice_fields
@@ -54,7 +56,10 @@ class PublishedScoresReport:
 
 def published_scores_import(*, path: Path | None = None) -> PublishedScoresReport:
     """Import published_model_scores.csv (default: in settings.BRAINBENCH_DIR); idempotent,
-    all or nothing. Each model's prompt template is read from prompt_templates/ next to the file.
+    all or nothing. Each model's prompt template is read from prompt_templates/ next to the file,
+    what it is (family, size, kind, base model, release, paper LLM) from published_models.csv.
+    A re-import brings existing published scorers up to date: a changed template rewrites their
+    scores' stored prompt lengths (zlib) too.
 
     correct = ppl_original < ppl_altered (a tie is wrong); confidence = |difference|.
     """
@@ -74,9 +79,12 @@ def published_scores_import(*, path: Path | None = None) -> PublishedScoresRepor
     templates = {
         model: prompt_template_read(directory=path.parent, model=model) for model in models
     }
+    metadata = published_models_read(directory=path.parent, models=list(models))
     report = PublishedScoresReport()
     with transaction.atomic():
-        scorers = _scorers_upsert(models=models, templates=templates, report=report)
+        scorers = _scorers_upsert(
+            models=models, templates=templates, metadata=metadata, report=report
+        )
         _scores_upsert(
             rows=rows, scorers=scorers, templates=templates, originals=originals, report=report
         )
@@ -84,7 +92,11 @@ def published_scores_import(*, path: Path | None = None) -> PublishedScoresRepor
 
 
 def _scorers_upsert(
-    *, models: dict[str, str], templates: dict[str, str], report: PublishedScoresReport
+    *,
+    models: dict[str, str],
+    templates: dict[str, str],
+    metadata: dict[str, dict[str, Any]],
+    report: PublishedScoresReport,
 ) -> dict[str, Scorer]:
     """The published scorers by model, created or brought up to date.
 
@@ -99,6 +111,7 @@ def _scorers_upsert(
             "model_source": model,
             "prompt_template": templates[model],
             "is_published": True,
+            **metadata[model],
         }
         scorer = Scorer.objects.select_for_update().filter(name=name).first()
         if scorer is None:
@@ -131,37 +144,52 @@ def _scores_upsert(
     """Create or rewrite each row's score, leaving alone one already stored as it would be.
 
     A changed template changes the scorer's fingerprint and the prompt whose compressed length
-    is stored, so that scorer's scores are rewritten too.
+    is stored, so that scorer's scores are rewritten too; so is a score whose stored length
+    disagrees with its prompt (an import made before the scorer's template was published).
     """
     scorer_ids = [scorer.pk for scorer in scorers.values()]
     fingerprints = {scorer.pk: scorer.config_fingerprint for scorer in scorers.values()}
     existing = {
-        (scorer_id, item_id): (ppl_original, ppl_altered, fingerprint)
-        for scorer_id, item_id, ppl_original, ppl_altered, fingerprint in ItemScore.objects.filter(
+        (scorer_id, item_id): stored
+        for scorer_id, item_id, *stored in ItemScore.objects.filter(
             scorer_id__in=scorer_ids
-        ).values_list("scorer_id", "item_id", "ppl_original", "ppl_altered", "config_fingerprint")
+        ).values_list(
+            "scorer_id",
+            "item_id",
+            "ppl_original",
+            "ppl_altered",
+            "zlib_length_original",
+            "config_fingerprint",
+        )
     }
     changed: list[ItemScore] = []
     for row in rows:
         scorer = scorers[row.model]
+        prompt = prompt_build(template=templates[row.model], abstract=originals[row.item_id])
+        choice = score_choice_fields(
+            ppl_original=row.ppl_original, ppl_altered=row.ppl_altered, prompt=prompt
+        )
+        wanted = [
+            row.ppl_original,
+            row.ppl_altered,
+            choice["zlib_length_original"],
+            fingerprints[scorer.pk],
+        ]
         before = existing.get((scorer.pk, row.item_id))
-        if before == (row.ppl_original, row.ppl_altered, fingerprints[scorer.pk]):
+        if before == wanted:
             report.scores_unchanged += 1
             continue
         if before is None:
             report.scores_created += 1
         else:
             report.scores_updated += 1
-        prompt = prompt_build(template=templates[row.model], abstract=originals[row.item_id])
         changed.append(
             ItemScore(
                 scorer=scorer,
                 item_id=row.item_id,
                 ppl_original=row.ppl_original,
                 ppl_altered=row.ppl_altered,
-                **score_choice_fields(
-                    ppl_original=row.ppl_original, ppl_altered=row.ppl_altered, prompt=prompt
-                ),
+                **choice,
                 config_fingerprint=fingerprints[scorer.pk],
             )
         )

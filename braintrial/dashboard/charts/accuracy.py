@@ -86,7 +86,7 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
     best = models[0] if models else None
     caption = (
         f"Accuracy on {part['n_items']} {SOURCE_LABELS[source]} items: each bar one model "
-        f"(n = {part['n_items']} items each, ± SEM), {len(models)} models"
+        f"({_item_sets(models)}, ± SEM), {len(models)} models"
         + (f", best {names.get(best[0], best[0])} {pct(best[1])}" if best else "")
         + f". Lines: human experts {pct(humans['accuracy'])} (n = {humans['accuracy']['n']} "
         f"trials) and the top-20% by expertise {pct(humans['top_expertise'])} "
@@ -100,6 +100,17 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
         "figure": figure,
         "caption": caption,
     }
+
+
+def _item_sets(models: list[tuple[str, dict[str, Any]]]) -> str:
+    """How many items the bars stand on; different item sets are said, never mixed silently."""
+    counts: dict[int, int] = {}
+    for _, acc in models:
+        counts[acc["n"]] = counts.get(acc["n"], 0) + 1
+    if len(counts) <= 1:
+        return f"n = {next(iter(counts), 0)} items each"
+    parts = ", ".join(f"{k} models on n = {n} items" for n, k in sorted(counts.items()))
+    return f"models scored on different item sets: {parts}; compare bars of the same n only"
 
 
 def tick_label(label: str, *, width: int = 12) -> str:

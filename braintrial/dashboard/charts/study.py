@@ -57,12 +57,26 @@ def summary(report: dict[str, Any], source: str) -> list[dict[str, str]]:
             "value": str(people["included_trials"]),
             "note": f"of {people['answered_trials']} answered",
         },
-        {
-            "label": "Mean ρ human–model",
-            "value": _rho(agree["mean_human_model"]),
-            "note": f"model–model {_rho(agree['mean_model_model'])}",
-        },
+        _agreement_kpi(report, source, agree),
     ]
+
+
+def _agreement_kpi(report: dict[str, Any], source: str, agree: dict[str, Any]) -> dict[str, str]:
+    """The paper's agreement (raw PPL difference, its 15 LLMs) where it can be computed, else
+    this app's, saying which."""
+    paper = report.get("paper", {}).get(source, {}).get("agreement")
+    if paper and paper["n_models"] >= 2:
+        return {
+            "label": "Mean ρ human–model (the paper's definition)",
+            "value": _rho(paper["human_model"]["mean"]),
+            "note": f"model–model {_rho(paper['model_model']['mean'])}, "
+            f"{paper['n_models']} paper LLMs",
+        }
+    return {
+        "label": "Mean ρ human–model (ln PPL ratio, all scorers)",
+        "value": _rho(agree["mean_human_model"]),
+        "note": f"model–model {_rho(agree['mean_model_model'])}; not the paper's definition",
+    }
 
 
 def _rho(value: float | None) -> str:

@@ -93,6 +93,12 @@ COLUMNS = [
     col("n_answered", test_trial_count(correct__isnull=False), "Test trials answered.", "integer"),
     col("n_correct", test_trial_count(correct=True), "Test trials answered correctly.", "integer"),
     col("flag_failed_catch", bool_cell("flag_failed_catch"), "Failed a catch trial.", "0/1"),
+    col(
+        "flag_failed_all_catch",
+        bool_cell("flag_failed_all_catch"),
+        "Failed every catch trial (the 'both' catch rule).",
+        "0/1",
+    ),
     col("flag_no_slider", bool_cell("flag_no_slider"), "Never moved a rating slider.", "0/1"),
     col("flag_outside_help", bool_cell("flag_outside_help"), "Reported outside help.", "0/1"),
     col(

@@ -220,6 +220,14 @@ COLUMNS = [
         "the answer came in (excluded_by's fast compares rt with the current one).",
         "0/1",
     ),
+    *(
+        Column(name, bool_cell(field), text, "0/1")
+        for name, field, text in (
+            ("trial_outside_help", "outside_help", "Outside help on it (asked per trial)."),
+            ("flag_outside_help_trial", "flag_outside_help", "Trial flag: outside help."),
+            ("flag_failed_all_catch", f"{P}flag_failed_all_catch", "Failed every catch trial."),
+        )
+    ),
     Column(
         "flag_failed_catch",
         bool_cell(f"{P}flag_failed_catch"),
