@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "braintrial.exports",
     "braintrial.api",
     "scoring",
+    # Login throttling on every login form and the API token endpoint (see "auth" below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -78,11 +80,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "braintrial.security.ContentSecurityPolicyMiddleware",
+    "braintrial.security.PrivateCacheMiddleware",
+    # Last: turns a lockout noticed by the authentication backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "braintrial.urls"
@@ -167,12 +173,36 @@ SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
 # Tests only: a pause per chunk so that a test can kill a worker in the middle of one.
 SCORING_TEST_DELAY_S = float(os.environ.get("SCORING_TEST_DELAY_S", 0))
 
+# --- client addresses ----------------------------------------------------------------------
+# Reverse proxies in front of the app that append to X-Forwarded-For: the client's address is the
+# entry the outermost one added (braintrial.net); with 0 the header is ignored. DRF's throttles
+# and django-axes both read it, so no client can pick the address it is counted under.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
+# Per-address limits on participant starts do not apply here: by default this machine, where
+# pilots (simulate_participants) and load tests run.
+START_LIMIT_EXEMPT_NETWORKS = env_list("START_LIMIT_EXEMPT_NETWORKS", ["127.0.0.0/8", "::1/128"])
+
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The throttle backend comes first: it refuses any login, right password or not, while the
+# client address (braintrial.net) or the username is locked out. Django's login() rotates the
+# session key on every successful login, so a session fixed before login is worthless after.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", 1))
+# Either key locks: guessing one account from many addresses, or many accounts from one.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "braintrial.net.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -203,6 +233,8 @@ X_FRAME_OPTIONS = "DENY"
 # braintrial.security sets a Content-Security-Policy everywhere but here (Django's admin and the
 # Swagger UI page carry inline scripts).
 CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
+# braintrial.security.FormOnlyMiddleware: POST bodies here must be url-encoded forms.
+FORM_ONLY_PATHS = ["/s/"]
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -220,6 +252,7 @@ REST_FRAMEWORK = {
         "write": os.environ.get("API_WRITE_RATE", "60/min"),
     },
     "EXCEPTION_HANDLER": "braintrial.api.exceptions.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "braintrial API",
