@@ -100,6 +100,7 @@ class Study(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "studies"
+        permissions = [("view_all_studies", "Can read every study and its data")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(n_human_trials__gt=0) | models.Q(n_gpt4_trials__gt=0),

@@ -16,6 +16,7 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from scoring.models import ItemScore, Scorer
+from tests.exports.factories import read_all_grant
 
 PASSWORD = "a-long-test-password-7"
 SECTIONS = ["Behavioral/Cognitive", "Systems/Circuits", "Neurobiology of Disease"]
@@ -120,6 +121,7 @@ def world(db) -> World:
     researcher = user_model.objects.create_user("rita", password=PASSWORD)
     other_researcher = user_model.objects.create_user("otto", password=PASSWORD)
     staff = user_model.objects.create_user("stef", password=PASSWORD, is_staff=True)
+    read_all_grant(staff)
     study.researchers.add(researcher)
     other.researchers.add(other_researcher)
     items = _items("tiny")

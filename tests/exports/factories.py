@@ -22,10 +22,22 @@ SECTIONS = ["Behavioral/Cognitive", "Systems/Circuits", "Neurobiology of Disease
 def user_make(
     username: str, *, staff: bool = False, password: str | None = None
 ) -> AbstractBaseUser:
-    """A user; without ``password`` an unusable one (hashing a real one costs ~0.3 s)."""
-    return get_user_model().objects.create_user(
+    """A user; without ``password`` an unusable one (hashing a real one costs ~0.3 s).
+
+    ``staff``: an operator who may also read every study (the staff flag alone does not)."""
+    user = get_user_model().objects.create_user(
         username=username, password=password, is_staff=staff
     )
+    if staff:
+        read_all_grant(user)
+    return user
+
+
+def read_all_grant(user: AbstractBaseUser) -> None:
+    """Give ``user`` the permission to read every study."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="view_all_studies"))  # type: ignore[attr-defined]
 
 
 def items_make(*, bank: str, n: int = 6, source: str = Item.Source.HUMAN) -> list[Item]:
