@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database that is down or restarting gets a retry (safe methods) and then a
+    # friendly 503 page instead of a 500.
+    "braintrial.resilience.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,7 +117,11 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'braintrial.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite
 if DATABASE_URL.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections are checked before each request reuses them, so the first request
+# after a database restart does not fail on a connection the server has closed.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -131,8 +138,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, celery --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # With Redis down the cache misses and forgets instead of failing the request: the dashboard
+    # computes its data afresh and the API throttles let requests through (logins stay throttled
+    # by django-axes, which keeps its counts in the database). Short timeouts keep it quick.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "braintrial.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
