@@ -48,7 +48,17 @@ def _secret_key() -> str:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# HTTPS=1: the site is served over https, directly or through a TLS-terminating proxy
+# (TLS_PROXY=1, which says so in X-Forwarded-Proto). Production sets both (docker-compose.yml).
+HTTPS = env_bool("HTTPS", False)
+TLS_PROXY = env_bool("TLS_PROXY", False)
+# A browser's POST carries Origin: https://<host>; behind a proxy Django must know that origin.
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS",
+    [f"https://*{h}" if h.startswith(".") else f"https://{h}" for h in ALLOWED_HOSTS if h != "*"]
+    if HTTPS
+    else [],
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -240,10 +250,22 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and "DATABASE_URL" in os.environ)
+SESSION_COOKIE_SECURE = env_bool(
+    "SECURE_COOKIES", HTTPS or (not DEBUG and "DATABASE_URL" in os.environ)
+)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+if TLS_PROXY:
+    # Only the proxy can reach the app (docker-compose.yml publishes web on loopback only), so
+    # the header it sets is trusted; it must overwrite any X-Forwarded-Proto the client sent.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0))
+# Both cover only the study's own host name and the names under it (trial.example.org, not
+# example.org); preload only allows a submission to the browsers' lists, it makes none.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 # braintrial.security sets a Content-Security-Policy everywhere but here (Django's admin and the
 # Swagger UI page carry inline scripts).
 CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
