@@ -16,7 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from braintrial.dashboard import selectors
 from braintrial.dashboard.forms import ScoreRunStartForm, rules_from_query, source_from_query
+from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_get_for_researcher
+from scoring.models import Scorer
+from scoring.services.queue import QueueUnavailable, score_queue_check
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 EXPORTS = ("trials", "participants", "items", "scores")
@@ -79,14 +82,22 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
     form = ScoreRunStartForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
-    from scoring.services import score_run_create
-
     try:
-        run = score_run_create(scorer=form.cleaned_data["scorer"], study=study)
+        messages.success(request, _run_start(scorer=form.cleaned_data["scorer"], study=study))
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
-    messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
+    except QueueUnavailable as exc:
+        messages.error(request, str(exc))
     return redirect(reverse("dashboard:study_detail", args=[study.slug]) + "#runs", permanent=False)
+
+
+def _run_start(*, scorer: Scorer, study: Study) -> str:
+    """Start a run if the queue can take it; the message for the researcher."""
+    from scoring.services import score_run_create
+
+    score_queue_check()
+    run = score_run_create(scorer=scorer, study=study)
+    return f"Scoring run {run.pk} for {run.scorer} queued."
 
 
 @require_GET
