@@ -188,3 +188,24 @@ class Trial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id}#{self.position}"
+
+
+class ExposureCounter(models.Model):
+    """How many participants of a study hold a test item, released (abandoned) participants not
+    counted: the balance of the assignment reads these instead of counting trials.
+
+    Written only under the study's assignment lock, in the same transaction as the trials or the
+    release it counts; ``manage.py exposure_rebuild`` checks them against the trials.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="exposure_counters")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "item"], name="exposure_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study_id}:{self.item_id}={self.n}"

@@ -30,7 +30,7 @@ from braintrial.participants import services
 from braintrial.participants import step_views as steps
 from braintrial.participants.forms import RecruitmentForm
 from braintrial.participants.models import Participant
-from braintrial.participants.selectors import participant_get_by_token, study_get_open
+from braintrial.participants.selectors import participant_get_by_study_token, study_get_open
 from braintrial.studies.models import Study
 
 COOKIE_MAX_AGE = 14 * 24 * 3600
@@ -74,11 +74,17 @@ def _visitor(request: HttpRequest) -> services.Visitor:
     )
 
 
+def _marked(response: HttpResponse, visitor: services.Visitor) -> HttpResponse:
+    """Set (or renew) the browser mark. The landing page sets it already, so that two Start
+    clicks sent at once carry the same mark and the second resumes the first."""
+    _set_cookie(response, MARK_COOKIE, visitor.browser_mark, MARK_MAX_AGE, "/s/")
+    return response
+
+
 def _session_response(study: Study, token: str, visitor: services.Visitor) -> HttpResponse:
     response = redirect("participants:flow", slug=study.slug)
     _set_cookie(response, cookie_name(study), token, COOKIE_MAX_AGE, f"/s/{study.slug}/")
-    _set_cookie(response, MARK_COOKIE, visitor.browser_mark, MARK_MAX_AGE, "/s/")
-    return response
+    return _marked(response, visitor)
 
 
 def _refused(request: HttpRequest, study: Study, exc: services.StartRefused) -> HttpResponse:
@@ -116,20 +122,21 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "participants/landing.html", context, status=400)
     if request.method == "GET":
         # A closed study still lets its participants resume, so the page says so but keeps Start.
-        return render(request, "participants/landing.html", context)
+        return _marked(render(request, "participants/landing.html", context), _visitor(request))
     return _start(request, study, form)
 
 
-def _participant(request: HttpRequest, study: Study) -> Participant | None:
-    token = request.COOKIES.get(cookie_name(study))
+def _participant(request: HttpRequest, slug: str) -> Participant | None:
+    # The study comes with the participant, in one query.
+    token = request.COOKIES.get(cookie_name(Study(slug=slug)))
     if not token:
         return None
-    return participant_get_by_token(study=study, token=token)
+    return participant_get_by_study_token(slug=slug, token=token)
 
 
 def _owned_session(request: HttpRequest, study: Study) -> Participant | None:
     try:
-        return _participant(request, study)
+        return _participant(request, study.slug)
     except PermissionDenied:
         return None
 
@@ -144,12 +151,12 @@ def _forbidden(request: HttpRequest, study: Study) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def flow(request: HttpRequest, slug: str) -> HttpResponse:
-    study = study_get_open(slug=slug)
     try:
-        participant = _participant(request, study)
+        participant = _participant(request, slug)
     except PermissionDenied:
-        return _forbidden(request, study)
+        return _forbidden(request, study_get_open(slug=slug))
     if participant is None:
+        study = study_get_open(slug=slug)  # an unknown study is a 404, not the way to a landing
         return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
     now = timezone.now()
     services.participant_touch(participant=participant, now=now)
