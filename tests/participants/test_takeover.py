@@ -86,3 +86,15 @@ def test_participant_pages_refuse_multipart_bodies(client: Client, study: Study)
     )
     assert upload.status_code == 415
     assert Participant.objects.get().trials.get(position=0).correct is None
+
+
+def test_two_start_clicks_sent_at_once_make_one_participant(client: Client, study: Study) -> None:
+    assert client.get(f"/s/{study.slug}/").status_code == 200  # the landing page sets the mark
+    assert "bt_mark" in client.cookies
+    first = start(client, study)
+    assert first.status_code == 302
+    # The second click was sent before the first answer's cookie arrived: the mark only.
+    del client.cookies[f"bt_{study.slug}"]
+    assert start(client, study).status_code == 302
+    assert Participant.objects.count() == 1
+    assert client.get(flow_url(study)).status_code == 200
