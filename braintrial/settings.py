@@ -48,17 +48,12 @@ def _secret_key() -> str:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
-# HTTPS=1: the site is served over https, directly or through a TLS-terminating proxy
-# (TLS_PROXY=1, which says so in X-Forwarded-Proto). Production sets both (docker-compose.yml).
+# Served over https (HTTPS=1), through a TLS proxy that sets X-Forwarded-Proto (TLS_PROXY=1).
 HTTPS = env_bool("HTTPS", False)
 TLS_PROXY = env_bool("TLS_PROXY", False)
 # A browser's POST carries Origin: https://<host>; behind a proxy Django must know that origin.
-CSRF_TRUSTED_ORIGINS = env_list(
-    "CSRF_TRUSTED_ORIGINS",
-    [f"https://*{h}" if h.startswith(".") else f"https://{h}" for h in ALLOWED_HOSTS if h != "*"]
-    if HTTPS
-    else [],
-)
+_origins = [f"https://*{h}" if h[:1] == "." else f"https://{h}" for h in ALLOWED_HOSTS if h != "*"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", _origins if HTTPS else [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,13 +76,11 @@ INSTALLED_APPS = [
     "braintrial.exports",
     "braintrial.api",
     "scoring",
-    # Login throttling on every login form and the API token endpoint (see "auth" below).
-    "axes",
+    "axes",  # login throttling (see "auth" below)
 ]
 
 MIDDLEWARE = [
-    # Outermost: a database that is down or restarting gets a retry (safe methods) and then a
-    # friendly 503 page instead of a 500.
+    # Outermost: a lost database connection gets a retry (GET) or a friendly 503, not a 500.
     "braintrial.resilience.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -127,11 +120,9 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'braintrial.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite
 if DATABASE_URL.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-# Persistent connections are checked before each request reuses them, so the first request
-# after a database restart does not fail on a connection the server has closed.
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-}
+# Reused connections are checked first: a request after a database restart does not fail.
+_database = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+DATABASES = {"default": _database}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -148,9 +139,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, celery --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # With Redis down the cache misses and forgets instead of failing the request: the dashboard
-    # computes its data afresh and the API throttles let requests through (logins stay throttled
-    # by django-axes, which keeps its counts in the database). Short timeouts keep it quick.
+    # With Redis down the cache misses and forgets (braintrial.cache): the dashboard computes
+    # afresh, API throttles let requests through (axes keeps login counts in the database).
     CACHES = {
         "default": {
             "BACKEND": "braintrial.cache.ResilientRedisCache",
@@ -194,17 +184,6 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
 # loses at most one chunk.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
-# Tests only: a pause per chunk so that a test can kill a worker in the middle of one.
-SCORING_TEST_DELAY_S = float(os.environ.get("SCORING_TEST_DELAY_S", 0))
-
-# --- client addresses ----------------------------------------------------------------------
-# Reverse proxies in front of the app that append to X-Forwarded-For: the client's address is the
-# entry the outermost one added (braintrial.net); with 0 the header is ignored. DRF's throttles
-# and django-axes both read it, so no client can pick the address it is counted under.
-NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
-# Per-address limits on participant starts do not apply here: by default this machine, where
-# pilots (simulate_participants) and load tests run.
-START_LIMIT_EXEMPT_NETWORKS = env_list("START_LIMIT_EXEMPT_NETWORKS", ["127.0.0.0/8", "::1/128"])
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -212,9 +191,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# The throttle backend comes first: it refuses any login, right password or not, while the
-# client address (braintrial.net) or the username is locked out. Django's login() rotates the
-# session key on every successful login, so a session fixed before login is worthless after.
+# Proxies appending to X-Forwarded-For: the client address is the entry the outermost one added
+# (braintrial.net); DRF's throttles and django-axes both read it, so clients cannot forge it.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
+# No per-address limit on participant starts from here (pilots and load tests on this machine).
+START_LIMIT_EXEMPT_NETWORKS = env_list("START_LIMIT_EXEMPT_NETWORKS", ["127.0.0.0/8", "::1/128"])
+# The axes backend refuses any login, even the right password, while the address or username is
+# locked out; Django's login() gives each login a new session key.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -226,7 +209,7 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "braintrial.net.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
+AXES_VERBOSE = False  # no banner on every command
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -256,14 +239,11 @@ SESSION_COOKIE_SECURE = env_bool(
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if TLS_PROXY:
-    # Only the proxy can reach the app (docker-compose.yml publishes web on loopback only), so
-    # the header it sets is trusted; it must overwrite any X-Forwarded-Proto the client sent.
+if TLS_PROXY:  # only the proxy reaches the app, and it overwrites the client's header
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0))
-# Both cover only the study's own host name and the names under it (trial.example.org, not
-# example.org); preload only allows a submission to the browsers' lists, it makes none.
+# Only the study's host and names under it; preload allows a submission to browsers, makes none.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 # braintrial.security sets a Content-Security-Policy everywhere but here (Django's admin and the

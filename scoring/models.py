@@ -119,6 +119,11 @@ class RunStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# The statuses in which a run may still write scores and can be cancelled; every reader of
+# "is this run still going" (services, dashboard, API, the score command) uses this one tuple.
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 class ScoreRun(models.Model):
     Status = RunStatus
 
@@ -167,7 +172,7 @@ class ScoreRun(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in ACTIVE_RUN_STATUSES
 
 
 class ItemScore(models.Model):

@@ -51,7 +51,7 @@ def test_worker_consumes_the_scoring_queue_only_on_a_gpu(compose: dict) -> None:
     command = worker["command"]
     queues = command[command.index("-Q") + 1]
     assert queues.split(",") == ["scoring"]
-    assert tasks.score_run_chunk.queue == tasks.score_run_resume.queue == "scoring"
+    assert tasks.score_run_chunk.queue == "scoring"
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]
 

@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from braintrial.resilience import server_error
 from braintrial.studies.models import Study
-from tests.exports.factories import study_make
+from tests.factories import study_make
 from tests.participants.conftest import (
     answer_data,
     current_position,

@@ -47,7 +47,7 @@ def test_a_policy_set_by_the_view_is_kept() -> None:
 def test_researcher_responses_may_not_be_kept_by_shared_caches(url: str) -> None:
     from django.test import Client
 
-    from tests.exports.factories import study_make
+    from tests.factories import study_make
 
     made = study_make("alpha")
     client = Client()

@@ -9,7 +9,6 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from braintrial.api.services import ApiInputError
 from braintrial.items.services import ItemImportError
 
 
@@ -17,6 +16,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail=detail)
-    elif isinstance(exc, ItemImportError | ApiInputError):
+    elif isinstance(exc, ItemImportError):
         exc = exceptions.ValidationError(detail={"detail": str(exc)})
     return drf_exception_handler(exc, context)

@@ -7,11 +7,10 @@ import dataclasses
 from django import forms
 from django.http import QueryDict
 
-from braintrial.analysis.rules import RULE_NAMES, ExclusionRules
+from braintrial.analysis.rules import RULE_LABELS, RULE_NAMES, ExclusionRules
 from braintrial.dashboard.charts.common import SOURCE_LABELS
-from braintrial.dashboard.charts.study import RULE_LABELS
-from braintrial.dashboard.selectors import scorers_startable
 from braintrial.studies.models import Study
+from scoring.selectors import scorers_runnable
 
 # GET ?rules=custom marks that the checkboxes were sent: an unchecked box is simply absent, so
 # without the marker "all rules off" could not be told apart from "the study's own rules".
@@ -63,7 +62,7 @@ def rules_from_query(*, study: Study, query: QueryDict) -> tuple[ExclusionRules,
     toggles = [
         RuleToggle(
             name=name,
-            label=RULE_LABELS.get(name, name),
+            label=RULE_LABELS[name],
             active=getattr(rules, name),
             study_default=getattr(defaults, name),
         )
@@ -74,7 +73,7 @@ def rules_from_query(*, study: Study, query: QueryDict) -> tuple[ExclusionRules,
 
 class ScoreRunStartForm(forms.Form):
     scorer = forms.ModelChoiceField(
-        queryset=scorers_startable(),
+        queryset=scorers_runnable(),
         to_field_name="name",
         error_messages={
             "invalid_choice": "Pick one of the scorers listed; published scorers cannot run.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
 from django.contrib import messages
@@ -14,12 +15,20 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.dashboard import selectors
-from braintrial.dashboard.forms import ScoreRunStartForm, rules_from_query, source_from_query
+from braintrial.dashboard.forms import (
+    RuleToggle,
+    ScoreRunStartForm,
+    rules_from_query,
+    source_from_query,
+)
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_get_for_researcher
+from scoring import services as scoring_services
 from scoring.models import Scorer
 from scoring.services.queue import QueueUnavailable, score_queue_check
+from scoring.services.start import Starter
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 EXPORTS = ("trials", "participants", "items", "scores")
@@ -42,20 +51,28 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         source = source_from_query(query=request.GET)
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
+    custom = request.GET.get("rules") == "custom"
+    context = _study_context(study, rules=rules, toggles=toggles, source=source, custom=custom)
+    return render(request, "dashboard/study_detail.html", context)
+
+
+def _study_context(
+    study: Study, *, rules: ExclusionRules, toggles: list[RuleToggle], source: str, custom: bool
+) -> dict[str, Any]:
+    """What the study page shows: the figures under the asked rules, runs, links."""
     payload = selectors.study_page_data(study=study, rules=rules, source=source)
-    context = {
+    return {
         "study": study,
         "toggles": toggles,
         "source": source,
         "sources": SOURCE_CHOICES,
-        "custom_rules": request.GET.get("rules") == "custom",
+        "custom_rules": custom,
         "payload": {"version": payload["version"], "figures": payload["figures"]},
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
         "exports": [(name, f"/exports/{study.slug}/{name}.csv") for name in EXPORTS],
         "plotly_version": plotly.__version__,
     }
-    return render(request, "dashboard/study_detail.html", context)
 
 
 @require_GET
@@ -83,7 +100,8 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     try:
-        messages.success(request, _run_start(scorer=form.cleaned_data["scorer"], study=study))
+        scorer = form.cleaned_data["scorer"]
+        messages.success(request, _run_start(user=request.user, scorer=scorer, study=study))
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
     except QueueUnavailable as exc:
@@ -91,12 +109,10 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("dashboard:study_detail", args=[study.slug]) + "#runs", permanent=False)
 
 
-def _run_start(*, scorer: Scorer, study: Study) -> str:
+def _run_start(*, user: Starter, scorer: Scorer, study: Study) -> str:
     """Start a run if the queue can take it; the message for the researcher."""
-    from scoring.services import score_run_create
-
     score_queue_check()
-    run = score_run_create(scorer=scorer, study=study)
+    run = scoring_services.score_run_start(user=user, scorer=scorer, study=study)
     return f"Scoring run {run.pk} for {run.scorer} queued."
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -23,13 +25,15 @@ def export_csv(request: HttpRequest, kind: str, slug: str = ALL_STUDIES) -> Http
     except ExportOptionError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     studies = export_studies(user=request.user, scope=slug)
+    stream = csv_stream(kind=EXPORT_KINDS[kind], studies=studies, include_excluded=include_excluded)
+    return _download(stream, filename=f"{slug}-{kind}.csv")
+
+
+def _download(stream: Generator[bytes, None, None], *, filename: str) -> StreamingHttpResponse:
     # Started runs the query now: if it fails, the researcher gets an error page, not a 200
     # whose file silently ends after the header.
-    stream = Started(
-        csv_stream(kind=EXPORT_KINDS[kind], studies=studies, include_excluded=include_excluded)
-    )
-    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-{kind}.csv"'
+    response = StreamingHttpResponse(Started(stream), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 

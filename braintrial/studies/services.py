@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
 from braintrial.studies.models import Study
 
 
@@ -12,4 +16,20 @@ def study_create(*, slug: str, title: str, **settings: Any) -> Study:
     study = Study(slug=slug, title=title, **settings)
     study.full_clean()
     study.save()
+    return study
+
+
+def study_create_with_researcher(*, creator: User, fields: dict[str, Any]) -> Study:
+    """Create a study and name its creator as one of its researchers: both or neither.
+
+    Raises ValidationError naming the field at fault, the slug too when a concurrent create
+    took it between the check and the insert.
+    """
+    try:
+        with transaction.atomic():
+            study = study_create(**fields)
+            study.researchers.add(creator)
+    except IntegrityError as exc:
+        message = f"A study with slug {fields.get('slug')!r} exists already."
+        raise ValidationError({"slug": message}) from exc
     return study

@@ -18,8 +18,10 @@ from scoring.services.scorers import (
     scorer_engine_config,
     scorer_update,
 )
+from scoring.services.start import SERVER_OPERATOR, score_run_start
 
 __all__ = [
+    "SERVER_OPERATOR",
     "SMOLLM2_SOURCE",
     "prompt_build",
     "score_run_cancel",
@@ -29,6 +31,7 @@ __all__ = [
     "score_run_finish_if_complete",
     "score_run_missing_chunks",
     "score_run_resume",
+    "score_run_start",
     "scorer_create",
     "scorer_engine_config",
     "scorer_update",

@@ -84,19 +84,29 @@ class Lab:
         published: bool = True,
         run_status: str | None = None,
     ) -> Scorer:
-        """A scorer with (ppl_original, ppl_altered) per item; a run when run_status is given."""
+        """A scorer with (ppl_original, ppl_altered) per item, scored with its configuration; with
+        run_status, a run of that configuration over those items wrote them."""
         scorer = Scorer.objects.create(
             name=name,
             display_name=name.title(),
             is_published=published,
             model_source="" if published else f"local/{name}",
         )
+        run = None
         if run_status:
-            ScoreRun.objects.create(scorer=scorer, study=self.study, status=run_status)
+            run = ScoreRun.objects.create(
+                scorer=scorer,
+                study=self.study,
+                status=run_status,
+                config_fingerprint=scorer.config_fingerprint,
+            )
+            run.items.set(ppl)
         for item, (original, altered) in ppl.items():
             ItemScore.objects.create(
                 scorer=scorer,
                 item=item,
+                run=run,
+                config_fingerprint=scorer.config_fingerprint,
                 ppl_original=original,
                 ppl_altered=altered,
                 correct=original < altered,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -243,7 +243,7 @@ def test_answers_per_day_follow_answered_at(lab: Lab) -> None:
     item = lab.item()
     lab.participant([(item, True)])
     Trial.objects.filter(participant__study=lab.study).update(
-        answered_at=timezone.make_aware(datetime(2026, 3, 1, 12))
+        answered_at=datetime(2026, 3, 1, 12, tzinfo=UTC)
     )
     days = study_report(study=lab.study)["participation"]["by_day"]
     assert {"date": "2026-03-01", "started": 0, "completed": 0, "answered": 1} in days

@@ -8,7 +8,7 @@ import pytest
 
 from braintrial.brainbench.services import published_items_import
 from scoring.models import Scorer
-from scoring.selectors import score_run_results
+from scoring.selectors import scores_valid
 from scoring.services import score_run_create
 from tests.scoring.helpers import run_in_process
 
@@ -23,7 +23,7 @@ def test_default_scorer_scores_brainbench_items(brainbench_dir, settings) -> Non
 
     assert run.status == "succeeded", run.error
     assert run.device_name and run.batch_size and run.tokens_per_second > 0
-    scores = list(score_run_results(run=run))
+    scores = list(scores_valid().filter(run=run))
     assert len(scores) == 3
     for score in scores:
         # A 135M model on neuroscience abstracts: perplexities in the tens, never degenerate.

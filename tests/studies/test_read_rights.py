@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.exports.factories import read_all_grant, study_make
+from tests.factories import read_all_grant, study_make
 
 pytestmark = pytest.mark.django_db
 

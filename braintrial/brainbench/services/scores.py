@@ -6,7 +6,6 @@ before anything is written; written in one transaction.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from braintrial.brainbench.prompts import prompt_template_read
 from braintrial.brainbench.score_rows import ScoreRow, score_rows_parse, scorer_name_from_model
 from braintrial.items.models import Item
 from scoring.models import ItemScore, Scorer
-from scoring.services.scorers import prompt_build
+from scoring.services.scorers import prompt_build, score_choice_fields
 
 
 @dataclass
@@ -160,9 +159,9 @@ def _scores_upsert(
                 item_id=row.item_id,
                 ppl_original=row.ppl_original,
                 ppl_altered=row.ppl_altered,
-                correct=row.ppl_original < row.ppl_altered,
-                confidence=abs(row.ppl_original - row.ppl_altered),
-                zlib_length_original=len(zlib.compress(prompt.encode("utf-8"))),
+                **score_choice_fields(
+                    ppl_original=row.ppl_original, ppl_altered=row.ppl_altered, prompt=prompt
+                ),
                 config_fingerprint=fingerprints[scorer.pk],
             )
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from braintrial.analysis.rules import RULE_LABELS
 from braintrial.dashboard.charts.common import (
     HUMAN,
     SOURCE_LABELS,
@@ -17,13 +18,6 @@ from braintrial.dashboard.charts.common import (
     pct,
 )
 
-RULE_LABELS = {
-    "failed_catch": "Failed catch trials",
-    "no_slider": "Never moved the sliders",
-    "outside_help": "Reported outside help",
-    "recognised": "Recognised the paper",
-    "fast": "Answered too fast",
-}
 SOURCE_COLORS = {"human": "#4a7fc1", "gpt4": "#e09f3e"}
 
 

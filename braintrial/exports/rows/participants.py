@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 
+from braintrial.analysis.rules import participant_rule_reasons
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
@@ -19,11 +20,8 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
-EXCLUSION_REASONS: list[tuple[str, Q]] = [
-    ("failed_catch", Q(study__exclude_failed_catch=True, flag_failed_catch=True)),
-    ("no_slider", Q(study__exclude_no_slider=True, flag_no_slider=True)),
-    ("outside_help", Q(study__exclude_outside_help=True, flag_outside_help=True)),
-]
+# Under each participant's own study settings (the export takes no rule switches).
+EXCLUSION_REASONS = list(participant_rule_reasons())
 
 
 def participants_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Participant]:
@@ -113,8 +111,8 @@ COLUMNS = [
     col(
         "excluded_by",
         reasons_cell(EXCLUSION_REASONS),
-        "Why, ';'-separated: the flags the "
-        "study's rules switch on (failed_catch, no_slider, outside_help).",
+        "Why, ';'-separated: the participant rules the study switches on and the participant "
+        f"is flagged by ({', '.join(name for name, _ in EXCLUSION_REASONS)}).",
     ),
     col("started_at", time_cell("started_at"), "Arrival on the landing page (UTC).", "timestamp"),
     col("consented_at", time_cell("consented_at"), "Consent given (UTC).", "timestamp"),

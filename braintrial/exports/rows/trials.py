@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
+from braintrial.analysis.rules import RULE_NAMES, trial_exclusion_reasons
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
@@ -16,11 +17,10 @@ from braintrial.exports.expressions import (
 )
 from braintrial.exports.rows.base import Column, ExportKind
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import Trial
 from braintrial.studies.models import Study
 
 P = "participant__"
-RULES = f"{P}study__"
 
 
 def section_label(prefix: str = "") -> Case:
@@ -36,29 +36,8 @@ def section_label(prefix: str = "") -> Case:
     )
 
 
-# Why a trial is left out of an analysis; the study's rules decide which flags count.
-EXCLUSION_REASONS: list[tuple[str, Q]] = [
-    ("unanswered", Q(correct__isnull=True)),
-    # As the report does by default: answers are counted once their participant has completed.
-    ("unfinished", ~Q(**{f"{P}status": Participant.Status.COMPLETED})),
-    ("practice", Q(kind=Item.Kind.PRACTICE)),
-    ("catch", Q(kind=Item.Kind.CATCH)),
-    ("failed_catch", Q(**{f"{RULES}exclude_failed_catch": True, f"{P}flag_failed_catch": True})),
-    ("no_slider", Q(**{f"{RULES}exclude_no_slider": True, f"{P}flag_no_slider": True})),
-    ("outside_help", Q(**{f"{RULES}exclude_outside_help": True, f"{P}flag_outside_help": True})),
-    ("recognised", Q(**{f"{RULES}exclude_recognised": True, "flag_recognised": True})),
-    # As the analysis does: fast means below the study's current threshold on the server's
-    # clock; only a trial without a server time falls back on its stored flag.
-    (
-        "fast",
-        Q(**{f"{RULES}exclude_fast": True})
-        & (
-            Q(rt_server_ms__lt=F(f"{RULES}min_rt_ms"))
-            | Q(rt_server_ms__isnull=True, flag_fast=True)
-        ),
-    ),
-    ("not_in_bank", Q(kind=Item.Kind.TEST) & ~Q(item__bank=F(f"{RULES}bank"))),
-]
+# Why a trial is left out of an analysis, under each trial's own study settings.
+EXCLUSION_REASONS = trial_exclusion_reasons()
 
 
 def trials_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Trial]:
@@ -237,7 +216,8 @@ COLUMNS = [
     Column(
         "flag_fast",
         bool_cell("flag_fast"),
-        "Trial flag: answered faster than the study's minimum response time.",
+        "Trial flag: answered faster than the study's minimum response time as it was when "
+        "the answer came in (excluded_by's fast compares rt with the current one).",
         "0/1",
     ),
     Column(
@@ -267,9 +247,11 @@ COLUMNS = [
     Column(
         "excluded_by",
         reasons_cell(EXCLUSION_REASONS),
-        "Why, ';'-separated: unanswered, unfinished (the participant has not completed), "
-        "practice, catch, and the flags the study's exclusion rules switch on "
-        "(failed_catch, no_slider, outside_help, recognised, fast).",
+        f"Why, ';'-separated, in this order: {', '.join(name for name, _ in EXCLUSION_REASONS)}. "
+        "unfinished: the participant has not completed; not_in_bank: a test trial on an item "
+        "outside the study's bank; fast: rt below the study's current min_rt_ms (flag_fast "
+        f"where there is no rt). The rules ({', '.join(RULE_NAMES)}) count only where the "
+        "study switches them on.",
         "text",
     ),
     Column("shown_at", time_cell("shown_at"), "When the trial was first shown (UTC).", "timestamp"),

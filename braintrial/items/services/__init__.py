@@ -9,6 +9,7 @@ from braintrial.items.services.importing import (
     items_import_csv,
 )
 from braintrial.items.services.parsing import ItemImportError
+from braintrial.items.services.study_import import items_import_into_study
 
 __all__ = [
     "ImportReport",
@@ -17,4 +18,5 @@ __all__ = [
     "differences_compute",
     "items_import_content",
     "items_import_csv",
+    "items_import_into_study",
 ]

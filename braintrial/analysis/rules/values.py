@@ -1,4 +1,4 @@
-"""Exclusion rules: which stored flags an analysis applies.
+"""ExclusionRules: which of the declared reasons an analysis applies.
 
 Flags are facts stored on participants and trials when the data comes in; a study's settings say
 which of them exclude. The dashboard switches single rules off to show their effect, so the rules
@@ -12,18 +12,16 @@ from typing import Any
 
 from braintrial.studies.models import Study
 
-RULE_NAMES = ("failed_catch", "no_slider", "outside_help", "recognised", "fast")
-PARTICIPANT_RULES = ("failed_catch", "no_slider", "outside_help")
-TRIAL_RULES = ("recognised", "fast")
+from .declaration import RULES, SWITCHED_REASONS, THRESHOLDS
 
 
 @dataclass(frozen=True)
 class ExclusionRules:
-    """Which exclusions apply.
+    """Which exclusions apply: one switch per rule of ``declaration.RULES`` (same names).
 
     Participant rules (``failed_catch``, ``no_slider``, ``outside_help``) drop every trial of a
     flagged participant; trial rules (``recognised``, ``fast``) drop single trials. A trial is
-    fast when its response time is below ``min_rt_ms`` (see ``analysis.data``).
+    fast when its server response time is below ``min_rt_ms`` (see ``declaration.Threshold``).
 
     ``completed_only`` (not a study setting, on unless asked otherwise) keeps only the answers
     of participants who completed: the catch, slider and outside-help checks are made at
@@ -41,12 +39,8 @@ class ExclusionRules:
     @classmethod
     def from_study(cls, study: Study) -> ExclusionRules:
         return cls(
-            failed_catch=study.exclude_failed_catch,
-            no_slider=study.exclude_no_slider,
-            outside_help=study.exclude_outside_help,
-            recognised=study.exclude_recognised,
-            fast=study.exclude_fast,
-            min_rt_ms=study.min_rt_ms,
+            **{rule.name: getattr(study, rule.setting) for rule in RULES},
+            **{threshold.setting: getattr(study, threshold.setting) for threshold in THRESHOLDS},
             completed_only=True,
         )
 
@@ -54,21 +48,25 @@ class ExclusionRules:
     def none(cls, *, min_rt_ms: int = 5000) -> ExclusionRules:
         """No exclusion at all (every answered test trial counts, finished or not)."""
         return cls(
-            failed_catch=False,
-            no_slider=False,
-            outside_help=False,
-            recognised=False,
-            fast=False,
+            **{reason.switch: False for reason in SWITCHED_REASONS if reason.switch},
             min_rt_ms=min_rt_ms,
-            completed_only=False,
         )
 
     def with_toggles(self, **toggles: bool) -> ExclusionRules:
         """A copy with some rules switched; unknown rule names raise ValueError."""
-        unknown = set(toggles) - {*RULE_NAMES, "completed_only"}
+        unknown = set(toggles) - {reason.switch for reason in SWITCHED_REASONS}
         if unknown:
             raise ValueError(f"Unknown exclusion rule(s): {', '.join(sorted(unknown))}")
         return replace(self, **toggles)
+
+    def switched_on(self) -> list[str]:
+        """Names of the switchable reasons that apply ('unfinished' with ``completed_only``,
+        then each rule switched on); the scope reasons without a switch always apply."""
+        return [
+            reason.name
+            for reason in SWITCHED_REASONS
+            if reason.switch and getattr(self, reason.switch)
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
