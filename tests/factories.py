@@ -31,10 +31,23 @@ _rows = itertools.count(1)
 def user_make(
     username: str, *, staff: bool = False, password: str | None = None
 ) -> AbstractBaseUser:
-    """A user; without ``password`` an unusable one (hashing a real one costs ~0.3 s)."""
-    return get_user_model().objects.create_user(
+    """A user; without ``password`` an unusable one (hashing a real one costs ~0.3 s).
+
+    ``staff``: an operator who may also read every study (the staff flag alone does not)."""
+    user = get_user_model().objects.create_user(
         username=username, password=password, is_staff=staff
     )
+    if staff:
+        read_all_grant(user)
+    return user
+
+
+def read_all_grant(user: AbstractBaseUser) -> None:
+    """Give ``user`` the permission to read every study."""
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.get(codename="view_all_studies")
+    user.user_permissions.add(permission)  # type: ignore[attr-defined]
 
 
 def item_make(

@@ -47,6 +47,7 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
             started=Count("id", filter=started),
             completed=Count("id", filter=Q(status=Participant.Status.COMPLETED)),
             excluded=Count("id", filter=participant_excluded_q()),
+            repeats=Count("id", filter=Q(repeat_suspected=True)),
         )
     }
     answers: dict[int, dict[str, Any]] = {
@@ -80,6 +81,7 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
                 "started": p.get("started", 0),
                 "completed": p.get("completed", 0),
                 "excluded": p.get("excluded", 0),
+                "repeats": p.get("repeats", 0),
                 "n_trials": a.get("n", 0),
                 "last_answer_at": a.get("last"),
                 "n_scorers": scorers_by_bank.get(study.bank, 0),

@@ -26,6 +26,7 @@ from braintrial.dashboard.forms import (
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_get_for_researcher
 from scoring import services as scoring_services
+from scoring.services.queue import QueueUnavailable
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 EXPORTS = ("trials", "participants", "items", "scores")
@@ -96,13 +97,14 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
     form = ScoreRunStartForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
+    scorer = form.cleaned_data["scorer"]
     try:
-        run = scoring_services.score_run_start(
-            user=request.user, scorer=form.cleaned_data["scorer"], study=study
-        )
+        run = scoring_services.score_run_start(user=request.user, scorer=scorer, study=study)
+        messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
-    messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
+    except QueueUnavailable as exc:  # nothing was started; the page says so
+        messages.error(request, str(exc))
     return redirect(reverse("dashboard:study_detail", args=[study.slug]) + "#runs", permanent=False)
 
 

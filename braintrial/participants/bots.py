@@ -1,26 +1,31 @@
 """Scripted participants that walk a study through real HTTP.
 
 A bot sees only what a browser sees: it reads the HTML of each page, finds the form, fills it
-as a plausible participant would and posts it with the page's CSRF token, keeping its own
-cookies. It never looks at the database, so it cannot know which version is the original and
-picks A or B at random. It also plays the part of the trial page's script: the client response
-time, the blur count and the "slider moved" flags.
+as a plausible participant would (bot_answers.py) and posts it with the page's CSRF token,
+keeping its own cookies. It never looks at the database, so it cannot know which version is the
+original and picks A or B at random. It also plays the part of the trial page's script: the
+client response time, the blur count and the "slider moved" flags.
+
+A ``Mix`` makes it behave like a real crowd besides: it reloads pages, sends an answer twice at
+once (a double click) and re-posts a page it has left (the back button). Every request is
+recorded with its step, status and latency, and every answer the server acknowledged (a
+redirect after the POST) is kept, so a load run can check afterwards that each is stored once.
 
 Pure client logic with no Django imports, so it can pilot a server running anywhere.
 """
 
 from __future__ import annotations
 
-import math
 import random
+import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
+from braintrial.participants.bot_answers import AnswerError, answer_fill
 from braintrial.participants.bot_pages import Form, Page, PageParser
 
 # Browsers treat these hosts as secure contexts and send them Secure cookies over plain http;
@@ -28,11 +33,29 @@ from braintrial.participants.bot_pages import Form, Page, PageParser
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_PAGES = 100
 MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+TRIAL_STEPS = frozenset({"practice", "trials"})
 USER_AGENT = "braintrial-bot/1.0 (simulated participant)"
 
 
 class BotFailure(Exception):
     """The flow did not go as a participant's would; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Mix:
+    """Probabilities, per page, of what participants do besides answering each page once."""
+
+    reload: float = 0.0  # load the page again before answering it
+    double_send: float = 0.0  # post the answer twice at the same moment (double click)
+    back_repost: float = 0.0  # after an answer, post the page just left once more (back button)
+
+
+@dataclass(frozen=True)
+class Request:
+    label: str  # "GET trials", "POST consent", "POST trials (double)", ...
+    status: int
+    seconds: float
 
 
 @dataclass
@@ -46,17 +69,9 @@ class BotResult:
     error: str = ""
     trials_answered: int = 0
     latencies_s: list[float] = field(default_factory=list)
-
-
-GENDER_WEIGHTS = {"Male": 55, "Female": 40, "Gender Variant/Non-Conforming": 2}
-POSITION_AGES = {  # position -> plausible age range
-    "Predoctoral student": (21, 27),
-    "Doctoral student": (23, 33),
-    "Postdoctoral researcher": (28, 42),
-    "Faculty/Academic staff": (34, 70),
-    "Research scientist": (27, 62),
-}
-COMMON_COUNTRIES = ("United States", "United Kingdom", "Germany", "China", "Canada", "France")
+    requests: list[Request] = field(default_factory=list)
+    # Answers the server acknowledged with a redirect: (position, the posted fields).
+    acknowledged: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
 class Bot:
@@ -72,6 +87,7 @@ class Bot:
         rng: random.Random,
         prolific: bool = False,
         timeout_s: float = 30.0,
+        mix: Mix | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
@@ -79,16 +95,26 @@ class Bot:
         self.rng = rng
         self.prolific = prolific
         self.timeout_s = timeout_s
+        self.mix = mix or Mix()
         self.result = BotResult(index=index, pid=pid)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        self._lock = threading.Lock()  # a double send records from two threads
 
     # --- HTTP -----------------------------------------------------------------------------
-    def _send(self, method: str, url: str, data: dict[str, str] | None, referer: str) -> Any:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        data: dict[str, str] | None,
+        referer: str,
+        label: str,
+        session: requests.Session | None = None,
+    ) -> Any:
         headers = {"Referer": referer, "Origin": self.origin} if method == "POST" else {}
         started = time.perf_counter()
         try:
-            response = self.session.request(
+            response = (session or self.session).request(
                 method,
                 url,
                 data=data,
@@ -98,35 +124,71 @@ class Bot:
             )
         except requests.RequestException as exc:
             raise BotFailure(f"{method} {urlsplit(url).path}: {type(exc).__name__}") from exc
-        self.result.latencies_s.append(time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        with self._lock:
+            self.result.latencies_s.append(seconds)
+            self.result.requests.append(Request(label, response.status_code, seconds))
         if urlsplit(url).hostname in LOOPBACK_HOSTS:
             # requests would keep Secure cookies from plain http; a browser sends them back
             # to a loopback host, and so does the bot.
-            for cookie in self.session.cookies:
+            for cookie in (session or self.session).cookies:
                 cookie.secure = False
         return response
 
-    def _open(self, method: str, url: str, data: dict[str, str] | None = None) -> Page | None:
+    def _open(
+        self, method: str, url: str, data: dict[str, str] | None = None, label: str = ""
+    ) -> Page | None:
         """Send a request and follow same-site redirects; None when sent off-site (the
         study's completion URL), which a bot does not visit."""
-        referer = url
+        referer, label = url, label or f"{method} page"
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._send(method, url, data, referer)
-            if response.status_code not in {301, 302, 303, 307, 308}:
-                parser = PageParser()
-                parser.feed(response.text)
-                return Page(url=url, status=response.status_code, parser=parser)
+            response = self._send(method, url, data, referer, label)
+            if response.status_code not in REDIRECTS:
+                page = Page(url=url, status=response.status_code, parser=PageParser())
+                page.parser.feed(response.text)
+                if label == "GET next":
+                    form = page.step_form
+                    self._relabel(f"GET {form.values['step']}" if form else "GET end page")
+                return page
             target = urljoin(url, response.headers.get("Location", ""))
             if not target.startswith(self.origin + "/"):
                 self.result.redirected_to = target
                 return None
-            method, url, data = "GET", target, None
+            method, url, data, label = "GET", target, None, "GET next"
         raise BotFailure(f"more than {MAX_REDIRECTS} redirects from {urlsplit(url).path}")
 
-    def _submit(self, page: Page, form: Form, data: dict[str, str]) -> Page | None:
+    def _relabel(self, label: str) -> None:
+        # The step of a page is known only once it is read.
+        with self._lock:
+            last = self.result.requests[-1]
+            self.result.requests[-1] = Request(label, last.status, last.seconds)
+
+    def _post(self, page: Page, form: Form, data: dict[str, str], label: str) -> Page | None:
         if form.method.lower() != "post":
             raise BotFailure(f"form on {urlsplit(page.url).path} is not a POST form")
-        return self._open("POST", urljoin(page.url, form.action), {**form.values, **data})
+        return self._open("POST", urljoin(page.url, form.action), {**form.values, **data}, label)
+
+    def _post_twice(
+        self, page: Page, form: Form, data: dict[str, str], label: str
+    ) -> threading.Thread:
+        """The same POST from a second connection with the same cookies, started together
+        with the bot's own: what a double click sends."""
+        twin = requests.Session()
+        twin.headers.update(self.session.headers)
+        twin.cookies.update(self.session.cookies)
+        url = urljoin(page.url, form.action)
+
+        def send() -> None:
+            try:
+                self._send("POST", url, {**form.values, **data}, url, f"{label} (double)", twin)
+            except BotFailure:
+                pass  # only the bot's own request decides how the flow goes on
+            finally:
+                twin.close()
+
+        thread = threading.Thread(target=send, daemon=True)
+        thread.start()
+        return thread
 
     # --- the participant ------------------------------------------------------------------
     def run(self) -> BotResult:
@@ -150,28 +212,67 @@ class Bot:
         return urljoin(self.base_url, f"s/{self.slug}/") + "?" + urlencode(params)
 
     def _walk(self) -> None:
-        landing = self._open("GET", self._landing_url())
+        landing = self._open("GET", self._landing_url(), label="GET landing")
         if landing is None or landing.status != 200 or not landing.parser.forms:
             raise BotFailure("landing page: " + (landing.describe() if landing else "redirected"))
-        page = self._submit(landing, landing.parser.forms[0], {})
+        page = self._post(landing, landing.parser.forms[0], {}, "POST landing")
         for _ in range(MAX_PAGES):
             if page is None:  # sent to the study's completion URL after the debrief
                 self.result.completed = True
                 return
             if page.status != 200:
                 raise BotFailure(f"{urlsplit(page.url).path}: {page.describe()}")
-            form = page.step_form
-            if form is None:
+            if page.step_form is None:
                 self._finish(page)
                 return
-            step = form.values["step"]
-            data = self._answer(step, form)
-            page = self._submit(page, form, data)
-            if page is not None and page.status != 200:
-                raise BotFailure(f"POST {step}: {page.describe()}")
-            if step in {"practice", "trials"}:
-                self.result.trials_answered += step == "trials"
+            page = self._step(page)
         raise BotFailure(f"no end after {MAX_PAGES} pages")
+
+    def _step(self, page: Page) -> Page | None:
+        """Answer the page (with the mix's reloads, double clicks and back-button re-posts);
+        the page the server shows next."""
+        form = page.step_form
+        assert form is not None
+        step = form.values["step"]
+        if self._chance(self.mix.reload):
+            page = self._open("GET", page.url, label=f"GET {step} (reload)") or page
+            form = page.step_form or form
+        data = self._answer(step, form)
+        label = f"POST {step}"
+        twin = (
+            self._post_twice(page, form, data, label)
+            if self._chance(self.mix.double_send)
+            else None
+        )
+        next_page = self._post(page, form, data, label)
+        if twin is not None:
+            twin.join(timeout=self.timeout_s)
+        if twin is not None and next_page is not None and next_page.status == 409:
+            # The double click's other request was answered first and the server refused this
+            # one: a participant follows the conflict page's link back to the study.
+            return self._open("GET", page.url, label=f"GET {step} (after 409)")
+        if next_page is not None and next_page.status != 200:
+            raise BotFailure(f"POST {step}: {next_page.describe()}")
+        if step in TRIAL_STEPS:
+            self._acknowledged(form, data)
+            self.result.trials_answered += step == "trials"
+        if next_page is not None and self._chance(self.mix.back_repost):
+            again = self._post(page, form, data, f"{label} (back)")
+            if again is not None and again.status >= 500:
+                raise BotFailure(f"POST {step} again: {again.describe()}")
+            next_page = again if again is not None and again.status == 200 else next_page
+        return next_page
+
+    def _chance(self, p: float) -> bool:
+        # No draw at p = 0, so a plain run answers exactly as before for the same seed.
+        return p > 0 and self.rng.random() < p
+
+    def _acknowledged(self, form: Form, data: dict[str, str]) -> None:
+        """Keep an answer the server took: its POST was answered with a redirect."""
+        with self._lock:
+            posted = [r for r in self.result.requests if not r.label.endswith("(double)")]
+        if len(posted) >= 2 and posted[-2].label.startswith("POST") and posted[-2].status == 302:
+            self.result.acknowledged.append((int(form.values["position"]), data))
 
     def _finish(self, page: Page) -> None:
         if page.parser.heading != "Thank you":
@@ -181,62 +282,6 @@ class Bot:
 
     def _answer(self, step: str, form: Form) -> dict[str, str]:
         try:
-            return self._fill(step, form)
-        except BotFailure as exc:
+            return answer_fill(step=step, form=form, rng=self.rng)
+        except AnswerError as exc:
             raise BotFailure(f"{step} page: {exc}") from exc
-
-    def _fill(self, step: str, form: Form) -> dict[str, str]:
-        if step == "consent":
-            if "agree" not in form.options.get("consent", []):
-                raise BotFailure("consent page has no 'agree' button")
-            return {"consent": "agree"}
-        if step == "demographics":
-            return self._demographics(form)
-        if step == "instructions":
-            return {}
-        if step in {"practice", "trials"}:
-            return self._trial(form)
-        if step == "debrief":
-            return {"outside_help": "no", "feedback": ""}
-        raise BotFailure(f"unknown step '{step}'")
-
-    def _pick(self, form: Form, name: str, weights: Mapping[str, float] | None = None) -> str:
-        choices = form.options.get(name)
-        if not choices:
-            raise BotFailure(f"no choices for '{name}'")
-        w = [(weights or {}).get(c, 1.0) for c in choices]
-        return self.rng.choices(choices, weights=w)[0]
-
-    def _demographics(self, form: Form) -> dict[str, str]:
-        position = self._pick(
-            form, "position", {"Doctoral student": 3, "Postdoctoral researcher": 3}
-        )
-        low, high = POSITION_AGES.get(position, (22, 65))
-        age = self.rng.randint(low, high)
-        experience = max(0.0, min(age - 21 - self.rng.uniform(0, 3), 60.0))
-        countries = {c: 8.0 for c in COMMON_COUNTRIES}
-        return {
-            "gender": self._pick(form, "gender", GENDER_WEIGHTS),
-            "age": str(age),
-            "country": self._pick(form, "country", countries),
-            "position": position,
-            "experience_years": f"{round(experience * 2) / 2:.1f}",
-        }
-
-    def _trial(self, form: Form) -> dict[str, str]:
-        rng = self.rng
-        choice = self._pick(form, "choice")  # the bot cannot know the answer: a fair coin
-        recognised = "yes" if rng.random() < 0.02 else "no"
-        return {
-            "choice": choice,
-            "confidence": str(round(rng.triangular(1, 100, 65))),
-            "expertise": str(round(rng.triangular(1, 100, 40))),
-            "recognised": recognised,
-            # What the page's script would have measured: about a minute per pair of abstracts.
-            "rt_client_ms": str(
-                round(min(max(rng.lognormvariate(math.log(45_000), 0.5), 6_000), 600_000))
-            ),
-            "blur_count": str(0 if rng.random() < 0.85 else rng.randint(1, 3)),
-            "confidence_moved": "1",
-            "expertise_moved": "1",
-        }

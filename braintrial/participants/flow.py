@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
 
 from django import forms
@@ -26,7 +26,12 @@ from braintrial.items.models import Item
 from braintrial.participants import services
 from braintrial.participants.forms import ConsentForm, DebriefForm, DemographicsForm, TrialForm
 from braintrial.participants.models import Participant, Trial
-from braintrial.participants.selectors import participant_trials, trial_next_unanswered
+from braintrial.participants.selectors import (
+    participant_trials,
+    trial_next_unanswered,
+    trial_versions_get,
+)
+from braintrial.studies.models import Study
 
 F = TypeVar("F", bound=forms.Form)
 Context = dict[str, Any]
@@ -36,11 +41,16 @@ Context = dict[str, Any]
 class FlowState:
     """What decides the current step: the participant and all their trials in position order.
 
-    It belongs to the flow, not to the services: services load what they need themselves.
+    It belongs to the flow, not to the services: services load what they need themselves. The
+    trials are read on first use: the steps before the practice, and a trial's POST (whose
+    service reads them itself), are decided from the participant alone.
     """
 
     participant: Participant
-    trials: list[Trial]
+
+    @cached_property
+    def trials(self) -> list[Trial]:
+        return participant_trials(participant=self.participant)
 
     @property
     def practice_trials(self) -> list[Trial]:
@@ -53,7 +63,7 @@ class FlowState:
 
 
 def flow_state_get(*, participant: Participant) -> FlowState:
-    return FlowState(participant=participant, trials=participant_trials(participant=participant))
+    return FlowState(participant=participant)
 
 
 def _shows_nothing_more(state: FlowState, now: datetime) -> Context:
@@ -136,11 +146,8 @@ def _debrief(participant: Participant, form: DebriefForm, now: datetime) -> None
 def _versions(trial: Trial) -> list[dict[str, str]]:
     # The only place that knows which text is the original; the template sees labels and texts.
     # One template loops over both, so the markup of A and B is the same whatever the original.
-    first, second = (
-        (trial.item.original, trial.item.altered)
-        if trial.original_is_a
-        else (trial.item.altered, trial.item.original)
-    )
+    original, altered = trial_versions_get(trial=trial)
+    first, second = (original, altered) if trial.original_is_a else (altered, original)
     return [{"label": "A", "text": first}, {"label": "B", "text": second}]
 
 
@@ -162,11 +169,24 @@ def _trial_context(
 
 
 def _debrief_context(state: FlowState, now: datetime) -> Context:
+    """What the study lets the debrief tell (Study.debrief_detail). Right or wrong per trial
+    gives away the original of each item to anyone who takes the study again, so only the
+    published protocol's setting shows it; the score alone needs at least ``score``."""
+    detail = state.participant.study.debrief_detail
+    if detail == Study.DebriefDetail.NONE:
+        return {"detail": detail}
     results = [
         {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
         for n, t in enumerate(state.main_trials, start=1)
     ]
-    return {"results": results, "n_correct": sum(1 for r in results if r["correct"])}
+    context: Context = {
+        "detail": detail,
+        "n_correct": sum(1 for r in results if r["correct"]),
+        "n_trials": len(results),
+    }
+    if detail == Study.DebriefDetail.FULL:
+        context["results"] = results
+    return context
 
 
 def trial_step(name: str, *, covers: Callable[[FlowState], list[Trial]]) -> Step[TrialForm]:

@@ -83,6 +83,12 @@ class Participant(models.Model):
         null=True, blank=True, help_text="When an abandoned participant's items were released."
     )
     user_agent = models.CharField(max_length=300, blank=True)
+    # Keyed hashes, never the values: SHA-256 of study and browser mark (a long-lived cookie),
+    # and an HMAC of study and client address. Per study, so that no two studies' rows link up.
+    browser_mark_hash = models.CharField(max_length=64, blank=True, default="")
+    address_hash = models.CharField(max_length=64, blank=True, default="")
+    # The same browser or client address took part before: a fact for the researcher to judge.
+    repeat_suspected = models.BooleanField(default=False)
     # Moved by any change to the row: steps, completion and its flags, abandonment.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
@@ -108,7 +114,19 @@ class Participant(models.Model):
                 name="participant_one_take_per_recruitment_id",
             ),
         ]
-        indexes = [models.Index(fields=["study", "status"])]
+        indexes = [
+            models.Index(fields=["study", "status"]),
+            models.Index(
+                fields=["study", "browser_mark_hash"],
+                condition=~models.Q(browser_mark_hash=""),
+                name="participant_study_mark",
+            ),
+            models.Index(
+                fields=["study", "address_hash", "started_at"],
+                condition=~models.Q(address_hash=""),
+                name="participant_study_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.study.slug}:{self.public_id}"
@@ -180,3 +198,24 @@ class Trial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant_id}#{self.position}"
+
+
+class ExposureCounter(models.Model):
+    """How many participants of a study hold a test item, released (abandoned) participants not
+    counted: the balance of the assignment reads these instead of counting trials.
+
+    Written only under the study's assignment lock, in the same transaction as the trials or the
+    release it counts; ``manage.py exposure_rebuild`` checks them against the trials.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="exposure_counters")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "item"], name="exposure_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study_id}:{self.item_id}={self.n}"

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import ExposureCounter, Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 
@@ -43,9 +43,23 @@ def participant_get_by_token(*, study: Study, token: str) -> Participant:
         raise PermissionDenied("This link or session is not valid for this study.") from exc
 
 
+def participant_get_by_study_token(*, slug: str, token: str) -> Participant:
+    """``participant_get_by_token`` for the study with this slug, study and participant read
+    in one query. Raises PermissionDenied as that one does, also when there is no such study."""
+    if not token or len(token) > 200:
+        raise PermissionDenied("This link or session is not valid for this study.")
+    try:
+        return Participant.objects.select_related("study").get(
+            study__slug=slug, token_hash=token_hash(token=token)
+        )
+    except Participant.DoesNotExist as exc:
+        raise PermissionDenied("This link or session is not valid for this study.") from exc
+
+
 def participant_trials(*, participant: Participant) -> list[Trial]:
-    """The participant's trials in position order, items loaded (practice first at 0)."""
-    return list(participant.trials.select_related("item").order_by("position"))
+    """The participant's trials in position order (practice first at 0), without their items:
+    the abstracts are read only for the trial shown (``trial_versions_get``)."""
+    return list(participant.trials.order_by("position"))
 
 
 def trial_next_unanswered(*, trials: Iterable[Trial]) -> Trial | None:
@@ -55,12 +69,17 @@ def trial_next_unanswered(*, trials: Iterable[Trial]) -> Trial | None:
     return next((t for t in trials if t.correct is None), None)
 
 
-def trial_get_for_participant(*, participant: Participant, position: int) -> Trial:
-    """One trial of this participant by its position; Http404 when there is none."""
-    try:
-        return participant.trials.select_related("item").get(position=position)
-    except Trial.DoesNotExist as exc:
-        raise Http404("There is no such trial in your session.") from exc
+def trial_at_position(*, trials: Iterable[Trial], position: int) -> Trial:
+    """The trial at ``position`` among a participant's trials; Http404 when there is none."""
+    trial = next((t for t in trials if t.position == position), None)
+    if trial is None:
+        raise Http404("There is no such trial in your session.")
+    return trial
+
+
+def trial_versions_get(*, trial: Trial) -> tuple[str, str]:
+    """The original and the altered abstract of the trial's item."""
+    return Item.objects.values_list("original", "altered").get(pk=trial.item_id)
 
 
 def study_get_open(*, slug: str) -> Study:
@@ -77,22 +96,35 @@ def participant_get_by_recruitment_id(*, study: Study, recruitment_id: str) -> P
 
 
 def exposure_counts(*, study: Study) -> dict[int, int]:
-    """Test-item id -> trials of this study's participants that still hold the item.
+    """Test-item id -> participants of this study who hold the item, from the stored counters.
 
     Participants whose items were released (abandoned) no longer count. Items of the study's
-    bank that nobody holds are present with 0.
+    bank that nobody holds (or that have no counter yet) are present with 0.
     """
-    counts = {
-        item_id: 0
-        for item_id in Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).values_list(
-            "pk", flat=True
-        )
-    }
+    counts = dict.fromkeys(
+        Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).values_list("pk", flat=True), 0
+    )
+    counts.update(
+        ExposureCounter.objects.filter(study=study, item_id__in=counts).values_list("item_id", "n")
+    )
+    return counts
+
+
+def exposure_counts_from_trials(
+    *, study: Study, item_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """The same counts as ``exposure_counts`` (or for ``item_ids`` only), aggregated from the
+    trials: what the counters are checked against. Reads every trial of the study."""
+    items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
+    if item_ids is not None:
+        items = Item.objects.filter(pk__in=list(item_ids))
+    counts = dict.fromkeys(items.values_list("pk", flat=True), 0)
     held: QuerySet = (
         Trial.objects.filter(
             participant__study=study,
             participant__released_at__isnull=True,
             kind=Item.Kind.TEST,
+            item_id__in=list(counts),
         )
         .values("item_id")
         .annotate(n=Count("pk"))

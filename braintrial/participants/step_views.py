@@ -62,27 +62,27 @@ def step_answer(request: HttpRequest, *, participant: Participant, now: datetime
     """Answer the step named in the POST. Only the current step is accepted, except where the
     step leaves that to its service (a repeat of an answered trial, which is harmless)."""
     state = flow_state_get(participant=participant)
-    current = current_step(state)
     step = step_posted(name=request.POST.get("step", ""))
     if step is None:
         return _out_of_date(request, state, "This page is not part of the study.")
-    if step is not current and not step.service_checks_turn:
+    # Where the service checks the turn, the current step is needed only to show errors.
+    if not step.service_checks_turn and step is not current_step(state):
         if step.is_done(state):
             # A repeated or back-button POST of an answered step: keep the first answer.
             return redirect("participants:flow", slug=participant.study.slug)
         return _out_of_date(request, state, "This page is not yet due.")
-    return _validate(request, state, step, is_current=step is current, now=now)
+    return _validate(request, state, step, now=now)
 
 
 def _validate(
-    request: HttpRequest, state: FlowState, step: Step[Any], *, is_current: bool, now: datetime
+    request: HttpRequest, state: FlowState, step: Step[Any], *, now: datetime
 ) -> HttpResponse:
     if step.form is None:  # cannot happen: step_posted only returns steps that take a POST
         raise RuntimeError(f"step {step.name!r} takes no POST")
     form = step.form(request.POST)
     if form.is_valid():
         return _handle(request, state, step, form, now)
-    if is_current:
+    if step is current_step(state):
         return render_step(request, state, step, now, form=form, status=400)
     # A trial step that is not the current one has no page to show the errors on.
     return render(request, "participants/invalid.html", {"form": form}, status=400)

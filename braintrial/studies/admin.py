@@ -50,6 +50,9 @@ class StudyAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "prolific_mode",
+                    "repeat_policy",
+                    "starts_per_address_per_hour",
+                    "debrief_detail",
                     "completion_code",
                     "completion_url",
                 ]

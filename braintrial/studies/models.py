@@ -18,6 +18,17 @@ DEFAULT_CONSENT = (
 
 
 class Study(models.Model):
+    class RepeatPolicy(models.TextChoices):
+        REFUSE = "refuse", "Refuse: a browser that took part gets no second session"
+        FLAG = "flag", "Allow it and flag the participant as a suspected repeat"
+
+    class DebriefDetail(models.TextChoices):
+        # A repeat taker who sees right/wrong per trial learns the original of each item they
+        # saw, so the default tells nothing about individual answers.
+        NONE = "none", "Thanks only: nothing about the answers"
+        SCORE = "score", "Number of right answers only"
+        FULL = "full", "Right or wrong for every trial (the published protocol)"
+
     slug = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -43,6 +54,26 @@ class Study(models.Model):
     )
     prolific_mode = models.BooleanField(
         default=False, help_text="Require PROLIFIC_PID, STUDY_ID and SESSION_ID in the link."
+    )
+    # Participation control: one recruitment id takes a study once (a database constraint); a
+    # browser is recognised by a long-lived cookie; starts per client address are rate-limited.
+    repeat_policy = models.CharField(
+        max_length=16,
+        choices=RepeatPolicy.choices,
+        default=RepeatPolicy.REFUSE,
+        help_text="What happens when a browser that already took part starts again (shared lab "
+        "computers need 'flag').",
+    )
+    starts_per_address_per_hour = models.PositiveIntegerField(
+        default=20,
+        validators=[MaxValueValidator(100_000)],
+        help_text="New participants per client address and hour; 0: no limit.",
+    )
+    debrief_detail = models.CharField(
+        max_length=16,
+        choices=DebriefDetail.choices,
+        default=DebriefDetail.NONE,
+        help_text="What the debrief page tells a participant about their answers.",
     )
     abandon_after_minutes = models.PositiveIntegerField(
         default=90,
@@ -80,6 +111,7 @@ class Study(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "studies"
+        permissions = [("view_all_studies", "Can read every study and its data")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(n_human_trials__gt=0) | models.Q(n_gpt4_trials__gt=0),

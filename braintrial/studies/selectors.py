@@ -9,14 +9,19 @@ from django.http import Http404
 
 from braintrial.studies.models import Study
 
+# Reading every study is a permission of its own (superusers hold it): the staff flag only opens
+# the admin, whose own model permissions say what may be done there.
+READ_ALL = "studies.view_all_studies"
+
 
 def studies_for_researcher(*, user: User | AbstractBaseUser | AnonymousUser) -> QuerySet[Study]:
-    """Studies the user may read: all for staff, the studies naming them otherwise."""
+    """Studies the user may read: all with the ``view_all_studies`` permission, else the
+    studies naming them."""
     if not user.is_authenticated or not user.is_active:
         return Study.objects.none()
     if not isinstance(user, User):
         return Study.objects.none()
-    if user.is_staff:
+    if user.has_perm(READ_ALL):
         return Study.objects.all()
     return Study.objects.filter(researchers=user)
 

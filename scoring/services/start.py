@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
+from scoring.services.queue import score_queue_check
 from scoring.services.runs import score_run_create
 
 
@@ -43,8 +44,11 @@ def score_run_start(
     ``study`` has passed the researcher gatekeeper already. Scoring the whole item bank (no
     study) is for staff only: it costs hours of model time and covers banks of other
     researchers' studies. Raises PermissionDenied for that, ValidationError for a run that
-    cannot start (see score_run_create).
+    cannot start (see score_run_create), QueueUnavailable when a run to enqueue could not be
+    (nothing is created then).
     """
     if study is None and not getattr(user, "is_staff", False):
         raise PermissionDenied("Only staff may score the whole item bank; name a study.")
+    if enqueue:
+        score_queue_check()
     return score_run_create(scorer=scorer, study=study, source=source, limit=limit, enqueue=enqueue)

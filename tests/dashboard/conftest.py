@@ -16,7 +16,14 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
 from scoring.models import Scorer
-from tests.factories import items_make, participant_make, scorer_make, scores_make, trial_make
+from tests.factories import (
+    items_make,
+    participant_make,
+    read_all_grant,
+    scorer_make,
+    scores_make,
+    trial_make,
+)
 
 PASSWORD = "a-long-test-password-7"
 
@@ -84,6 +91,7 @@ def world(db) -> World:
     researcher = user_model.objects.create_user("rita", password=PASSWORD)
     other_researcher = user_model.objects.create_user("otto", password=PASSWORD)
     staff = user_model.objects.create_user("stef", password=PASSWORD, is_staff=True)
+    read_all_grant(staff)
     study.researchers.add(researcher)
     other.researchers.add(other_researcher)
     items = _items("tiny")

@@ -22,7 +22,9 @@ PARTICIPANT_RENAMED = {
     "id": "pid", "public_id": "participant", "gender": "sex", "position": "current position",
     "experience_years": "experience",
 }  # fmt: skip
-NOT_EXPORTED = {"token_hash"}  # a secret: the cookie token's hash
+# Secrets: the cookie token's hash; the keyed hashes of the browser mark and client address
+# (repeat_suspected is their exported meaning).
+NOT_EXPORTED = {"token_hash", "browser_mark_hash", "address_hash"}
 
 
 def field_names(model) -> set[str]:

@@ -102,6 +102,13 @@ COLUMNS = [
     col("flag_no_slider", bool_cell("flag_no_slider"), "Never moved a rating slider.", "0/1"),
     col("flag_outside_help", bool_cell("flag_outside_help"), "Reported outside help.", "0/1"),
     col(
+        "repeat_suspected",
+        bool_cell("repeat_suspected"),
+        "1 if this browser or client address had started the study before: a suspected repeat "
+        "taker (not an exclusion rule; judge it yourself).",
+        "0/1",
+    ),
+    col(
         "excluded",
         flag_cell(any_reason(EXCLUSION_REASONS)),
         "1 if an exclusion rule of the study removes this participant (see excluded_by), else 0.",

@@ -8,7 +8,7 @@ from datetime import datetime
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import (
     participant_trials,
-    trial_get_for_participant,
+    trial_at_position,
     trial_next_unanswered,
 )
 
@@ -47,8 +47,10 @@ class TrialAnswer:
 def trial_show(*, trial: Trial, now: datetime) -> Trial:
     """Set shown_at on first display only, so a reload does not restart the clock."""
     if trial.shown_at is None:
-        Trial.objects.filter(pk=trial.pk, shown_at__isnull=True).update(shown_at=now)
-        trial.refresh_from_db(fields=["shown_at"])
+        if Trial.objects.filter(pk=trial.pk, shown_at__isnull=True).update(shown_at=now):
+            trial.shown_at = now
+        else:  # a parallel request showed it first: its time stands
+            trial.refresh_from_db(fields=["shown_at"])
     return trial
 
 
@@ -68,11 +70,14 @@ def trial_answer_submit(
     AnswerConflict; a trial that is not the current one raises StepNotCurrent; an unknown
     position raises Http404. Correctness is decided here, never by the browser.
     """
-    trial = trial_get_for_participant(participant=participant, position=position)
+    # One read of all the trials: the posted one and the current one come from the same
+    # snapshot, so a double click's twin that was stored in between reads as a repeat.
+    trials = participant_trials(participant=participant)
+    trial = trial_at_position(trials=trials, position=position)
     if trial.correct is not None:
         _check_repeat(trial, answer)
         return False
-    current = trial_next_unanswered(trials=participant_trials(participant=participant))
+    current = trial_next_unanswered(trials=trials)
     if (
         participant.status != Participant.Status.ACTIVE
         or participant.instructions_done_at is None

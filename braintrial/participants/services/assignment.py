@@ -1,21 +1,28 @@
 """Balanced assignment of items at the start, and release of abandoned participants.
 
-Counting exposures and creating trials happen under a row lock on the study, so participants
-starting at the same moment are assigned one after the other and each sees the counts left by
-the previous one; that is what keeps exposure counts within 1 of each other per source.
+The choice of items and the update of the exposure counters (services/exposure.py) happen under
+the study's assignment lock, so participants starting at the same moment are assigned one after
+the other and each sees the counts left by the previous one; that is what keeps exposure counts
+within 1 of each other per source. Reading the item bank and everything else happens before the
+lock, and neither the lock nor the work under it grows with the number of participants.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Q
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
-from braintrial.participants.selectors import exposure_counts
+from braintrial.participants.services.exposure import (
+    exposure_counters_add,
+    exposure_counters_read,
+    study_assignment_lock,
+)
 from braintrial.studies.models import Study
 
 # SystemRandom: the A/B draw and the ordering must not be predictable from earlier draws.
@@ -29,17 +36,36 @@ class AssignmentError(Exception):
 
 
 def participants_release_abandoned(*, study: Study, now: datetime) -> int:
-    """Mark participants without activity for ``study.abandon_after_minutes`` as abandoned.
+    """Mark participants without activity for ``study.abandon_after_minutes`` as abandoned and
+    take their items off the exposure counters, in one transaction under the assignment lock.
 
     Their trials stay (never deleted) but stop counting as exposures. Returns how many were
-    released. Call inside the study lock when it precedes an assignment.
+    released. Participants whose row is being written right now (a request of theirs is under
+    way) are skipped, so the release never waits for them while it holds the lock.
     """
     cutoff = now - timedelta(minutes=study.abandon_after_minutes)
-    return Participant.objects.filter(
+    stale = Participant.objects.filter(
         study=study,
         status__in=[Participant.Status.CONSENT, Participant.Status.ACTIVE],
         last_seen_at__lt=cutoff,
-    ).update(status=Participant.Status.ABANDONED, released_at=now)
+    )
+    if not stale.exists():  # the usual case: no lock taken
+        return 0
+    with transaction.atomic():
+        study_assignment_lock(study=study)
+        ids = list(stale.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        held = Counter(
+            Trial.objects.filter(participant_id__in=ids, kind=Item.Kind.TEST).values_list(
+                "item_id", flat=True
+            )
+        )
+        # Counters missing before the release are created from trials that still count.
+        exposure_counters_read(study=study, item_ids=held)
+        Participant.objects.filter(pk__in=ids).update(
+            status=Participant.Status.ABANDONED, released_at=now
+        )
+        exposure_counters_add(study=study, held=dict(held), sign=-1)
+    return len(ids)
 
 
 def _doi_key(item: Item) -> str:
@@ -115,45 +141,51 @@ def _pick_balanced(
     return best
 
 
-def _builtin(study: Study, kind: str, n: int) -> list[Item]:
-    """Practice or catch items: the study's own bank first, then the project's built-in ones."""
-    preference = Case(
-        When(bank=study.bank, then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
-    return list(
-        Item.objects.filter(kind=kind, bank__in=[study.bank, BUILTIN_BANK])
-        .annotate(preference=preference)
-        .order_by("preference", "pk")[:n]
-    )
+def _bank_items(study: Study) -> tuple[list[Item], list[Item], list[Item]]:
+    """The study bank's test items, then its practice and catch items, in one query: practice
+    and catch items of the study's own bank first, then the project's built-in ones."""
+    items = Item.objects.filter(
+        Q(bank=study.bank) | Q(bank=BUILTIN_BANK, kind__in=[Item.Kind.PRACTICE, Item.Kind.CATCH])
+    ).only("pk", "bank", "kind", "source", "doi")
+    ranked = sorted(items, key=lambda item: (item.bank != study.bank, item.pk))
+    test = [i for i in ranked if i.kind == Item.Kind.TEST and i.bank == study.bank]
+    practice = [i for i in ranked if i.kind == Item.Kind.PRACTICE]
+    catch = [i for i in ranked if i.kind == Item.Kind.CATCH]
+    return test, practice, catch
 
 
-def trials_assign(*, participant: Participant, now: datetime) -> list[Trial]:
-    """Create the participant's trials: practice at position 0, then test and catch trials.
-
-    Precondition: called inside ``transaction.atomic()`` holding the study row lock (see
-    ``participant_consent_record``). Raises AssignmentError when the bank is too small.
-    """
-    study = participant.study
-    participants_release_abandoned(study=study, now=now)
-    counts = exposure_counts(study=study)
-    test_items = list(
-        Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).only(
-            "pk", "kind", "source", "doi"
-        )
-    )
+def _choose(study: Study, test_items: list[Item]) -> list[Item]:
+    """The least-exposed test items, counted as chosen. Precondition: in a transaction; takes
+    the assignment lock, which lasts until that transaction ends."""
+    study_assignment_lock(study=study)
+    counts = exposure_counters_read(study=study, item_ids=[item.pk for item in test_items])
     # GPT-4 cases are fewer, so they pick first: the human pool has more room to avoid their DOIs.
     chosen = _pick_balanced(
         ([i for i in test_items if i.source == Item.Source.GPT4], study.n_gpt4_trials),
         ([i for i in test_items if i.source == Item.Source.HUMAN], study.n_human_trials),
         counts,
     )
+    exposure_counters_add(study=study, held=dict.fromkeys((i.pk for i in chosen), 1), sign=1)
+    return chosen
+
+
+def trials_assign(*, participant: Participant, now: datetime) -> list[Trial]:
+    """Create the participant's trials: practice at position 0, then test and catch trials.
+
+    Precondition: called inside ``transaction.atomic()`` (see ``participant_consent_record``);
+    the assignment lock is taken here and held to the end of that transaction. Raises
+    AssignmentError when the bank is too small.
+    """
+    study = participant.study
+    test_items, practice, catch = _bank_items(study)
+    chosen = _choose(study, test_items)
     _rng.shuffle(chosen)
     if study.catch_trials_enabled:
-        for catch in _builtin(study, Item.Kind.CATCH, N_CATCH):
-            chosen.insert(_rng.randint(0, len(chosen)), catch)
+        for item in catch[:N_CATCH]:
+            chosen.insert(_rng.randint(0, len(chosen)), item)
     sequence: list[tuple[int, Item]] = list(enumerate(chosen, start=1))
     if study.practice_enabled:
-        sequence[:0] = [(0, item) for item in _builtin(study, Item.Kind.PRACTICE, 1)]
+        sequence[:0] = [(0, item) for item in practice[:1]]
     return Trial.objects.bulk_create(
         Trial(
             participant=participant,
@@ -168,9 +200,7 @@ def trials_assign(*, participant: Participant, now: datetime) -> list[Trial]:
 
 def studies_release_abandoned(*, now: datetime) -> dict[str, int]:
     """Release abandoned participants of every study (for cron); slug -> how many."""
-    released: dict[str, int] = {}
-    for study_id in Study.objects.values_list("pk", flat=True):
-        with transaction.atomic():
-            study = Study.objects.select_for_update().get(pk=study_id)
-            released[study.slug] = participants_release_abandoned(study=study, now=now)
-    return released
+    return {
+        study.slug: participants_release_abandoned(study=study, now=now)
+        for study in Study.objects.all()
+    }

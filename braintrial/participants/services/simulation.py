@@ -22,7 +22,7 @@ from django.db import connections
 from django.http.request import validate_host
 
 from braintrial.items.models import Item
-from braintrial.participants.bots import Bot, BotResult
+from braintrial.participants.bots import Bot, BotResult, Mix
 from braintrial.participants.selectors import exposure_counts
 from braintrial.studies.models import Study
 
@@ -131,9 +131,17 @@ def existing_server(base_url: str) -> Iterator[str]:
 
 
 def run_bots(
-    *, base_url: str, study: Study, n: int, concurrency: int, seed: int, timeout_s: float
+    *,
+    base_url: str,
+    study: Study,
+    n: int,
+    concurrency: int,
+    seed: int,
+    timeout_s: float,
+    mix: Mix | None = None,
 ) -> list[BotResult]:
-    """Run n bots, at most ``concurrency`` at a time; their results in start order."""
+    """Run n bots, at most ``concurrency`` at a time; their results in start order. ``mix``
+    adds reloads, double sends and back-button re-posts (none by default)."""
     master = random.Random(seed)
     # The recruitment ids must be new on every run (an id takes a study only once), so they
     # come from the system's randomness, not from the seed of the answers.
@@ -147,6 +155,7 @@ def run_bots(
             rng=random.Random(master.getrandbits(64)),
             prolific=study.prolific_mode,
             timeout_s=timeout_s,
+            mix=mix,
         )
         for i in range(n)
     ]

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant
-from braintrial.participants.services.assignment import trials_assign
-from braintrial.studies.models import Study
+from braintrial.participants.services.assignment import (
+    participants_release_abandoned,
+    trials_assign,
+)
 
 IN_PROGRESS = (Participant.Status.CONSENT, Participant.Status.ACTIVE)
+TOUCH_EVERY = timedelta(seconds=30)
 
 
 def participant_touch(*, participant: Participant, now: datetime) -> None:
-    """Record activity, which keeps an in-progress participant from being released."""
+    """Record activity, which keeps an in-progress participant from being released.
+
+    At most once per TOUCH_EVERY: a POST and the page its redirect leads to make one write, not
+    two. A study releases participants after minutes (5 at least), far beyond that.
+    """
+    seen = participant.last_seen_at
+    if seen is not None and timedelta(0) <= now - seen < TOUCH_EVERY:
+        return
     Participant.objects.filter(pk=participant.pk, status__in=IN_PROGRESS).update(last_seen_at=now)
 
 
@@ -32,13 +42,14 @@ def participant_consent_record(*, participant: Participant, agree: bool, now: da
             status=Participant.Status.DECLINED, declined_at=now, last_seen_at=now
         )
         return
+    # Abandoned participants give their items back first, so this one can be assigned them.
+    participants_release_abandoned(study=participant.study, now=now)
     with transaction.atomic():
-        # The study row lock serialises assignments of this study (see assignment.py).
-        participant.study = Study.objects.select_for_update().get(pk=participant.study_id)
         activated = Participant.objects.filter(
             pk=participant.pk, status=Participant.Status.CONSENT
         ).update(status=Participant.Status.ACTIVE, consented_at=now, last_seen_at=now)
         if activated:
+            # Takes the study's assignment lock (see assignment.py) until this block commits.
             trials_assign(participant=participant, now=now)
 
 

@@ -1,0 +1,200 @@
+"""Benchmark: a study with 100,000 completed participants starts as fast as one with 200.
+
+For each study size it builds (once) a template database with that many completed participants
+(12 trials each: practice, 9 test items, 2 catch trials, exposures balanced), then per run clones
+it, serves it with gunicorn and measures, against 127.0.0.1 only:
+
+* start latency: 20 participants one after the other; the POST of the consent step (where items
+  are assigned) -- median and p95;
+* the full-flow mix: 200 participants, 40 at a time, landing to debrief with 5% reloads, 10%
+  double sends and 5% back-button re-posts; requests/s, p50/p95/p99, 5xx, then the check that
+  every acknowledged answer is stored once with its values and that exposure stays balanced.
+
+``--compare DIR`` runs another checkout (the code before a change) with the same script,
+interleaved (compared, this, compared, this), and prints the figures side by side with the load
+average, so that contention on the machine shows.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+      .venv/bin/python bench/scale.py --compare ../before --sizes 200,100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import ROOT, Gunicorn, load_average
+from loadmix import LOAD_MIX, answers_check, check_print, django_setup, mix_run, report_print
+
+from braintrial.participants.bots import Mix
+
+SLUG = "bench-scale"
+FILL = Path(__file__).resolve().parent / "scale_fill.sql"
+MAKE_STUDY = """
+from braintrial.items.models import Item
+from braintrial.studies.models import Study
+text = "We recorded from {n} neurons in the {area} and found that the response {way}. " * 9
+items = [Item(bank="bench-scale", source=source, source_file=source + ".csv", row=i + 1,
+              doi=f"10.1/p{i}" if source == "human" or i < 100 else f"10.2/g{i}",
+              journal_section="Systems/Circuits",
+              original=text.format(n=i, area="cortex", way="increased"),
+              altered=text.format(n=i, area="cortex", way="decreased"))
+         for source, count in (("human", 200), ("gpt4", 100)) for i in range(count)]
+Item.objects.bulk_create(items)
+Study.objects.create(slug="bench-scale", title="Scale benchmark", bank="bench-scale")
+"""
+
+
+def _admin(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True)
+
+
+def _database_url(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _manage(code: Path, database_url: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(code)}
+    subprocess.run([sys.executable, "manage.py", *args], cwd=code, env=env, check=True)
+
+
+def template_build(*, code: Path, url: str, name: str, size: int) -> None:
+    """A database with ``size`` completed participants, migrated by ``code``; reused if built."""
+    with _admin(url) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return
+        conn.execute(f'CREATE DATABASE "{name}"')
+    target = _database_url(url, name)
+    try:
+        _manage(code, target, "migrate", "-v", "0")
+        _manage(code, target, "shell", "-c", MAKE_STUDY)
+        with psycopg.connect(target) as conn:
+            conn.execute(FILL.read_text().replace("%(size)s", str(int(size))))
+        if (code / "braintrial/participants/management/commands/exposure_rebuild.py").exists():
+            _manage(code, target, "exposure_rebuild", "--study", SLUG)
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+    except BaseException:
+        with _admin(url) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        raise
+
+
+@dataclass
+class RunFigures:
+    start_median_ms: float
+    start_p95_ms: float
+    requests_per_s: float
+    answers_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors_5xx: int
+    passed: bool
+    load: str
+
+
+def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -> RunFigures:
+    scratch = template + "_run"
+    with _admin(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+        conn.execute(f'CREATE DATABASE "{scratch}" TEMPLATE "{template}"')
+    database_url = _database_url(url, scratch)
+    try:
+        with Gunicorn(code=code, database_url=database_url, workers=args.workers) as web:
+            starts = mix_run(base_url=web.url, slug=SLUG, n=20, concurrency=1, mix=Mix())
+            consent = starts.latencies.get("POST consent", [])
+            report = mix_run(
+                base_url=web.url,
+                slug=SLUG,
+                n=args.participants,
+                concurrency=args.concurrency,
+                mix=LOAD_MIX,
+            )
+            load = load_average()
+        report_print(report, title=f"  {code} ({load})")
+        check = answers_check(database_url=database_url, slug=SLUG, results=report.results)
+        check_print(check)
+    finally:
+        with _admin(url) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+    overall = report.overall()
+    return RunFigures(
+        statistics.median(consent) * 1000,
+        sorted(consent)[int(len(consent) * 0.95)] * 1000,
+        report.n_requests / report.wall_s,
+        report.n_answers / report.wall_s,
+        *(overall[min(len(overall) - 1, int(len(overall) * q))] * 1000 for q in (0.5, 0.95, 0.99)),
+        sum(report.server_errors.values()),
+        check.passed,
+        load,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="200,100000", help="completed participants per study")
+    parser.add_argument("--compare", type=Path, help="another checkout, run interleaved")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--prefix", default=os.environ.get("BENCH_DATABASE_PREFIX", "bt_e_scale"))
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    django_setup(url)
+    codes = (
+        {"this": ROOT}
+        if args.compare is None
+        else {"compared": args.compare.resolve(), "this": ROOT}
+    )
+    figures: dict[tuple[int, str], list[RunFigures]] = {}
+    for size in (int(s) for s in args.sizes.split(",")):
+        for label, code in codes.items():
+            template_build(code=code, url=url, name=f"{args.prefix}_{size}_{label}", size=size)
+        for round_ in range(args.rounds):
+            for label, code in codes.items():
+                print(f"size {size:,}, round {round_ + 1}, {label}:", flush=True)
+                template = f"{args.prefix}_{size}_{label}"
+                figures.setdefault((size, label), []).append(
+                    run_once(code=code, url=url, template=template, args=args)
+                )
+    summary_print(figures, args)
+
+
+def summary_print(
+    figures: dict[tuple[int, str], list[RunFigures]], args: argparse.Namespace
+) -> None:
+    print(
+        f"\nSummary: gunicorn {args.workers} sync workers; {args.participants} participants, "
+        f"{args.concurrency} at a time; medians over {args.rounds} rounds"
+    )
+    header = f"{'participants':>12} {'code':<9}{'start ms':>9}{'p95':>6}{'req/s':>8}{'ans/s':>7}"
+    print(header + f"{'p50':>6}{'p95':>6}{'p99':>6}{'5xx':>5}  check  load average at each run")
+    for (size, label), runs in figures.items():
+
+        def med(name: str, runs: list[RunFigures] = runs) -> float:
+            return statistics.median(getattr(r, name) for r in runs)
+
+        print(
+            f"{size:>12,} {label:<9}{med('start_median_ms'):>9.1f}{med('start_p95_ms'):>6.0f}"
+            f"{med('requests_per_s'):>8.1f}{med('answers_per_s'):>7.1f}{med('p50_ms'):>6.0f}"
+            f"{med('p95_ms'):>6.0f}{med('p99_ms'):>6.0f}{sum(r.errors_5xx for r in runs):>5}  "
+            f"{'pass' if all(r.passed for r in runs) else 'FAIL':<5}  "
+            + " | ".join(r.load.split(" (")[0].removeprefix("load average ") for r in runs)
+        )
+
+
+if __name__ == "__main__":
+    main()
