@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0001_initial'),
+        ('studies', '0003_read_all_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0002_participant_updated_at'),
+        ('participants', '0004_repeat_takers'),
     ]
 
     operations = [
