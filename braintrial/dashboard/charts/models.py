@@ -13,6 +13,7 @@ from braintrial.dashboard.charts.common import (
     SOURCE_LABELS,
     TOP,
     first_upper,
+    interval_bars,
     layout,
     model_names,
     pct,
@@ -206,13 +207,7 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
                 "name": label,
                 "x": x,
                 "y": [a["accuracy"] for a in accs],
-                "error_y": {
-                    "type": "data",
-                    "array": [a["sem"] or 0 for a in accs],
-                    "thickness": 1,
-                    "width": 2,
-                    "color": "#52606d",
-                },
+                "error_y": interval_bars(accs, thickness=1, width=2),
                 "marker": {"color": color},
                 "customdata": [[a["k"], a["n"]] for a in accs],
                 "hovertemplate": f"%{{x}}<br>{label}: %{{y:.1%}} (%{{customdata[0]}} of "
@@ -224,7 +219,8 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
     caption = (
         f"Each participant's answer combined with a model's on the same trial: the more "
         f"confident side decides (confidence standardised within humans and within the model). "
-        f"{first_upper(SOURCE_LABELS[source])} items, n = {n_text} trials per model, ± SEM."
+        f"{first_upper(SOURCE_LABELS[source])} items, n = {n_text} trials per model, "
+        "95% Wilson intervals."
     )
     figure = {
         "data": data,
