@@ -9,13 +9,13 @@
     button.addEventListener("click", function () {
       function say(text) { if (status) status.textContent = text; }
       source.select();
+      // Said at once: the clipboard may never answer (a permission prompt left open).
+      say("Selected: press Ctrl+C (Cmd+C) if it is not copied.");
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(source.value).then(
           function () { say("Copied."); },
           function () { say("Selected: press Ctrl+C (Cmd+C) to copy."); }
         );
-      } else {
-        say("Selected: press Ctrl+C (Cmd+C) to copy.");
       }
     });
   });
