@@ -57,6 +57,13 @@ LABELS = {
 }
 
 
+class HttpsURLField(forms.URLField):
+    """A URL typed without a scheme is taken as https:// (Django 6's default, chosen now)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(assume_scheme="https", **kwargs)
+
+
 class StudyForm(forms.ModelForm):
     """A study's settings. The slug (the participant link) is chosen once, at creation."""
 
@@ -64,6 +71,7 @@ class StudyForm(forms.ModelForm):
         model = Study
         fields = STUDY_FIELDS
         labels = LABELS
+        field_classes = {"completion_url": HttpsURLField}
         help_texts = {
             "slug": "Letters, digits, - and _; participants open /s/<this>/. Cannot change later.",
             "bank": "An existing bank (see the list) or a new name, then upload your items.",
