@@ -1,5 +1,5 @@
-"""What the study page offers besides its charts: download links that follow the page's rules,
-the exclusions in words, and the participant link."""
+"""What the study page offers besides its charts: download links that follow the page's rules
+and the participant link."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.urls import reverse
 
-from braintrial.analysis.rules import RULE_LABELS, ExclusionRules, rules_as_params
+from braintrial.analysis.rules import ExclusionRules, rules_as_params
 from braintrial.studies.models import Study
 
 # Only these files depend on the exclusion rules; items and scores are the same for every view.
@@ -45,36 +45,6 @@ def export_links(*, study: Study, rules: ExclusionRules) -> dict[str, Any]:
         "dictionary": reverse("exports:dictionary"),
         "custom": bool(params),
     }
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def exclusion_sentences(*, report: dict[str, Any]) -> list[str]:
-    """What each rule did to this view's numbers, in words (the exclusions chart as text)."""
-    people, rules = report["participation"], report["rules"]
-    lines = [
-        f"Analysed: {_plural(people['included_trials'], 'trial')} of "
-        f"{_plural(people['answered_trials'], 'answered trial')}, from "
-        f"{_plural(people['included_participants'], 'participant')}."
-    ]
-    if rules.get("completed_only") and people["unfinished_trials"]:
-        lines.append(
-            f"Not completed yet: {_plural(people['unfinished_trials'], 'trial')} of participants "
-            "still taking part (or who left) are left out until they finish."
-        )
-    for name, label in RULE_LABELS.items():
-        flagged = people["flagged"].get(name, {"participants": 0, "trials": 0})
-        counts = (
-            f"{_plural(flagged['participants'], 'participant')} "
-            f"({_plural(flagged['trials'], 'trial')})"
-        )
-        if rules.get(name):
-            lines.append(f"{label}: removed {counts}.")
-        else:
-            lines.append(f"{label}: switched off; it would remove {counts}.")
-    return lines
 
 
 def participant_link(*, request: HttpRequest, study: Study) -> str:

@@ -23,7 +23,7 @@ from braintrial.dashboard.forms import (
     rules_from_query,
     source_from_query,
 )
-from braintrial.dashboard.links import exclusion_sentences, export_links, participant_link
+from braintrial.dashboard.links import export_links, participant_link
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_editable, study_get_for_researcher
 from scoring import services as scoring_services
@@ -70,7 +70,6 @@ def _study_context(
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
         "exports": export_links(study=study, rules=rules),
-        "exclusion_lines": exclusion_sentences(report=payload["report"]),
         "plotly_version": plotly.__version__,
     }
 

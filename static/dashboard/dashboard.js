@@ -64,6 +64,13 @@
     });
   }
 
+  function drawExclusions(lines) {
+    var box = document.getElementById("exclusion-words");
+    if (!box) return;
+    box.replaceChildren();
+    (lines || []).forEach(function (line) { box.appendChild(el("li", null, line)); });
+  }
+
   function drawRuns(list) {
     var box = document.getElementById("runs-list");
     box.replaceChildren();
@@ -110,6 +117,7 @@
         if (!data.unchanged && data.version !== payload.version) {
           payload = data;
           drawKpis(data.figures.summary);
+          drawExclusions(data.figures.exclusions);
           drawCharts(data.figures);
         }
         drawRuns(data.runs);

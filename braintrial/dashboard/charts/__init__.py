@@ -33,5 +33,6 @@ def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dic
     ]
     return {
         "summary": study.summary(report, source),
+        "exclusions": study.exclusion_lines(report),
         "charts": [empty_note(chart) for chart in charts],
     }

@@ -193,3 +193,33 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
         f"{p['excluded_participants']} participants; a trial can be flagged by several rules."
     )
     return {"id": "exclusions", "title": "Exclusions by rule", "figure": figure, "caption": caption}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def exclusion_lines(report: dict[str, Any]) -> list[str]:
+    """What each rule did to this view's numbers, in words (the exclusions chart as text)."""
+    people, rules = report["participation"], report["rules"]
+    lines = [
+        f"Analysed: {_plural(people['included_trials'], 'trial')} of "
+        f"{_plural(people['answered_trials'], 'answered trial')}, from "
+        f"{_plural(people['included_participants'], 'participant')}."
+    ]
+    if rules.get("completed_only") and people["unfinished_trials"]:
+        lines.append(
+            f"Not completed yet: {_plural(people['unfinished_trials'], 'trial')} of participants "
+            "still taking part (or who left) are left out until they finish."
+        )
+    for name, label in RULE_LABELS.items():
+        flagged = people["flagged"].get(name, {"participants": 0, "trials": 0})
+        counts = (
+            f"{_plural(flagged['participants'], 'participant')} "
+            f"({_plural(flagged['trials'], 'trial')})"
+        )
+        if rules.get(name):
+            lines.append(f"{label}: removed {counts}.")
+        else:
+            lines.append(f"{label}: switched off; it would remove {counts}.")
+    return lines
