@@ -20,8 +20,9 @@ from .participation import exposure, participation
 from .rules import ExclusionRules
 
 METHODS = {
-    "accuracy": "Proportion correct over trials (humans) or items (models). sem is the binomial "
-    "standard error of that mean, sqrt(p(1-p)/n); k correct of n.",
+    "accuracy": "Proportion correct over trials (humans) or items (models); k correct of n. "
+    "low/high: the 95% Wilson score interval (what the dashboard draws; it stays honest for "
+    "small n and at 0% or 100%). sem: the binomial standard error sqrt(p(1-p)/n).",
     "items": "Only test items enter any figure (practice and catch never). Models are scored on "
     "the items this study's participants answered (all of the bank's test items while nobody "
     "has); humans on their answered trials that survive the exclusion rules, by default only "
@@ -53,7 +54,8 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
     """Every analysis figure of ``study`` under ``rules`` (default: the study's own rules).
 
     JSON-serialisable. Structure (an ``Acc`` is
-    ``{"accuracy": float | None, "sem": float | None, "n": int, "k": int}``)::
+    ``{"accuracy", "sem", "low", "high": float | None, "n": int, "k": int}``, low/high the
+    95% Wilson interval)::
 
         {
           "study": {"id", "slug", "title", "bank", "is_open"},

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from braintrial.analysis.rules import ExclusionRules, participant_excluded_q
 from braintrial.analysis.selectors import study_report
@@ -166,9 +166,15 @@ def study_page_data(
 
 
 def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]]:
-    """Active runs first, then the latest finished ones, as JSON-ready dicts."""
+    """The runs that concern ``study``, active first, then the latest finished, as JSON-ready
+    dicts: its own runs, and runs over the whole item bank (no study) that cover its bank.
+    Other studies' runs never appear, even on the same bank: they are those studies' business.
+    """
+    covers_bank = Exists(
+        ScoreRun.items.through.objects.filter(scorerun_id=OuterRef("pk"), item__bank=study.bank)
+    )
     runs = (
-        ScoreRun.objects.filter(Q(study=study) | Q(study__isnull=True))
+        ScoreRun.objects.filter(Q(study=study) | (Q(study__isnull=True) & covers_bank))
         .select_related("scorer")
         .order_by("-created_at")
     )

@@ -23,13 +23,13 @@ from braintrial.dashboard.forms import (
     rules_from_query,
     source_from_query,
 )
+from braintrial.dashboard.links import export_links, participant_link
 from braintrial.studies.models import Study
-from braintrial.studies.selectors import study_get_for_researcher
+from braintrial.studies.selectors import study_editable, study_get_for_researcher
 from scoring import services as scoring_services
 from scoring.services.queue import QueueUnavailable
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-EXPORTS = ("trials", "participants", "items", "scores")
 SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all", "All")]
 
 
@@ -51,6 +51,8 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
     custom = request.GET.get("rules") == "custom"
     context = _study_context(study, rules=rules, toggles=toggles, source=source, custom=custom)
+    context["participant_url"] = participant_link(request=request, study=study)
+    context["can_edit"] = study_editable(user=request.user, study=study)
     return render(request, "dashboard/study_detail.html", context)
 
 
@@ -68,7 +70,7 @@ def _study_context(
         "payload": {"version": payload["version"], "figures": payload["figures"]},
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
-        "exports": [(name, f"/exports/{study.slug}/{name}.csv") for name in EXPORTS],
+        "exports": export_links(study=study, rules=rules),
         "plotly_version": plotly.__version__,
     }
 

@@ -33,3 +33,25 @@ def study_create_with_researcher(*, creator: User, fields: dict[str, Any]) -> St
         message = f"A study with slug {fields.get('slug')!r} exists already."
         raise ValidationError({"slug": message}) from exc
     return study
+
+
+def study_update(*, study: Study, fields: dict[str, Any]) -> Study:
+    """Change a study's settings after validating every field; nothing is saved if one fails."""
+    for name, value in fields.items():
+        setattr(study, name, value)
+    study.full_clean()
+    study.save()
+    return study
+
+
+def study_researcher_add(*, study: Study, username: str) -> User:
+    """Name an existing, active user as a researcher of ``study`` (a no-op if they are one).
+
+    Raises ValidationError when no active user has that user name: accounts are made by an
+    administrator, so an invitation cannot create one.
+    """
+    user = User.objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": f"No active account is named {username.strip()!r}."})
+    study.researchers.add(user)
+    return user

@@ -42,7 +42,10 @@ def test_headline_bars_are_models_sorted_with_human_lines(report: dict) -> None:
     models = report["sources"]["human"]["models"]
     assert bars["y"] == [models["model-strong"]["accuracy"]["accuracy"],
                          models["model-weak"]["accuracy"]["accuracy"]]  # fmt: skip
-    assert bars["error_y"]["array"][0] == models["model-strong"]["accuracy"]["sem"]
+    strong = models["model-strong"]["accuracy"]
+    # 95% Wilson interval, asymmetric: up to ``high``, down to ``low``.
+    assert bars["error_y"]["array"][0] == pytest.approx(strong["high"] - strong["accuracy"])
+    assert bars["error_y"]["arrayminus"][0] == pytest.approx(strong["accuracy"] - strong["low"])
     lines = {shape["y0"] for shape in headline["figure"]["layout"]["shapes"]}
     humans = report["sources"]["human"]["humans"]
     assert humans["accuracy"]["accuracy"] in lines

@@ -13,6 +13,7 @@ from .declaration import (
     Rule,
     Scope,
 )
+from .params import RULES_MARKER, rules_as_params, rules_parse
 from .queries import (
     participant_excluded_q,
     participant_rule_reasons,
@@ -32,6 +33,7 @@ __all__ = [
     "PARTICIPANT_RULES",
     "RULES",
     "RULES_BY_NAME",
+    "RULES_MARKER",
     "RULE_LABELS",
     "RULE_NAMES",
     "TRIAL_RULES",
@@ -44,6 +46,8 @@ __all__ = [
     "reasons_any",
     "reasons_held",
     "rule_flagged_q",
+    "rules_as_params",
+    "rules_parse",
     "trial_analysed_q",
     "trial_exclusion_reasons",
     "trial_flags",

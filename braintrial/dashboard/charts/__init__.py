@@ -44,6 +44,7 @@ def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dic
     published = report["study"]["slug"] == STUDY_SLUG
     return {
         "summary": study.summary(report, source),
+        "exclusions": study.exclusion_lines(report),
         "charts": [empty_note(chart) for chart in charts],
         "reproduction": report.get("reproduction") if published else None,
     }

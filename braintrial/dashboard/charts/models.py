@@ -13,6 +13,7 @@ from braintrial.dashboard.charts.common import (
     SOURCE_LABELS,
     TOP,
     first_upper,
+    interval_bars,
     layout,
     model_names,
     pct,
@@ -209,13 +210,7 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
                 "name": label,
                 "x": x,
                 "y": [a["accuracy"] for a in accs],
-                "error_y": {
-                    "type": "data",
-                    "array": [a["sem"] or 0 for a in accs],
-                    "thickness": 1,
-                    "width": 2,
-                    "color": "#52606d",
-                },
+                "error_y": interval_bars(accs, thickness=1, width=2),
                 "marker": {"color": color},
                 "customdata": [[a["k"], a["n"]] for a in accs],
                 "hovertemplate": f"%{{x}}<br>{label}: %{{y:.1%}} (%{{customdata[0]}} of "
@@ -231,7 +226,7 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
         "ln PPL altered − ln PPL original); a logistic regression without intercept weighs the "
         f"two, {' / '.join(validations) or 'leave-one-out'} cross-validated over trials. "
         f"{first_upper(SOURCE_LABELS[source])} items, n = {n_text} trials per model (those "
-        "with a confidence rating), ± SEM; human and model alone on the same trials."
+        "with a confidence rating), 95% Wilson intervals; human and model alone on the same trials."
     )
     figure = {
         "data": data,

@@ -6,6 +6,7 @@ from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Q, Q
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
@@ -33,7 +34,10 @@ def studies_items(studies: QuerySet[Study]) -> Q:
     return items_of_studies_q(studies=studies)
 
 
-def items_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Item]:
+def items_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[Item]:
+    # No exclusion rule applies to items; ``rules`` is taken for the common signature.
     queryset = Item.objects.filter(studies_items(studies))
     if not include_excluded:
         queryset = queryset.filter(kind=Item.Kind.TEST)
@@ -47,7 +51,9 @@ SCORE_EXCLUSION_REASONS: list[tuple[str, Q]] = [
 ]
 
 
-def scores_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[ItemScore]:
+def scores_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[ItemScore]:
     queryset = ItemScore.objects.filter(item__in=Item.objects.filter(studies_items(studies))).alias(
         # "finished" (the export's word) is the scoring app's validity rule, nothing else.
         finished=ExpressionWrapper(score_valid_q(), output_field=BooleanField())

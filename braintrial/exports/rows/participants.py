@@ -6,16 +6,18 @@ from django.db.models import CharField, Count, F, IntegerField, OuterRef, QueryS
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 
-from braintrial.analysis.rules import participant_rule_reasons
+from braintrial.analysis.rules import ExclusionRules, participant_rule_reasons
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
-    flag_cell,
-    reasons_cell,
     text_cell,
     time_cell,
 )
 from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.reasons import (
+    participant_reason_columns,
+    participant_reasons_under,
+)
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
@@ -24,10 +26,17 @@ from braintrial.studies.models import Study
 EXCLUSION_REASONS = list(participant_rule_reasons())
 
 
-def participants_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Participant]:
+def participants_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[Participant]:
+    """The participants of ``studies``; without ``include_excluded`` only those no participant
+    rule removes under ``rules`` (None: each participant's own study settings)."""
     queryset = Participant.objects.filter(study__in=studies)
     if not include_excluded:
-        queryset = queryset.exclude(any_reason(EXCLUSION_REASONS))
+        reasons = (
+            EXCLUSION_REASONS if rules is None else list(participant_rule_reasons(rules=rules))
+        )
+        queryset = queryset.exclude(any_reason(reasons))
     return queryset.order_by("id")
 
 
@@ -108,18 +117,7 @@ COLUMNS = [
         "taker (not an exclusion rule; judge it yourself).",
         "0/1",
     ),
-    col(
-        "excluded",
-        flag_cell(any_reason(EXCLUSION_REASONS)),
-        "1 if an exclusion rule of the study removes this participant (see excluded_by), else 0.",
-        "0/1",
-    ),
-    col(
-        "excluded_by",
-        reasons_cell(EXCLUSION_REASONS),
-        "Why, ';'-separated: the participant rules the study switches on and the participant "
-        f"is flagged by ({', '.join(name for name, _ in EXCLUSION_REASONS)}).",
-    ),
+    *participant_reason_columns(EXCLUSION_REASONS, under="the study's rules"),
     col("started_at", time_cell("started_at"), "Arrival on the landing page (UTC).", "timestamp"),
     col("consented_at", time_cell("consented_at"), "Consent given (UTC).", "timestamp"),
     col("declined_at", time_cell("declined_at"), "Consent declined (UTC).", "timestamp"),
@@ -152,6 +150,7 @@ PARTICIPANTS = ExportKind(
     row_doc="One row per participant who opened the study link.",
     base_queryset=participants_base,
     columns=COLUMNS,
+    reason_columns=participant_reasons_under,
     excluded_doc="By default participants that an exclusion rule of the study removes are left "
     "out; with include_excluded every participant is listed.",
 )

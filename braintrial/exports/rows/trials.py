@@ -5,17 +5,16 @@ from __future__ import annotations
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
-from braintrial.analysis.rules import RULE_NAMES, trial_exclusion_reasons
+from braintrial.analysis.rules import ExclusionRules, trial_exclusion_reasons
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
     choice_cell,
-    flag_cell,
-    reasons_cell,
     text_cell,
     time_cell,
 )
 from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.reasons import trial_reason_columns, trial_reasons_under
 from braintrial.items.models import Item
 from braintrial.participants.models import Trial
 from braintrial.studies.models import Study
@@ -40,10 +39,15 @@ def section_label(prefix: str = "") -> Case:
 EXCLUSION_REASONS = trial_exclusion_reasons()
 
 
-def trials_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Trial]:
+def trials_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[Trial]:
+    """The trials of ``studies``; without ``include_excluded`` only those the analysis keeps under
+    ``rules`` (None: each trial's own study settings), as the dashboard's report counts them."""
     queryset = Trial.objects.filter(participant__study__in=studies)
     if not include_excluded:
-        queryset = queryset.exclude(any_reason(EXCLUSION_REASONS))
+        reasons = EXCLUSION_REASONS if rules is None else trial_exclusion_reasons(rules=rules)
+        queryset = queryset.exclude(any_reason(reasons))
     return queryset.order_by("participant_id", "position")
 
 
@@ -246,22 +250,7 @@ COLUMNS = [
         "Participant flag: reported outside help.",
         "0/1",
     ),
-    Column(
-        "excluded",
-        flag_cell(any_reason(EXCLUSION_REASONS)),
-        "1 if an analysis leaves this trial out (see excluded_by), else 0.",
-        "0/1",
-    ),
-    Column(
-        "excluded_by",
-        reasons_cell(EXCLUSION_REASONS),
-        f"Why, ';'-separated, in this order: {', '.join(name for name, _ in EXCLUSION_REASONS)}. "
-        "unfinished: the participant has not completed; not_in_bank: a test trial on an item "
-        "outside the study's bank; fast: rt below the study's current min_rt_ms (flag_fast "
-        f"where there is no rt). The rules ({', '.join(RULE_NAMES)}) count only where the "
-        "study switches them on.",
-        "text",
-    ),
+    *trial_reason_columns(EXCLUSION_REASONS, under="the study's rules"),
     Column("shown_at", time_cell("shown_at"), "When the trial was first shown (UTC).", "timestamp"),
     Column(
         "answered_at", time_cell("answered_at"), "When the answer was stored (UTC).", "timestamp"
@@ -287,8 +276,11 @@ TRIALS = ExportKind(
     "those of the published participant_data.csv, with the same names and codings.",
     base_queryset=trials_base,
     columns=COLUMNS,
+    reason_columns=trial_reasons_under,
     excluded_doc="By default only the trials an analysis keeps: answered test trials of "
     "participants who completed, that no exclusion rule of the study removes. With "
     "include_excluded, every stored trial, including practice, catch, unanswered and unfinished "
-    "ones; the excluded and excluded_by columns say why.",
+    "ones; the excluded and excluded_by columns say why. A link from the dashboard carries its "
+    "rule switches (rules=custom and one parameter per rule switched on), so the file keeps and "
+    "explains exactly the trials the dashboard analysed.",
 )

@@ -9,14 +9,17 @@ from braintrial.items.services.importing import (
     items_import_csv,
 )
 from braintrial.items.services.parsing import ItemImportError
+from braintrial.items.services.preview import ItemPreview, items_preview_content
 from braintrial.items.services.study_import import items_import_into_study
 
 __all__ = [
     "ImportReport",
     "ItemImportError",
+    "ItemPreview",
     "Passage",
     "differences_compute",
     "items_import_content",
     "items_import_csv",
     "items_import_into_study",
+    "items_preview_content",
 ]
