@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from braintrial.dashboard.setup.forms import STUDY_FIELDS
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from tests.factories import user_make
@@ -31,26 +32,7 @@ def grant(user, *codenames: str) -> None:
 def settings_of(study: Study, **changes: object) -> dict[str, object]:
     """The settings form's fields as a browser posts them (unchecked boxes left out)."""
     values = {
-        "title": study.title,
-        "description": study.description,
-        "is_open": study.is_open,
-        "bank": study.bank,
-        "n_human_trials": study.n_human_trials,
-        "n_gpt4_trials": study.n_gpt4_trials,
-        "practice_enabled": study.practice_enabled,
-        "catch_trials_enabled": study.catch_trials_enabled,
-        "consent_text": study.consent_text,
-        "instructions_text": study.instructions_text,
-        "completion_code": study.completion_code,
-        "completion_url": study.completion_url,
-        "prolific_mode": study.prolific_mode,
-        "abandon_after_minutes": study.abandon_after_minutes,
-        "exclude_failed_catch": study.exclude_failed_catch,
-        "exclude_no_slider": study.exclude_no_slider,
-        "exclude_outside_help": study.exclude_outside_help,
-        "exclude_recognised": study.exclude_recognised,
-        "exclude_fast": study.exclude_fast,
-        "min_rt_ms": study.min_rt_ms,
+        **{name: getattr(study, name) for name in STUDY_FIELDS if name != "slug"},
         **changes,
     }
     return {k: ("on" if v is True else v) for k, v in values.items() if v is not False}
