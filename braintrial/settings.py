@@ -48,7 +48,12 @@ def _secret_key() -> str:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Served over https (HTTPS=1), through a TLS proxy that sets X-Forwarded-Proto (TLS_PROXY=1).
+HTTPS = env_bool("HTTPS", False)
+TLS_PROXY = env_bool("TLS_PROXY", False)
+# A browser's POST carries Origin: https://<host>; behind a proxy Django must know that origin.
+_origins = [f"https://*{h}" if h[:1] == "." else f"https://{h}" for h in ALLOWED_HOSTS if h != "*"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", _origins if HTTPS else [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,24 +69,32 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "braintrial.studies",
     "braintrial.items",
+    "braintrial.brainbench",
     "braintrial.participants",
     "braintrial.analysis",
     "braintrial.dashboard",
     "braintrial.exports",
     "braintrial.api",
     "scoring",
+    "axes",  # login throttling (see "auth" below)
 ]
 
 MIDDLEWARE = [
+    # Outermost: a lost database connection gets a retry (GET) or a friendly 503, not a 500.
+    "braintrial.resilience.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "braintrial.security.ContentSecurityPolicyMiddleware",
+    "braintrial.security.PrivateCacheMiddleware",
+    # Last: turns a lockout noticed by the authentication backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "braintrial.urls"
@@ -109,11 +122,11 @@ if DATABASE_URL.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Persistent connections (seconds): a request does not pay for a new one. Behind pgbouncer in
 # transaction mode, CONN_MAX_AGE=0 lets the pooler hold the server connections instead.
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60))
-    )
-}
+# Reused connections are checked first: a request after a database restart does not fail.
+_database = dj_database_url.parse(
+    DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
+)
+DATABASES = {"default": _database}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -130,8 +143,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, celery --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # With Redis down the cache misses and forgets (braintrial.cache): the dashboard computes
+    # afresh, API throttles let requests through (axes keeps login counts in the database).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "braintrial.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -169,8 +188,6 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
 # loses at most one chunk.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
-# Tests only: a pause per chunk so that a test can kill a worker in the middle of one.
-SCORING_TEST_DELAY_S = float(os.environ.get("SCORING_TEST_DELAY_S", 0))
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -178,6 +195,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Proxies appending to X-Forwarded-For: the client address is the entry the outermost one added
+# (braintrial.net); DRF's throttles and django-axes both read it, so clients cannot forge it.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
+# No per-address limit on participant starts from here (pilots and load tests on this machine).
+START_LIMIT_EXEMPT_NETWORKS = env_list("START_LIMIT_EXEMPT_NETWORKS", ["127.0.0.0/8", "::1/128"])
+# The axes backend refuses any login, even the right password, while the address or username is
+# locked out; Django's login() gives each login a new session key.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", 1))
+# Either key locks: guessing one account from many addresses, or many accounts from one.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "braintrial.net.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # no banner on every command
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -201,13 +237,24 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and "DATABASE_URL" in os.environ)
+SESSION_COOKIE_SECURE = env_bool(
+    "SECURE_COOKIES", HTTPS or (not DEBUG and "DATABASE_URL" in os.environ)
+)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+if TLS_PROXY:  # only the proxy reaches the app, and it overwrites the client's header
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0))
+# Only the study's host and names under it; preload allows a submission to browsers, makes none.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 # braintrial.security sets a Content-Security-Policy everywhere but here (Django's admin and the
 # Swagger UI page carry inline scripts).
 CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
+# braintrial.security.FormOnlyMiddleware: POST bodies here must be url-encoded forms.
+FORM_ONLY_PATHS = ["/s/"]
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -225,6 +272,7 @@ REST_FRAMEWORK = {
         "write": os.environ.get("API_WRITE_RATE", "60/min"),
     },
     "EXCEPTION_HANDLER": "braintrial.api.exceptions.exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "braintrial API",

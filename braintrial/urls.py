@@ -21,3 +21,6 @@ urlpatterns = [
     path("exports/", include("braintrial.exports.urls")),
     path("api/", include("braintrial.api.urls")),
 ]
+
+# An unavailable database gets the self-reloading 503 page, anything else Django's 500 page.
+handler500 = "braintrial.resilience.server_error"

@@ -5,20 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from braintrial.admin_base import ReadOnlyAdmin
 from scoring.models import CONFIG_FIELDS, ItemScore, Scorer, ScoreRun
-from scoring.services import score_run_cancel, score_run_create
+from scoring.services import score_run_cancel, score_run_start
 from scoring.services.scorers import scorer_config_locked
 
 
 @admin.register(Scorer)
 class ScorerAdmin(admin.ModelAdmin):
-    list_display = ("name", "display_name", "model_source", "dtype", "device", "is_published")
-    list_filter = ("is_published", "device", "dtype")
+    list_display = (
+        "name",
+        "display_name",
+        "model_source",
+        "family",
+        "params_b",
+        "kind",
+        "paper_llm",
+        "is_published",
+    )
+    list_filter = ("is_published", "paper_llm", "kind", "family", "device", "dtype")
     search_fields = ("name", "display_name", "model_source")
     readonly_fields = ("is_published", "created_at", "updated_at")
     actions = ["start_run"]
@@ -40,7 +49,10 @@ class ScorerAdmin(admin.ModelAdmin):
     def start_run(self, request: HttpRequest, queryset: QuerySet[Scorer]) -> None:
         for scorer in queryset:
             try:
-                run = score_run_create(scorer=scorer)
+                # The admin is for staff, but the whole-bank rule is the service's to apply.
+                run = score_run_start(user=request.user, scorer=scorer)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{scorer}: {exc}", messages.ERROR)
             except ValidationError as exc:
                 self.message_user(request, f"{scorer}: {'; '.join(exc.messages)}", messages.ERROR)
             else:

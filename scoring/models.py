@@ -44,6 +44,17 @@ class Bos(models.TextChoices):
     NONE = "none", "never prepend BOS"
 
 
+class ModelKind(models.TextChoices):
+    """What a scorer's model is, in the published data's words (published_models.csv ``kind``)."""
+
+    BASE = "base", "base (pretrained)"
+    CHAT = "chat", "chat"
+    INSTRUCT = "instruct", "instruct"
+    LORA = "lora", "LoRA fine-tune"
+    FULL_FINETUNE = "full_finetune", "full fine-tune"
+    SCRATCH = "scratch", "trained from scratch"
+
+
 class Scorer(models.Model):
     """A language model configuration. Published scorers hold imported scores and never run.
 
@@ -54,6 +65,7 @@ class Scorer(models.Model):
     DType = DType
     Device = Device
     Bos = Bos
+    Kind = ModelKind
 
     name = models.SlugField(max_length=100, unique=True)
     display_name = models.CharField(max_length=200, blank=True)
@@ -73,6 +85,22 @@ class Scorer(models.Model):
     bos = models.CharField(max_length=16, choices=Bos.choices, default=Bos.TOKENIZER)
     is_published = models.BooleanField(
         default=False, help_text="Scores imported from the paper; read-only, cannot run."
+    )
+    # Description of the model, not configuration: editable at any time, never fingerprinted.
+    family = models.CharField(max_length=100, blank=True, help_text="e.g. Llama-2, Mistral.")
+    params_b = models.FloatField(
+        null=True, blank=True, help_text="Parameters in billions (7 for a 7B model)."
+    )
+    kind = models.CharField(max_length=16, choices=ModelKind.choices, blank=True)
+    base_model = models.CharField(
+        max_length=500, blank=True, help_text="What a chat model or fine-tune starts from."
+    )
+    released = models.CharField(
+        max_length=7, blank=True, help_text="Release month, YYYY-MM (empty when not released)."
+    )
+    paper_llm = models.BooleanField(
+        default=False,
+        help_text="One of the 15 general-purpose LLMs the paper averages and correlates.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -98,6 +126,14 @@ class Scorer(models.Model):
                 condition=models.Q(device__in=Device.values), name="scorer_device_valid"
             ),
             models.CheckConstraint(condition=models.Q(bos__in=Bos.values), name="scorer_bos_valid"),
+            models.CheckConstraint(
+                condition=models.Q(kind="") | models.Q(kind__in=ModelKind.values),
+                name="scorer_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(params_b__isnull=True) | models.Q(params_b__gt=0),
+                name="scorer_params_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +153,11 @@ class RunStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+# The statuses in which a run may still write scores and can be cancelled; every reader of
+# "is this run still going" (services, dashboard, API, the score command) uses this one tuple.
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class ScoreRun(models.Model):
@@ -167,7 +208,7 @@ class ScoreRun(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in ACTIVE_RUN_STATUSES
 
 
 class ItemScore(models.Model):

@@ -1,66 +1,122 @@
-"""Reads of scores. Only complete results are ever shown: a run's scores once it succeeded,
-a scorer's scores over the items of its succeeded runs (published scorers: all of theirs)."""
+"""Reads of scorers, runs and scores.
+
+The one owner of which scores count (``score_valid_q``): the exports, the API, the analysis
+and the dashboard all read scores through it, so they can never disagree.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import cast
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
-from scoring.models import ItemScore, Scorer, ScoreRun
-
-
-def score_run_results(*, run: ScoreRun) -> QuerySet[ItemScore]:
-    """The run's scores, one per item, or none at all unless the run succeeded."""
-    if run.status != ScoreRun.Status.SUCCEEDED:
-        return ItemScore.objects.none()
-    return ItemScore.objects.filter(
-        scorer_id=run.scorer_id,
-        item_id__in=run.items.values("pk"),
-        config_fingerprint=run.config_fingerprint,
-    ).select_related("item")
+from braintrial.participants.selectors import items_for_studies
+from braintrial.studies.models import Study
+from braintrial.studies.selectors import studies_for_researcher
+from scoring.models import ACTIVE_RUN_STATUSES, CONFIG_FIELDS, ItemScore, Scorer, ScoreRun
 
 
-def scorer_results(*, scorer: Scorer) -> QuerySet[ItemScore]:
-    """A scorer's scores that belong to a finished result, under its current configuration.
+def score_valid_q() -> Q:
+    """ItemScore rows that count as results.
 
-    Scores written by a run that then failed or was cancelled stay hidden until a succeeded run
-    covers their items.
+    Every score of a published scorer counts (imported from the paper, never run here). A
+    runnable scorer's score counts only when
+
+    - it was computed with the scorer's current configuration (its ``config_fingerprint``), and
+    - a succeeded run of that scorer, started with that same configuration, covers its item.
+
+    So scores written by a run that then failed or was cancelled stay out until a succeeded run
+    covers their items, and a score of an earlier configuration never counts. The run's own
+    fingerprint must match too: a run certifies only the configuration it was started with (its
+    chunks fail it if the scorer changes underneath), so a run of another configuration says
+    nothing about whether this configuration's result is complete.
     """
-    scores = ItemScore.objects.filter(scorer_id=scorer.pk).select_related("item")
-    if scorer.is_published:
-        return scores
-    succeeded_items = ScoreRun.items.through.objects.filter(
-        scorerun__scorer_id=scorer.pk, scorerun__status=ScoreRun.Status.SUCCEEDED
-    ).values("item_id")
-    return scores.filter(item_id__in=succeeded_items, config_fingerprint=scorer.config_fingerprint)
-
-
-def scorers_with_results() -> QuerySet[Scorer]:
-    """Published scorers with scores, and runnable scorers with at least one succeeded run."""
-    has_scores = Exists(ItemScore.objects.filter(scorer_id=OuterRef("pk")))
-    has_run = Exists(
-        ScoreRun.objects.filter(scorer_id=OuterRef("pk"), status=ScoreRun.Status.SUCCEEDED)
+    current = Q(pk__in=[])
+    for scorer in Scorer.objects.filter(is_published=False).only("pk", *CONFIG_FIELDS):
+        current |= Q(scorer_id=scorer.pk, config_fingerprint=scorer.config_fingerprint)
+    covered = ScoreRun.items.through.objects.filter(
+        scorerun__scorer_id=OuterRef("scorer_id"),
+        scorerun__status=ScoreRun.Status.SUCCEEDED,
+        scorerun__config_fingerprint=OuterRef("config_fingerprint"),
+        item_id=OuterRef("item_id"),
     )
-    return Scorer.objects.filter(
-        (Q(is_published=True) & has_scores) | (Q(is_published=False) & has_run)
+    # Q | Q is typed as Combinable in django-stubs; with Q operands it is a Q.
+    return cast(Q, Q(scorer__is_published=True) | (current & Exists(covered)))
+
+
+def scores_valid() -> QuerySet[ItemScore]:
+    """The scores that count (see score_valid_q), every scorer and item."""
+    return ItemScore.objects.filter(score_valid_q())
+
+
+def scores_for_studies(
+    *, studies: QuerySet[Study], scorer: str | None = None, since: datetime | None = None
+) -> QuerySet[ItemScore]:
+    """Valid scores on the studies' items, optionally of one scorer (by name) and created
+    since a time."""
+    scores = (
+        scores_valid()
+        .filter(item__in=items_for_studies(studies=studies))
+        .select_related("scorer")
+        .order_by("id")
     )
+    if scorer:
+        scores = scores.filter(scorer__name=scorer)
+    return scores.filter(created_at__gte=since) if since else scores
 
 
-def score_run_progress(*, run: ScoreRun) -> dict[str, Any]:
-    """What a progress display needs; safe to poll while the run goes on."""
-    run.refresh_from_db()
-    return {
-        "id": run.pk,
-        "scorer": run.scorer.name,
-        "status": run.status,
-        "n_done": run.n_done,
-        "n_total": run.n_total,
-        "fraction": run.n_done / run.n_total if run.n_total else 1.0,
-        "tokens_per_second": run.tokens_per_second,
-        "device_name": run.device_name,
-        "batch_size": run.batch_size,
-        "error": run.error,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-    }
+def scorer_list(*, since: datetime | None = None) -> QuerySet[Scorer]:
+    """Scorers are shared by all studies (model configurations, not data)."""
+    scorers = Scorer.objects.order_by("name")
+    return scorers.filter(updated_at__gte=since) if since else scorers
+
+
+def scorers_runnable() -> QuerySet[Scorer]:
+    """Scorers a run may be started for: published scorers only hold imported scores."""
+    return Scorer.objects.filter(is_published=False).order_by("name")
+
+
+def scorer_get_by_name(*, name: str) -> Scorer:
+    """The scorer with this name; ValidationError (a 400 in the API) when there is none."""
+    try:
+        return Scorer.objects.get(name=name)
+    except Scorer.DoesNotExist as exc:
+        raise ValidationError(f"No scorer named {name!r}.") from exc
+
+
+def score_runs_for_researcher(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    studies: QuerySet[Study] | None = None,
+    since: datetime | None = None,
+) -> QuerySet[ScoreRun]:
+    """Runs over the given studies; without them, the user's studies' runs and the runs over
+    the whole item bank (no study). ``since``: created, started or finished since, and every
+    active run (its progress changes all the time)."""
+    if studies is None:
+        scope = Q(study__in=studies_for_researcher(user=user)) | Q(study__isnull=True)
+    else:
+        scope = Q(study__in=studies)
+    runs = ScoreRun.objects.filter(scope).select_related("scorer", "study").order_by("-id")
+    if since:
+        runs = runs.filter(
+            Q(created_at__gte=since)
+            | Q(started_at__gte=since)
+            | Q(finished_at__gte=since)
+            | Q(status__in=ACTIVE_RUN_STATUSES)
+        )
+    return runs
+
+
+def score_run_get_for_researcher(
+    *, user: AbstractBaseUser | AnonymousUser, run_id: int
+) -> ScoreRun:
+    """One run the user may see (see score_runs_for_researcher); Http404 otherwise."""
+    try:
+        return score_runs_for_researcher(user=user).get(pk=run_id)
+    except ScoreRun.DoesNotExist as exc:
+        raise Http404("No such run.") from exc

@@ -31,11 +31,6 @@ def score_run_chunk(run_id: int, item_ids: list[int]) -> int:
     return services.score_run_chunk_process(run_id=run_id, item_ids=list(item_ids))
 
 
-@shared_task(name="scoring.tasks.score_run_resume", queue="scoring", ignore_result=True)
-def score_run_resume() -> int:
-    return services.score_run_resume()
-
-
 @worker_ready.connect
 def _resume_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
     try:

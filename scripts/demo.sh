@@ -16,7 +16,7 @@ $PY manage.py import_brainbench
 echo "== Published model scores and human trials (study brainbench-2024)"
 $PY manage.py import_published_scores
 $PY manage.py import_published_trials
-echo "== Demo study and researcher account"
+echo "== Demo study, researcher and administrator accounts"
 $PY manage.py demo_setup --host "$HOST" --port "$PORT" | tee var/demo-login.txt
 
 echo "== Scoring worker (queue 'scoring', SmolLM2-135M on CPU) - log in var/worker.log"

@@ -6,11 +6,18 @@ tasks use, the WSGI module, the settings that production must set).
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client, override_settings
 
 from scoring import tasks
 
@@ -44,7 +51,7 @@ def test_worker_consumes_the_scoring_queue_only_on_a_gpu(compose: dict) -> None:
     command = worker["command"]
     queues = command[command.index("-Q") + 1]
     assert queues.split(",") == ["scoring"]
-    assert tasks.score_run_chunk.queue == tasks.score_run_resume.queue == "scoring"
+    assert tasks.score_run_chunk.queue == "scoring"
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]
 
@@ -56,3 +63,87 @@ def test_production_settings_are_required_not_defaulted(compose: dict) -> None:
     assert environment["DEBUG"] == "0"
     assert environment["DATABASE_URL"].startswith("postgres://")
     assert environment["REDIS_URL"].startswith("redis://")
+
+
+def compose_environment(compose: dict) -> dict[str, str]:
+    """The app's environment as compose would set it, with made-up values for the required
+    variables and the defaults of the optional ones."""
+    given = {
+        "SECRET_KEY": "k" * 20 + "-production-like-secret-key-0123456789-abcdefghij",
+        "ALLOWED_HOSTS": "trial.example.org",
+        "POSTGRES_PASSWORD": "pw",
+    }
+
+    def resolve(value: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            name, op, default = match.group(1), match.group(2), match.group(3)
+            return given.get(name) or (default if op == ":-" else "")
+
+        return re.sub(r"\$\{(\w+)(:[?-])?([^}]*)\}", one, value)
+
+    return {key: resolve(str(value)) for key, value in compose["x-app-environment"].items()}
+
+
+def run_with(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "HTTPS", "TLS_PROXY")}
+    env.update(environment, PYTHONPATH=str(ROOT), BRAINTRIAL_VAR_DIR=str(ROOT / "var"))
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_compose_settings_pass_check_deploy_clean(compose: dict) -> None:
+    result = run_with(
+        compose_environment(compose), "manage.py", "check", "--deploy", "--fail-level", "DEBUG"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_compose_settings_trust_one_tls_proxy_and_its_origin(compose: dict) -> None:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.SECURE_PROXY_SSL_HEADER, s.CSRF_TRUSTED_ORIGINS, s.NUM_PROXIES, "
+        "s.REST_FRAMEWORK['NUM_PROXIES'], s.SESSION_COOKIE_SECURE, s.SECURE_SSL_REDIRECT]))"
+    )
+    environment = dict(compose_environment(compose), DJANGO_SETTINGS_MODULE="braintrial.settings")
+    result = run_with(environment, "-c", script)
+    assert result.returncode == 0, result.stderr
+    header, origins, proxies, drf_proxies, secure, redirect = json.loads(result.stdout)
+    assert header == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert origins == ["https://trial.example.org"]
+    assert proxies == drf_proxies == 1
+    assert secure and redirect
+
+
+def test_compose_publishes_web_on_loopback_only(compose: dict) -> None:
+    # Only the proxy on the host may reach gunicorn: a direct client could forge its headers.
+    ports = compose["services"]["web"]["ports"]
+    assert all(str(port).startswith("127.0.0.1:") for port in ports)
+    assert "X-Forwarded-Proto" in " ".join(compose["services"]["web"]["healthcheck"]["test"])
+
+
+@pytest.mark.django_db
+@override_settings(
+    ALLOWED_HOSTS=["trial.example.org"],
+    SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+    CSRF_TRUSTED_ORIGINS=["https://trial.example.org"],
+    SECURE_SSL_REDIRECT=True,
+)
+def test_a_browser_post_through_the_tls_proxy_passes_the_csrf_check() -> None:
+    get_user_model().objects.create_user("res", password="a-long-test-password-7")
+    client = Client(enforce_csrf_checks=True)
+    through_proxy = {"HTTP_HOST": "trial.example.org", "HTTP_X_FORWARDED_PROTO": "https"}
+    page = client.get("/accounts/login/", **through_proxy)
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token
+    response = client.post(
+        "/accounts/login/",
+        {"username": "res", "password": "a-long-test-password-7", "csrfmiddlewaretoken": token[1]},
+        HTTP_ORIGIN="https://trial.example.org",
+        HTTP_REFERER="https://trial.example.org/accounts/login/",
+        **through_proxy,
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/"

@@ -19,7 +19,7 @@ SCRIPT = """
 import csv, io, json
 from django.test import Client
 from braintrial.exports.rows import EXPORT_KINDS
-from tests.exports.factories import study_make
+from tests.factories import study_make
 
 made = study_make("embedded", n_people=3)
 client = Client()

@@ -41,3 +41,27 @@ def test_a_policy_set_by_the_view_is_kept() -> None:
     middleware = ContentSecurityPolicyMiddleware(view)
     response = middleware(RequestFactory().get("/s/x/"))
     assert response["Content-Security-Policy"] == "default-src 'none'"
+
+
+@pytest.mark.parametrize("url", ["/dashboard/", "/api/studies/", "/dashboard/alpha/data.json"])
+def test_researcher_responses_may_not_be_kept_by_shared_caches(url: str) -> None:
+    from django.test import Client
+
+    from tests.factories import study_make
+
+    made = study_make("alpha")
+    client = Client()
+    client.force_login(made.researcher)
+    response = client.get(url)
+    assert response.status_code == 200
+    cache_control = response["Cache-Control"]
+    assert "private" in cache_control and "no-store" in cache_control
+    assert "Cookie" in response["Vary"]
+
+
+def test_the_versioned_plotly_file_stays_public(client) -> None:
+    import plotly
+
+    response = client.get(f"/dashboard/vendor/plotly-{plotly.__version__}.min.js")
+    assert "public" in response["Cache-Control"]
+    assert "private" not in response["Cache-Control"]

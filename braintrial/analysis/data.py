@@ -11,39 +11,21 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
+from django.db.models.expressions import Case, Expression, ExpressionWrapper, Value, When
+from django.db.models.fields import BigIntegerField
+from django.db.models.functions import Coalesce
+from django.db.models.query import QuerySet
 
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Position, Trial
+from braintrial.participants.models import Position, Trial
 from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import Scorer
+from scoring.selectors import scores_valid
 
-from .rules import ExclusionRules
+from .rules import ExclusionRules, trial_analysed_q, trial_flags, trial_unanswered_q
 
 SOURCES = (Item.Source.HUMAN.value, Item.Source.GPT4.value)
-# Bit n of the packed trial word (see trials_load) holds condition n.
-_FLAG_NAMES = (
-    "answered",
-    "correct",
-    "recognised",
-    "flag_fast",
-    "failed_catch",
-    "no_slider",
-    "outside_help",
-    "held",
-    "completed",
-)
-_FLAG_CONDITIONS = (
-    "t.correct IS NOT NULL",
-    "t.correct",
-    "t.flag_recognised",
-    "t.flag_fast",
-    "p.flag_failed_catch",
-    "p.flag_no_slider",
-    "p.flag_outside_help",
-    "p.released_at IS NULL",
-    "p.status = %s",
-)
 NO_POSITION = "(not given)"
 
 
@@ -53,23 +35,26 @@ def _fetch(sql: str, params: tuple | list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _int_columns(select: list[str], rest: str, params: list) -> np.ndarray:
-    """Rows of ``SELECT <select> <rest>`` as one int64 matrix (BIGINT columns, never NULL).
+def _int_columns(queryset: QuerySet, names: list[str]) -> np.ndarray:
+    """The ``names`` columns of ``queryset`` (integers, never NULL) as one int64 matrix.
 
     On Postgres the server packs every row into one bytea (int8send: big-endian, fixed width)
     read straight into numpy: no Python object per value, about ten times faster than
     fetchall at 100,000 rows. Other databases (the SQLite quick start) fetch rows.
     """
-    columns = [f"CAST({expr} AS BIGINT)" for expr in select]
+    rows = queryset.order_by().values_list(*names)
     if connection.vendor != "postgresql":
-        fetched = _fetch(f"SELECT {', '.join(columns)} {rest}", params)
+        fetched = list(rows)
         if not fetched:
-            return np.zeros((0, len(select)), dtype=np.int64)
+            return np.zeros((0, len(names)), dtype=np.int64)
         return np.array(fetched, dtype=np.int64)
-    packed = " || ".join(f"int8send({column})" for column in columns)
-    (blob,) = _fetch(f"SELECT string_agg({packed}, ''::bytea) {rest}", params)[0]
-    rows = np.frombuffer(bytes(blob or b""), dtype=">i8").reshape(-1, len(select))
-    return rows.astype(np.int64)
+    sql, params = rows.query.sql_with_params()
+    aliases = [f"c{n}" for n in range(len(names))]
+    packed = " || ".join(f"int8send(CAST(r.{alias} AS BIGINT))" for alias in aliases)
+    query = f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS r({', '.join(aliases)})"
+    (blob,) = _fetch(query, params)[0]
+    matrix = np.frombuffer(bytes(blob or b""), dtype=">i8").reshape(-1, len(names))
+    return matrix.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -98,16 +83,20 @@ class Trials:
     expertise: np.ndarray  # 1..100, -1 where missing
     position: np.ndarray  # index into position_labels (the participant's current position)
     position_labels: list[str]
-    flags: dict[str, np.ndarray]  # rule name -> bool per trial
+    # Bool per trial for each switchable reason, on or off: "unfinished" and every rule.
+    flags: dict[str, np.ndarray]
     assigned: np.ndarray  # per item index: test trials held (answered or not), not released
-    completed: np.ndarray  # bool per trial: its participant completed
+
+    @property
+    def completed(self) -> np.ndarray:
+        """Bool per trial: its participant completed."""
+        return ~self.flags["unfinished"]
 
     def included(self, rules: ExclusionRules) -> np.ndarray:
-        """Trials that survive the rules switched on."""
-        keep = self.completed.copy() if rules.completed_only else np.ones(self.trial_id.size, bool)
-        for name, flagged in self.flags.items():
-            if getattr(rules, name):
-                keep &= ~flagged
+        """Trials that survive the reasons the rules switch on."""
+        keep = np.ones(self.trial_id.size, dtype=bool)
+        for name in rules.switched_on():
+            keep &= ~self.flags[name]
         return keep
 
 
@@ -128,73 +117,68 @@ def items_load(*, study: Study) -> Items:
     )
 
 
+def _trial_word(conditions: dict[str, Q]) -> Expression:
+    """A trial's small fields packed into one integer (fewer values to move, see _int_columns).
+
+    Bit n holds condition n of ``conditions`` (at most 12); then the position (3 bits),
+    expertise and confidence (7 bits each, 0 where missing).
+    """
+    if len(conditions) > 12:
+        raise ValueError("Only 12 conditions fit below the position bits.")
+    bits = [
+        Case(When(q, then=Value(1 << n)), default=Value(0))
+        for n, q in enumerate(conditions.values())
+    ]
+    positions = [
+        When(participant__position=code, then=Value(n))
+        for n, code in enumerate(Position.values, start=1)
+    ]
+    word: Expression = sum(bits[1:], bits[0])
+    word += Value(1 << 12) * Case(*positions, default=Value(0))
+    word += Value(1 << 15) * Coalesce("expertise", Value(0))
+    word += Value(1 << 22) * Coalesce("confidence", Value(0))
+    return ExpressionWrapper(word, output_field=BigIntegerField())
+
+
 def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
-    """Answered test trials (``correct`` not null) on the study bank's test items.
+    """Answered test trials on the study bank's test items (``analysis.rules.trial_analysed_q``),
+    each with the flags of ``analysis.rules.trial_flags``: so the analysis and the exports
+    compile the same declared conditions.
 
     Also counts, per item, the test trials held by participants whose items were not released
-    (answered or not): the exposure the assignment balances. A trial is fast when its
-    server-measured response time is below ``rules.min_rt_ms`` (the browser cannot tamper with
-    the server clock); trials without one keep their stored ``flag_fast``.
+    (answered or not): the exposure the assignment balances. Thresholds (``fast``: server
+    response time below ``rules.min_rt_ms``) are taken from ``rules``.
     """
-    trial = Trial._meta.db_table
-    person = Participant._meta.db_table
-    item = Item._meta.db_table
-    codes = list(Position.values)
-    position_case = " ".join(f"WHEN %s THEN {n}" for n in range(1, len(codes) + 1))
-    bits = " + ".join(
-        f"CASE WHEN {condition} THEN {1 << bit} ELSE 0 END"
-        for bit, condition in enumerate(_FLAG_CONDITIONS)
-    )
-    # Every small field packed into one BIGINT: fewer values to move (see _int_columns).
-    packed = (
-        f"{bits} + 512 * (CASE p.position {position_case} ELSE 0 END)"
-        " + 4096 * COALESCE(t.expertise, 0) + 524288 * COALESCE(t.confidence, 0)"
-        " + 67108864 * (CAST(COALESCE(t.rt_server_ms, -1) AS BIGINT) + 1)"
-    )
-    rest = f"""
-        FROM {trial} t JOIN {person} p ON p.id = t.participant_id
-        WHERE p.study_id = %s AND t.kind = %s AND t.item_id IN (
-            SELECT i.id FROM {item} i WHERE i.bank = %s AND i.kind = %s)
-    """
-    params = [
-        Participant.Status.COMPLETED.value,
-        *codes,
-        study.pk,
-        Item.Kind.TEST.value,
-        study.bank,
-        Item.Kind.TEST.value,
-    ]
-    rows = _int_columns(["t.id", "t.participant_id", "t.item_id", packed], rest, params)
+    flags = trial_flags(rules=rules)
+    conditions = {
+        "answered": ~trial_unanswered_q(),
+        "correct": Q(correct=True),
+        "held": Q(participant__released_at__isnull=True),
+        **flags,
+    }
+    loaded = Trial.objects.filter(trial_analysed_q(), participant__study=study)
+    loaded = loaded.annotate(word=_trial_word(conditions))
+    rows = _int_columns(loaded, ["id", "participant_id", "item_id", "word"])
     word = rows[:, 3]
-
-    def flag(name: str) -> np.ndarray:
-        return (word >> _FLAG_NAMES.index(name)) & 1 == 1
+    bit = {name: (word >> n) & 1 == 1 for n, name in enumerate(conditions)}
 
     item_index = items.index_of(rows[:, 2])
-    assigned = np.bincount(item_index[flag("held")], minlength=items.ids.size)
-    answered = flag("answered")
-    rows, item_index, word = rows[answered], item_index[answered], word[answered]
-    confidence = (word >> 19) & 127
-    expertise = (word >> 12) & 127
-    rt = (word >> 26) - 1
+    assigned = np.bincount(item_index[bit["held"]], minlength=items.ids.size)
+    answered = bit["answered"]
+    word = word[answered]
+    confidence = (word >> 22) & 127
+    expertise = (word >> 15) & 127
     names = dict(Position.choices)
     return Trials(
-        trial_id=rows[:, 0],
-        participant_id=rows[:, 1],
-        item=item_index,
-        correct=flag("correct"),
+        trial_id=rows[answered, 0],
+        participant_id=rows[answered, 1],
+        item=item_index[answered],
+        correct=bit["correct"][answered],
         confidence=np.where(confidence > 0, confidence, -1),
         expertise=np.where(expertise > 0, expertise, -1),
-        position=(word >> 9) & 7,
-        completed=flag("completed"),
-        position_labels=[NO_POSITION, *(str(names[code]) for code in codes)],
-        flags={
-            "failed_catch": flag("failed_catch"),
-            "no_slider": flag("no_slider"),
-            "outside_help": flag("outside_help"),
-            "recognised": flag("recognised"),
-            "fast": np.where(rt >= 0, rt < rules.min_rt_ms, flag("flag_fast")),
-        },
+        position=(word >> 12) & 7,
+        position_labels=[NO_POSITION, *(str(names[code]) for code in Position.values)],
+        flags={name: bit[name][answered] for name in flags},
         assigned=assigned,
     )
 
@@ -211,24 +195,23 @@ class Scores:
 
 
 def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
-    """Scores of the scorers that count on the items in ``scope`` (bool per item index).
+    """Valid scores (scoring.selectors.score_valid_q) of the scorers that count on the items in
+    ``scope`` (bool per item index).
 
-    Published scorers always count; others only with a succeeded run and a score for every item
-    in scope (a half-finished scorer would be compared on easier or fewer items).
+    Published scorers always count; others only with a valid score for every item in scope (a
+    half-finished scorer would be compared on easier or fewer items).
     """
-    succeeded = ScoreRun.objects.filter(scorer=OuterRef("pk"), status=ScoreRun.Status.SUCCEEDED)
+    valid = scores_valid().filter(item__bank=study.bank, item__kind=Item.Kind.TEST)
     candidates = list(
-        Scorer.objects.filter(scores__item__bank=study.bank, scores__item__kind=Item.Kind.TEST)
-        .filter(Q(is_published=True) | Exists(succeeded))
-        .distinct()
+        Scorer.objects.filter(pk__in=valid.values("scorer_id"))
         .order_by("name")
         .values("id", "name", "display_name", "is_published")
     )
     n_items, n_scorers = items.ids.size, len(candidates)
     column = {c["id"]: j for j, c in enumerate(candidates)}
-    score_rows = ItemScore.objects.filter(
-        scorer_id__in=list(column), item__bank=study.bank, item__kind=Item.Kind.TEST
-    ).values_list("scorer_id", "item_id", "ppl_original", "ppl_altered", "correct", "confidence")
+    score_rows = valid.filter(scorer_id__in=list(column)).values_list(
+        "scorer_id", "item_id", "ppl_original", "ppl_altered", "correct", "confidence"
+    )
     rows = _fetch(*score_rows.query.sql_with_params()) if column else []
     correct = np.full((n_items, n_scorers), np.nan)
     confidence = np.full((n_items, n_scorers), np.nan)

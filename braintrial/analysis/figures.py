@@ -13,7 +13,8 @@ from .data import Items, Scores, Trials
 def source_analysis(
     *, items: Items, trials: Trials, scores: Scores, item_mask: np.ndarray, trial_mask: np.ndarray
 ) -> dict[str, Any]:
-    """Humans, models, calibration, agreement and team on the items in ``item_mask``.
+    """Humans, models, calibration and agreement on the items in ``item_mask`` (the teams are
+    fitted per item source by analysis.paper).
 
     ``trial_mask`` selects the included trials on those items.
     """
@@ -26,7 +27,6 @@ def source_analysis(
         "calibration": _calibration(trials=trials, scores=scores, t=t, item_rows=item_rows),
         "expertise": _expertise(trials=trials, t=t),
         "agreement": _agreement(items=items, trials=trials, scores=scores, t=t, rows=item_rows),
-        "team": _team(trials=trials, scores=scores, t=t, item_rows=item_rows),
     }
 
 
@@ -136,38 +136,3 @@ def _pairwise_spearman(columns: np.ndarray) -> np.ndarray:
             out[np.ix_(cols[pick_a], cols[pick_b])] = block[np.ix_(pick_a, pick_b)]
             out[np.ix_(cols[pick_b], cols[pick_a])] = block[np.ix_(pick_b, pick_a)]
     return out
-
-
-def _team(*, trials: Trials, scores: Scores, t: np.ndarray, item_rows: np.ndarray) -> dict:
-    rated = t[trials.confidence[t] >= 1]
-    human_z = stats.zscore(trials.confidence[rated].astype(np.float64))
-    human_correct = trials.correct[rated]
-    # Model confidences z-scored per scorer over its scored items in scope.
-    confidence = scores.confidence[item_rows]
-    scored = ~np.isnan(confidence)
-    count = np.maximum(scored.sum(axis=0), 1)
-    mean = np.where(scored, confidence, 0.0).sum(axis=0) / count
-    sd = np.sqrt(np.where(scored, (confidence - mean) ** 2, 0.0).sum(axis=0) / count)
-    z = (confidence - mean) / np.where(sd > 0, sd, 1.0)
-    model_z = np.full(scores.confidence.shape, np.nan)
-    model_z[item_rows] = z
-    trial_z = model_z[trials.item[rated]]  # trials x scorers
-    model_correct = scores.correct[trials.item[rated]] == 1.0
-    have = ~np.isnan(trial_z)
-    decides = have & (trial_z > human_z[:, None])
-    team = np.where(decides, model_correct, human_correct[:, None]) & have
-    n = have.sum(axis=0)
-    k_team = team.sum(axis=0)
-    k_human = (have & human_correct[:, None]).sum(axis=0)
-    k_model = (have & model_correct).sum(axis=0)
-    k_decides = decides.sum(axis=0)
-    return {
-        scorer["name"]: {
-            "n": int(n[j]),
-            "team": stats.accuracy_counts(k_team[j], n[j]),
-            "human": stats.accuracy_counts(k_human[j], n[j]),
-            "model": stats.accuracy_counts(k_model[j], n[j]),
-            "model_decides": float(k_decides[j] / n[j]) if n[j] else None,
-        }
-        for j, scorer in enumerate(scores.scorers)
-    }

@@ -13,7 +13,7 @@ from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
 from .data import SOURCES, Items, Trials
-from .rules import PARTICIPANT_RULES, TRIAL_RULES, ExclusionRules
+from .rules import RULES, ExclusionRules, participant_excluded_q, rule_flagged_q
 
 Status = Participant.Status
 
@@ -39,33 +39,34 @@ def participation(
         completed=Count("id", filter=Q(status=Status.COMPLETED)),
         abandoned=Count("id", filter=Q(status=Status.ABANDONED)),
         **{
-            f"flag_{rule}": Count("id", filter=Q(**{f"flag_{rule}": True}))
-            for rule in PARTICIPANT_RULES
+            f"flagged_{rule.name}": Count(
+                "id",
+                filter=rule_flagged_q(
+                    rule,
+                    participant="",
+                    variant=getattr(rules, rule.variant.setting) if rule.variant else None,
+                ),
+            )
+            for rule in RULES
+            if rule.level == "participant"
         },
     )
-    participant_rule_q = Q(pk__in=[])
-    for rule in PARTICIPANT_RULES:
-        if getattr(rules, rule):
-            participant_rule_q |= Q(**{f"flag_{rule}": True})
     flagged: dict[str, dict[str, int]] = {}
-    for rule in PARTICIPANT_RULES:
-        flagged[rule] = {
-            "participants": counts.pop(f"flag_{rule}"),
-            "trials": int(trials.flags[rule].sum()),
-        }
-    for rule in TRIAL_RULES:
-        flagged[rule] = {
-            "participants": int(np.unique(trials.participant_id[trials.flags[rule]]).size),
-            "trials": int(trials.flags[rule].sum()),
-        }
+    for rule in RULES:
+        flags = trials.flags[rule.name]
+        if rule.level == "participant":
+            n_people = counts.pop(f"flagged_{rule.name}")
+        else:
+            n_people = int(np.unique(trials.participant_id[flags]).size)
+        flagged[rule.name] = {"participants": n_people, "trials": int(flags.sum())}
     return {
         **counts,
         "answered_trials": int(trials.trial_id.size),
-        "unfinished_trials": int((~trials.completed).sum()),
+        "unfinished_trials": int(trials.flags["unfinished"].sum()),
         "included_trials": int(included.sum()),
         "excluded_trials": int((~included).sum()),
         "included_participants": int(np.unique(trials.participant_id[included]).size),
-        "excluded_participants": people.filter(participant_rule_q).count(),
+        "excluded_participants": people.filter(participant_excluded_q(rules=rules)).count(),
         "flagged": flagged,
         "by_day": _by_day(study=study),
     }

@@ -14,12 +14,15 @@ from braintrial.studies.models import Study
 
 from . import figures
 from .data import SOURCES, items_load, scores_load, trials_load
+from .paper import paper_analyses
+from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
 
 METHODS = {
-    "accuracy": "Proportion correct over trials (humans) or items (models). sem is the binomial "
-    "standard error of that mean, sqrt(p(1-p)/n); k correct of n.",
+    "accuracy": "Proportion correct over trials (humans) or items (models); k correct of n. "
+    "low/high: the 95% Wilson score interval (what the dashboard draws; it stays honest for "
+    "small n and at 0% or 100%). sem: the binomial standard error sqrt(p(1-p)/n).",
     "items": "Only test items enter any figure (practice and catch never). Models are scored on "
     "the items this study's participants answered (all of the bank's test items while nobody "
     "has); humans on their answered trials that survive the exclusion rules, by default only "
@@ -30,14 +33,20 @@ METHODS = {
     "PPL_altered|), ties by trial or item id, split into 20 equal-count bins (sizes differ by "
     "at most one). fit: least-squares line of bin accuracy over bin number 1..20.",
     "expertise": "The same 20 equal-count bins, by the expertise slider.",
-    "agreement": "Spearman rank correlation (average ranks for ties) of item difficulty over "
-    "the items both sides have: humans: per-item proportion correct of included trials; "
-    "models: signed margin ln PPL_altered - ln PPL_original (larger = easier, > 0 = correct).",
-    "team": "For each included trial on an item the model scored, the answer of the more "
-    "confident side decides (confidence z-scored within the humans' trials and within the "
-    "model's items; a tie goes to the human). Human and model alone are on the same trials.",
+    "agreement": "Not the paper's definition (that one is in paper.*.agreement): Spearman rank "
+    "correlation (average ranks for ties) of item difficulty over the items both sides have, "
+    "for every scorer that counts: humans: per-item proportion correct of included trials; "
+    "models: ln PPL_altered - ln PPL_original (larger = easier, > 0 = correct).",
+    "team": "Beyond the Luo et al. paper: the human-AI team of Yanez, Luo, Valerio Minero and "
+    "Love (arXiv 2408.08083): a logistic regression without intercept of the confidence-signed "
+    "judgments (human: slider; model: ln PPL_altered - ln PPL_original), leave-one-out "
+    "cross-validated over the included trials with a confidence; fitted per item source, so "
+    "'all' has none. Human and model alone are on the same trials.",
     "sources": "'human' = human-written test cases (the paper's headline figures), 'gpt4' = "
-    "GPT-4-written, 'all' = both.",
+    "GPT-4-written, 'all' = both, beyond the paper: models scored on 300 items, humans on "
+    "every included trial.",
+    "paper": "The paper's analyses computed the paper's way (analysis.paper; definitions in "
+    "each module); 'reproduction' sets each beside the paper's figure.",
 }
 
 
@@ -45,7 +54,8 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
     """Every analysis figure of ``study`` under ``rules`` (default: the study's own rules).
 
     JSON-serialisable. Structure (an ``Acc`` is
-    ``{"accuracy": float | None, "sem": float | None, "n": int, "k": int}``)::
+    ``{"accuracy", "sem", "low", "high": float | None, "n": int, "k": int}``, low/high the
+    95% Wilson interval)::
 
         {
           "study": {"id", "slug", "title", "bank", "is_open"},
@@ -67,7 +77,8 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
                             "mean_human_model": float | None,
                             "mean_model_model": float | None},
               "team": {scorer name: {"n": int, "team": Acc, "human": Acc, "model": Acc,
-                                     "model_decides": float | None}},
+                                     "weights": {"human", "model"}, "beats_both": bool,
+                                     "validation": str}},   # {} for "all"
           }},
           "participation": {"visited", "declined", "started", "active",
                             "completed", "abandoned", "answered_trials", "unfinished_trials",
@@ -80,6 +91,13 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
           "exposure": {"items": [{"item_id", "abstract_id", "source", "journal_section",
                                   "n_assigned", "n_answered", "n_included"}],
                        "by_source": {source: {"n_items", "min", "max", "mean"}}},
+          "paper": {"scorers": [{... scorer, "model_source", "family", "params_b", "kind",
+                                 "base_model", "released", "paper_llm"}],
+                    "human" | "gpt4": {"headline", "agreement", "agreement_log_ratio",
+                                       "base_vs_chat", "size", "braingpt", "memorisation",
+                                       "by_subfield", "expertise", "calibration", "teams", ...}},
+          "reproduction": {"citation": str, "rows": [{"key", "analysis", "paper", "app",
+                           "definition", "n", "matches": bool | None, "note"}]},
         }
 
     A ``Calib`` is ``{"n": int, "bins": [{"bin", "n", "score_min", "score_max", "score_mean",
@@ -104,7 +122,13 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
         sources[key] = figures.source_analysis(
             items=items, trials=trials, scores=scores, item_mask=item_mask, trial_mask=trial_mask
         )
-    return {
+    paper = paper_analyses(
+        items=items, trials=trials, included=included, scores=scores, scope=scope
+    )
+    for key in SOURCES:
+        sources[key]["team"] = paper[key]["teams"]["pairs"]
+    sources["all"]["team"] = {}
+    report = {
         "study": {
             "id": study.pk,
             "slug": study.slug,
@@ -119,4 +143,7 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
         "sources": sources,
         "participation": participation(study=study, trials=trials, included=included, rules=rules),
         "exposure": exposure(study=study, items=items, trials=trials, included=included),
+        "paper": paper,
     }
+    report["reproduction"] = reproduction_panel(report=report)
+    return report

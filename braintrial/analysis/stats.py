@@ -15,17 +15,34 @@ from scipy.stats import rankdata
 N_BINS = 20
 TOP_EXPERTISE_FRACTION = 0.2
 TOP_EXPERTISE_MIN_TRIALS = 5
+# 95% intervals. Wilson's score interval keeps its coverage near 95% down to a handful of
+# trials and never leaves [0, 1]; the normal-approximation SEM collapses to 0 at 0% or 100%
+# ("100.0% +- 0.0" from one trial), which reads as certainty.
+Z_95 = 1.959963984540054
+# Below this many trials (or items) a figure is shown with a warning: its interval is wide.
+MIN_N = 30
 
 
 def _float(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def accuracy(correct: np.ndarray) -> dict[str, Any]:
-    """Proportion correct with its standard error.
+def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float | None, float | None]:
+    """Wilson score interval of a proportion k/n (95% by default); (None, None) for n = 0."""
+    if n == 0:
+        return None, None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
 
-    ``sem`` is the binomial standard error of the trial-level mean, sqrt(p(1-p)/n) (the same as
-    the population standard deviation over sqrt(n)). ``k`` correct of ``n``; empty -> None.
+
+def accuracy(correct: np.ndarray) -> dict[str, Any]:
+    """Proportion correct with its 95% Wilson interval and standard error.
+
+    ``low`` / ``high``: the Wilson score interval (what the dashboard shows). ``sem`` is the
+    binomial standard error of the trial-level mean, sqrt(p(1-p)/n), kept for the published
+    comparison. ``k`` correct of ``n``; empty -> None.
     """
     return accuracy_counts(int(np.count_nonzero(correct)), int(correct.size))
 
@@ -34,9 +51,17 @@ def accuracy_counts(k: int, n: int) -> dict[str, Any]:
     """``accuracy`` from the counts: k correct of n."""
     k, n = int(k), int(n)
     if n == 0:
-        return {"accuracy": None, "sem": None, "n": 0, "k": 0}
+        return {"accuracy": None, "sem": None, "low": None, "high": None, "n": 0, "k": 0}
     p = k / n
-    return {"accuracy": p, "sem": math.sqrt(p * (1 - p) / n), "n": n, "k": k}
+    low, high = wilson_interval(k, n)
+    return {
+        "accuracy": p,
+        "sem": math.sqrt(p * (1 - p) / n),
+        "low": low,
+        "high": high,
+        "n": n,
+        "k": k,
+    }
 
 
 def accuracy_by_group(
@@ -49,13 +74,7 @@ def accuracy_by_group(
     k = np.bincount(groups, weights=correct.astype(np.float64), minlength=len(labels))
     out: dict[str, dict[str, Any]] = {}
     for index in np.flatnonzero(n):
-        p = k[index] / n[index]
-        out[labels[index]] = {
-            "accuracy": float(p),
-            "sem": math.sqrt(p * (1 - p) / n[index]),
-            "n": int(n[index]),
-            "k": int(k[index] + 0.5),
-        }
+        out[labels[index]] = accuracy_counts(int(k[index] + 0.5), int(n[index]))
     return out
 
 

@@ -9,15 +9,20 @@ from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from braintrial.analysis.rules import (
+    participant_rule_reasons,
+    reasons_annotate,
+    trial_exclusion_reasons,
+)
 from braintrial.api.base import ResearcherApi
 from braintrial.api.filters import ListFilters, filter_studies, list_filters_parse, since
-from braintrial.api.selectors import (
+from braintrial.api.serializers import ItemOutput, ParticipantOutput, TrialOutput
+from braintrial.participants.selectors import (
     item_get_for_researcher,
     items_for_studies,
     participants_for_studies,
     trials_for_studies,
 )
-from braintrial.api.serializers import ItemOutput, ParticipantOutput, TrialOutput
 
 
 class FilteredListApi(ResearcherApi, generics.ListAPIView):
@@ -50,7 +55,8 @@ class ItemDetailApi(ResearcherApi):
         summary="Participants",
         description=(
             "updated_since compares with updated_at, which every change to the participant "
-            "moves (steps, completion, abandonment)."
+            "moves (steps, completion, abandonment). excluded / excluded_by: the study's "
+            "participant rules, as in participants.csv."
         ),
     )
 )
@@ -59,15 +65,17 @@ class ParticipantListApi(FilteredListApi):
 
     def get_queryset(self) -> Any:
         studies, updated_since = self.filtered()
-        return participants_for_studies(studies=studies, since=updated_since)
+        people = participants_for_studies(studies=studies, since=updated_since)
+        return reasons_annotate(people, reasons=list(participant_rule_reasons()))
 
 
 @extend_schema_view(
     get=extend_schema(
         parameters=[ListFilters],
         summary="Trials",
-        description="Every stored trial, answered or not, with its exclusion flags. "
-        "updated_since compares with answered_at (shown_at while unanswered).",
+        description="Every stored trial, answered or not, with its exclusion flags; "
+        "excluded / excluded_by say whether and why the study's analysis leaves it out, as in "
+        "trials.csv. updated_since compares with answered_at (shown_at while unanswered).",
     )
 )
 class TrialListApi(FilteredListApi):
@@ -75,4 +83,5 @@ class TrialListApi(FilteredListApi):
 
     def get_queryset(self) -> Any:
         studies, updated_since = self.filtered()
-        return trials_for_studies(studies=studies, since=updated_since)
+        trials = trials_for_studies(studies=studies, since=updated_since)
+        return reasons_annotate(trials, reasons=trial_exclusion_reasons())

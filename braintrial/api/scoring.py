@@ -1,4 +1,4 @@
-"""Scorers, scoring runs (list, detail, start) and item scores."""
+"""Scorers, scoring runs (list, start, detail) and item scores: one class per operation."""
 
 from __future__ import annotations
 
@@ -18,15 +18,16 @@ from braintrial.api.filters import (
     list_filters_parse,
     since,
 )
-from braintrial.api.selectors import (
-    run_get_for_researcher,
-    runs_for_researcher,
-    scorers_list,
+from braintrial.api.serializers import ItemScoreOutput, ScorerOutput, ScoreRunOutput
+from braintrial.studies.selectors import study_get_for_researcher
+from scoring.selectors import (
+    score_run_get_for_researcher,
+    score_runs_for_researcher,
+    scorer_get_by_name,
+    scorer_list,
     scores_for_studies,
 )
-from braintrial.api.serializers import ItemScoreOutput, ScorerOutput, ScoreRunOutput
-from braintrial.api.services import score_run_start_for_researcher
-from braintrial.studies.selectors import study_get_for_researcher
+from scoring.services import score_run_start
 
 
 @extend_schema_view(get=extend_schema(parameters=[SinceFilter], summary="Scorers"))
@@ -35,12 +36,29 @@ class ScorerListApi(ResearcherApi, generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         filters = list_filters_parse(request=self.request, serializer_class=SinceFilter)
-        return scorers_list(since=since(filters))
+        return scorer_list(since=since(filters))
 
 
-class RunListCreateApi(WriteThrottled, ResearcherApi, generics.ListAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[ListFilters],
+        summary="Scoring runs",
+        description="Without ?study=, your studies' runs and the runs over the whole bank.",
+    )
+)
+class RunListApi(ResearcherApi, generics.ListAPIView):
     serializer_class = ScoreRunOutput
 
+    def get_queryset(self) -> Any:
+        filters = list_filters_parse(request=self.request)
+        studies = filter_studies(user=self.request.user, filters=filters)
+        scoped = studies if "study" in filters else None
+        return score_runs_for_researcher(
+            user=self.request.user, studies=scoped, since=since(filters)
+        )
+
+
+class RunStartApi(WriteThrottled, ResearcherApi):
     class RunStartInput(serializers.Serializer):
         scorer = serializers.SlugField(max_length=100, help_text="Scorer name.")
         study = serializers.SlugField(
@@ -52,20 +70,6 @@ class RunListCreateApi(WriteThrottled, ResearcherApi, generics.ListAPIView):
             help_text="Score at most this many items.",
         )  # fmt: skip
 
-    def get_queryset(self) -> Any:
-        filters = list_filters_parse(request=self.request)
-        studies = filter_studies(user=self.request.user, filters=filters)
-        scoped = studies if "study" in filters else None
-        return runs_for_researcher(user=self.request.user, studies=scoped, since=since(filters))
-
-    @extend_schema(
-        parameters=[ListFilters],
-        summary="Scoring runs",
-        description="Without ?study=, your studies' runs and the runs over the whole bank.",
-    )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
     @extend_schema(
         request=RunStartInput, responses={201: ScoreRunOutput}, summary="Start a scoring run"
     )
@@ -74,9 +78,9 @@ class RunListCreateApi(WriteThrottled, ResearcherApi, generics.ListAPIView):
         data.is_valid(raise_exception=True)
         slug = data.validated_data.get("study")
         study = study_get_for_researcher(user=request.user, slug=slug) if slug else None
-        run = score_run_start_for_researcher(
-            user=researcher(request), scorer_name=data.validated_data["scorer"], study=study,
-            limit=data.validated_data.get("limit"),
+        run = score_run_start(
+            user=researcher(request), scorer=scorer_get_by_name(name=data.validated_data["scorer"]),
+            study=study, limit=data.validated_data.get("limit"),
         )  # fmt: skip
         return Response(ScoreRunOutput(run).data, status=status.HTTP_201_CREATED)
 
@@ -84,7 +88,7 @@ class RunListCreateApi(WriteThrottled, ResearcherApi, generics.ListAPIView):
 class RunDetailApi(ResearcherApi):
     @extend_schema(responses=ScoreRunOutput, summary="One scoring run (poll for progress)")
     def get(self, request: Request, run_id: int) -> Response:
-        run = run_get_for_researcher(user=request.user, run_id=run_id)
+        run = score_run_get_for_researcher(user=request.user, run_id=run_id)
         return Response(ScoreRunOutput(run).data)
 
 
@@ -92,8 +96,9 @@ class RunDetailApi(ResearcherApi):
     get=extend_schema(
         parameters=[ScoreFilters],
         summary="Item scores",
-        description="Finished results only: published scores, and a scorer's scores on the "
-        "items of its succeeded runs. updated_since compares with created_at.",
+        description="Valid scores only (the rule of scoring.selectors.score_valid_q): every "
+        "published score, and a scorer's scores under its current configuration on the items of "
+        "its succeeded runs of that configuration. updated_since compares with created_at.",
     )
 )
 class ScoreListApi(ResearcherApi, generics.ListAPIView):

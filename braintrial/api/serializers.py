@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from braintrial.analysis.rules import (
+    participant_rule_reasons,
+    reasons_held,
+    trial_exclusion_reasons,
+)
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
@@ -26,8 +32,10 @@ STUDY_FIELDS = [
     "prolific_mode",
     "abandon_after_minutes",
     "exclude_failed_catch",
+    "catch_rule",
     "exclude_no_slider",
     "exclude_outside_help",
+    "outside_help_per_trial",
     "exclude_recognised",
     "exclude_fast",
     "min_rt_ms",
@@ -57,7 +65,33 @@ class ItemOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ParticipantOutput(serializers.ModelSerializer):
+# The reasons each row is checked for, in the order of the exports' excluded_by column.
+TRIAL_REASONS = [name for name, _ in trial_exclusion_reasons()]
+PARTICIPANT_REASONS = [name for name, _ in participant_rule_reasons()]
+
+
+class ExcludedFields(serializers.Serializer):
+    """``excluded`` and ``excluded_by`` of a row annotated with its study's exclusion reasons
+    (``analysis.rules.reasons_annotate``): the same conditions as the CSV exports."""
+
+    reasons: list[str] = []
+    excluded = serializers.SerializerMethodField(
+        help_text="True if an analysis under the study's rules leaves this row out."
+    )
+    excluded_by = serializers.SerializerMethodField(
+        help_text="Why, as in the exports' excluded_by column (empty when kept)."
+    )
+
+    def get_excluded(self, row: object) -> bool:
+        return bool(reasons_held(row, names=self.reasons))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_excluded_by(self, row: object) -> list[str]:
+        return reasons_held(row, names=self.reasons)
+
+
+class ParticipantOutput(ExcludedFields, serializers.ModelSerializer):
+    reasons = PARTICIPANT_REASONS
     study: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
@@ -70,12 +104,13 @@ class ParticipantOutput(serializers.ModelSerializer):
             "experience_years", "outside_help", "feedback", "flag_failed_catch",
             "flag_no_slider", "flag_outside_help", "consented_at", "declined_at",
             "instructions_done_at", "started_at", "last_seen_at", "completed_at", "released_at",
-            "updated_at",
+            "updated_at", "excluded", "excluded_by",
         ]  # fmt: skip
         read_only_fields = fields
 
 
-class TrialOutput(serializers.ModelSerializer):
+class TrialOutput(ExcludedFields, serializers.ModelSerializer):
+    reasons = TRIAL_REASONS
     study: serializers.SlugRelatedField = serializers.SlugRelatedField(
         source="participant.study", slug_field="slug", read_only=True
     )
@@ -86,7 +121,7 @@ class TrialOutput(serializers.ModelSerializer):
             "id", "study", "participant", "item", "position", "kind", "original_is_a",
             "shown_at", "answered_at", "choice", "correct", "confidence", "expertise",
             "recognised", "rt_server_ms", "rt_client_ms", "blur_count", "confidence_moved",
-            "expertise_moved", "flag_recognised", "flag_fast",
+            "expertise_moved", "flag_recognised", "flag_fast", "excluded", "excluded_by",
         ]  # fmt: skip
         read_only_fields = fields
 

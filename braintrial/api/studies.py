@@ -1,4 +1,5 @@
-"""Studies: list, create, detail, analysis summary, item import into the study's bank."""
+"""Studies: list, create, detail, analysis summary, item import into the study's bank; one
+class per operation."""
 
 from __future__ import annotations
 
@@ -8,49 +9,50 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from braintrial.analysis.selectors import study_report
 from braintrial.api.base import ResearcherApi, WriteThrottled, researcher
-from braintrial.api.filters import SinceFilter, list_filters_parse
-from braintrial.api.permissions import CanCreateStudy, IsResearcher
+from braintrial.api.filters import SinceFilter, list_filters_parse, since
+from braintrial.api.permissions import CanCreateStudy
 from braintrial.api.serializers import STUDY_FIELDS, StudyOutput
-from braintrial.api.services import items_import_for_researcher, study_create_for_researcher
 from braintrial.items.models import Item
+from braintrial.items.services import items_import_into_study
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher, study_get_for_researcher
+from braintrial.studies.services import study_create_with_researcher
 
 
-class StudyListCreateApi(WriteThrottled, generics.ListAPIView):
+class StudyListApi(ResearcherApi, generics.ListAPIView):
     serializer_class = StudyOutput
+
+    def get_queryset(self) -> Any:
+        filters = list_filters_parse(request=self.request, serializer_class=SinceFilter)
+        studies = studies_for_researcher(user=self.request.user).order_by("slug")
+        updated_since = since(filters)
+        return studies.filter(updated_at__gte=updated_since) if updated_since else studies
+
+    @extend_schema(parameters=[SinceFilter], summary="Your studies")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class StudyCreateApi(WriteThrottled, APIView):
+    permission_classes = [CanCreateStudy]
 
     class StudyCreateInput(serializers.ModelSerializer):
         class Meta:
             model = Study
             fields = STUDY_FIELDS
 
-    def get_permissions(self) -> list[BasePermission]:
-        return [CanCreateStudy()] if self.request.method == "POST" else [IsResearcher()]
-
-    def get_queryset(self) -> Any:
-        since = list_filters_parse(request=self.request, serializer_class=SinceFilter)
-        studies = studies_for_researcher(user=self.request.user).order_by("slug")
-        if since.get("updated_since"):
-            studies = studies.filter(updated_at__gte=since["updated_since"])
-        return studies
-
-    @extend_schema(parameters=[SinceFilter], summary="Your studies")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
     @extend_schema(request=StudyCreateInput, responses={201: StudyOutput}, summary="Create a study")
     def post(self, request: Request) -> Response:
         data = self.StudyCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        study = study_create_for_researcher(
-            user=researcher(request), fields=dict(data.validated_data)
+        study = study_create_with_researcher(
+            creator=researcher(request), fields=dict(data.validated_data)
         )
         return Response(StudyOutput(study).data, status=status.HTTP_201_CREATED)
 
@@ -101,7 +103,7 @@ class ItemImportApi(WriteThrottled, ResearcherApi):
         data = self.ItemImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        report = items_import_for_researcher(
+        report = items_import_into_study(
             user=researcher(request), study=study, upload=upload, name=upload.name,
             source=data.validated_data["source"],
         )  # fmt: skip

@@ -10,7 +10,9 @@ from braintrial.api import auth, data, scoring, studies
 app_name = "api"
 urlpatterns = [
     path("auth/token/", auth.TokenObtainApi.as_view(), name="token"),
-    path("studies/", studies.StudyListCreateApi.as_view(), name="studies"),
+    path("studies/", studies.StudyListApi.as_view(), name="studies"),
+    # Before studies/<slug>/, which would otherwise take "create" for a slug.
+    path("studies/create/", studies.StudyCreateApi.as_view(), name="study_create"),
     path("studies/<slug:slug>/", studies.StudyDetailApi.as_view(), name="study"),
     path("studies/<slug:slug>/summary/", studies.StudySummaryApi.as_view(), name="summary"),
     path("studies/<slug:slug>/items/import/", studies.ItemImportApi.as_view(), name="import"),
@@ -19,7 +21,8 @@ urlpatterns = [
     path("participants/", data.ParticipantListApi.as_view(), name="participants"),
     path("trials/", data.TrialListApi.as_view(), name="trials"),
     path("scorers/", scoring.ScorerListApi.as_view(), name="scorers"),
-    path("runs/", scoring.RunListCreateApi.as_view(), name="runs"),
+    path("runs/", scoring.RunListApi.as_view(), name="runs"),
+    path("runs/start/", scoring.RunStartApi.as_view(), name="run_start"),
     path("runs/<int:run_id>/", scoring.RunDetailApi.as_view(), name="run"),
     path("scores/", scoring.ScoreListApi.as_view(), name="scores"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

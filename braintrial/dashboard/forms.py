@@ -7,18 +7,12 @@ import dataclasses
 from django import forms
 from django.http import QueryDict
 
-from braintrial.analysis.rules import RULE_NAMES, ExclusionRules
+from braintrial.analysis.rules import RULE_LABELS, RULE_NAMES, ExclusionRules, rules_parse
 from braintrial.dashboard.charts.common import SOURCE_LABELS
-from braintrial.dashboard.charts.study import RULE_LABELS
-from braintrial.dashboard.selectors import scorers_startable
 from braintrial.studies.models import Study
+from scoring.selectors import scorers_runnable
 
-# GET ?rules=custom marks that the checkboxes were sent: an unchecked box is simply absent, so
-# without the marker "all rules off" could not be told apart from "the study's own rules".
-RULES_MARKER = "rules"
 SOURCE_PARAM = "items"
-TRUE_VALUES = {"on", "1", "true"}
-FALSE_VALUES = {"off", "0", "false"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,30 +34,14 @@ def source_from_query(*, query: QueryDict) -> str:
 
 
 def rules_from_query(*, study: Study, query: QueryDict) -> tuple[ExclusionRules, list[RuleToggle]]:
-    """The exclusion rules the page asks for, and the toggles to draw.
-
-    Without ``rules=custom`` the study's own rules apply. With it, each boolean rule is on
-    exactly when its checkbox value is sent. Raises forms.ValidationError on any other value.
-    """
+    """The exclusion rules the page asks for (``rules_parse``, which the CSV links use too), and
+    the toggles to draw. Raises forms.ValidationError on a value it does not understand."""
     defaults = ExclusionRules.from_study(study)
-    marker = query.get(RULES_MARKER)
-    if marker not in (None, "", "study", "custom"):
-        raise forms.ValidationError(f"'{RULES_MARKER}' must be 'custom' or 'study'.")
-    changes: dict[str, bool] = {}
-    if marker == "custom":
-        for name in RULE_NAMES:
-            values = query.getlist(name)
-            if len(values) > 1:
-                raise forms.ValidationError(f"'{name}' was sent more than once.")
-            value = values[0].strip().lower() if values else "off"
-            if value not in TRUE_VALUES | FALSE_VALUES:
-                raise forms.ValidationError(f"'{name}' must be 'on' or 'off', not {value!r}.")
-            changes[name] = value in TRUE_VALUES
-    rules = defaults.with_toggles(**changes)
+    rules = rules_parse(study=study, query=query)
     toggles = [
         RuleToggle(
             name=name,
-            label=RULE_LABELS.get(name, name),
+            label=RULE_LABELS[name],
             active=getattr(rules, name),
             study_default=getattr(defaults, name),
         )
@@ -74,7 +52,7 @@ def rules_from_query(*, study: Study, query: QueryDict) -> tuple[ExclusionRules,
 
 class ScoreRunStartForm(forms.Form):
     scorer = forms.ModelChoiceField(
-        queryset=scorers_startable(),
+        queryset=scorers_runnable(),
         to_field_name="name",
         error_messages={
             "invalid_choice": "Pick one of the scorers listed; published scorers cannot run.",

@@ -13,31 +13,22 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
-from braintrial.analysis.rules import ExclusionRules
+from braintrial.analysis.rules import ExclusionRules, participant_excluded_q
 from braintrial.analysis.selectors import study_report
 from braintrial.dashboard import charts
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
+from scoring.selectors import scores_valid
 
 # The report is recomputed only when its data version changes; the timeout only bounds how long
-# keys of old versions linger in the cache.
-REPORT_CACHE_SECONDS = 300
-ACTIVE_RUN_STATUSES = (ScoreRun.Status.QUEUED, ScoreRun.Status.RUNNING)
-
-
-def _excluded_participant_q(prefix: str = "") -> Q:
-    """Participants excluded under their own study's rules (participant-level flags only)."""
-    s = f"{prefix}study__"
-    return (
-        Q(**{f"{prefix}flag_failed_catch": True, f"{s}exclude_failed_catch": True})
-        | Q(**{f"{prefix}flag_no_slider": True, f"{s}exclude_no_slider": True})
-        | Q(**{f"{prefix}flag_outside_help": True, f"{s}exclude_outside_help": True})
-    )
+# keys of old versions linger in the cache. A day: the paper's analyses (leave-one-out team fits)
+# take seconds on a study the size of the published one, whose data never changes.
+REPORT_CACHE_SECONDS = 24 * 3600
 
 
 def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
@@ -55,7 +46,8 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
         .annotate(
             started=Count("id", filter=started),
             completed=Count("id", filter=Q(status=Participant.Status.COMPLETED)),
-            excluded=Count("id", filter=_excluded_participant_q()),
+            excluded=Count("id", filter=participant_excluded_q()),
+            repeats=Count("id", filter=Q(repeat_suspected=True)),
         )
     }
     answers: dict[int, dict[str, Any]] = {
@@ -68,7 +60,8 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
     }
     scorers_by_bank = {
         row["item__bank"]: row["n"]
-        for row in ItemScore.objects.filter(item__kind=Item.Kind.TEST)
+        for row in scores_valid()
+        .filter(item__kind=Item.Kind.TEST)
         .values("item__bank")
         .annotate(n=Count("scorer_id", distinct=True))
     }
@@ -88,6 +81,7 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
                 "started": p.get("started", 0),
                 "completed": p.get("completed", 0),
                 "excluded": p.get("excluded", 0),
+                "repeats": p.get("repeats", 0),
                 "n_trials": a.get("n", 0),
                 "last_answer_at": a.get("last"),
                 "n_scorers": scorers_by_bank.get(study.bank, 0),
@@ -101,7 +95,8 @@ def study_data_version(*, study: Study) -> str:
     """A cheap fingerprint of everything the page data depends on.
 
     New or changed answers, participants moving on (steps, completion, flags, abandonment), new
-    model scores and edited study settings each change it; three indexed aggregate queries.
+    model scores, runs ending, changed scorers and edited study settings each change it; five
+    aggregate queries.
     """
     trials = Trial.objects.filter(participant__study=study).aggregate(
         n=Count("id"),
@@ -120,7 +115,14 @@ def study_data_version(*, study: Study) -> str:
     scores = ItemScore.objects.filter(item__bank=study.bank).aggregate(
         n=Count("id"), last=Max("id")
     )
-    parts = [study.pk, study.updated_at, trials, people, scores]
+    # Which scores count (score_valid_q) also moves when a run ends after its last score was
+    # written, or a scorer changes: runs and scorers are few, so all of them are summarised.
+    runs = ScoreRun.objects.aggregate(
+        finished=Max("finished_at"),
+        **{status: Count("id", filter=Q(status=status)) for status in ScoreRun.Status.values},
+    )
+    scorers = Scorer.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    parts = [study.pk, study.updated_at, trials, people, scores, runs, scorers]
     return hashlib.sha1(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -164,9 +166,15 @@ def study_page_data(
 
 
 def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]]:
-    """Active runs first, then the latest finished ones, as JSON-ready dicts."""
+    """The runs that concern ``study``, active first, then the latest finished, as JSON-ready
+    dicts: its own runs, and runs over the whole item bank (no study) that cover its bank.
+    Other studies' runs never appear, even on the same bank: they are those studies' business.
+    """
+    covers_bank = Exists(
+        ScoreRun.items.through.objects.filter(scorerun_id=OuterRef("pk"), item__bank=study.bank)
+    )
     runs = (
-        ScoreRun.objects.filter(Q(study=study) | Q(study__isnull=True))
+        ScoreRun.objects.filter(Q(study=study) | (Q(study__isnull=True) & covers_bank))
         .select_related("scorer")
         .order_by("-created_at")
     )
@@ -184,7 +192,7 @@ def _run_dict(run: ScoreRun) -> dict[str, Any]:
         "scorer": str(run.scorer),
         "status": run.status,
         "status_label": run.get_status_display(),
-        "active": run.status in ACTIVE_RUN_STATUSES,
+        "active": run.is_active,
         "n_done": run.n_done,
         "n_total": run.n_total,
         "percent": round(100 * run.n_done / run.n_total, 1) if run.n_total else 0.0,
@@ -193,8 +201,3 @@ def _run_dict(run: ScoreRun) -> dict[str, Any]:
         "created_at": iso(run.created_at),
         "finished_at": iso(run.finished_at),
     }
-
-
-def scorers_startable() -> QuerySet[Scorer]:
-    """Scorers a researcher may start a run for: published scorers only hold imported scores."""
-    return Scorer.objects.filter(is_published=False).order_by("name")

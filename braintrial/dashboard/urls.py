@@ -1,16 +1,26 @@
-"""Researcher pages: the study list, one page per study, its live data and scoring runs."""
+"""Researcher pages: the study list, one page per study, its live data and scoring runs, and
+the setup of a study (settings, item bank, researchers, participant link)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from braintrial.dashboard import views
+from braintrial.dashboard.setup import views as setup
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.study_list, name="study_list"),
     path("vendor/plotly-<str:version>.min.js", views.plotly_js, name="plotly_js"),
+    # Two segments, so that no study slug can shadow it.
+    path("studies/new/", setup.study_create, name="study_create"),
     path("<slug:slug>/", views.study_detail, name="study_detail"),
+    path("<slug:slug>/settings/", setup.study_edit, name="study_edit"),
+    path("<slug:slug>/researchers/", setup.study_invite, name="study_invite"),
+    path("<slug:slug>/items/", setup.study_items, name="study_items"),
+    path("<slug:slug>/items/check/", setup.study_items_check, name="study_items_check"),
+    path("<slug:slug>/items/import/", setup.study_items_import, name="study_items_import"),
+    path("<slug:slug>/qr.svg", setup.study_qr, name="study_qr"),
     path("<slug:slug>/data.json", views.study_data, name="study_data"),
     path("<slug:slug>/runs/", views.score_run_start, name="score_run_start"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
 from django.contrib import messages
@@ -14,12 +15,21 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.dashboard import selectors
-from braintrial.dashboard.forms import ScoreRunStartForm, rules_from_query, source_from_query
-from braintrial.studies.selectors import study_get_for_researcher
+from braintrial.dashboard.forms import (
+    RuleToggle,
+    ScoreRunStartForm,
+    rules_from_query,
+    source_from_query,
+)
+from braintrial.dashboard.links import export_links, participant_link
+from braintrial.studies.models import Study
+from braintrial.studies.selectors import study_editable, study_get_for_researcher
+from scoring import services as scoring_services
+from scoring.services.queue import QueueUnavailable
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-EXPORTS = ("trials", "participants", "items", "scores")
 SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all", "All")]
 
 
@@ -39,20 +49,30 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         source = source_from_query(query=request.GET)
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
+    custom = request.GET.get("rules") == "custom"
+    context = _study_context(study, rules=rules, toggles=toggles, source=source, custom=custom)
+    context["participant_url"] = participant_link(request=request, study=study)
+    context["can_edit"] = study_editable(user=request.user, study=study)
+    return render(request, "dashboard/study_detail.html", context)
+
+
+def _study_context(
+    study: Study, *, rules: ExclusionRules, toggles: list[RuleToggle], source: str, custom: bool
+) -> dict[str, Any]:
+    """What the study page shows: the figures under the asked rules, runs, links."""
     payload = selectors.study_page_data(study=study, rules=rules, source=source)
-    context = {
+    return {
         "study": study,
         "toggles": toggles,
         "source": source,
         "sources": SOURCE_CHOICES,
-        "custom_rules": request.GET.get("rules") == "custom",
+        "custom_rules": custom,
         "payload": {"version": payload["version"], "figures": payload["figures"]},
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
-        "exports": [(name, f"/exports/{study.slug}/{name}.csv") for name in EXPORTS],
+        "exports": export_links(study=study, rules=rules),
         "plotly_version": plotly.__version__,
     }
-    return render(request, "dashboard/study_detail.html", context)
 
 
 @require_GET
@@ -79,13 +99,14 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
     form = ScoreRunStartForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
-    from scoring.services import score_run_create
-
+    scorer = form.cleaned_data["scorer"]
     try:
-        run = score_run_create(scorer=form.cleaned_data["scorer"], study=study)
+        run = scoring_services.score_run_start(user=request.user, scorer=scorer, study=study)
+        messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
-    messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
+    except QueueUnavailable as exc:  # nothing was started; the page says so
+        messages.error(request, str(exc))
     return redirect(reverse("dashboard:study_detail", args=[study.slug]) + "#runs", permanent=False)
 
 

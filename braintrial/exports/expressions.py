@@ -23,6 +23,8 @@ from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Concat, NullIf, Ord
 from django.db.models.lookups import In
 
+from braintrial.analysis.rules import reasons_any
+
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Compared as code points (ASCII() / UNICODE() of the first character): no substring is built,
@@ -136,12 +138,11 @@ class JoinedReasons(Func):
 
 
 def reasons_cell(reasons: list[tuple[str, Q]]) -> Expression:
-    return JoinedReasons(reasons)
+    # Rules switched off can leave no reason at all: an empty cell (concat_ws needs an argument).
+    return JoinedReasons(reasons) if reasons else Value(None, output_field=CharField())
 
 
 def any_reason(reasons: list[tuple[str, Q]]) -> Q:
-    """True where any of the named conditions holds: the row is excluded by default."""
-    combined = Q()
-    for _name, condition in reasons:
-        combined |= condition
-    return combined
+    """True where any of the named conditions holds: the row is excluded by default; no row
+    where there is no reason (Q() would mean every row)."""
+    return reasons_any(reasons)

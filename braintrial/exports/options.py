@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+from braintrial.analysis.rules import RULES_MARKER, ExclusionRules, rules_parse
+from braintrial.studies.models import Study
+
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"", "0", "false", "no", "off"}
 
@@ -22,3 +30,31 @@ def include_excluded_parse(*, value: str | None) -> bool:
     raise ExportOptionError(
         f"include_excluded must be 1 or 0 (or true/false, yes/no), not {value[:40]!r}."
     )
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    include_excluded: bool
+    rules: ExclusionRules | None  # None: each study's own settings
+
+
+def export_options_parse(*, query: QueryDict, study: Study | None) -> ExportOptions:
+    """The options of a download link: ``include_excluded`` and the dashboard's rule switches,
+    read by the dashboard's own parser (``rules_parse``) so that a link copied from the
+    dashboard keeps the rows the dashboard analysed.
+
+    ``study``: the one study of the file, None for a file over all of a researcher's studies,
+    where rule switches (relative to one study's settings) are refused.
+    """
+    include_excluded = include_excluded_parse(value=query.get("include_excluded"))
+    if not query.get(RULES_MARKER):
+        return ExportOptions(include_excluded=include_excluded, rules=None)
+    if study is None:
+        raise ExportOptionError(
+            "Rule switches apply to one study's files; download /exports/<study>/... instead."
+        )
+    try:
+        rules = rules_parse(study=study, query=query)
+    except ValidationError as exc:
+        raise ExportOptionError("; ".join(exc.messages)) from exc
+    return ExportOptions(include_excluded=include_excluded, rules=rules)

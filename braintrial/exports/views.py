@@ -2,34 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from braintrial.exports.options import ExportOptionError, include_excluded_parse
+from braintrial.exports.options import ExportOptionError, export_options_parse
 from braintrial.exports.rows import EXPORT_KINDS
-from braintrial.exports.selectors import ALL_STUDIES, export_studies
+from braintrial.exports.selectors import ALL_STUDIES, export_single, export_studies
 from braintrial.exports.writers import Started, csv_stream
 
 
 @require_GET
 @login_required
 def export_csv(request: HttpRequest, kind: str, slug: str = ALL_STUDIES) -> HttpResponseBase:
-    """``?include_excluded=1`` adds the rows an analysis leaves out (see the dictionary)."""
+    """``?include_excluded=1`` adds the rows an analysis leaves out; the dashboard's rule
+    switches (``rules=custom&fast=on...``) apply as on the dashboard (see the dictionary)."""
+    studies = export_studies(user=request.user, scope=slug)
     try:
-        include_excluded = include_excluded_parse(value=request.GET.get("include_excluded"))
+        options = export_options_parse(query=request.GET, study=export_single(studies, scope=slug))
     except ExportOptionError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    studies = export_studies(user=request.user, scope=slug)
+    stream = csv_stream(
+        kind=EXPORT_KINDS[kind],
+        studies=studies,
+        include_excluded=options.include_excluded,
+        rules=options.rules,
+    )
+    return _download(stream, filename=f"{slug}-{kind}.csv")
+
+
+def _download(stream: Generator[bytes, None, None], *, filename: str) -> StreamingHttpResponse:
     # Started runs the query now: if it fails, the researcher gets an error page, not a 200
     # whose file silently ends after the header.
-    stream = Started(
-        csv_stream(kind=EXPORT_KINDS[kind], studies=studies, include_excluded=include_excluded)
-    )
-    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-{kind}.csv"'
+    response = StreamingHttpResponse(Started(stream), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 

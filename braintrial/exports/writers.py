@@ -17,6 +17,7 @@ from typing import Any, Literal
 from django.db import connections, transaction
 from django.db.models import QuerySet
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.exports.rows import ExportKind
 from braintrial.studies.models import Study
 
@@ -58,14 +59,16 @@ def csv_stream(
     kind: ExportKind,
     studies: QuerySet[Study],
     include_excluded: bool = False,
+    rules: ExclusionRules | None = None,
     method: Method = "auto",
 ) -> Generator[bytes, None, None]:
     """UTF-8 CSV of ``kind`` over ``studies``, header first, in chunks of about 256 KiB; the
     first chunk is made only after the query has run.
 
-    The caller has already limited ``studies`` to what the reader may see.
+    The caller has already limited ``studies`` to what the reader may see. ``rules``: the
+    exclusion rules of a dashboard view (None: each study's own settings).
     """
-    queryset = kind.rows_queryset(studies=studies, include_excluded=include_excluded)
+    queryset = kind.rows_queryset(studies=studies, include_excluded=include_excluded, rules=rules)
     if method == "auto":
         vendor = connections[queryset.db].vendor
         method = "copy" if vendor == "postgresql" else "python"

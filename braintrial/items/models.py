@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from braintrial.brainbench.names import BANK
+
 
 class Item(models.Model):
     """One test case. ``original`` is the published abstract (the correct answer)."""
@@ -19,7 +21,7 @@ class Item(models.Model):
 
     bank = models.SlugField(
         max_length=64,
-        default="brainbench",
+        default=BANK,
         help_text="Item bank the case belongs to; a study draws its test cases from one bank.",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEST)

@@ -31,6 +31,7 @@ from braintrial.participants.selectors import (
     trial_next_unanswered,
     trial_versions_get,
 )
+from braintrial.studies.models import Study
 
 F = TypeVar("F", bound=forms.Form)
 Context = dict[str, Any]
@@ -168,11 +169,24 @@ def _trial_context(
 
 
 def _debrief_context(state: FlowState, now: datetime) -> Context:
+    """What the study lets the debrief tell (Study.debrief_detail). Right or wrong per trial
+    gives away the original of each item to anyone who takes the study again, so only the
+    published protocol's setting shows it; the score alone needs at least ``score``."""
+    detail = state.participant.study.debrief_detail
+    if detail == Study.DebriefDetail.NONE:
+        return {"detail": detail}
     results = [
         {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
         for n, t in enumerate(state.main_trials, start=1)
     ]
-    return {"results": results, "n_correct": sum(1 for r in results if r["correct"])}
+    context: Context = {
+        "detail": detail,
+        "n_correct": sum(1 for r in results if r["correct"]),
+        "n_trials": len(results),
+    }
+    if detail == Study.DebriefDetail.FULL:
+        context["results"] = results
+    return context
 
 
 def trial_step(name: str, *, covers: Callable[[FlowState], list[Trial]]) -> Step[TrialForm]:

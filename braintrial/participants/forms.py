@@ -10,7 +10,8 @@ Stable field names (bots and browser tests post these; keep them):
   ``confidence`` and ``expertise`` (integers 1-100), ``recognised`` = ``yes`` | ``no``,
   and the fields the page's script fills in: ``rt_client_ms`` (integer ms, optional),
   ``blur_count`` (integer, optional, default 0), ``confidence_moved`` and ``expertise_moved``
-  (``1`` | ``0``, optional)
+  (``1`` | ``0``, optional); ``outside_help`` = ``yes`` | ``no`` where the study asks per
+  trial
 * debrief: ``outside_help`` = ``yes`` | ``no``, ``feedback`` (optional text)
 """
 
@@ -76,6 +77,9 @@ class TrialForm(forms.Form):
     blur_count = forms.IntegerField(min_value=0, max_value=MAX_BLUR_COUNT, required=False)
     confidence_moved = forms.ChoiceField(choices=MOVED, required=False)
     expertise_moved = forms.ChoiceField(choices=MOVED, required=False)
+    # Only on the pages of a study that asks per trial (Study.outside_help_per_trial); the
+    # flow validates that it was answered there.
+    outside_help = forms.ChoiceField(choices=YES_NO, required=False)
 
     def answer(self) -> TrialAnswer:
         data = self.cleaned_data
@@ -88,6 +92,7 @@ class TrialForm(forms.Form):
             blur_count=data["blur_count"] or 0,
             confidence_moved=_moved(data["confidence_moved"]),
             expertise_moved=_moved(data["expertise_moved"]),
+            outside_help=None if data["outside_help"] == "" else data["outside_help"] == "yes",
         )
 
 

@@ -83,11 +83,23 @@ class Participant(models.Model):
         null=True, blank=True, help_text="When an abandoned participant's items were released."
     )
     user_agent = models.CharField(max_length=300, blank=True)
+    # Keyed hashes, never the values: SHA-256 of study and browser mark (a long-lived cookie),
+    # and an HMAC of study and client address. Per study, so that no two studies' rows link up.
+    browser_mark_hash = models.CharField(max_length=64, blank=True, default="")
+    address_hash = models.CharField(max_length=64, blank=True, default="")
+    # The same browser or client address took part before: a fact for the researcher to judge.
+    repeat_suspected = models.BooleanField(default=False)
     # Moved by any change to the row: steps, completion and its flags, abandonment.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     # Participant-level exclusion flags: stored facts; the study decides which rules apply.
     flag_failed_catch = models.BooleanField(default=False)
+    # db_default: rows written without the ORM (bulk COPY, raw inserts) get the fact too.
+    flag_failed_all_catch = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Failed every catch trial (the 'both' catch rule).",
+    )
     flag_no_slider = models.BooleanField(default=False)
     flag_outside_help = models.BooleanField(default=False)
 
@@ -102,7 +114,19 @@ class Participant(models.Model):
                 name="participant_one_take_per_recruitment_id",
             ),
         ]
-        indexes = [models.Index(fields=["study", "status"])]
+        indexes = [
+            models.Index(fields=["study", "status"]),
+            models.Index(
+                fields=["study", "browser_mark_hash"],
+                condition=~models.Q(browser_mark_hash=""),
+                name="participant_study_mark",
+            ),
+            models.Index(
+                fields=["study", "address_hash", "started_at"],
+                condition=~models.Q(address_hash=""),
+                name="participant_study_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.study.slug}:{self.public_id}"
@@ -138,9 +162,13 @@ class Trial(models.Model):
     confidence_moved = models.BooleanField(null=True)
     expertise_moved = models.BooleanField(null=True)
 
+    # Asked only where the study asks per trial (Study.outside_help_per_trial).
+    outside_help = models.BooleanField(null=True)
+
     # Trial-level exclusion flags.
     flag_recognised = models.BooleanField(default=False)
     flag_fast = models.BooleanField(default=False)
+    flag_outside_help = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["participant_id", "position"]

@@ -1,4 +1,5 @@
-"""Participant access: the one gatekeeper every participant-facing view goes through.
+"""Participant access: the one gatekeeper every participant-facing view goes through; and the
+researcher's reads of participants, trials and the items the studies use.
 
 A participant is identified only by the token in their study cookie; the database holds its
 SHA-256. Trials are never fetched by primary key from outside input, only by position through
@@ -9,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
 from braintrial.participants.models import ExposureCounter, Participant, Trial
 from braintrial.studies.models import Study
+from braintrial.studies.selectors import studies_for_researcher
 
 
 def token_hash(*, token: str) -> str:
@@ -124,3 +128,51 @@ def exposure_counts_from_trials(
     for row in held:
         counts[row["item_id"]] = row["n"]
     return counts
+
+
+def participants_for_studies(
+    *, studies: QuerySet[Study], since: datetime | None = None
+) -> QuerySet[Participant]:
+    """The studies' participants by id; ``since`` compares with updated_at (every change to
+    the row moves it)."""
+    people = Participant.objects.filter(study__in=studies).select_related("study").order_by("id")
+    return people.filter(updated_at__gte=since) if since else people
+
+
+def trials_for_studies(
+    *, studies: QuerySet[Study], since: datetime | None = None
+) -> QuerySet[Trial]:
+    """The studies' trials by id; ``since`` compares with answered_at (shown_at while
+    unanswered)."""
+    trials = (
+        Trial.objects.filter(participant__study__in=studies)
+        .select_related("participant__study")
+        .order_by("id")
+    )
+    if since:
+        trials = trials.filter(
+            Q(answered_at__gte=since) | Q(answered_at__isnull=True, shown_at__gte=since)
+        )
+    return trials
+
+
+# A study's items are its bank's and the built-in ones its participants were shown: known
+# only here, where trials are.
+def items_of_studies_q(*, studies: QuerySet[Study]) -> Q:
+    """Items of the studies' banks, and the built-in practice and catch items they showed."""
+    shown = Trial.objects.filter(participant__study__in=studies).values("item_id")
+    return Q(bank__in=studies.values("bank")) | Q(id__in=shown)
+
+
+def items_for_studies(*, studies: QuerySet[Study], since: datetime | None = None) -> QuerySet[Item]:
+    """The studies' items (see items_of_studies_q) by id; ``since`` compares with updated_at."""
+    items = Item.objects.filter(items_of_studies_q(studies=studies)).order_by("id")
+    return items.filter(updated_at__gte=since) if since else items
+
+
+def item_get_for_researcher(*, user: AbstractBaseUser | AnonymousUser, item_id: int) -> Item:
+    """One item of a study the user may read; Http404 otherwise."""
+    try:
+        return items_for_studies(studies=studies_for_researcher(user=user)).get(pk=item_id)
+    except Item.DoesNotExist as exc:
+        raise Http404("No such item.") from exc

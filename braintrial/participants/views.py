@@ -4,12 +4,17 @@ URLs: ``/s/<slug>/`` (landing; GET shows it, POST starts or resumes) and ``/s/<s
 (GET shows the current step, POST answers it). Field names are listed in forms.py.
 
 Status codes: 400 invalid input (form shown again with the errors), 403 unknown session token,
-404 unknown study or trial position, 409 a step or trial that is not the current one, or a
-different answer to an answered trial. Nothing is stored on any of them. Right and wrong
-answers get the same redirect to the flow page.
+a closed study or a browser that already took part, 404 unknown study or trial position, 409 a
+step or trial that is not the current one, a different answer to an answered trial, or a
+recruitment id whose session is in progress elsewhere, 429 too many new sessions from one
+client address. Nothing is stored on any of them, and each page says what to do next. Right and
+wrong answers get the same redirect to the flow page.
 """
 
 from __future__ import annotations
+
+import re
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from braintrial.net import client_address
 from braintrial.participants import services
 from braintrial.participants import step_views as steps
 from braintrial.participants.forms import RecruitmentForm
@@ -28,39 +34,80 @@ from braintrial.participants.selectors import participant_get_by_study_token, st
 from braintrial.studies.models import Study
 
 COOKIE_MAX_AGE = 14 * 24 * 3600
+# The browser mark: one random value per browser, kept a year, for every study's landing page.
+MARK_COOKIE = "bt_mark"
+MARK_MAX_AGE = 365 * 24 * 3600
+MARK_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{20,64}$")
+# Why a start gave no session: the page that says what to do next, and its status.
+REFUSALS: dict[type[services.StartRefused], tuple[str, int]] = {
+    services.StudyClosed: ("participants/closed.html", 403),
+    services.SessionElsewhere: ("participants/elsewhere.html", 409),
+    services.AlreadyTaken: ("participants/taken.html", 403),
+    services.TooManyStarts: ("participants/busy.html", 429),
+}
 
 
 def cookie_name(study: Study) -> str:
     return f"bt_{study.slug}"
 
 
-def _session_response(study: Study, token: str) -> HttpResponse:
-    response = redirect("participants:flow", slug=study.slug)
+def _set_cookie(response: HttpResponse, name: str, value: str, max_age: int, path: str) -> None:
     response.set_cookie(
-        cookie_name(study),
-        token,
-        max_age=COOKIE_MAX_AGE,
-        path=f"/s/{study.slug}/",
+        name,
+        value,
+        max_age=max_age,
+        path=path,
         httponly=True,
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
+
+
+def _visitor(request: HttpRequest) -> services.Visitor:
+    mark = request.COOKIES.get(MARK_COOKIE, "")
+    if not MARK_PATTERN.fullmatch(mark):
+        mark = secrets.token_urlsafe(24)
+    return services.Visitor(
+        browser_mark=mark,
+        address=client_address(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
+def _marked(response: HttpResponse, visitor: services.Visitor) -> HttpResponse:
+    """Set (or renew) the browser mark. The landing page sets it already, so that two Start
+    clicks sent at once carry the same mark and the second resumes the first."""
+    _set_cookie(response, MARK_COOKIE, visitor.browser_mark, MARK_MAX_AGE, "/s/")
+    return response
+
+
+def _session_response(study: Study, token: str, visitor: services.Visitor) -> HttpResponse:
+    response = redirect("participants:flow", slug=study.slug)
+    _set_cookie(response, cookie_name(study), token, COOKIE_MAX_AGE, f"/s/{study.slug}/")
+    return _marked(response, visitor)
+
+
+def _refused(request: HttpRequest, study: Study, exc: services.StartRefused) -> HttpResponse:
+    template, status = REFUSALS[type(exc)]
+    response = render(request, template, {"study": study}, status=status)
+    if status == 429:
+        response["Retry-After"] = "3600"
     return response
 
 
 def _start(request: HttpRequest, study: Study, form: RecruitmentForm) -> HttpResponse:
+    if _owned_session(request, study) is not None:  # Start pressed again in the same browser
+        return redirect("participants:flow", slug=study.slug)
+    visitor = _visitor(request)
     try:
         result = services.participant_start(
-            study=study,
-            recruitment=form.recruitment(),
-            user_agent=request.headers.get("user-agent", ""),
+            study=study, recruitment=form.recruitment(), visitor=visitor, now=timezone.now()
         )
-    except services.StudyClosed:
-        context = {"study": study, "form": form}
-        return render(request, "participants/closed.html", context, status=403)
+    except services.StartRefused as exc:
+        return _refused(request, study, exc)
     if result.token is None:
         return steps.render_finished(request, result.participant)
-    return _session_response(study, result.token)
+    return _session_response(study, result.token, visitor)
 
 
 @never_cache
@@ -75,7 +122,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "participants/landing.html", context, status=400)
     if request.method == "GET":
         # A closed study still lets its participants resume, so the page says so but keeps Start.
-        return render(request, "participants/landing.html", context)
+        return _marked(render(request, "participants/landing.html", context), _visitor(request))
     return _start(request, study, form)
 
 
@@ -85,6 +132,13 @@ def _participant(request: HttpRequest, slug: str) -> Participant | None:
     if not token:
         return None
     return participant_get_by_study_token(slug=slug, token=token)
+
+
+def _owned_session(request: HttpRequest, study: Study) -> Participant | None:
+    try:
+        return _participant(request, study.slug)
+    except PermissionDenied:
+        return None
 
 
 def _forbidden(request: HttpRequest, study: Study) -> HttpResponse:

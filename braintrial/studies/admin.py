@@ -50,6 +50,9 @@ class StudyAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "prolific_mode",
+                    "repeat_policy",
+                    "starts_per_address_per_hour",
+                    "debrief_detail",
                     "completion_code",
                     "completion_url",
                 ]
@@ -60,8 +63,10 @@ class StudyAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "exclude_failed_catch",
+                    "catch_rule",
                     "exclude_no_slider",
                     "exclude_outside_help",
+                    "outside_help_per_trial",
                     "exclude_recognised",
                     "exclude_fast",
                     "min_rt_ms",

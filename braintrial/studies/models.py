@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from braintrial.brainbench.names import BANK
+
 DEFAULT_CONSENT = (
     "You are invited to take part in a study comparing how neuroscientists and language models "
     "predict the results of neuroscience studies. You will read pairs of abstracts and pick the "
@@ -16,15 +18,24 @@ DEFAULT_CONSENT = (
 
 
 class Study(models.Model):
+    class RepeatPolicy(models.TextChoices):
+        REFUSE = "refuse", "Refuse: a browser that took part gets no second session"
+        FLAG = "flag", "Allow it and flag the participant as a suspected repeat"
+
+    class DebriefDetail(models.TextChoices):
+        # A repeat taker who sees right/wrong per trial learns the original of each item they
+        # saw, so the default tells nothing about individual answers.
+        NONE = "none", "Thanks only: nothing about the answers"
+        SCORE = "score", "Number of right answers only"
+        FULL = "full", "Right or wrong for every trial (the published protocol)"
+
     slug = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     is_open = models.BooleanField(
         default=True, help_text="Closed studies accept no new participants."
     )
-    bank = models.SlugField(
-        max_length=64, default="brainbench", help_text="Item bank to draw from."
-    )
+    bank = models.SlugField(max_length=64, default=BANK, help_text="Item bank to draw from.")
 
     n_human_trials = models.PositiveSmallIntegerField(
         default=6, validators=[MinValueValidator(0), MaxValueValidator(50)]
@@ -44,6 +55,26 @@ class Study(models.Model):
     prolific_mode = models.BooleanField(
         default=False, help_text="Require PROLIFIC_PID, STUDY_ID and SESSION_ID in the link."
     )
+    # Participation control: one recruitment id takes a study once (a database constraint); a
+    # browser is recognised by a long-lived cookie; starts per client address are rate-limited.
+    repeat_policy = models.CharField(
+        max_length=16,
+        choices=RepeatPolicy.choices,
+        default=RepeatPolicy.REFUSE,
+        help_text="What happens when a browser that already took part starts again (shared lab "
+        "computers need 'flag').",
+    )
+    starts_per_address_per_hour = models.PositiveIntegerField(
+        default=20,
+        validators=[MaxValueValidator(100_000)],
+        help_text="New participants per client address and hour; 0: no limit.",
+    )
+    debrief_detail = models.CharField(
+        max_length=16,
+        choices=DebriefDetail.choices,
+        default=DebriefDetail.NONE,
+        help_text="What the debrief page tells a participant about their answers.",
+    )
     abandon_after_minutes = models.PositiveIntegerField(
         default=90,
         validators=[MinValueValidator(5)],
@@ -54,6 +85,17 @@ class Study(models.Model):
     exclude_failed_catch = models.BooleanField(default=True)
     exclude_no_slider = models.BooleanField(default=True)
     exclude_outside_help = models.BooleanField(default=True)
+    catch_rule = models.CharField(
+        max_length=8,
+        choices=[("any", "fails any catch trial"), ("both", "fails every catch trial")],
+        default="any",
+        help_text="Which participants the failed-catch rule flags.",
+    )
+    outside_help_per_trial = models.BooleanField(
+        default=False,
+        help_text="Also ask on every trial whether outside help was used; a yes flags that "
+        "trial (the debrief still asks about the whole session).",
+    )
     exclude_recognised = models.BooleanField(default=True)
     exclude_fast = models.BooleanField(default=True)
     min_rt_ms = models.PositiveIntegerField(
@@ -69,11 +111,15 @@ class Study(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "studies"
+        permissions = [("view_all_studies", "Can read every study and its data")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(n_human_trials__gt=0) | models.Q(n_gpt4_trials__gt=0),
                 name="study_has_trials",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(catch_rule__in=["any", "both"]), name="study_catch_rule_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,14 +9,19 @@ from django.http import Http404
 
 from braintrial.studies.models import Study
 
+# Reading every study is a permission of its own (superusers hold it): the staff flag only opens
+# the admin, whose own model permissions say what may be done there.
+READ_ALL = "studies.view_all_studies"
+
 
 def studies_for_researcher(*, user: User | AbstractBaseUser | AnonymousUser) -> QuerySet[Study]:
-    """Studies the user may read: all for staff, the studies naming them otherwise."""
+    """Studies the user may read: all with the ``view_all_studies`` permission, else the
+    studies naming them."""
     if not user.is_authenticated or not user.is_active:
         return Study.objects.none()
     if not isinstance(user, User):
         return Study.objects.none()
-    if user.is_staff:
+    if user.has_perm(READ_ALL):
         return Study.objects.all()
     return Study.objects.filter(researchers=user)
 
@@ -33,3 +38,28 @@ def study_get_for_researcher(*, user: User | AbstractBaseUser | AnonymousUser, s
         return studies_for_researcher(user=user).get(slug=slug)
     except Study.DoesNotExist as exc:
         raise Http404("No such study.") from exc
+
+
+# Who may change a study: the model permission (given to researchers who set up studies) and
+# being one of the study's researchers. Staff status alone is not enough: it reads no study.
+EDIT_PERMISSION = "studies.change_study"
+CREATE_PERMISSION = "studies.add_study"
+
+
+def study_editable(*, user: User | AbstractBaseUser | AnonymousUser, study: Study) -> bool:
+    """Whether ``user`` may change ``study`` (its settings, its bank, its researchers)."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.has_perm(EDIT_PERMISSION) and study.researchers.filter(pk=user.pk).exists()
+
+
+def study_get_for_editor(*, user: User | AbstractBaseUser | AnonymousUser, slug: str) -> Study:
+    """The study with this slug if the user may change it.
+
+    Http404 for a study the user may not read (as ``study_get_for_researcher``), PermissionDenied
+    for one they may read but not change.
+    """
+    study = study_get_for_researcher(user=user, slug=slug)
+    if not study_editable(user=user, study=study):
+        raise PermissionDenied("You may read this study but not change it.")
+    return study

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
 from braintrial.studies.models import Study
 
 
@@ -13,3 +17,41 @@ def study_create(*, slug: str, title: str, **settings: Any) -> Study:
     study.full_clean()
     study.save()
     return study
+
+
+def study_create_with_researcher(*, creator: User, fields: dict[str, Any]) -> Study:
+    """Create a study and name its creator as one of its researchers: both or neither.
+
+    Raises ValidationError naming the field at fault, the slug too when a concurrent create
+    took it between the check and the insert.
+    """
+    try:
+        with transaction.atomic():
+            study = study_create(**fields)
+            study.researchers.add(creator)
+    except IntegrityError as exc:
+        message = f"A study with slug {fields.get('slug')!r} exists already."
+        raise ValidationError({"slug": message}) from exc
+    return study
+
+
+def study_update(*, study: Study, fields: dict[str, Any]) -> Study:
+    """Change a study's settings after validating every field; nothing is saved if one fails."""
+    for name, value in fields.items():
+        setattr(study, name, value)
+    study.full_clean()
+    study.save()
+    return study
+
+
+def study_researcher_add(*, study: Study, username: str) -> User:
+    """Name an existing, active user as a researcher of ``study`` (a no-op if they are one).
+
+    Raises ValidationError when no active user has that user name: accounts are made by an
+    administrator, so an invitation cannot create one.
+    """
+    user = User.objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": f"No active account is named {username.strip()!r}."})
+    study.researchers.add(user)
+    return user

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from scoring.services.chunks import score_run_chunk_process
-from scoring.services.published import PublishedScoresError, published_scores_import
 from scoring.services.runs import (
     score_run_cancel,
     score_run_create,
@@ -19,12 +18,12 @@ from scoring.services.scorers import (
     scorer_engine_config,
     scorer_update,
 )
+from scoring.services.start import SERVER_OPERATOR, score_run_start
 
 __all__ = [
+    "SERVER_OPERATOR",
     "SMOLLM2_SOURCE",
-    "PublishedScoresError",
     "prompt_build",
-    "published_scores_import",
     "score_run_cancel",
     "score_run_chunk_process",
     "score_run_create",
@@ -32,6 +31,7 @@ __all__ = [
     "score_run_finish_if_complete",
     "score_run_missing_chunks",
     "score_run_resume",
+    "score_run_start",
     "scorer_create",
     "scorer_engine_config",
     "scorer_update",

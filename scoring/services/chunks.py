@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable
-from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import ExpressionWrapper, F, FloatField
 from django.utils import timezone
 
 from braintrial.items.models import Item
+from scoring.engine.config import PairScore
 from scoring.models import ItemScore, ScoreRun
+from scoring.services import engines
 from scoring.services.runs import score_run_fail, score_run_finish_if_complete
-from scoring.services.scorers import prompt_build, scorer_engine_config
+from scoring.services.scorers import prompt_build, score_choice_fields
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +84,7 @@ def score_run_chunk_process(
     if items:
         device = ""
         try:
-            from scoring.engine import get_scorer
-
-            loaded = get_scorer(scorer_engine_config(scorer=scorer))
+            loaded = engines.scorer_engine_load(scorer=scorer)
             device = loaded.device_name
             started = time.perf_counter()
             results = loaded.score_pairs(
@@ -98,10 +95,6 @@ def score_run_chunk_process(
             logger.exception("Scoring run %s: chunk failed", run_id)
             score_run_fail(run_id=run_id, error=_error_text(exc, device=device))
             return 0
-        delay = float(getattr(settings, "SCORING_TEST_DELAY_S", 0.0))
-        if delay:
-            # Tests only: widens the window in which a worker can be killed mid-chunk.
-            time.sleep(delay)
         try:
             written = _scores_write(
                 run=run, items=items, results=results, seconds=seconds, loaded=loaded
@@ -115,12 +108,15 @@ def score_run_chunk_process(
 
 
 def _scores_write(
-    *, run: ScoreRun, items: list[Item], results: list[Any], seconds: float, loaded: Any
+    *,
+    run: ScoreRun,
+    items: list[Item],
+    results: list[PairScore],
+    seconds: float,
+    loaded: engines.ScoringEngine,
 ) -> int:
     """Write a chunk's scores and the run's speed figures in one transaction."""
-    import torch
-    import transformers
-
+    torch_version, transformers_version = engines.engine_library_versions()
     scorer = run.scorer
     fingerprint = run.config_fingerprint
     rows = []
@@ -142,9 +138,9 @@ def _scores_write(
                 nll_mean_altered=altered.nll_mean,
                 ppl_original=original.ppl,
                 ppl_altered=altered.ppl,
-                correct=original.ppl < altered.ppl,
-                confidence=abs(original.ppl - altered.ppl),
-                zlib_length_original=len(zlib.compress(prompt.encode("utf-8"))),
+                **score_choice_fields(
+                    ppl_original=original.ppl, ppl_altered=altered.ppl, prompt=prompt
+                ),
                 config_fingerprint=fingerprint,
             )
         )
@@ -161,7 +157,7 @@ def _scores_write(
             ),
             device_name=loaded.device_name,
             batch_size=loaded.batch_size,
-            torch_version=torch.__version__,
-            transformers_version=transformers.__version__,
+            torch_version=torch_version,
+            transformers_version=transformers_version,
         )
     return len(rows)

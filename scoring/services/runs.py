@@ -17,11 +17,10 @@ from django.utils import timezone
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = (ScoreRun.Status.QUEUED, ScoreRun.Status.RUNNING)
 # Errors are shown in the admin and the dashboard; a traceback-sized text helps nobody there.
 ERROR_MAX_CHARS = 2000
 
@@ -144,7 +143,7 @@ def score_run_fail(*, run_id: int, error: str) -> bool:
         text = text[: ERROR_MAX_CHARS - 1] + "…"
     logger.warning("Scoring run %s failed: %s", run_id, text)
     return bool(
-        ScoreRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
+        ScoreRun.objects.filter(pk=run_id, status__in=ACTIVE_RUN_STATUSES).update(
             status=ScoreRun.Status.FAILED, error=text, finished_at=timezone.now()
         )
     )
@@ -155,7 +154,7 @@ def score_run_cancel(*, run: ScoreRun) -> ScoreRun:
 
     Scores already written stay (each is complete on its own) but the run is never a result.
     """
-    updated = ScoreRun.objects.filter(pk=run.pk, status__in=ACTIVE).update(
+    updated = ScoreRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).update(
         status=ScoreRun.Status.CANCELLED, finished_at=timezone.now()
     )
     run.refresh_from_db()
@@ -171,7 +170,7 @@ def score_run_resume() -> int:
     worst; the second finds its items scored and writes nothing. Returns the runs touched.
     """
     resumed = 0
-    for run in ScoreRun.objects.filter(status__in=ACTIVE).select_related("scorer"):
+    for run in ScoreRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).select_related("scorer"):
         chunks = score_run_missing_chunks(run=run)
         if chunks:
             score_run_enqueue(run_id=run.pk, chunks=chunks)

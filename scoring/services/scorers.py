@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,18 @@ def prompt_build(*, template: str, abstract: str) -> str:
     from scoring.engine.config import render_prompt
 
     return render_prompt(template, abstract)
+
+
+def score_choice_fields(*, ppl_original: float, ppl_altered: float, prompt: str) -> dict[str, Any]:
+    """What a score stores about the model's choice, the same for scores computed here and for
+    published ones: ``correct`` when the original has the lower perplexity (a tie is wrong),
+    ``confidence`` = |PPL_original - PPL_altered|, and ``zlib_length_original``, the bytes of
+    the zlib-compressed UTF-8 prompt of the original (the memorisation measure)."""
+    return {
+        "correct": ppl_original < ppl_altered,
+        "confidence": abs(ppl_original - ppl_altered),
+        "zlib_length_original": len(zlib.compress(prompt.encode("utf-8"))),
+    }
 
 
 def _scorer_validate(scorer: Scorer) -> None:

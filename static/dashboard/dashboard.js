@@ -59,8 +59,16 @@
       card.appendChild(el("div", "kpi-value", k.value));
       card.appendChild(el("div", "kpi-label", k.label));
       if (k.note) card.appendChild(el("div", "kpi-note", k.note));
+      if (k.warning) card.appendChild(el("div", "kpi-warning", k.warning));
       box.appendChild(card);
     });
+  }
+
+  function drawExclusions(lines) {
+    var box = document.getElementById("exclusion-words");
+    if (!box) return;
+    box.replaceChildren();
+    (lines || []).forEach(function (line) { box.appendChild(el("li", null, line)); });
   }
 
   function drawRuns(list) {
@@ -109,11 +117,15 @@
         if (!data.unchanged && data.version !== payload.version) {
           payload = data;
           drawKpis(data.figures.summary);
+          drawExclusions(data.figures.exclusions);
           drawCharts(data.figures);
         }
         drawRuns(data.runs);
         var active = data.runs.some(function (r) { return r.active; });
-        setStatus("Live · updated " + new Date().toLocaleTimeString() +
+        // A closed study takes no new participants: it is not "live", only its scores may move.
+        var closed = document.getElementById("live-status").dataset.state === "closed";
+        setStatus((closed ? "Closed to new participants · checked " : "Live · updated ") +
+                  new Date().toLocaleTimeString() +
                   (active ? " · a scoring run is in progress" : ""));
       })
       .catch(function (err) {

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-import itertools
+import io
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from django.core.management import call_command
 
+from braintrial.analysis.selectors import study_report
+from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import ItemScore, Scorer
+from tests.factories import (
+    item_make,
+    participant_make,
+    run_make,
+    scorer_make,
+    scores_make,
+    trial_make,
+)
 
 BANK = "analysis-test"
-_rows = itertools.count(1)
 
 
 @dataclass
@@ -26,19 +37,7 @@ class Lab:
     def item(
         self, *, source: str = Item.Source.HUMAN, kind: str = Item.Kind.TEST, section: str = "A"
     ) -> Item:
-        row = next(_rows)
-        item = Item.objects.create(
-            bank=self.study.bank,
-            kind=kind,
-            source=source,
-            source_file=f"{source}.csv",
-            row=row,
-            abstract_id=row,
-            doi=f"10.0/{row}",
-            journal_section=section,
-            original=f"original {row}",
-            altered=f"altered {row}",
-        )
+        item = item_make(bank=self.study.bank, source=source, kind=kind, section=section)
         self.items.append(item)
         return item
 
@@ -50,29 +49,31 @@ class Lab:
         status: str = Participant.Status.COMPLETED,
         **flags: bool,
     ) -> Participant:
-        """answers: (item, correct[, confidence[, expertise[, rt_ms[, recognised]]]]) tuples."""
-        participant = Participant.objects.create(
-            study=self.study, status=status, position=position, **flags
+        """answers: (item, correct[, confidence[, expertise[, rt_ms[, recognised]]]]) tuples.
+        No times are set: figures by day come only from what a test sets itself."""
+        participant, _ = participant_make(
+            self.study, status=status, position=position, completed_at=None, **flags
         )
         for number, answer in enumerate(answers, start=1):
             item, correct, confidence, expertise, rt, recognised = (
                 *answer,
                 *(50, 50, 20000, False)[len(answer) - 2 :],
             )
-            Trial.objects.create(
-                participant=participant,
-                item=item,
-                position=number,
-                kind=item.kind,
-                original_is_a=True,
-                choice="A" if correct else "B",
+            trial_make(
+                participant,
+                item,
+                number,
                 correct=correct,
+                choice="A" if correct else "B",
+                original_is_a=True,
                 confidence=confidence,
                 expertise=expertise,
                 rt_server_ms=rt,
                 recognised=recognised,
                 flag_recognised=recognised,
                 flag_fast=rt < self.study.min_rt_ms,
+                shown_at=None,
+                answered_at=None,
             )
         return participant
 
@@ -84,27 +85,40 @@ class Lab:
         published: bool = True,
         run_status: str | None = None,
     ) -> Scorer:
-        """A scorer with (ppl_original, ppl_altered) per item; a run when run_status is given."""
-        scorer = Scorer.objects.create(
-            name=name,
-            display_name=name.title(),
-            is_published=published,
-            model_source="" if published else f"local/{name}",
-        )
+        """A scorer with (ppl_original, ppl_altered) per item, scored with its configuration; with
+        run_status, a run of that configuration over those items wrote them."""
+        scorer = scorer_make(name=name, published=published, display_name=name.title())
+        run = None
         if run_status:
-            ScoreRun.objects.create(scorer=scorer, study=self.study, status=run_status)
-        for item, (original, altered) in ppl.items():
-            ItemScore.objects.create(
-                scorer=scorer,
-                item=item,
-                ppl_original=original,
-                ppl_altered=altered,
-                correct=original < altered,
-                confidence=abs(original - altered),
-            )
+            run = run_make(scorer=scorer, items=ppl, status=run_status, study=self.study)
+        scores_make(scorer=scorer, ppl=ppl, run=run)
         return scorer
 
 
 @pytest.fixture
 def lab(db: None) -> Lab:
     return Lab(study=Study.objects.create(slug="lab", title="Lab", bank=BANK))
+
+
+@pytest.fixture(scope="module")
+def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Items, published trials and published model scores, imported once for the module.
+
+    The imports commit outside the per-test transactions, so everything they added is deleted
+    afterwards (rows that existed before, such as built-in items, are left alone).
+    """
+    with django_db_blocker.unblock():
+        items_before = set(Item.objects.values_list("pk", flat=True))
+        scorers_before = set(Scorer.objects.values_list("pk", flat=True))
+        call_command("import_brainbench", stdout=io.StringIO())
+        out = io.StringIO()
+        call_command("import_published_trials", stdout=out)
+        call_command("import_published_scores", stdout=io.StringIO())
+        study = Study.objects.get(slug=STUDY_SLUG)
+        yield {"study": study, "output": out.getvalue(), "report": study_report(study=study)}
+        Trial.objects.filter(participant__study=study).delete()
+        Participant.objects.filter(study=study).delete()
+        study.delete()
+        Scorer.objects.exclude(pk__in=scorers_before).delete()
+        ItemScore.objects.exclude(item_id__in=items_before).delete()
+        Item.objects.exclude(pk__in=items_before).delete()

@@ -12,37 +12,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from braintrial.analysis.importers import STUDY_SLUG
-from braintrial.analysis.selectors import study_report
-from braintrial.items.models import Item
+from braintrial.brainbench.names import STUDY_SLUG
+from braintrial.brainbench.score_rows import scorer_name_from_model
 from braintrial.participants.models import Participant, Trial
-from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer
-from scoring.services.published import scorer_name_from_model
-
-
-@pytest.fixture(scope="module")
-def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """Items, published trials and published model scores, imported once for the module.
-
-    The imports commit outside the per-test transactions, so everything they added is deleted
-    afterwards (rows that existed before, such as built-in items, are left alone).
-    """
-    with django_db_blocker.unblock():
-        items_before = set(Item.objects.values_list("pk", flat=True))
-        scorers_before = set(Scorer.objects.values_list("pk", flat=True))
-        call_command("import_brainbench", stdout=io.StringIO())
-        out = io.StringIO()
-        call_command("import_published_trials", stdout=out)
-        call_command("import_published_scores", stdout=io.StringIO())
-        study = Study.objects.get(slug=STUDY_SLUG)
-        yield {"study": study, "output": out.getvalue(), "report": study_report(study=study)}
-        Trial.objects.filter(participant__study=study).delete()
-        Participant.objects.filter(study=study).delete()
-        study.delete()
-        Scorer.objects.exclude(pk__in=scorers_before).delete()
-        ItemScore.objects.exclude(item_id__in=items_before).delete()
-        Item.objects.exclude(pk__in=items_before).delete()
 
 
 def human(report: dict) -> dict:
@@ -176,4 +148,4 @@ def test_published_report_is_strict_json_with_gaps_where_models_lack_gpt4_items(
     assert set(scored) == {0, 100}
     unscored = [name for name, m in gpt4["models"].items() if m["accuracy"]["n"] == 0]
     assert all(gpt4["agreement"]["human_model"][name] is None for name in unscored)
-    assert all(gpt4["team"][name]["n"] == 0 for name in unscored)
+    assert all(name not in gpt4["team"] for name in unscored)  # no team without scores

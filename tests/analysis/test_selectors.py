@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
@@ -188,17 +188,19 @@ def test_agreement_ranks_item_difficulty(lab: Lab) -> None:
     assert agreement["mean_model_model"] == -1.0
 
 
-def test_team_lets_the_more_confident_side_decide(lab: Lab) -> None:
-    sure, unsure = lab.item(), lab.item()
-    # Model: right and confident on `sure` (z = +1), wrong and unsure on `unsure` (z = -1).
-    lab.scorer("m", {sure: (1.0, 11.0), unsure: (2.0, 1.9)})
-    # Human confidences 70, 10, 90, 10 -> z 0.70, -0.98, 1.26, -0.98.
-    lab.participant([(sure, False, 70), (unsure, True, 90)])
-    lab.participant([(sure, True, 10), (unsure, False, 10)])
-    team = study_report(study=lab.study)["sources"]["human"]["team"]["m"]
-    assert team["n"] == 4
-    assert (team["team"]["k"], team["human"]["k"], team["model"]["k"]) == (3, 2, 2)
-    assert team["model_decides"] == 0.5
+def test_team_is_fitted_per_source_on_the_same_trials_as_its_members(lab: Lab) -> None:
+    items = [lab.item() for _ in range(4)]
+    # The study's own model (a succeeded run): right on three items, wrong on the last.
+    ppl = {item: (1.0, 2.0) for item in items[:3]} | {items[3]: (2.0, 1.5)}
+    lab.scorer("m", ppl, published=False, run_status="succeeded")
+    for confident in (10, 60, 90):
+        lab.participant([(item, n % 2 == 0, confident) for n, item in enumerate(items)])
+    report = study_report(study=lab.study)
+    team = report["sources"]["human"]["team"]["m"]
+    assert team["n"] == 12 and team["validation"] == "leave-one-out"
+    assert (team["human"]["k"], team["model"]["k"]) == (6, 9)
+    assert 0 <= team["team"]["k"] <= 12
+    assert report["sources"]["all"]["team"] == {}  # teams are fitted per item source
 
 
 def test_participation_counts_stages(lab: Lab) -> None:
@@ -243,7 +245,7 @@ def test_answers_per_day_follow_answered_at(lab: Lab) -> None:
     item = lab.item()
     lab.participant([(item, True)])
     Trial.objects.filter(participant__study=lab.study).update(
-        answered_at=timezone.make_aware(datetime(2026, 3, 1, 12))
+        answered_at=datetime(2026, 3, 1, 12, tzinfo=UTC)
     )
     days = study_report(study=lab.study)["participation"]["by_day"]
     assert {"date": "2026-03-01", "started": 0, "completed": 0, "answered": 1} in days

@@ -12,15 +12,51 @@ from braintrial.analysis import stats
 from braintrial.analysis.figures import _pairwise_spearman
 
 
-def test_accuracy_reports_k_n_and_binomial_sem() -> None:
+def test_accuracy_reports_k_n_binomial_sem_and_wilson_interval() -> None:
     acc = stats.accuracy(np.array([True, True, True, False]))
-    assert acc == {"accuracy": 0.75, "sem": math.sqrt(0.75 * 0.25 / 4), "n": 4, "k": 3}
+    assert acc == {
+        "accuracy": 0.75,
+        "sem": math.sqrt(0.75 * 0.25 / 4),
+        "low": pytest.approx(0.3006, abs=1e-4),
+        "high": pytest.approx(0.9544, abs=1e-4),
+        "n": 4,
+        "k": 3,
+    }
     assert stats.accuracy(np.array([], dtype=bool)) == {
         "accuracy": None,
         "sem": None,
+        "low": None,
+        "high": None,
         "n": 0,
         "k": 0,
     }
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        # One right answer proves little: the SEM would be 0 ("100.0% +- 0.0").
+        (1, 1, 0.2065, 1.0),
+        (0, 10, 0.0, 0.2775),
+        (50, 100, 0.4038, 0.5962),
+        (63, 100, 0.5322, 0.7181),
+    ],
+)
+def test_wilson_interval_matches_published_values(k: int, n: int, low: float, high: float) -> None:
+    assert stats.wilson_interval(k, n) == (
+        pytest.approx(low, abs=1e-4),
+        pytest.approx(high, abs=1e-4),
+    )
+
+
+def test_wilson_interval_stays_within_0_and_1_and_narrows_with_n() -> None:
+    widths = []
+    for n in (1, 5, 30, 300):
+        low, high = stats.wilson_interval(n, n)
+        assert low is not None and high is not None
+        assert 0.0 <= low <= high <= 1.0
+        widths.append(high - low)
+    assert widths == sorted(widths, reverse=True)
 
 
 def test_bins_are_equal_count_with_the_remainder_in_the_first_bins() -> None:

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scoring.models import Scorer
-from tests.exports.factories import Made, study_make, user_make
+from tests.factories import Made, study_make, user_make
 
 
 @pytest.fixture(autouse=True)

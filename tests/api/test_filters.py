@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.services.assignment import participants_release_abandoned
-from tests.exports.factories import T0, trial_make
+from tests.factories import T0, trial_make
 
 pytestmark = pytest.mark.django_db
 

@@ -42,9 +42,9 @@ LISTS = [
     "/api/scores/",
 ]
 WRITES = [
-    ("create study", "/api/studies/", study_payload, "json"),
+    ("create study", "/api/studies/create/", study_payload, "json"),
     ("import items", "/api/studies/alpha/items/import/", upload, "multipart"),
-    ("start run", "/api/runs/", lambda: {"scorer": "tiny-local", "study": "alpha"}, "json"),
+    ("start run", "/api/runs/start/", lambda: {"scorer": "tiny-local", "study": "alpha"}, "json"),
 ]
 ALL_URLS = [url for _, url in READS_OF_ALPHA] + LISTS + ["/api/items/1/", "/api/runs/1/"]
 
@@ -84,19 +84,23 @@ def test_other_researcher_cannot_reach_alphas_item_or_write_to_alpha(world):
     assert client.get(f"/api/items/{world.alpha.items[0].pk}/").status_code == 404
     response = client.post("/api/studies/alpha/items/import/", upload(), format="multipart")
     assert response.status_code == 404
-    response = client.post("/api/runs/", {"scorer": "tiny-local", "study": "alpha"}, format="json")
+    response = client.post(
+        "/api/runs/start/", {"scorer": "tiny-local", "study": "alpha"}, format="json"
+    )
     assert response.status_code == 404
 
 
 def test_researcher_without_add_permission_cannot_create_a_study(world):
-    response = world.client_for("other").post("/api/studies/", study_payload(), format="json")
+    response = world.client_for("other").post(
+        "/api/studies/create/", study_payload(), format="json"
+    )
     assert response.status_code == 403
     assert "Can add study" in response.json()["detail"]
 
 
 def test_logged_in_user_without_studies_is_refused(world):
     from tests.api.conftest import token_client
-    from tests.exports.factories import user_make
+    from tests.factories import user_make
 
     client = token_client(user_make("bystander"))
     assert client.get("/api/trials/").status_code == 403
@@ -114,7 +118,7 @@ def test_own_researcher_and_staff_fetch_single_objects(world, actor):
     client = world.client_for(actor)
     item = world.alpha.items[0]
     assert client.get(f"/api/items/{item.pk}/").json()["id"] == item.pk
-    run = client.post("/api/runs/", {"scorer": "tiny-local", "study": "alpha"}, format="json")
+    run = client.post("/api/runs/start/", {"scorer": "tiny-local", "study": "alpha"}, format="json")
     assert run.status_code == 201, run.content
     assert client.get(f"/api/runs/{run.json()['id']}/").json()["study"] == "alpha"
 
@@ -136,6 +140,6 @@ def test_session_writes_need_the_csrf_token(world):
 
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.staff)
-    response = client.post("/api/studies/", study_payload(), format="json")
+    response = client.post("/api/studies/create/", study_payload(), format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]

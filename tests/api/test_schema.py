@@ -34,6 +34,21 @@ def test_schema_is_served_to_anyone(client):
         assert path in paths
 
 
+@pytest.mark.parametrize(
+    "path,method",
+    [
+        ("/api/studies/", "get"),
+        ("/api/studies/create/", "post"),
+        ("/api/runs/", "get"),
+        ("/api/runs/start/", "post"),
+    ],
+)
+def test_each_list_and_write_is_its_own_operation(client, path, method):
+    """Lists only read and writes have their own path: one API class per operation."""
+    operations = client.get("/api/schema/?format=json").json()["paths"][path]
+    assert set(operations) - {"parameters"} == {method}
+
+
 def test_docs_page_loads_swagger_from_our_own_static_files(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200

@@ -13,12 +13,19 @@ from django.test import Client
 from django.utils import timezone
 
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer
+from scoring.models import Scorer
+from tests.factories import (
+    items_make,
+    participant_make,
+    read_all_grant,
+    scorer_make,
+    scores_make,
+    trial_make,
+)
 
 PASSWORD = "a-long-test-password-7"
-SECTIONS = ["Behavioral/Cognitive", "Systems/Circuits", "Neurobiology of Disease"]
 
 
 @dataclass
@@ -33,23 +40,9 @@ class World:
 
 
 def _items(bank: str, n_human: int = 12, n_gpt4: int = 6) -> list[Item]:
-    items = []
-    for source, count in ((Item.Source.HUMAN, n_human), (Item.Source.GPT4, n_gpt4)):
-        for row in range(1, count + 1):
-            items.append(
-                Item(
-                    bank=bank,
-                    source=source,
-                    source_file=f"{bank}_{source}.csv",
-                    row=row,
-                    abstract_id=row,
-                    doi=f"10.1/{bank}.{row}",
-                    journal_section=SECTIONS[row % len(SECTIONS)],
-                    original=f"Original {source} {row}",
-                    altered=f"Altered {source} {row}",
-                )
-            )
-    return Item.objects.bulk_create(items)
+    return items_make(bank=bank, n=n_human) + items_make(
+        bank=bank, n=n_gpt4, source=Item.Source.GPT4
+    )
 
 
 def add_participant(
@@ -58,57 +51,35 @@ def add_participant(
     *,
     pattern: list[bool],
     flags: dict[str, bool] | None = None,
-    trial_flags: dict[str, bool] | None = None,
     position: str = "Doctoral student",
     minutes_ago: int = 60,
 ) -> Participant:
     """A completed participant answering ``items`` in order, right/wrong by ``pattern``."""
     now = timezone.now() - timedelta(minutes=minutes_ago)
-    person = Participant.objects.create(
-        study=study,
-        status=Participant.Status.COMPLETED,
-        position=position,
-        completed_at=now,
-        **(flags or {}),
-    )
-    Trial.objects.bulk_create(
-        Trial(
-            participant=person,
-            item=item,
-            position=n,
-            kind=Item.Kind.TEST,
-            original_is_a=True,
+    person, _ = participant_make(study, position=position, completed_at=now, **(flags or {}))
+    for n, (item, right) in enumerate(zip(items, pattern, strict=True), start=1):
+        trial_make(
+            person,
+            item,
+            n,
+            correct=right,
             shown_at=now - timedelta(minutes=10 - n),
             answered_at=now - timedelta(minutes=9 - n),
-            choice="A" if right else "B",
-            correct=right,
             confidence=10 * n,
             expertise=5 + 9 * n,
-            recognised=False,
             rt_server_ms=20_000,
-            confidence_moved=True,
-            expertise_moved=True,
-            **(trial_flags or {}),
         )
-        for n, (item, right) in enumerate(zip(items, pattern, strict=True), start=1)
-    )
     return person
 
 
 def add_scorer(name: str, items: list[Item], *, wrong_every: int) -> Scorer:
     # Published scorers count in the analysis without a succeeded run.
-    scorer = Scorer.objects.create(name=name, display_name=name.title(), is_published=True)
-    ItemScore.objects.bulk_create(
-        ItemScore(
-            scorer=scorer,
-            item=item,
-            ppl_original=10.0,
-            ppl_altered=10.0 + (-1 if i % wrong_every == 0 else 1) * (1 + i % 7),
-            correct=i % wrong_every != 0,
-            confidence=float(1 + i % 7),
-        )
+    scorer = scorer_make(name=name, display_name=name.title())
+    ppl = {
+        item: (10.0, 10.0 + (-1 if i % wrong_every == 0 else 1) * (1 + i % 7))
         for i, item in enumerate(items)
-    )
+    }
+    scores_make(scorer=scorer, ppl=ppl)
     return scorer
 
 
@@ -120,6 +91,7 @@ def world(db) -> World:
     researcher = user_model.objects.create_user("rita", password=PASSWORD)
     other_researcher = user_model.objects.create_user("otto", password=PASSWORD)
     staff = user_model.objects.create_user("stef", password=PASSWORD, is_staff=True)
+    read_all_grant(staff)
     study.researchers.add(researcher)
     other.researchers.add(other_researcher)
     items = _items("tiny")

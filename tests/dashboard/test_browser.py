@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
+from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.items.models import Item
+from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
 
 from .conftest import PASSWORD, World, add_participant
@@ -71,5 +75,42 @@ def test_researcher_logs_in_and_every_chart_draws(
             timeout=25_000,
         )
         assert int(analysed.inner_text()) == int(before) + 6
+        assert not errors, errors
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_published_study_shows_the_reproduction_panel(
+    world: World, live_server, output_dir: Path
+) -> None:
+    """The published data, imported by the real commands, drawn with the paper beside it."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    for command in ("import_brainbench", "import_published_trials", "import_published_scores"):
+        call_command(command, stdout=io.StringIO())
+    Study.objects.get(slug=STUDY_SLUG).researchers.add(world.researcher)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/{STUDY_SLUG}/")
+        page.fill("#id_username", world.researcher.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"**/dashboard/{STUDY_SLUG}/", timeout=60_000)
+        page.wait_for_selector("#reproduction table", timeout=20_000)
+        assert page.locator("#reproduction tbody tr").count() >= 20
+        agreement = page.locator("#repro-agreement")
+        assert "0.754 (s.d. 0.076); 0.147 (s.d. 0.026)" in agreement.inner_text()
+        assert agreement.locator(".repro-mark").inner_text() == "same"
+        assert "63.4%" in page.locator("#repro-humans_human .repro-app").inner_text()
+        # A row that differs from the paper says why.
+        for row in page.locator("#reproduction tr.repro-differs").all():
+            assert "Why:" in row.inner_text()
+        page.wait_for_selector(".chart .main-svg", timeout=20_000)
+        for caption in page.locator("figcaption").all():
+            assert "n =" in caption.inner_text() or "No " in caption.inner_text()
+        page.screenshot(path=str(output_dir / "reproduction.png"), full_page=True)
         assert not errors, errors
         browser.close()

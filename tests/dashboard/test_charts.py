@@ -42,7 +42,10 @@ def test_headline_bars_are_models_sorted_with_human_lines(report: dict) -> None:
     models = report["sources"]["human"]["models"]
     assert bars["y"] == [models["model-strong"]["accuracy"]["accuracy"],
                          models["model-weak"]["accuracy"]["accuracy"]]  # fmt: skip
-    assert bars["error_y"]["array"][0] == models["model-strong"]["accuracy"]["sem"]
+    strong = models["model-strong"]["accuracy"]
+    # 95% Wilson interval, asymmetric: up to ``high``, down to ``low``.
+    assert bars["error_y"]["array"][0] == pytest.approx(strong["high"] - strong["accuracy"])
+    assert bars["error_y"]["arrayminus"][0] == pytest.approx(strong["accuracy"] - strong["low"])
     lines = {shape["y0"] for shape in headline["figure"]["layout"]["shapes"]}
     humans = report["sources"]["human"]["humans"]
     assert humans["accuracy"]["accuracy"] in lines
@@ -112,3 +115,24 @@ def test_charts_without_answers_say_so_instead_of_bare_axes(world: World) -> Non
         go.Figure(charts[empty_id])
     # The models still have scores on the bank's items: their bars are drawn, with no note.
     assert note not in str(charts["headline"]["layout"].get("annotations", []))
+
+
+def test_models_on_different_item_sets_are_said_not_mixed_silently(report: dict) -> None:
+    models = report["sources"]["all"]["models"]
+    first = next(iter(models))
+    models[first]["accuracy"] = {**models[first]["accuracy"], "n": 1}
+    figures = figures_from_report(report=report, source="all")
+    caption = figures["charts"][0]["caption"]
+    assert "models scored on different item sets" in caption
+    assert "1 models on n = 1 items" in caption
+    assert all(chart["caption"].startswith("Beyond the paper") for chart in figures["charts"])
+    assert figures["reproduction"] is None  # the panel belongs to the published study
+
+
+def test_paper_agreement_definition_is_labelled(report: dict) -> None:
+    agreement = next(
+        c for c in figures_from_report(report=report)["charts"] if c["id"] == "agreement"
+    )
+    assert "Not the paper's definition" in agreement["caption"]
+    team = next(c for c in figures_from_report(report=report)["charts"] if c["id"] == "team")
+    assert "Yáñez" in team["caption"] and "logistic regression" in team["caption"]

@@ -16,7 +16,10 @@ from .conftest import World, add_participant, login
 
 pytestmark = pytest.mark.django_db
 
-ALL_ON = "rules=custom&failed_catch=on&no_slider=on&outside_help=on&recognised=on&fast=on"
+ALL_ON = (
+    "rules=custom&failed_catch=on&no_slider=on&outside_help=on&outside_help_trial=on"
+    "&recognised=on&fast=on"
+)
 
 
 def data(world: World, query: str = "") -> dict:

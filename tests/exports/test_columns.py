@@ -16,12 +16,15 @@ TRIAL_COLUMNS = {
     "rt_server_ms": "rt", "rt_client_ms": "rt_client_ms", "blur_count": "blur_count",
     "confidence_moved": "confidence_moved", "expertise_moved": "expertise_moved",
     "flag_recognised": "flag_recognised", "flag_fast": "flag_fast",
+    "outside_help": "trial_outside_help", "flag_outside_help": "flag_outside_help_trial",
 }  # fmt: skip
 PARTICIPANT_RENAMED = {
     "id": "pid", "public_id": "participant", "gender": "sex", "position": "current position",
     "experience_years": "experience",
 }  # fmt: skip
-NOT_EXPORTED = {"token_hash"}  # a secret: the cookie token's hash
+# Secrets: the cookie token's hash; the keyed hashes of the browser mark and client address
+# (repeat_suspected is their exported meaning).
+NOT_EXPORTED = {"token_hash", "browser_mark_hash", "address_hash"}
 
 
 def field_names(model) -> set[str]:

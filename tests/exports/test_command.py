@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.exports.factories import participant_make, study_make, trial_make
+from tests.factories import participant_make, study_make, trial_make
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,12 @@ import io
 import pandas as pd
 import pytest
 
-from braintrial.analysis.importers.parsing import COLUMNS as PUBLISHED_COLUMNS
+from braintrial.brainbench.trial_rows import COLUMNS as PUBLISHED_COLUMNS
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.writers import csv_text
 from braintrial.studies.models import Study
 from scoring.models import ItemScore, Scorer
-from tests.exports.factories import participant_make, study_make, trial_make
+from tests.factories import participant_make, study_make, trial_make
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from tests.exports.factories import user_make
+from tests.factories import user_make
 
 pytestmark = pytest.mark.django_db
 

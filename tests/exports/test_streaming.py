@@ -13,7 +13,7 @@ from braintrial.exports.writers import Started, csv_stream
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
-from tests.exports.factories import T0, items_make, study_make
+from tests.factories import T0, items_make, study_make
 
 pytestmark = pytest.mark.django_db
 N_TRIALS = 50_000

@@ -12,7 +12,7 @@ from django.http import StreamingHttpResponse
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.participants.models import Participant
 from scoring.models import ItemScore, Scorer, ScoreRun
-from tests.exports.factories import participant_make, study_make, trial_make, user_make
+from tests.factories import participant_make, study_make, trial_make, user_make
 
 pytestmark = pytest.mark.django_db
 KINDS = list(EXPORT_KINDS)

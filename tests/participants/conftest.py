@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -15,6 +16,7 @@ from braintrial.studies.models import Study
 from braintrial.studies.services import study_create
 
 BANK = "testbank"
+FORM = "application/x-www-form-urlencoded"
 POSITION = re.compile(r'name="position" value="(\d+)"')
 
 
@@ -56,6 +58,20 @@ def ensure_builtin_items() -> None:
     from braintrial.items.builtin import builtin_items_ensure
 
     builtin_items_ensure(item_model=Item)
+
+
+@pytest.fixture(autouse=True)
+def posts_like_a_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Post forms url-encoded, as browsers do; Django's test client would send multipart,
+    which participant pages refuse (braintrial.security.FormOnlyMiddleware)."""
+    original = Client.post
+
+    def post(self: Client, path: str, data: Any = None, content_type: str = FORM, **extra: Any):
+        if content_type == FORM and isinstance(data, dict):
+            data = urlencode(data, doseq=True)
+        return original(self, path, data, content_type, **extra)
+
+    monkeypatch.setattr(Client, "post", post)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 from braintrial.participants import services
 from braintrial.participants.models import Trial
 from braintrial.participants.selectors import trial_next_unanswered
-from tests.participants.conftest import current_position, walk_to_practice
+from tests.participants.conftest import answer_data, current_position, flow_url, walk_to_practice
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,23 @@ def test_answer_service_stores_once_from_the_participant_alone(client: Client, s
     stored = participant.trials.get(position=0)
     assert (stored.choice, stored.confidence) == ("A", 60)
     assert participant.trials.filter(correct__isnull=False).count() == 1
+
+
+def test_outside_help_asked_per_trial_is_stored_and_flags_only_that_trial(
+    client: Client, study: Any
+) -> None:
+    study.outside_help_per_trial = True
+    study.save(update_fields=["outside_help_per_trial"])
+    participant = walk_to_practice(client, study)
+    _, practice = current_position(client, study)
+    assert 'name="outside_help"' not in practice.content.decode()  # not on the practice
+    services.trial_answer_submit(
+        participant=participant, position=0, answer=ANSWER, now=timezone.now()
+    )
+    position, page = current_position(client, study)
+    assert 'name="outside_help"' in page.content.decode()
+    posted = client.post(flow_url(study), answer_data(position, outside_help="yes"))
+    assert posted.status_code == 302
+    stored = participant.trials.get(position=position)
+    assert (stored.outside_help, stored.flag_outside_help) == (True, True)
+    assert not participant.trials.filter(flag_outside_help=True).exclude(pk=stored.pk).exists()

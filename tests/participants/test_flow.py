@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_full_flow_from_landing_to_completion_code(client: Client, study: Study) -> None:
+    study.debrief_detail = Study.DebriefDetail.FULL  # the published protocol's debrief
+    study.save()
     landing = client.get(f"/s/{study.slug}/")
     assert landing.status_code == 200
     assert b"Start" in landing.content
@@ -93,7 +95,7 @@ def test_reload_resumes_same_trial_with_same_ab_order(client: Client, study: Stu
     assert strip == strip_again
 
 
-def test_new_browser_with_same_recruitment_id_resumes(client: Client, study: Study) -> None:
+def test_new_browser_with_prolific_ids_and_session_id_resumes(client: Client, study: Study) -> None:
     walk_to_practice(client, study, PROLIFIC_PID="abc123", STUDY_ID="s1", SESSION_ID="x9")
     participant = Participant.objects.get()
     assert (participant.recruitment_source, participant.recruitment_id) == ("prolific", "abc123")
@@ -298,5 +300,6 @@ def test_closed_study_lets_started_participants_resume(client: Client, study: St
     study.is_open = False
     study.save()
     assert b"closed to new participants" in Client().get(f"/s/{study.slug}/").content
-    assert start(Client(), study, pid="early").status_code == 302
+    del client.cookies[f"bt_{study.slug}"]  # the session cookie lost, the browser the same
+    assert start(client, study, pid="early").status_code == 302
     assert start(Client(), study, pid="late").status_code == 403

@@ -1,4 +1,4 @@
-"""Fixtures for the scoring tests: a tiny model built once per test session."""
+"""Fixtures for the scoring tests: a fake engine, and a tiny real model built once per session."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from scoring.services import engines
+from tests.scoring.fakes import FakeEngine
 from tests.scoring.tinymodel import build_tiny_model
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,3 +33,11 @@ def brainbench_csv_dir() -> Path:
     if not (path / "BrainBench_Human_v0.1.csv").is_file():
         pytest.fail(f"BrainBench data not found at {path} (set BRAINBENCH_DIR)")
     return path
+
+
+@pytest.fixture
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
+    """Every scorer loads this fake in place of a model; set its delay_s or error as needed."""
+    engine = FakeEngine()
+    monkeypatch.setattr(engines, "scorer_engine_load", lambda *, scorer: engine)
+    return engine

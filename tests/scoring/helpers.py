@@ -81,12 +81,24 @@ def worker_database_url() -> str:
 
 
 class Worker:
-    """A real `celery worker` process on the scoring queue, reading the test database."""
+    """A real `celery worker` process on the scoring queue, reading the test database.
 
-    def __init__(self, *, broker_url: str, log_path: Path, env: dict[str, str]) -> None:
+    With ``fake_engine_delay_s`` it starts through tests/scoring/launch.py and scores with the
+    fake engine, pausing that long per item; otherwise it loads real models.
+    """
+
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        log_path: Path,
+        env: dict[str, str],
+        fake_engine_delay_s: float | None = None,
+    ) -> None:
         self.broker_url = broker_url
         self.log_path = log_path
         self.env = env
+        self.fake_engine_delay_s = fake_engine_delay_s
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -99,12 +111,14 @@ class Worker:
             **self.env,
         }
         env.pop("REDIS_URL", None)
+        start = [sys.executable, "-m", "celery"]
+        if self.fake_engine_delay_s is not None:
+            start = [sys.executable, "-m", "tests.scoring.launch", "celery"]
+            env["FAKE_ENGINE_DELAY_S"] = str(self.fake_engine_delay_s)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child process writes to it
         self.process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "celery",
+                *start,
                 "-A",
                 "braintrial",
                 "worker",

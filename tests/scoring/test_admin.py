@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.urls import reverse
 
+from scoring.admin import ScorerAdmin
 from scoring.models import ItemScore, Scorer, ScoreRun
-from scoring.services import score_run_create
-from tests.scoring.helpers import items_make, run_in_process, tiny_scorer
+from scoring.services import score_run_create, scorer_create
+from tests.scoring.helpers import items_make, run_in_process
 
 pytestmark = pytest.mark.django_db
+
+
+def fake_scorer() -> Scorer:
+    return scorer_create(name="tiny", model_source="fake/model")
 
 
 def test_published_scorer_page_has_no_editable_field(admin_client) -> None:
@@ -20,9 +27,9 @@ def test_published_scorer_page_has_no_editable_field(admin_client) -> None:
     assert b'name="dtype"' not in page.content
 
 
-def test_scored_scorer_keeps_its_configuration_in_admin(admin_client, tiny_model_dir) -> None:
+def test_scored_scorer_keeps_its_configuration_in_admin(admin_client, fake_engine) -> None:
     items_make(1)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     url = reverse("admin:scoring_scorer_change", args=[scorer.pk])
     assert b'name="prompt_template"' in admin_client.get(url).content  # editable before scores
     run_in_process(score_run_create(scorer=scorer, enqueue=False))
@@ -53,9 +60,9 @@ def test_admin_refuses_template_without_slot(admin_client) -> None:
     assert not Scorer.objects.filter(name="bad").exists()
 
 
-def test_runs_and_scores_are_read_only_with_progress(admin_client, tiny_model_dir) -> None:
+def test_runs_and_scores_are_read_only_with_progress(admin_client, fake_engine) -> None:
     items_make(2)
-    run = run_in_process(score_run_create(scorer=tiny_scorer(tiny_model_dir), enqueue=False))
+    run = run_in_process(score_run_create(scorer=fake_scorer(), enqueue=False))
     listing = admin_client.get(reverse("admin:scoring_scorerun_changelist"))
     assert listing.status_code == 200 and b"2/2 (100%)" in listing.content
     detail = admin_client.get(reverse("admin:scoring_scorerun_change", args=[run.pk]))
@@ -66,9 +73,9 @@ def test_runs_and_scores_are_read_only_with_progress(admin_client, tiny_model_di
     assert admin_client.get(reverse("admin:scoring_itemscore_add")).status_code == 403
 
 
-def test_admin_action_cancels_a_queued_run(admin_client, tiny_model_dir) -> None:
+def test_admin_action_cancels_a_queued_run(admin_client, fake_engine) -> None:
     items_make(1)
-    run = score_run_create(scorer=tiny_scorer(tiny_model_dir), enqueue=False)
+    run = score_run_create(scorer=fake_scorer(), enqueue=False)
     admin_client.post(
         reverse("admin:scoring_scorerun_changelist"),
         {"action": "cancel_runs", "_selected_action": [run.pk]},
@@ -77,9 +84,9 @@ def test_admin_action_cancels_a_queued_run(admin_client, tiny_model_dir) -> None
     assert run.status == ScoreRun.Status.CANCELLED
 
 
-def test_admin_action_starts_runs_and_refuses_published_scorers(admin_client, tiny_model_dir):
+def test_admin_action_starts_runs_and_refuses_published_scorers(admin_client, fake_engine):
     items_make(2)
-    runnable = tiny_scorer(tiny_model_dir)
+    runnable = fake_scorer()
     published = Scorer.objects.create(name="paper", model_source="gpt2", is_published=True)
     page = admin_client.post(
         reverse("admin:scoring_scorer_changelist"),
@@ -88,3 +95,21 @@ def test_admin_action_starts_runs_and_refuses_published_scorers(admin_client, ti
     )
     assert list(ScoreRun.objects.values_list("scorer__name", "n_total")) == [("tiny", 2)]
     assert b"cannot run" in page.content
+
+
+def test_admin_action_for_a_non_staff_user_is_refused_by_the_start_service(rf, fake_engine):
+    """The admin keeps non-staff users out itself; the whole-bank rule still holds inside."""
+    items_make(1)
+    scorer = fake_scorer()
+    request = rf.post("/admin/scoring/scorer/")
+    request.user = User.objects.create_user("plain")
+    said: list[tuple[str, int]] = []
+    scorer_admin = ScorerAdmin(Scorer, admin.site)
+    scorer_admin.message_user = lambda request, message, level=messages.INFO, **kw: said.append(
+        (message, level)
+    )
+    scorer_admin.start_run(request, Scorer.objects.filter(pk=scorer.pk))
+    assert not ScoreRun.objects.exists()
+    assert said == [
+        ("tiny: Only staff may score the whole item bank; name a study.", messages.ERROR)
+    ]

@@ -1,4 +1,4 @@
-"""The score and scorer_create commands, in process on Postgres with the tiny model."""
+"""The score and scorer_create commands, in process on Postgres with the fake engine."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from scoring.models import ItemScore, Scorer, ScoreRun
-from tests.scoring.helpers import items_make, tiny_scorer
+from scoring.services import scorer_create
+from tests.scoring.helpers import items_make
 
 pytestmark = pytest.mark.django_db
 
 
-def test_score_runs_in_foreground_with_progress_on_stderr(tiny_model_dir, settings, capsys):
+def test_score_runs_in_foreground_with_progress_on_stderr(fake_engine, settings, capsys):
     settings.SCORING_CHUNK_SIZE = 2
     items_make(3)
-    tiny_scorer(tiny_model_dir)
+    scorer_create(name="tiny", model_source="fake/model")
     call_command("score", "--scorer", "tiny", "--limit", "3")
     out, err = capsys.readouterr()
     assert "succeeded: 3/3 items" in out
@@ -24,9 +25,9 @@ def test_score_runs_in_foreground_with_progress_on_stderr(tiny_model_dir, settin
     assert ItemScore.objects.count() == 3
 
 
-def test_score_background_queues_a_run_and_prints_its_id(tiny_model_dir, capsys):
+def test_score_background_queues_a_run_and_prints_its_id(fake_engine, capsys):
     items_make(2)
-    tiny_scorer(tiny_model_dir)
+    scorer_create(name="tiny", model_source="fake/model")
     call_command("score", "--scorer", "tiny", "--background")
     run = ScoreRun.objects.get()
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(run.pk)
@@ -34,13 +35,24 @@ def test_score_background_queues_a_run_and_prints_its_id(tiny_model_dir, capsys)
     assert not ItemScore.objects.exists()  # the worker does the work
 
 
+def test_score_command_scores_the_whole_bank_as_the_server_operator(fake_engine, capsys):
+    """No --study: every test item. The command passes the staff-only rule explicitly as the
+    server operator (who holds the database anyway), not by going around the start service."""
+    items_make(2)
+    items_make(1, bank="another-bank")
+    scorer_create(name="tiny", model_source="fake/model")
+    call_command("score", "--scorer", "tiny")
+    run = ScoreRun.objects.get()
+    assert (run.study, run.n_total, run.status) == (None, 3, "succeeded")
+
+
 def test_score_unknown_scorer_lists_runnable_ones() -> None:
     with pytest.raises(CommandError, match="smollm2-135m-instruct"):
         call_command("score", "--scorer", "nope")
 
 
-def test_score_unknown_study_is_an_error(tiny_model_dir) -> None:
-    tiny_scorer(tiny_model_dir)
+def test_score_unknown_study_is_an_error(fake_engine) -> None:
+    scorer_create(name="tiny", model_source="fake/model")
     with pytest.raises(CommandError, match="No study"):
         call_command("score", "--scorer", "tiny", "--study", "missing")
 

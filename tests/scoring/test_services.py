@@ -1,4 +1,5 @@
-"""Scorer and run services in process, on Postgres, with the tiny model."""
+"""Scorer and run services in process, on Postgres: with the fake engine (no torch), and the
+paths that must meet a real model with the tiny GPT-2."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from django.db import IntegrityError, transaction
 
 from braintrial.items.models import Item
 from scoring.engine import ScorerConfigError, ScorerOutOfMemoryError
-from scoring.models import ItemScore, Scorer, ScoreRun
-from scoring.selectors import score_run_results, scorer_results, scorers_with_results
+from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
+from scoring.selectors import scores_valid
 from scoring.services import (
     score_run_cancel,
     score_run_chunk_process,
@@ -20,6 +21,7 @@ from scoring.services import (
     scorer_update,
 )
 from scoring.services.chunks import _error_text
+from tests.scoring.fakes import FakeEngine, fake_version_score
 from tests.scoring.helpers import items_make, run_in_process, tiny_scorer
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +73,7 @@ def test_run_scores_every_item_once_and_records_speed(tiny_model_dir, settings) 
     assert run.n_done == 5 and run.error == ""
     assert run.tokens_per_second and run.tokens_per_second > 0
     assert run.device_name and run.batch_size and run.torch_version and run.transformers_version
-    scores = list(score_run_results(run=run))
+    scores = list(scores_valid().filter(run=run))
     assert sorted(score.item_id for score in scores) == sorted(item.pk for item in items)
     for score in scores:
         assert score.n_tokens_original > 1 and score.nll_mean_original > 0
@@ -79,12 +81,29 @@ def test_run_scores_every_item_once_and_records_speed(tiny_model_dir, settings) 
         assert score.confidence == pytest.approx(abs(score.ppl_original - score.ppl_altered))
         assert score.zlib_length_original and score.zlib_length_original > 10
         assert score.config_fingerprint == scorer.config_fingerprint
-    assert scorer in scorers_with_results()
 
 
-def test_rerun_and_repeated_chunk_write_no_duplicate(tiny_model_dir) -> None:
+def fake_scorer(name: str = "fake") -> Scorer:
+    return scorer_create(name=name, model_source="fake/model", device="cpu")
+
+
+def test_fake_engine_scores_are_stored_as_computed(fake_engine: FakeEngine) -> None:
+    (item,) = items_make(1)
+    run = run_in_process(score_run_create(scorer=fake_scorer(), enqueue=False))
+    score = ItemScore.objects.get()
+    expected = fake_version_score(item.original)
+    assert run.status == "succeeded" and run.device_name == "fake device"
+    assert (score.n_tokens_original, score.nll_sum_original) == (
+        expected.n_tokens,
+        pytest.approx(expected.nll_sum),
+    )
+    assert score.correct == (score.ppl_original < score.ppl_altered)
+    assert fake_engine.scored == [(item.original, item.altered)]
+
+
+def test_rerun_and_repeated_chunk_write_no_duplicate(fake_engine: FakeEngine) -> None:
     items = items_make(3)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     first = run_in_process(score_run_create(scorer=scorer, enqueue=False))
     before = {score.item_id: score.ppl_original for score in ItemScore.objects.all()}
     # A redelivered chunk of the finished run, and a second run over the same items.
@@ -94,11 +113,12 @@ def test_rerun_and_repeated_chunk_write_no_duplicate(tiny_model_dir) -> None:
     assert second.status == ScoreRun.Status.SUCCEEDED  # nothing left to score
     assert ItemScore.objects.filter(scorer=scorer).count() == 3
     assert {score.item_id: score.ppl_original for score in ItemScore.objects.all()} == before
+    assert len(fake_engine.scored) == 3  # the repeated chunk and the rerun sent nothing
 
 
-def test_database_refuses_second_score_of_same_item(tiny_model_dir) -> None:
+def test_database_refuses_second_score_of_same_item(fake_engine: FakeEngine) -> None:
     items_make(1)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     run_in_process(score_run_create(scorer=scorer, enqueue=False))
     score = ItemScore.objects.get()
     score.pk = None
@@ -112,7 +132,15 @@ def test_missing_model_files_fail_run_with_readable_error(tmp_path) -> None:
     run = run_in_process(score_run_create(scorer=scorer, enqueue=False))
     assert run.status == ScoreRun.Status.FAILED
     assert "Bad scorer configuration" in run.error and "no-such-model" in run.error
-    assert not score_run_results(run=run).exists()
+    assert ItemScore.objects.count() == 0
+
+
+def test_out_of_memory_fails_the_run_and_stores_nothing(fake_engine: FakeEngine) -> None:
+    items_make(2)
+    fake_engine.error = ScorerOutOfMemoryError("Out of memory at batch size 1 on fake: too big")
+    run = run_in_process(score_run_create(scorer=fake_scorer(), enqueue=False))
+    assert run.status == ScoreRun.Status.FAILED
+    assert run.error.startswith("Out of memory at batch size 1")
     assert ItemScore.objects.count() == 0
 
 
@@ -125,10 +153,10 @@ def test_cuda_on_a_cpu_machine_fails_clearly(tiny_model_dir) -> None:
     assert "cuda" in run.error.lower()
 
 
-def test_cancelled_run_stops_at_next_chunk_and_shows_no_result(tiny_model_dir, settings) -> None:
+def test_cancelled_run_stops_at_next_chunk_and_shows_no_result(fake_engine, settings) -> None:
     settings.SCORING_CHUNK_SIZE = 1
     items_make(3)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     run = score_run_create(scorer=scorer, enqueue=False)
     chunks = score_run_missing_chunks(run=run)
     score_run_chunk_process(run_id=run.pk, item_ids=chunks[0])
@@ -138,28 +166,25 @@ def test_cancelled_run_stops_at_next_chunk_and_shows_no_result(tiny_model_dir, s
     run.refresh_from_db()
     assert run.status == ScoreRun.Status.CANCELLED and run.finished_at
     assert ItemScore.objects.count() == 1
-    assert not score_run_results(run=run).exists()
-    assert not scorer_results(scorer=scorer).exists()
+    assert not scores_valid().filter(scorer=scorer).exists()
     with pytest.raises(ValidationError):
         score_run_cancel(run=run)
 
 
-def test_results_hidden_until_run_succeeds(tiny_model_dir, settings) -> None:
+def test_results_hidden_until_run_succeeds(fake_engine, settings) -> None:
     settings.SCORING_CHUNK_SIZE = 1
     items_make(2)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     run = score_run_create(scorer=scorer, enqueue=False)
     first, second = score_run_missing_chunks(run=run)
     score_run_chunk_process(run_id=run.pk, item_ids=first)
     run.refresh_from_db()
     assert (run.status, run.n_done) == ("running", 1)
-    assert not score_run_results(run=run).exists()
-    assert not scorer_results(scorer=scorer).exists()
+    assert not scores_valid().filter(scorer=scorer).exists()
     score_run_chunk_process(run_id=run.pk, item_ids=second)
     run.refresh_from_db()
     assert run.status == "succeeded"
-    assert score_run_results(run=run).count() == 2
-    assert scorer_results(scorer=scorer).count() == 2
+    assert scores_valid().filter(scorer=scorer).count() == 2
 
 
 def test_published_scorer_cannot_run() -> None:
@@ -170,15 +195,15 @@ def test_published_scorer_cannot_run() -> None:
     assert not ScoreRun.objects.exists()
 
 
-def test_run_without_test_items_is_refused(tiny_model_dir) -> None:
-    scorer = tiny_scorer(tiny_model_dir)
+def test_run_without_test_items_is_refused(fake_engine) -> None:
+    scorer = fake_scorer()
     with pytest.raises(ValidationError, match="import_brainbench"):
         score_run_create(scorer=scorer)
 
 
-def test_scored_scorer_configuration_is_frozen(tiny_model_dir) -> None:
+def test_scored_scorer_configuration_is_frozen(fake_engine) -> None:
     items_make(1)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     scorer = scorer_update(scorer=scorer, prompt_template="Text: <choice abstract>")
     run_in_process(score_run_create(scorer=scorer, enqueue=False))
     with pytest.raises(ValidationError, match="cannot change"):
@@ -188,10 +213,10 @@ def test_scored_scorer_configuration_is_frozen(tiny_model_dir) -> None:
     assert (scorer.dtype, scorer.display_name) == ("auto", "Tiny (renamed)")
 
 
-def test_config_changed_behind_the_service_fails_the_run(tiny_model_dir, settings) -> None:
+def test_config_changed_behind_the_service_fails_the_run(fake_engine, settings) -> None:
     settings.SCORING_CHUNK_SIZE = 1
     items_make(2)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     run = score_run_create(scorer=scorer, enqueue=False)
     first, second = score_run_missing_chunks(run=run)
     score_run_chunk_process(run_id=run.pk, item_ids=first)
@@ -202,13 +227,13 @@ def test_config_changed_behind_the_service_fails_the_run(tiny_model_dir, setting
     assert ItemScore.objects.count() == 1
 
 
-def test_study_run_uses_its_bank_and_limit(tiny_model_dir) -> None:
+def test_study_run_uses_its_bank_and_limit(fake_engine) -> None:
     from braintrial.studies.models import Study
 
     items_make(3, bank="bank-a")
     items_make(2, bank="bank-b")
     study = Study.objects.create(slug="s", title="S", bank="bank-b")
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     run = score_run_create(scorer=scorer, study=study, enqueue=False)
     assert set(run.items.values_list("bank", flat=True)) == {"bank-b"}
     assert score_run_create(scorer=scorer, limit=4, enqueue=False).n_total == 4
@@ -216,11 +241,11 @@ def test_study_run_uses_its_bank_and_limit(tiny_model_dir) -> None:
         score_run_create(scorer=scorer, limit=0, enqueue=False)
 
 
-def test_run_over_gpt4_items_only(tiny_model_dir) -> None:
+def test_run_over_gpt4_items_only(fake_engine) -> None:
     human = items_make(2)
     gpt4 = items_make(1, bank="other")
     Item.objects.filter(pk=gpt4[0].pk).update(source=Item.Source.GPT4)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     run = score_run_create(scorer=scorer, source="gpt4", enqueue=False)
     assert list(run.items.values_list("pk", flat=True)) == [gpt4[0].pk]
     assert score_run_create(scorer=scorer, source="human", enqueue=False).n_total == len(human)
@@ -228,9 +253,9 @@ def test_run_over_gpt4_items_only(tiny_model_dir) -> None:
         score_run_create(scorer=scorer, source="robot", enqueue=False)
 
 
-def test_resume_finishes_a_run_whose_items_are_all_scored(tiny_model_dir) -> None:
+def test_resume_finishes_a_run_whose_items_are_all_scored(fake_engine) -> None:
     items_make(2)
-    scorer = tiny_scorer(tiny_model_dir)
+    scorer = fake_scorer()
     run = score_run_create(scorer=scorer, enqueue=False)
     for item_ids in score_run_missing_chunks(run=run):
         score_run_chunk_process(run_id=run.pk, item_ids=item_ids)
@@ -260,12 +285,24 @@ def test_model_errors_become_one_readable_line(error: Exception, expected: str) 
     assert _error_text(error, device="H100").startswith(expected)
 
 
-def test_chunks_are_small_on_cpu_and_large_elsewhere(tiny_model_dir, settings) -> None:
+def test_chunks_are_small_on_cpu_and_large_elsewhere(settings) -> None:
     settings.SCORING_CHUNK_SIZE = 0
     items_make(10)
-    cpu = tiny_scorer(tiny_model_dir, name="on-cpu")
+    cpu = fake_scorer("on-cpu")
     gpu = scorer_create(name="on-gpu", model_source="some/model", device="auto")
     cpu_run = score_run_create(scorer=cpu, enqueue=False)
     gpu_run = score_run_create(scorer=gpu, enqueue=False)
     assert [len(chunk) for chunk in score_run_missing_chunks(run=cpu_run)] == [8, 2]
     assert [len(chunk) for chunk in score_run_missing_chunks(run=gpu_run)] == [10]
+
+
+def test_only_active_runs_cancel_and_report_active(fake_engine) -> None:
+    items_make(1)
+    run = score_run_create(scorer=fake_scorer(), enqueue=False)
+    for status in ScoreRun.Status.values:
+        ScoreRun.objects.filter(pk=run.pk).update(status=status)
+        run.refresh_from_db()
+        assert run.is_active == (status in ACTIVE_RUN_STATUSES)
+    assert set(ACTIVE_RUN_STATUSES) == {"queued", "running"}
+    ScoreRun.objects.filter(pk=run.pk).update(status="running")
+    assert score_run_cancel(run=run).status == "cancelled"

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from braintrial.items.services.brainbench import brainbench_import
+from braintrial.brainbench.services import published_items_import
 from scoring.models import Scorer
-from scoring.selectors import score_run_results
+from scoring.selectors import scores_valid
 from scoring.services import score_run_create
 from tests.scoring.helpers import run_in_process
 
@@ -17,13 +17,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 def test_default_scorer_scores_brainbench_items(brainbench_dir, settings) -> None:
     settings.SCORING_CHUNK_SIZE = 2
-    brainbench_import(directory=brainbench_dir)
+    published_items_import(directory=brainbench_dir)
     scorer = Scorer.objects.get(name="smollm2-135m-instruct")  # made by the migration
     run = run_in_process(score_run_create(scorer=scorer, limit=3, enqueue=False))
 
     assert run.status == "succeeded", run.error
     assert run.device_name and run.batch_size and run.tokens_per_second > 0
-    scores = list(score_run_results(run=run))
+    scores = list(scores_valid().filter(run=run))
     assert len(scores) == 3
     for score in scores:
         # A 135M model on neuroscience abstracts: perplexities in the tens, never degenerate.

@@ -58,9 +58,12 @@ def workers(transactional_db, tmp_path: Path) -> Iterator[Callable[..., Worker]]
     """Starts worker processes; every one is gone before the test database is flushed."""
     started: list[Worker] = []
 
-    def start(*, broker_url: str, **env: str) -> Worker:
+    def start(*, broker_url: str, fake_engine_delay_s: float | None = None, **env: str) -> Worker:
         worker = Worker(
-            broker_url=broker_url, log_path=tmp_path / f"worker-{len(started)}.log", env=env
+            broker_url=broker_url,
+            log_path=tmp_path / f"worker-{len(started)}.log",
+            env=env,
+            fake_engine_delay_s=fake_engine_delay_s,
         )
         worker.start()
         started.append(worker)
@@ -128,14 +131,13 @@ def test_worker_scores_run_end_to_end_and_fails_bad_scorer_clearly(
     assert not ItemScore.objects.filter(scorer=broken).exists()
 
 
-def test_run_finishes_once_after_worker_killed_mid_run(
-    any_broker, workers, tiny_model_dir, settings
-):
+def test_run_finishes_once_after_worker_killed_mid_run(any_broker, workers, settings):
     settings.SCORING_CHUNK_SIZE = 1
     items_make(6)
-    slow = {**any_broker, "SCORING_CHUNK_SIZE": "1", "SCORING_TEST_DELAY_S": "1.5"}
+    # The fake engine takes 1.5 s per item: the kill lands in the middle of a chunk.
+    slow = {**any_broker, "SCORING_CHUNK_SIZE": "1", "fake_engine_delay_s": 1.5}
     first = workers(**slow)
-    run = score_run_create(scorer=tiny_scorer(tiny_model_dir))
+    run = score_run_create(scorer=scorer_create(name="fake", model_source="fake/model"))
 
     def scored() -> int:
         return ItemScore.objects.filter(scorer_id=run.scorer_id).count()
@@ -168,21 +170,22 @@ def test_worker_consumes_from_embedded_filesystem_broker(
     assert not [path for path in folder.iterdir() if path.is_file()]  # every message consumed
 
 
-def test_foreground_score_stopped_by_sigterm_cancels_its_run(tiny_model_dir, tmp_path):
+def test_foreground_score_stopped_by_sigterm_cancels_its_run(tmp_path):
     """`manage.py score` in a terminal: stopping it cancels the run instead of leaving it
     running (a later worker start would otherwise resume it in the background)."""
     items_make(4)
-    tiny_scorer(tiny_model_dir)
+    scorer_create(name="fake", model_source="fake/model")
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
         "SCORING_CHUNK_SIZE": "1",
-        "SCORING_TEST_DELAY_S": "1.5",
+        "FAKE_ENGINE_DELAY_S": "1.5",
     }
+    command = ["manage", "score", "--scorer", "fake", "--skip-checks"]
     log = tmp_path / "score.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "score", "--scorer", "tiny", "--skip-checks"],
+            [sys.executable, "-m", "tests.scoring.launch", *command],
             cwd=REPO,
             env=env,
             stdout=output,

@@ -67,3 +67,18 @@ def test_researcher_reads_the_published_study_when_it_was_imported() -> None:
     user = get_user_model().objects.get(username="researcher")
     assert list(published.researchers.all()) == [user]
     assert "http://127.0.0.1:8000/dashboard/brainbench-2024/" in output
+
+
+def test_prints_an_admin_login_that_works_and_lets_the_researcher_set_studies_up() -> None:
+    output = run()
+    found = re.search(r"user admin, password (\S+)", output)
+    assert found is not None
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert admin.check_password(found.group(1))
+    assert "/admin/" in output
+    researcher = get_user_model().objects.get(username="researcher")
+    assert researcher.has_perm("studies.add_study")
+    assert researcher.has_perm("studies.change_study")
+    again = run()
+    assert "user admin, existing password kept" in again

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.dashboard.charts import accuracy, models, participation, study
 from braintrial.dashboard.charts.common import empty_note
 
+# The pooled view is this app's, not the paper's: every chart on it says so.
+POOLED_NOTE = (
+    "Beyond the paper: human-written and GPT-4-written items pooled (models on up to 300 "
+    "items, humans on every included trial). "
+)
+
 
 def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dict[str, Any]:
-    """The page's summary figures and every chart, for the items of ``source``."""
+    """The page's summary figures and every chart, for the items of ``source``; on the
+    published study also the reproduction panel (the paper's figures beside the app's)."""
     charts = [
         accuracy.headline(report, source),
         accuracy.split(report, source, "source"),
@@ -31,7 +39,12 @@ def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dic
         study.exposure(report),
         study.exclusions(report),
     ]
+    if source == "all":
+        charts = [{**chart, "caption": POOLED_NOTE + chart["caption"]} for chart in charts]
+    published = report["study"]["slug"] == STUDY_SLUG
     return {
         "summary": study.summary(report, source),
+        "exclusions": study.exclusion_lines(report),
         "charts": [empty_note(chart) for chart in charts],
+        "reproduction": report.get("reproduction") if published else None,
     }

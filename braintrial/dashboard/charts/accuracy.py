@@ -11,6 +11,7 @@ from braintrial.dashboard.charts.common import (
     SOURCE_LABELS,
     TOP,
     hline,
+    interval_bars,
     layout,
     model_colors,
     model_names,
@@ -33,13 +34,7 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
         "x": tick_labels([names.get(n, n) for n, _ in models]),
         "hovertext": [names.get(n, n) for n, _ in models],
         "y": [a["accuracy"] for _, a in models],
-        "error_y": {
-            "type": "data",
-            "array": [a["sem"] or 0 for _, a in models],
-            "color": "#52606d",
-            "thickness": 1.2,
-            "width": 3,
-        },
+        "error_y": interval_bars([a for _, a in models], thickness=1.2, width=3),
         "marker": {"color": [colors.get(n, MODEL) for n, _ in models]},
         "customdata": [[a["k"], a["n"]] for _, a in models],
         "hovertemplate": "%{hovertext}<br>%{y:.1%} (%{customdata[0]} of %{customdata[1]} items)"
@@ -86,7 +81,7 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
     best = models[0] if models else None
     caption = (
         f"Accuracy on {part['n_items']} {SOURCE_LABELS[source]} items: each bar one model "
-        f"(n = {part['n_items']} items each, ± SEM), {len(models)} models"
+        f"({_item_sets(models)}, 95% Wilson intervals), {len(models)} models"
         + (f", best {names.get(best[0], best[0])} {pct(best[1])}" if best else "")
         + f". Lines: human experts {pct(humans['accuracy'])} (n = {humans['accuracy']['n']} "
         f"trials) and the top-20% by expertise {pct(humans['top_expertise'])} "
@@ -102,6 +97,17 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
     }
 
 
+def _item_sets(models: list[tuple[str, dict[str, Any]]]) -> str:
+    """How many items the bars stand on; different item sets are said, never mixed silently."""
+    counts: dict[int, int] = {}
+    for _, acc in models:
+        counts[acc["n"]] = counts.get(acc["n"], 0) + 1
+    if len(counts) <= 1:
+        return f"n = {next(iter(counts), 0)} items each"
+    parts = ", ".join(f"{k} models on n = {n} items" for n, k in sorted(counts.items()))
+    return f"models scored on different item sets: {parts}; compare bars of the same n only"
+
+
 def tick_label(label: str, *, width: int = 12) -> str:
     """Long group names broken over two lines instead of slanted or overlapping: at a slash
     (journal sections), else at the space nearest the middle (positions)."""
@@ -115,7 +121,7 @@ def tick_label(label: str, *, width: int = 12) -> str:
 
 
 def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
-    """Human accuracy per group (bars, ± SEM) with each model as a dot where it applies."""
+    """Human accuracy per group (bars, 95% Wilson intervals), each model a dot where it applies."""
     part = report["sources"][source]
     names = model_names(report)
     groups: dict[str, Any]
@@ -144,13 +150,7 @@ def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
             "name": "Human experts",
             "x": [shown[g] for g in labels],
             "y": [groups[g]["accuracy"] for g in labels],
-            "error_y": {
-                "type": "data",
-                "array": [groups[g]["sem"] or 0 for g in labels],
-                "color": "#52606d",
-                "thickness": 1.2,
-                "width": 3,
-            },
+            "error_y": interval_bars([groups[g] for g in labels], thickness=1.2, width=3),
             "marker": {"color": HUMAN, "opacity": 0.85},
             "customdata": [[groups[g]["k"], groups[g]["n"]] for g in labels],
             "hovertemplate": "%{x}<br>humans %{y:.1%} (%{customdata[0]} of %{customdata[1]})"
@@ -187,7 +187,7 @@ def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
     what = {"source": "item source", "section": "journal section", "position": "current position"}
     items_text = "" if key == "source" else f" on {SOURCE_LABELS[source]} items"
     caption = (
-        f"Human accuracy by {what[key]}{items_text} (± SEM; n = {n_trials} trials: "
+        f"Human accuracy by {what[key]}{items_text} (95% Wilson intervals; n = {n_trials} trials: "
         + ", ".join(f"{g} {groups[g]['n']}" for g in labels)
         + ")."
         + (" Dots: each model on the same items." if dots_x else "")

@@ -22,6 +22,25 @@ def pct(acc: dict[str, Any] | None) -> str:
     return f"{100 * acc['accuracy']:.1f}%"
 
 
+def interval_bars(accs: list[dict[str, Any]], **style: Any) -> dict[str, Any]:
+    """Plotly error bars from each Acc's 95% Wilson interval (asymmetric near 0% and 100%)."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [(a["high"] - a["accuracy"]) if a.get("high") is not None else 0 for a in accs],
+        "arrayminus": [(a["accuracy"] - a["low"]) if a.get("low") is not None else 0 for a in accs],
+        "color": "#52606d",
+        **style,
+    }
+
+
+def interval_text(acc: dict[str, Any]) -> str:
+    """'95% CI 20.7-100.0%' for an Acc, '' where there is no answer."""
+    if acc.get("low") is None:
+        return ""
+    return f"95% CI {100 * acc['low']:.1f}\u2013{100 * acc['high']:.1f}%"
+
+
 def layout(**extra: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "font": FONT,

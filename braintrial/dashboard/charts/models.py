@@ -13,6 +13,7 @@ from braintrial.dashboard.charts.common import (
     SOURCE_LABELS,
     TOP,
     first_upper,
+    interval_bars,
     layout,
     model_names,
     pct,
@@ -92,7 +93,9 @@ def calibration_charts(report: dict[str, Any], source: str) -> list[dict[str, An
             if shown
             else ""
         )
-        + ". Dashed: least-squares lines."
+        + ". Dashed: least-squares lines. Equal-count bins are this app's; the paper's bin "
+        "edges [k·N/20, (k+1)·N/20) and its logistic calibration test are in the reproduction "
+        "panel."
     )
     calibration = {
         "id": "calibration",
@@ -160,12 +163,13 @@ def agreement(report: dict[str, Any], source: str) -> dict[str, Any]:
     mean_hm, mean_mm = agree["mean_human_model"], agree["mean_model_model"]
     caption = (
         f"Spearman correlation of item difficulty over the n = {agree['n_items']} "
-        f"{SOURCE_LABELS[source]} items answered by participants (humans: share correct; models: "
-        f"ln PPL altered − ln PPL original). Mean human–model ρ "
+        f"{SOURCE_LABELS[source]} items answered by participants, every scorer (humans: share "
+        f"correct; models: ln PPL altered − ln PPL original). Mean human–model ρ "
         + (f"{mean_hm:.2f}" if mean_hm is not None else "–")
         + ", mean model–model ρ "
         + (f"{mean_mm:.2f}" if mean_mm is not None else "–")
-        + " (the paper: 0.15 and 0.75)."
+        + ". Not the paper's definition (raw PPL difference, its 15 LLMs only): that figure is "
+        "in the reproduction panel."
     )
     figure = {
         "data": [heat],
@@ -206,13 +210,7 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
                 "name": label,
                 "x": x,
                 "y": [a["accuracy"] for a in accs],
-                "error_y": {
-                    "type": "data",
-                    "array": [a["sem"] or 0 for a in accs],
-                    "thickness": 1,
-                    "width": 2,
-                    "color": "#52606d",
-                },
+                "error_y": interval_bars(accs, thickness=1, width=2),
                 "marker": {"color": color},
                 "customdata": [[a["k"], a["n"]] for a in accs],
                 "hovertemplate": f"%{{x}}<br>{label}: %{{y:.1%}} (%{{customdata[0]}} of "
@@ -221,10 +219,14 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
         )
     ns = sorted({teams[n]["n"] for n in ranked})
     n_text = (f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}") if ns else "0"
+    validations = sorted({teams[n].get("validation", "") for n in ranked})
     caption = (
-        f"Each participant's answer combined with a model's on the same trial: the more "
-        f"confident side decides (confidence standardised within humans and within the model). "
-        f"{first_upper(SOURCE_LABELS[source])} items, n = {n_text} trials per model, ± SEM."
+        "Beyond the Luo et al. paper: the team of Yáñez, Luo, Valerio Minero and Love (Patterns "
+        "2025). Each judgment is signed by its choice (human: confidence slider; model: "
+        "ln PPL altered − ln PPL original); a logistic regression without intercept weighs the "
+        f"two, {' / '.join(validations) or 'leave-one-out'} cross-validated over trials. "
+        f"{first_upper(SOURCE_LABELS[source])} items, n = {n_text} trials per model (those "
+        "with a confidence rating), 95% Wilson intervals; human and model alone on the same trials."
     )
     figure = {
         "data": data,

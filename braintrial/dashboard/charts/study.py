@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from braintrial.analysis.rules import RULE_LABELS
+from braintrial.analysis.stats import MIN_N
 from braintrial.dashboard.charts.common import (
     HUMAN,
     SOURCE_LABELS,
     first_upper,
+    interval_text,
     layout,
     model_names,
     pct,
 )
 
-RULE_LABELS = {
-    "failed_catch": "Failed catch trials",
-    "no_slider": "Never moved the sliders",
-    "outside_help": "Reported outside help",
-    "recognised": "Recognised the paper",
-    "fast": "Answered too fast",
-}
 SOURCE_COLORS = {"human": "#4a7fc1", "gpt4": "#e09f3e"}
+
+
+def small_n_warning(n: int, unit: str) -> str:
+    """A warning for a figure from fewer than MIN_N trials or items ('' when there are enough)."""
+    if n == 0 or n >= MIN_N:
+        return ""
+    return f"Only {n} {unit} (under {MIN_N}): read the interval, not the percentage."
 
 
 def summary(report: dict[str, Any], source: str) -> list[dict[str, str]]:
@@ -36,22 +39,29 @@ def summary(report: dict[str, Any], source: str) -> list[dict[str, str]]:
     models = [(n, m["accuracy"]) for n, m in part["models"].items() if m["accuracy"]["n"]]
     best = max(models, key=lambda pair: pair[1]["accuracy"] or 0) if models else None
     agree = part["agreement"]
-    sem = f" ± {100 * humans['sem']:.1f}" if humans["sem"] is not None else ""
+    interval = interval_text(humans)
+    top = part["humans"]["top_expertise"]
     return [
         {
             "label": f"Human experts, {SOURCE_LABELS[source]} items",
             "value": pct(humans),
-            "note": f"{humans['k']} of {humans['n']} trials{sem}",
+            "note": f"{humans['k']} of {humans['n']} trials"
+            + (f", {interval}" if interval else ""),
+            "warning": small_n_warning(humans["n"], "trials"),
         },
         {
             "label": "Top-20% experts",
-            "value": pct(part["humans"]["top_expertise"]),
-            "note": f"n = {part['humans']['top_expertise']['n']} trials",
+            "value": pct(top),
+            "note": f"n = {top['n']} trials" + (f", {interval_text(top)}" if top["n"] else ""),
+            "warning": small_n_warning(top["n"], "trials"),
         },
         {
             "label": "Best model",
             "value": pct(best[1]) if best else "–",
-            "note": f"{names.get(best[0], best[0])}, {len(models)} models" if best else "no scores",
+            "note": f"{names.get(best[0], best[0])}, {len(models)} models, {interval_text(best[1])}"
+            if best
+            else "no scores",
+            "warning": small_n_warning(best[1]["n"], "items") if best else "",
         },
         {
             "label": "Participants completed",
@@ -63,12 +73,26 @@ def summary(report: dict[str, Any], source: str) -> list[dict[str, str]]:
             "value": str(people["included_trials"]),
             "note": f"of {people['answered_trials']} answered",
         },
-        {
-            "label": "Mean ρ human–model",
-            "value": _rho(agree["mean_human_model"]),
-            "note": f"model–model {_rho(agree['mean_model_model'])}",
-        },
+        _agreement_kpi(report, source, agree),
     ]
+
+
+def _agreement_kpi(report: dict[str, Any], source: str, agree: dict[str, Any]) -> dict[str, str]:
+    """The paper's agreement (raw PPL difference, its 15 LLMs) where it can be computed, else
+    this app's, saying which."""
+    paper = report.get("paper", {}).get(source, {}).get("agreement")
+    if paper and paper["n_models"] >= 2:
+        return {
+            "label": "Mean ρ human–model (the paper's definition)",
+            "value": _rho(paper["human_model"]["mean"]),
+            "note": f"model–model {_rho(paper['model_model']['mean'])}, "
+            f"{paper['n_models']} paper LLMs",
+        }
+    return {
+        "label": "Mean ρ human–model (ln PPL ratio, all scorers)",
+        "value": _rho(agree["mean_human_model"]),
+        "note": f"model–model {_rho(agree['mean_model_model'])}; not the paper's definition",
+    }
 
 
 def _rho(value: float | None) -> str:
@@ -183,3 +207,33 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
         f"{p['excluded_participants']} participants; a trial can be flagged by several rules."
     )
     return {"id": "exclusions", "title": "Exclusions by rule", "figure": figure, "caption": caption}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def exclusion_lines(report: dict[str, Any]) -> list[str]:
+    """What each rule did to this view's numbers, in words (the exclusions chart as text)."""
+    people, rules = report["participation"], report["rules"]
+    lines = [
+        f"Analysed: {_plural(people['included_trials'], 'trial')} of "
+        f"{_plural(people['answered_trials'], 'answered trial')}, from "
+        f"{_plural(people['included_participants'], 'participant')}."
+    ]
+    if rules.get("completed_only") and people["unfinished_trials"]:
+        lines.append(
+            f"Not completed yet: {_plural(people['unfinished_trials'], 'trial')} of participants "
+            "still taking part (or who left) are left out until they finish."
+        )
+    for name, label in RULE_LABELS.items():
+        flagged = people["flagged"].get(name, {"participants": 0, "trials": 0})
+        counts = (
+            f"{_plural(flagged['participants'], 'participant')} "
+            f"({_plural(flagged['trials'], 'trial')})"
+        )
+        if rules.get(name):
+            lines.append(f"{label}: removed {counts}.")
+        else:
+            lines.append(f"{label}: switched off; it would remove {counts}.")
+    return lines

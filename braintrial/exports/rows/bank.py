@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from django.db.models import (
-    BooleanField,
-    CharField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-)
+from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
@@ -30,9 +20,10 @@ from braintrial.exports.expressions import (
 from braintrial.exports.rows.base import Column, ExportKind
 from braintrial.exports.rows.trials import section_label
 from braintrial.items.models import Item
-from braintrial.participants.models import Trial
+from braintrial.participants.selectors import items_of_studies_q
 from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import ItemScore
+from scoring.selectors import score_valid_q
 
 
 def col(name: str, expression: str | Combinable, doc: str, kind: str = "text") -> Column:
@@ -40,31 +31,17 @@ def col(name: str, expression: str | Combinable, doc: str, kind: str = "text") -
 
 
 def studies_items(studies: QuerySet[Study]) -> Q:
-    """Items of the studies' banks, and the built-in practice and catch items they showed."""
-    shown = Trial.objects.filter(participant__study__in=studies).values("item_id")
-    return Q(bank__in=studies.values("bank")) | Q(id__in=shown)
+    return items_of_studies_q(studies=studies)
 
 
-def items_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Item]:
+def items_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[Item]:
+    # No exclusion rule applies to items; ``rules`` is taken for the common signature.
     queryset = Item.objects.filter(studies_items(studies))
     if not include_excluded:
         queryset = queryset.filter(kind=Item.Kind.TEST)
     return queryset.order_by("bank", "source", "row", "id")
-
-
-def score_finished() -> Q:
-    """Scores that belong to a finished result, as ``scoring.selectors.scorer_results`` says:
-    every published score; a runnable scorer's scores on the items of its succeeded runs,
-    computed with its current configuration (a failed or cancelled run's scores stay out)."""
-    current = Q(pk__in=[])
-    for scorer_id, scorer in Scorer.objects.filter(is_published=False).in_bulk().items():
-        current |= Q(scorer_id=scorer_id, config_fingerprint=scorer.config_fingerprint)
-    succeeded = ScoreRun.items.through.objects.filter(
-        scorerun__scorer_id=OuterRef("scorer_id"),
-        scorerun__status=ScoreRun.Status.SUCCEEDED,
-        item_id=OuterRef("item_id"),
-    )
-    return cast(Q, Q(scorer__is_published=True) | (current & Exists(succeeded)))
 
 
 SCORE_EXCLUSION_REASONS: list[tuple[str, Q]] = [
@@ -74,9 +51,12 @@ SCORE_EXCLUSION_REASONS: list[tuple[str, Q]] = [
 ]
 
 
-def scores_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[ItemScore]:
+def scores_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[ItemScore]:
     queryset = ItemScore.objects.filter(item__in=Item.objects.filter(studies_items(studies))).alias(
-        finished=ExpressionWrapper(score_finished(), output_field=BooleanField())
+        # "finished" (the export's word) is the scoring app's validity rule, nothing else.
+        finished=ExpressionWrapper(score_valid_q(), output_field=BooleanField())
     )
     if not include_excluded:
         queryset = queryset.filter(item__kind=Item.Kind.TEST, finished=True)
@@ -217,8 +197,8 @@ SCORE_COLUMNS = [
         "excluded_by",
         reasons_cell(SCORE_EXCLUSION_REASONS),
         "Why, ';'-separated: practice, "
-        "catch, unfinished (no succeeded run of the scorer's current configuration covers "
-        "the item yet).",
+        "catch, unfinished (computed with an earlier configuration of the scorer, or no "
+        "succeeded run of its current configuration covers the item yet).",
     ),
     col("created_at", time_cell("created_at"), "Stored (UTC).", "timestamp"),
 ]
@@ -240,6 +220,7 @@ SCORES = ExportKind(
     base_queryset=scores_base,
     columns=SCORE_COLUMNS,
     excluded_doc="By default only finished results on test items (every published score; a "
-    "runnable scorer's scores on the items of its succeeded runs, under its current "
-    "configuration); with include_excluded also practice and catch items and unfinished scores.",
+    "runnable scorer's scores under its current configuration on the items of its succeeded "
+    "runs of that configuration); with include_excluded also practice and catch items and "
+    "unfinished scores.",
 )

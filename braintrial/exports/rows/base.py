@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.db.models.expressions import Combinable
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.studies.models import Study
 
 
@@ -28,17 +29,38 @@ class ExportKind:
     name: str
     title: str
     row_doc: str
-    base_queryset: Callable[[QuerySet[Study], bool], QuerySet]
+    # (studies, include_excluded, rules): rules None means each row's own study settings.
+    base_queryset: Callable[[QuerySet[Study], bool, ExclusionRules | None], QuerySet]
     columns: list[Column] = field(default_factory=list)
     # Documented on the dictionary page: what the include_excluded option changes.
     excluded_doc: str = ""
+    # The columns that say why a row is left out, under given rules (replacing those of the
+    # same name in ``columns``); None for files that no exclusion rule touches.
+    reason_columns: Callable[[ExclusionRules], list[Column]] | None = None
 
     @property
     def header(self) -> list[str]:
         return [column.name for column in self.columns]
 
-    def rows_queryset(self, *, studies: QuerySet[Study], include_excluded: bool) -> QuerySet:
-        """A values_list queryset: one tuple of formatted cells per row, in header order."""
-        aliases = {f"c{i}": column.expression for i, column in enumerate(self.columns)}
-        queryset = self.base_queryset(studies, include_excluded)
+    def columns_under(self, rules: ExclusionRules | None) -> list[Column]:
+        """The columns, their excluded/excluded_by following ``rules`` where given."""
+        if rules is None or self.reason_columns is None:
+            return self.columns
+        replaced = {column.name: column for column in self.reason_columns(rules)}
+        return [replaced.get(column.name, column) for column in self.columns]
+
+    def rows_queryset(
+        self,
+        *,
+        studies: QuerySet[Study],
+        include_excluded: bool,
+        rules: ExclusionRules | None = None,
+    ) -> QuerySet:
+        """A values_list queryset: one tuple of formatted cells per row, in header order.
+
+        ``rules``: the exclusion rules of a dashboard view (None: each study's own settings).
+        """
+        columns = self.columns_under(rules)
+        aliases = {f"c{i}": column.expression for i, column in enumerate(columns)}
+        queryset = self.base_queryset(studies, include_excluded, rules)
         return queryset.annotate(**aliases).values_list(*aliases)

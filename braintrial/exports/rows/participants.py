@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 
+from braintrial.analysis.rules import ExclusionRules, participant_rule_reasons
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
-    flag_cell,
-    reasons_cell,
     text_cell,
     time_cell,
 )
 from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.reasons import (
+    participant_reason_columns,
+    participant_reasons_under,
+)
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
-EXCLUSION_REASONS: list[tuple[str, Q]] = [
-    ("failed_catch", Q(study__exclude_failed_catch=True, flag_failed_catch=True)),
-    ("no_slider", Q(study__exclude_no_slider=True, flag_no_slider=True)),
-    ("outside_help", Q(study__exclude_outside_help=True, flag_outside_help=True)),
-]
+# Under each participant's own study settings (the export takes no rule switches).
+EXCLUSION_REASONS = list(participant_rule_reasons())
 
 
-def participants_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Participant]:
+def participants_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[Participant]:
+    """The participants of ``studies``; without ``include_excluded`` only those no participant
+    rule removes under ``rules`` (None: each participant's own study settings)."""
     queryset = Participant.objects.filter(study__in=studies)
     if not include_excluded:
-        queryset = queryset.exclude(any_reason(EXCLUSION_REASONS))
+        reasons = (
+            EXCLUSION_REASONS if rules is None else list(participant_rule_reasons(rules=rules))
+        )
+        queryset = queryset.exclude(any_reason(reasons))
     return queryset.order_by("id")
 
 
@@ -95,20 +102,22 @@ COLUMNS = [
     col("n_answered", test_trial_count(correct__isnull=False), "Test trials answered.", "integer"),
     col("n_correct", test_trial_count(correct=True), "Test trials answered correctly.", "integer"),
     col("flag_failed_catch", bool_cell("flag_failed_catch"), "Failed a catch trial.", "0/1"),
+    col(
+        "flag_failed_all_catch",
+        bool_cell("flag_failed_all_catch"),
+        "Failed every catch trial (the 'both' catch rule).",
+        "0/1",
+    ),
     col("flag_no_slider", bool_cell("flag_no_slider"), "Never moved a rating slider.", "0/1"),
     col("flag_outside_help", bool_cell("flag_outside_help"), "Reported outside help.", "0/1"),
     col(
-        "excluded",
-        flag_cell(any_reason(EXCLUSION_REASONS)),
-        "1 if an exclusion rule of the study removes this participant (see excluded_by), else 0.",
+        "repeat_suspected",
+        bool_cell("repeat_suspected"),
+        "1 if this browser or client address had started the study before: a suspected repeat "
+        "taker (not an exclusion rule; judge it yourself).",
         "0/1",
     ),
-    col(
-        "excluded_by",
-        reasons_cell(EXCLUSION_REASONS),
-        "Why, ';'-separated: the flags the "
-        "study's rules switch on (failed_catch, no_slider, outside_help).",
-    ),
+    *participant_reason_columns(EXCLUSION_REASONS, under="the study's rules"),
     col("started_at", time_cell("started_at"), "Arrival on the landing page (UTC).", "timestamp"),
     col("consented_at", time_cell("consented_at"), "Consent given (UTC).", "timestamp"),
     col("declined_at", time_cell("declined_at"), "Consent declined (UTC).", "timestamp"),
@@ -141,6 +150,7 @@ PARTICIPANTS = ExportKind(
     row_doc="One row per participant who opened the study link.",
     base_queryset=participants_base,
     columns=COLUMNS,
+    reason_columns=participant_reasons_under,
     excluded_doc="By default participants that an exclusion rule of the study removes are left "
     "out; with include_excluded every participant is listed.",
 )

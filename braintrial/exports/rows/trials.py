@@ -5,22 +5,21 @@ from __future__ import annotations
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
 
+from braintrial.analysis.rules import ExclusionRules, trial_exclusion_reasons
 from braintrial.exports.expressions import (
     any_reason,
     bool_cell,
     choice_cell,
-    flag_cell,
-    reasons_cell,
     text_cell,
     time_cell,
 )
 from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.reasons import trial_reason_columns, trial_reasons_under
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import Trial
 from braintrial.studies.models import Study
 
 P = "participant__"
-RULES = f"{P}study__"
 
 
 def section_label(prefix: str = "") -> Case:
@@ -36,35 +35,19 @@ def section_label(prefix: str = "") -> Case:
     )
 
 
-# Why a trial is left out of an analysis; the study's rules decide which flags count.
-EXCLUSION_REASONS: list[tuple[str, Q]] = [
-    ("unanswered", Q(correct__isnull=True)),
-    # As the report does by default: answers are counted once their participant has completed.
-    ("unfinished", ~Q(**{f"{P}status": Participant.Status.COMPLETED})),
-    ("practice", Q(kind=Item.Kind.PRACTICE)),
-    ("catch", Q(kind=Item.Kind.CATCH)),
-    ("failed_catch", Q(**{f"{RULES}exclude_failed_catch": True, f"{P}flag_failed_catch": True})),
-    ("no_slider", Q(**{f"{RULES}exclude_no_slider": True, f"{P}flag_no_slider": True})),
-    ("outside_help", Q(**{f"{RULES}exclude_outside_help": True, f"{P}flag_outside_help": True})),
-    ("recognised", Q(**{f"{RULES}exclude_recognised": True, "flag_recognised": True})),
-    # As the analysis does: fast means below the study's current threshold on the server's
-    # clock; only a trial without a server time falls back on its stored flag.
-    (
-        "fast",
-        Q(**{f"{RULES}exclude_fast": True})
-        & (
-            Q(rt_server_ms__lt=F(f"{RULES}min_rt_ms"))
-            | Q(rt_server_ms__isnull=True, flag_fast=True)
-        ),
-    ),
-    ("not_in_bank", Q(kind=Item.Kind.TEST) & ~Q(item__bank=F(f"{RULES}bank"))),
-]
+# Why a trial is left out of an analysis, under each trial's own study settings.
+EXCLUSION_REASONS = trial_exclusion_reasons()
 
 
-def trials_base(studies: QuerySet[Study], include_excluded: bool) -> QuerySet[Trial]:
+def trials_base(
+    studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
+) -> QuerySet[Trial]:
+    """The trials of ``studies``; without ``include_excluded`` only those the analysis keeps under
+    ``rules`` (None: each trial's own study settings), as the dashboard's report counts them."""
     queryset = Trial.objects.filter(participant__study__in=studies)
     if not include_excluded:
-        queryset = queryset.exclude(any_reason(EXCLUSION_REASONS))
+        reasons = EXCLUSION_REASONS if rules is None else trial_exclusion_reasons(rules=rules)
+        queryset = queryset.exclude(any_reason(reasons))
     return queryset.order_by("participant_id", "position")
 
 
@@ -237,8 +220,17 @@ COLUMNS = [
     Column(
         "flag_fast",
         bool_cell("flag_fast"),
-        "Trial flag: answered faster than the study's minimum response time.",
+        "Trial flag: answered faster than the study's minimum response time as it was when "
+        "the answer came in (excluded_by's fast compares rt with the current one).",
         "0/1",
+    ),
+    *(
+        Column(name, bool_cell(field), text, "0/1")
+        for name, field, text in (
+            ("trial_outside_help", "outside_help", "Outside help on it (asked per trial)."),
+            ("flag_outside_help_trial", "flag_outside_help", "Trial flag: outside help."),
+            ("flag_failed_all_catch", f"{P}flag_failed_all_catch", "Failed every catch trial."),
+        )
     ),
     Column(
         "flag_failed_catch",
@@ -258,20 +250,7 @@ COLUMNS = [
         "Participant flag: reported outside help.",
         "0/1",
     ),
-    Column(
-        "excluded",
-        flag_cell(any_reason(EXCLUSION_REASONS)),
-        "1 if an analysis leaves this trial out (see excluded_by), else 0.",
-        "0/1",
-    ),
-    Column(
-        "excluded_by",
-        reasons_cell(EXCLUSION_REASONS),
-        "Why, ';'-separated: unanswered, unfinished (the participant has not completed), "
-        "practice, catch, and the flags the study's exclusion rules switch on "
-        "(failed_catch, no_slider, outside_help, recognised, fast).",
-        "text",
-    ),
+    *trial_reason_columns(EXCLUSION_REASONS, under="the study's rules"),
     Column("shown_at", time_cell("shown_at"), "When the trial was first shown (UTC).", "timestamp"),
     Column(
         "answered_at", time_cell("answered_at"), "When the answer was stored (UTC).", "timestamp"
@@ -297,8 +276,11 @@ TRIALS = ExportKind(
     "those of the published participant_data.csv, with the same names and codings.",
     base_queryset=trials_base,
     columns=COLUMNS,
+    reason_columns=trial_reasons_under,
     excluded_doc="By default only the trials an analysis keeps: answered test trials of "
     "participants who completed, that no exclusion rule of the study removes. With "
     "include_excluded, every stored trial, including practice, catch, unanswered and unfinished "
-    "ones; the excluded and excluded_by columns say why.",
+    "ones; the excluded and excluded_by columns say why. A link from the dashboard carries its "
+    "rule switches (rules=custom and one parameter per rule switched on), so the file keeps and "
+    "explains exactly the trials the dashboard analysed.",
 )

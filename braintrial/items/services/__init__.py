@@ -1,8 +1,7 @@
-"""Item bank services: diff of the two versions, CSV and BrainBench import."""
+"""Item bank services: diff of the two versions, import of test-case CSV files."""
 
 from __future__ import annotations
 
-from braintrial.items.services.brainbench import BRAINBENCH_BANK, brainbench_import
 from braintrial.items.services.diff import Passage, differences_compute
 from braintrial.items.services.importing import (
     ImportReport,
@@ -10,14 +9,17 @@ from braintrial.items.services.importing import (
     items_import_csv,
 )
 from braintrial.items.services.parsing import ItemImportError
+from braintrial.items.services.preview import ItemPreview, items_preview_content
+from braintrial.items.services.study_import import items_import_into_study
 
 __all__ = [
-    "BRAINBENCH_BANK",
     "ImportReport",
     "ItemImportError",
+    "ItemPreview",
     "Passage",
-    "brainbench_import",
     "differences_compute",
     "items_import_content",
     "items_import_csv",
+    "items_import_into_study",
+    "items_preview_content",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -197,14 +197,6 @@ def files_write(*, prepared: Sequence[PreparedFile]) -> list[ImportReport]:
         ) from exc
 
 
-def _report_print(report: ImportReport, stdout: TextIO | None) -> None:
-    if stdout is None:
-        return
-    stdout.write(report.summary() + "\n")
-    for defect in report.defects:
-        stdout.write(f"  defective (kept as published): {defect}\n")
-
-
 # A test-case file of 1,000 long abstracts is about 5 MB; anything far beyond is not one.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -227,7 +219,6 @@ def items_import_content(
     source: str,
     source_file: str | None = None,
     abstract_ids: dict[str, int] | None = None,
-    stdout: TextIO | None = None,
 ) -> ImportReport:
     """Import test cases from a CSV file's bytes, text or open binary file (an upload).
 
@@ -242,7 +233,6 @@ def items_import_content(
         abstract_ids=abstract_ids,
     )
     (report,) = files_write(prepared=[prepared])
-    _report_print(report, stdout)
     return report
 
 
@@ -265,7 +255,6 @@ def items_import_csv(
     source: str,
     source_file: str | None = None,
     abstract_ids: dict[str, int] | None = None,
-    stdout: TextIO | None = None,
 ) -> ImportReport:
     """Import one test-case CSV file; idempotent, and all-or-nothing for the file.
 
@@ -279,5 +268,4 @@ def items_import_csv(
         source=source,
         source_file=source_file,
         abstract_ids=abstract_ids,
-        stdout=stdout,
     )

@@ -132,7 +132,14 @@ def rows_parse(*, content: bytes | str, name: str) -> list[ParsedRow]:
     Versions are kept exactly as written (published scores were computed on them); doi and
     journal_section are stripped of surrounding white space.
     """
-    text = _decode(content)
+    parsed, errors = rows_check(content=content, name=name)
+    if errors:
+        raise errors[0]
+    return parsed
+
+
+def _reader(text: str, *, name: str) -> csv.DictReader[str]:
+    """A reader over the data rows once the header passed its checks."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = reader.fieldnames
@@ -149,30 +156,52 @@ def rows_parse(*, content: bytes | str, name: str) -> list[ParsedRow]:
     if len(set(header_clean)) != len(header_clean):
         raise _fail(name, 0, "a column name appears twice")
     reader.fieldnames = header_clean
+    return reader
 
+
+def rows_check(*, content: bytes | str, name: str) -> tuple[list[ParsedRow], list[ItemImportError]]:
+    """Parse and validate a whole test-case file, collecting every row's problem.
+
+    The valid rows and one error per faulty row, in file order: what an upload page shows before
+    anything is stored. A header problem (or a file csv cannot split) is the only error.
+    """
+    try:
+        reader = _reader(_decode(content), name=name)
+    except ItemImportError as exc:
+        return [], [exc]
     parsed: list[ParsedRow] = []
+    errors: list[ItemImportError] = []
     seen_versions: dict[tuple[str, str], int] = {}
     seen_doi: dict[str, int] = {}
     row = 0
     try:
         for row, record in enumerate(reader, start=1):
-            item = _row_check(record, name=name, row=row)
-            versions = (item.original, item.altered)
-            if versions in seen_versions:
-                raise _fail(name, row, f"duplicates row {seen_versions[versions]}")
-            if item.doi and item.doi in seen_doi:
-                raise _fail(
-                    name,
-                    row,
-                    f"doi {item.doi} already appears in row {seen_doi[item.doi]} "
-                    "(one test case per paper and file)",
-                )
-            seen_versions[versions] = row
+            try:
+                item = _row_check(record, name=name, row=row)
+                _duplicate_check(item, name=name, versions=seen_versions, dois=seen_doi)
+            except ItemImportError as exc:
+                errors.append(exc)
+                continue
+            seen_versions[(item.original, item.altered)] = row
             if item.doi:
                 seen_doi[item.doi] = row
             parsed.append(item)
     except csv.Error as exc:
-        raise _fail(name, row + 1, f"is not valid CSV ({exc})") from exc
-    if not parsed:
-        raise _fail(name, None, "has a header but no data rows")
-    return parsed
+        errors.append(_fail(name, row + 1, f"is not valid CSV ({exc})"))
+    if not parsed and not errors:
+        errors.append(_fail(name, None, "has a header but no data rows"))
+    return parsed, errors
+
+
+def _duplicate_check(
+    item: ParsedRow, *, name: str, versions: dict[tuple[str, str], int], dois: dict[str, int]
+) -> None:
+    if (item.original, item.altered) in versions:
+        raise _fail(name, item.row, f"duplicates row {versions[(item.original, item.altered)]}")
+    if item.doi and item.doi in dois:
+        raise _fail(
+            name,
+            item.row,
+            f"doi {item.doi} already appears in row {dois[item.doi]} "
+            "(one test case per paper and file)",
+        )

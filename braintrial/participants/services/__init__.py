@@ -16,9 +16,14 @@ from braintrial.participants.services.assignment import (
     trials_assign,
 )
 from braintrial.participants.services.start import (
+    AlreadyTaken,
     Recruitment,
+    SessionElsewhere,
+    StartRefused,
     StartResult,
     StudyClosed,
+    TooManyStarts,
+    Visitor,
     participant_start,
     participant_token_issue,
 )
@@ -31,13 +36,18 @@ from braintrial.participants.services.steps import (
 )
 
 __all__ = [
+    "AlreadyTaken",
     "AnswerConflict",
     "AssignmentError",
     "Recruitment",
+    "SessionElsewhere",
+    "StartRefused",
     "StartResult",
     "StepNotCurrent",
     "StudyClosed",
+    "TooManyStarts",
     "TrialAnswer",
+    "Visitor",
     "participant_complete",
     "participant_consent_record",
     "participant_demographics_record",

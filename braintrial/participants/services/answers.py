@@ -31,6 +31,8 @@ class TrialAnswer:
     blur_count: int
     confidence_moved: bool | None
     expertise_moved: bool | None
+    # Asked on the trial only where the study asks per trial; None where it was not asked.
+    outside_help: bool | None = None
 
     def same_as(self, trial: Trial) -> bool:
         """Whether the participant's own answer equals the stored one (client measures aside)."""
@@ -102,8 +104,10 @@ def trial_answer_submit(
         blur_count=answer.blur_count,
         confidence_moved=answer.confidence_moved,
         expertise_moved=answer.expertise_moved,
+        outside_help=answer.outside_help,
         flag_recognised=answer.recognised,
         flag_fast=rt_server_ms < participant.study.min_rt_ms,
+        flag_outside_help=answer.outside_help is True,
     )
     if stored:
         return True

@@ -1,21 +1,53 @@
-"""Starting (or resuming) a participant from the landing page."""
+"""Starting (or resuming) a participant from the landing page.
+
+Who may have a session, and which one:
+
+* A session is handed back only to what its owner alone holds: the browser's mark (a
+  long-lived cookie set at the first start) or, for Prolific, the matching ``SESSION_ID``. A
+  bare recruitment id never takes over a session in progress (``SessionElsewhere``).
+* One recruitment id takes a study once (a unique constraint); a browser whose mark already
+  took part is refused (``AlreadyTaken``) or, under the study's ``flag`` policy, flagged.
+* New participants per client address and hour are limited by the study (``TooManyStarts``);
+  that is what stops starts with made-up ids or from fresh cookies.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
 
+from braintrial.net import address_is_limited
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import participant_get_by_recruitment_id, token_hash
 from braintrial.studies.models import Study
 
 IN_PROGRESS = (Participant.Status.CONSENT, Participant.Status.ACTIVE)
+START_WINDOW = timedelta(hours=1)
 
 
-class StudyClosed(Exception):
+class StartRefused(Exception):
+    """No session for this start; the subclass says why (and the landing view which page)."""
+
+
+class StudyClosed(StartRefused):
     """The study accepts no new participants."""
+
+
+class SessionElsewhere(StartRefused):
+    """The recruitment id has a session in progress that this browser cannot prove it owns."""
+
+
+class AlreadyTaken(StartRefused):
+    """This browser already took part in the study, and the study refuses a second time."""
+
+
+class TooManyStarts(StartRefused):
+    """Too many new participants from this client address within the last hour."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +61,35 @@ class Recruitment:
 
 
 @dataclass(frozen=True)
+class Visitor:
+    """What the landing page knows of the browser: its mark (the long-lived cookie, or a new
+    random one for a first visit), its client address (braintrial.net) and user agent."""
+
+    browser_mark: str
+    address: str = ""
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
 class StartResult:
     participant: Participant
     # None when the recruitment id has already finished (completed, declined, expired): no new
     # session is handed out and the caller shows the participant's terminal page.
     token: str | None
+
+
+def browser_mark_hash(*, study: Study, mark: str) -> str:
+    return hashlib.sha256(f"{study.pk}:{mark}".encode()).hexdigest()
+
+
+def address_hash(*, study: Study, address: str) -> str:
+    """Keyed with SECRET_KEY: the few billion addresses cannot be hashed through to undo it.
+    Empty for addresses no limit applies to (braintrial.net.address_is_limited)."""
+    if not address_is_limited(address):
+        return ""
+    return salted_hmac(
+        "braintrial.participants.address", f"{study.pk}:{address}", algorithm="sha256"
+    ).hexdigest()
 
 
 def participant_token_issue(*, participant: Participant) -> str:
@@ -43,27 +99,91 @@ def participant_token_issue(*, participant: Participant) -> str:
     return token
 
 
-def _resume(participant: Participant) -> StartResult:
-    if participant.status in IN_PROGRESS:
-        return StartResult(
-            participant=participant, token=participant_token_issue(participant=participant)
-        )
-    return StartResult(participant=participant, token=None)
+def _owns(participant: Participant, recruitment: Recruitment, mark_hash: str) -> bool:
+    """Whether the visitor holds what only the participant's owner has."""
+    if participant.browser_mark_hash and constant_time_compare(
+        participant.browser_mark_hash, mark_hash
+    ):
+        return True
+    session_id = recruitment.prolific_session_id
+    return bool(
+        participant.recruitment_source == Participant.RecruitmentSource.PROLIFIC
+        and session_id
+        and constant_time_compare(participant.prolific_session_id, session_id)
+    )
 
 
-def participant_start(*, study: Study, recruitment: Recruitment, user_agent: str) -> StartResult:
-    """Create a participant, or resume the one holding this recruitment id.
+def _resume(participant: Participant, recruitment: Recruitment, mark_hash: str) -> StartResult:
+    if participant.status not in IN_PROGRESS:
+        return StartResult(participant=participant, token=None)
+    if not _owns(participant, recruitment, mark_hash):
+        raise SessionElsewhere("This id has a session in progress in another browser.")
+    return StartResult(
+        participant=participant, token=participant_token_issue(participant=participant)
+    )
 
-    The same recruitment id never takes a study twice: the unique constraint on (study,
-    recruitment_id) decides between two simultaneous starts, and the loser resumes the winner.
+
+def _starts_limit_check(*, study: Study, address_key: str, now: datetime) -> None:
+    limit = study.starts_per_address_per_hour
+    if not limit or not address_key:
+        return
+    recent = Participant.objects.filter(
+        study=study, address_hash=address_key, started_at__gte=now - START_WINDOW
+    )
+    # A soft limit: two starts at the same instant may both pass, which a rate limit allows.
+    if recent.count() >= limit:
+        raise TooManyStarts("Too many new sessions from this network; try again in an hour.")
+
+
+def _earlier_from_browser(study: Study, recruitment: Recruitment, mark_hash: str) -> StartResult:
+    """The same browser started before: resume its session if it is the same person's in
+    progress, else refuse (study policy ``refuse``). Raises LookupError when there is none."""
+    earlier = list(
+        Participant.objects.filter(study=study, browser_mark_hash=mark_hash).order_by(
+            "-started_at"
+        )[:20]
+    )
+    for participant in earlier:
+        same_id = participant.recruitment_id == recruitment.recruitment_id
+        if same_id and participant.status in IN_PROGRESS:
+            return _resume(participant, recruitment, mark_hash)
+    if earlier and study.repeat_policy == Study.RepeatPolicy.REFUSE:
+        raise AlreadyTaken("This browser has already taken part in this study.")
+    raise LookupError
+
+
+def participant_start(
+    *, study: Study, recruitment: Recruitment, visitor: Visitor, now: datetime
+) -> StartResult:
+    """Create a participant, or resume the one this visitor owns (see the module docstring).
+
+    The unique constraint on (study, recruitment_id) decides between two simultaneous starts
+    with one id; the loser is then treated as any later start with that id.
     """
+    mark_hash = browser_mark_hash(study=study, mark=visitor.browser_mark)
     existing = participant_get_by_recruitment_id(
         study=study, recruitment_id=recruitment.recruitment_id
     )
     if existing is not None:
-        return _resume(existing)
+        return _resume(existing, recruitment, mark_hash)
+    try:
+        return _earlier_from_browser(study, recruitment, mark_hash)
+    except LookupError:
+        pass
     if not study.is_open:
         raise StudyClosed("This study is closed and accepts no new participants.")
+    address_key = address_hash(study=study, address=visitor.address)
+    _starts_limit_check(study=study, address_key=address_key, now=now)
+    return _create(study, recruitment, visitor, mark_hash, address_key)
+
+
+def _create(
+    study: Study, recruitment: Recruitment, visitor: Visitor, mark_hash: str, address_key: str
+) -> StartResult:
+    seen = Participant.objects.filter(study=study)
+    suspected = seen.filter(browser_mark_hash=mark_hash).exists() or bool(
+        address_key and seen.filter(address_hash=address_key).exists()
+    )
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -74,7 +194,10 @@ def participant_start(*, study: Study, recruitment: Recruitment, user_agent: str
                 recruitment_id=recruitment.recruitment_id,
                 prolific_study_id=recruitment.prolific_study_id,
                 prolific_session_id=recruitment.prolific_session_id,
-                user_agent=user_agent[:300],
+                user_agent=visitor.user_agent[:300],
+                browser_mark_hash=mark_hash,
+                address_hash=address_key,
+                repeat_suspected=suspected,
             )
     except IntegrityError:
         existing = participant_get_by_recruitment_id(
@@ -82,5 +205,5 @@ def participant_start(*, study: Study, recruitment: Recruitment, user_agent: str
         )
         if existing is None:
             raise
-        return _resume(existing)
+        return _resume(existing, recruitment, mark_hash)
     return StartResult(participant=participant, token=token)

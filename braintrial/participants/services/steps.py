@@ -91,7 +91,10 @@ def participant_complete(
     facts; whether they exclude is the study's setting. Returns False if already completed.
     """
     trials = list(participant.trials.exclude(kind=Item.Kind.PRACTICE))
-    failed_catch = any(t.kind == Item.Kind.CATCH and t.correct is False for t in trials)
+    catch = [t.correct for t in trials if t.kind == Item.Kind.CATCH]
+    failed_catch = any(correct is False for correct in catch)
+    # The study's catch rule picks one of the two facts (fail any, or fail every one).
+    failed_all_catch = bool(catch) and all(correct is False for correct in catch)
     moved = [
         flag for t in trials for flag in (t.confidence_moved, t.expertise_moved) if flag is not None
     ]
@@ -107,6 +110,7 @@ def participant_complete(
             outside_help=outside_help,
             feedback=feedback,
             flag_failed_catch=failed_catch,
+            flag_failed_all_catch=failed_all_catch,
             flag_no_slider=no_slider,
             flag_outside_help=outside_help,
         )

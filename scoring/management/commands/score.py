@@ -1,4 +1,8 @@
-"""python manage.py score --scorer NAME [--study SLUG] [--source S] [--limit N] [--background]."""
+"""python manage.py score --scorer NAME [--study SLUG] [--source S] [--limit N] [--background].
+
+Runs at the server's terminal, so it starts runs as the server operator
+(scoring.services.start.SERVER_OPERATOR): like staff, it may score the whole item bank.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
 from scoring.services import (
+    SERVER_OPERATOR,
     score_run_cancel,
     score_run_chunk_process,
-    score_run_create,
     score_run_missing_chunks,
+    score_run_start,
 )
 
 
@@ -51,7 +57,8 @@ class ProgressBar:
 class Command(BaseCommand):
     help = (
         "Score test items with a scorer. In the foreground by default (a progress bar on "
-        "stderr, the same chunk service as the worker); --background hands it to the worker."
+        "stderr, the same chunk service as the worker); --background hands it to the worker. "
+        "Runs as the server operator, who like staff may score the whole item bank."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -79,7 +86,8 @@ class Command(BaseCommand):
                 raise CommandError(f"No study with slug {options['study']!r}.")
         background = options["background"]
         try:
-            run = score_run_create(
+            run = score_run_start(
+                user=SERVER_OPERATOR,
                 scorer=scorer,
                 study=study,
                 source=options["source"],
@@ -114,7 +122,10 @@ class Command(BaseCommand):
                 if not run.is_active:
                     break
         except KeyboardInterrupt:
-            # Otherwise the run would stay "running" and the next worker start would resume it.
+            # The interrupt may land in the middle of a query, which leaves the connection
+            # unusable: cancel on a fresh one. Otherwise the run would stay "running" and the
+            # next worker start would resume it.
+            connection.close()
             score_run_cancel(run=run)
             raise CommandError(f"Run {run.pk} cancelled; its scores so far are kept.") from None
         bar.show(run.n_done, final=True)

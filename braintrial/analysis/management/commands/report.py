@@ -45,6 +45,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--min-rt-ms", type=int, help="Threshold of the 'fast' rule (ms).")
         parser.add_argument(
+            "--catch-rule",
+            choices=["any", "both"],
+            help="Flag participants who fail any catch trial, or only those who fail both.",
+        )
+        parser.add_argument(
             "--include-unfinished",
             action="store_true",
             help="Also count answers of participants who have not completed (yet).",
@@ -63,6 +68,8 @@ class Command(BaseCommand):
             if options["min_rt_ms"] < 0:
                 raise CommandError("--min-rt-ms must not be negative.")
             rules = ExclusionRules(**{**rules.as_dict(), "min_rt_ms": options["min_rt_ms"]})
+        if options["catch_rule"]:
+            rules = ExclusionRules(**{**rules.as_dict(), "catch_rule": options["catch_rule"]})
         if options["include_unfinished"]:
             rules = rules.with_toggles(completed_only=False)
         report = study_report(study=study, rules=rules)
@@ -104,8 +111,9 @@ class Command(BaseCommand):
             )
             display = {s["name"]: s["display_name"] for s in report["scorers"]}
             for name, model in models:
-                team = src["team"][name]["team"]
-                out(f"  {display[name][:42]:42s} {_acc(model['accuracy'])}  team {_acc(team)}")
+                team = src["team"].get(name)
+                team_text = f"  team {_acc(team['team'])}" if team else ""
+                out(f"  {display[name][:42]:42s} {_acc(model['accuracy'])}{team_text}")
             agreement = src["agreement"]
             out(
                 f"  Spearman of item difficulty: human-model mean {agreement['mean_human_model']}, "
@@ -114,7 +122,19 @@ class Command(BaseCommand):
             fit = src["calibration"]["humans"]["fit"]
             if fit["slope"] is not None:
                 out(f"  Human calibration: accuracy per confidence bin, slope {fit['slope']:.4f}")
+        self._print_reproduction(report)
         if report["scorers_skipped"]:
             out("")
             for scorer in report["scorers_skipped"]:
                 out(f"Skipped {scorer['display_name']}: {scorer['reason']}")
+
+    def _print_reproduction(self, report: dict[str, Any]) -> None:
+        out = self.stdout.write
+        out("")
+        out(f"== Reproduction of {report['reproduction']['citation']} ==")
+        marks = {True: "same", False: "DIFFERS", None: "n/c"}
+        for row in report["reproduction"]["rows"]:
+            out(f"  [{marks[row['matches']]:7s}] {row['analysis']}")
+            out(f"            paper: {row['paper']}  |  app: {row['app']}  ({row['n']})")
+            if row["note"]:
+                out(f"            why: {row['note']}")

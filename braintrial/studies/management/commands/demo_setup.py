@@ -6,26 +6,30 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
 DEMO_SLUG = "demo"
-# The study import_published_trials creates; the demo researcher may read it too.
-PUBLISHED_SLUG = "brainbench-2024"
 DEMO_TITLE = "BrainBench demo study"
 RESEARCHER = "researcher"
+ADMIN = "admin"
+# The demo researcher sets studies up in the dashboard (create, change settings and items).
+RESEARCHER_PERMISSIONS = ("add_study", "change_study")
 
 
 class Command(BaseCommand):
     help = (
         "Create (once) the study 'demo' and the researcher account 'researcher', and print the "
         "participant link and the login; the researcher may also read the published study "
-        f"'{PUBLISHED_SLUG}' once import_published_trials has made it. Running it again "
+        f"'{STUDY_SLUG}' once import_published_trials has made it, and set studies up in the "
+        "dashboard; also the administrator 'admin'. Running it again "
         "changes nothing unless --reset-password is given."
     )
 
@@ -65,7 +69,14 @@ class Command(BaseCommand):
                 user.set_password(new_password)
                 user.save(update_fields=["password"])
             study.researchers.add(user)
-            published = Study.objects.filter(slug=PUBLISHED_SLUG).first()
+            user.user_permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label="studies", codename__in=RESEARCHER_PERMISSIONS
+                )
+            )
+            admin_password = self._admin_ensure(reset=options["reset_password"])
+            # The study import_published_trials creates; the demo researcher may read it too.
+            published = Study.objects.filter(slug=STUDY_SLUG).first()
             if published is not None:
                 published.researchers.add(user)
 
@@ -86,6 +97,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  user {RESEARCHER}, existing password kept (--reset-password sets a new one)"
             )
+        self.stdout.write(f"Admin login:       {base}/admin/")
+        if admin_password is not None:
+            self.stdout.write(f"  user {ADMIN}, password {admin_password}")
+        else:
+            self.stdout.write(
+                f"  user {ADMIN}, existing password kept (--reset-password sets a new one)"
+            )
         if not Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).exists():
             self.stdout.write(
                 self.style.WARNING(
@@ -93,3 +111,16 @@ class Command(BaseCommand):
                     "import_brainbench' before participants arrive."
                 )
             )
+
+    def _admin_ensure(self, *, reset: bool) -> str | None:
+        """Create the superuser ``admin`` once, always with a random password (--password is
+        the researcher's); its new password, None if it was kept."""
+        admin, created = get_user_model().objects.get_or_create(
+            username=ADMIN, defaults={"is_staff": True, "is_superuser": True}
+        )
+        if not created and not reset:
+            return None
+        new_password = secrets.token_urlsafe(12)
+        admin.set_password(new_password)
+        admin.save(update_fields=["password"])
+        return new_password

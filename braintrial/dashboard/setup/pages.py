@@ -1,0 +1,145 @@
+"""What the setup pages show, and the checked upload that waits in the session for its import."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import segno
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from braintrial.dashboard.links import participant_link
+from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
+from braintrial.items.selectors import item_banks_summary, item_test_cases
+from braintrial.items.services import ImportReport, ItemImportError, items_import_into_study
+from braintrial.items.services.preview import ItemPreview
+from braintrial.items.services.study_import import bank_change_check, items_preview_for_study
+from braintrial.studies.models import Study
+from braintrial.studies.services import study_researcher_add
+
+# A checked file waits here (one per study) until the researcher confirms the import: the import
+# then stores exactly the rows the preview showed, without a second upload.
+UPLOAD_KEY = "dashboard:item-upload:{study}"
+PREVIEW_ROWS = 50
+
+
+def study_form_render(
+    request: HttpRequest,
+    *,
+    form: StudyForm,
+    study: Study | None,
+    invite_form: InviteForm | None = None,
+    invite_errors: list[str] | None = None,
+) -> HttpResponse:
+    """The settings page; with ``preview`` posted, the texts as participants will read them."""
+    preview = None
+    if request.method == "POST" and "preview" in request.POST:
+        preview = {
+            "consent": request.POST.get("consent_text", ""),
+            "instructions": request.POST.get("instructions_text", ""),
+        }
+    context = {
+        "form": form,
+        "study": study,
+        "banks": item_banks_summary(),
+        "preview": preview,
+        "invite_form": invite_form or InviteForm(),
+        "invite_errors": invite_errors or [],
+        "researchers": study.researchers.order_by("username") if study else [],
+    }
+    status = 400 if invite_errors or (form.is_bound and form.errors) else 200
+    return render(request, "dashboard/study_form.html", context, status=status)
+
+
+def study_items_render(
+    request: HttpRequest,
+    *,
+    study: Study,
+    form: ItemUploadForm,
+    preview: ItemPreview | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The bank page: what the bank holds, the upload form, and a checked file's preview."""
+    try:
+        bank_change_check(user=request.user, study=study)  # type: ignore[arg-type]
+        shared_note = ""
+    except PermissionDenied as exc:
+        shared_note = str(exc)
+    items = item_test_cases(bank=study.bank)
+    context = {
+        "study": study,
+        "form": form,
+        "preview": preview,
+        "preview_rows": preview.rows[:PREVIEW_ROWS] if preview else [],
+        "shared_note": shared_note,
+        "n_human": items.filter(source="human").count(),
+        "n_gpt4": items.filter(source="gpt4").count(),
+        "pending": request.session.get(UPLOAD_KEY.format(study=study.pk)),
+    }
+    return render(request, "dashboard/study_items.html", context, status=status)
+
+
+def invite_accept(*, form: InviteForm, study: Study) -> User:
+    """Add the co-researcher the form names; ValidationError with the message to show."""
+    if not form.is_valid():
+        raise ValidationError(form.errors["username"].as_data())
+    return study_researcher_add(study=study, username=form.cleaned_data["username"])
+
+
+def upload_check(
+    request: HttpRequest, *, user: User, study: Study, form: ItemUploadForm
+) -> ItemPreview:
+    """Check the uploaded file (nothing stored) and keep it for the import if it passed."""
+    upload, source = form.cleaned_data["file"], form.cleaned_data["source"]
+    content = upload.read()
+    preview = items_preview_for_study(
+        user=user, study=study, content=content, name=upload.name, source=source
+    )
+    _upload_keep(request, study=study, preview=preview, content=content)
+    return preview
+
+
+def _upload_keep(
+    request: HttpRequest, *, study: Study, preview: ItemPreview, content: bytes
+) -> None:
+    """Keep a file that passed its check for the import; forget any earlier one."""
+    key = UPLOAD_KEY.format(study=study.pk)
+    request.session.pop(key, None)
+    if preview.importable:
+        request.session[key] = {
+            "name": preview.name,
+            "source": preview.source,
+            "n_rows": len(preview.rows),
+            "content": base64.b64encode(content).decode("ascii"),
+        }
+
+
+def upload_import(request: HttpRequest, *, study: Study) -> ImportReport:
+    """Import the checked file of ``study``; ValidationError when there is none or it fails."""
+    pending = request.session.pop(UPLOAD_KEY.format(study=study.pk), None)
+    if not pending:
+        raise ValidationError("No checked file is waiting: upload the file and check it first.")
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Log in as a researcher of this study.")
+    try:
+        return items_import_into_study(
+            user=user,
+            study=study,
+            upload=io.BytesIO(base64.b64decode(pending["content"])),
+            name=pending["name"],
+            source=pending["source"],
+        )
+    except ItemImportError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def qr_svg(request: HttpRequest, *, study: Study) -> str:
+    """An SVG QR code of the participant link (error correction M: survives a smudge)."""
+    qr = segno.make(participant_link(request=request, study=study), error="m")
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", scale=4, border=2, title="Participant link")
+    return buffer.getvalue().decode("utf-8")

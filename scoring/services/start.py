@@ -1,0 +1,54 @@
+"""Starting a scoring run: the one entrance for every caller (the dashboard, the API, the admin
+and the ``score`` command), which applies who may start which run and then creates it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from braintrial.studies.models import Study
+from scoring.models import Scorer, ScoreRun
+from scoring.services.queue import score_queue_check
+from scoring.services.runs import score_run_create
+
+
+@dataclass(frozen=True)
+class ServerOperator:
+    """Whoever runs ``manage.py score`` at the server's terminal.
+
+    They hold the database credentials and the settings already, so no rule of the app can keep
+    them from scoring anything; the command says so by starting its runs as SERVER_OPERATOR,
+    which counts as staff, rather than by going around this service.
+    """
+
+    is_staff: bool = True
+
+
+SERVER_OPERATOR = ServerOperator()
+Starter = AbstractBaseUser | AnonymousUser | ServerOperator
+
+
+def score_run_start(
+    *,
+    user: Starter,
+    scorer: Scorer,
+    study: Study | None = None,
+    source: str | None = None,
+    limit: int | None = None,
+    enqueue: bool = True,
+) -> ScoreRun:
+    """Start a run of ``scorer`` over the study's test items, or over every test item.
+
+    ``study`` has passed the researcher gatekeeper already. Scoring the whole item bank (no
+    study) is for staff only: it costs hours of model time and covers banks of other
+    researchers' studies. Raises PermissionDenied for that, ValidationError for a run that
+    cannot start (see score_run_create), QueueUnavailable when a run to enqueue could not be
+    (nothing is created then).
+    """
+    if study is None and not getattr(user, "is_staff", False):
+        raise PermissionDenied("Only staff may score the whole item bank; name a study.")
+    if enqueue:
+        score_queue_check()
+    return score_run_create(scorer=scorer, study=study, source=source, limit=limit, enqueue=enqueue)
