@@ -1,254 +1,260 @@
-"""Scoring benchmark: the paper's plain loop against the engine, same model, same items.
+"""Scoring benchmark: the engine against the usual batched baseline and the paper's plain loop.
 
     .venv/bin/python bench/scoring.py                       # SmolLM2 on CPU, all 300 items
-    .venv/bin/python bench/scoring.py --items 60 --threads 1
-    .venv/bin/python bench/scoring.py --model llama2-7b-shape --device cuda
+    .venv/bin/python bench/scoring.py --items 60 --threads 2
+    bash bench/scoring_gpu.sh                               # the GPU run: see that script
 
-(a) the reference: every version alone, batch 1, one forward pass, no cache (score_reference);
-(b) the engine: sorted, batched, shared prefixes run once (score_pairs). Prints tokens/s of
-both (prompt tokens of all versions over wall time), the ratio, the largest relative
-perplexity difference, and for the Llama-2-7B shape the fraction of the bf16 peak reached.
+Same model, same items, same device, one after the other:
+(a) the engine: length-sorted batches, shared prefixes run once (score_pairs);
+(b) the baseline: what lm-evaluation-harness's Hugging Face backend does, every version a
+    whole sequence in length-sorted right-padded batches (score_batched_baseline);
+(c) the reference: every version alone, batch 1, no cache (score_reference).
+Prints wall seconds and tokens/s of each (prompt tokens of all versions over wall time), the
+tokens each actually ran (padding included), the fraction of the bf16 peak on a GPU, the
+largest relative perplexity difference of (a) and (b) against (c), and with --fp32-check the
+difference of the bf16 engine against an fp32 reference. --json writes every figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import os
+import platform
 import sys
-import tempfile
-import time
-from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-import torch  # noqa: E402
-
-from scoring.engine import (  # noqa: E402
-    LoadedScorer,
-    ScorerConfig,
-    load_scorer,
-    smollm2_config,
-    smollm2_gguf_path,
+import torch
+from scoring_setup import (
+    FILES,
+    REPO,
+    build_scorer,
+    engine_padded_tokens,
+    flops_per_token,
+    load_items,
+    timed,
 )
-from scoring.engine.batching import plan_groups  # noqa: E402
-from scoring.engine.loading import resolve_device  # noqa: E402
 
-FILES = {"human": "BrainBench_Human_v0.1.csv", "gpt4": "BrainBench_GPT-4_v0.1.csv"}
-LLAMA2_7B: dict[str, Any] = {
-    "hidden_size": 4096,
-    "num_hidden_layers": 32,
-    "num_attention_heads": 32,
-    "num_key_value_heads": 32,
-    "intermediate_size": 11008,
-    "vocab_size": 32000,
-    "max_position_embeddings": 4096,
-}
-T = TypeVar("T")
+from scoring.engine.baseline import score_batched_baseline
+from scoring.engine.batching import plan_groups
+from scoring.engine.config import PairScore, VersionScore
+
+# bf16 dense tensor peak (TFLOP/s, no sparsity) by GPU name; --peak-tflops for any other.
+BF16_PEAK = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 121.0}
+# Largest relative PPL difference that counts as equal for a bf16 model (see the README).
+BF16_TOLERANCE = 1e-2
 
 
-def load_items(data: Path, count: int | None) -> list[tuple[str, str, str]]:
-    """(source, original, altered); a subset takes whole papers, evenly spaced, so that the
-    share of GPT-4 cases whose paper is also a human case stays as in the full set."""
-    papers: dict[str, list[tuple[str, str, str]]] = {}
-    for source, name in FILES.items():
-        with open(data / name, encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                item = (source, row["original_abstract"], row["incorrect_abstract"])
-                papers.setdefault(row["doi"], []).append(item)
-    every = [items for _, items in sorted(papers.items())]
-    if count is None or count >= sum(len(items) for items in every):
-        return [item for items in every for item in items]
-    # Golden-ratio order: any first k papers of it are spread evenly over the whole list.
-    order = sorted(range(len(every)), key=lambda index: (index * 0.6180339887) % 1.0)
-    chosen: list[tuple[str, str, str]] = []
-    for index in order:
-        chosen.extend(every[index][: count - len(chosen)])
-        if len(chosen) == count:
-            break
-    return chosen
+def versions() -> dict[str, str]:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_cuda": str(torch.version.cuda),
+        "transformers": version("transformers"),
+        "accelerate": version("accelerate"),
+    }
 
 
-class FoldedTokenizer:
-    """SmolLM2's tokenizer with ids folded into a smaller vocabulary.
-
-    For random-weight models the ids' identities do not matter, only how many there are and
-    where two versions diverge; this keeps realistic token counts for Llama-2's 32,000 ids.
-    """
-
-    def __init__(self, inner: Any, vocab_size: int) -> None:
-        self.inner, self.vocab_size = inner, vocab_size
-        self.bos_token_id = inner.bos_token_id % vocab_size
-        self.eos_token_id = inner.eos_token_id % vocab_size
-        self.pad_token_id = self.eos_token_id
-
-    def __call__(self, text: str) -> dict[str, list[int]]:
-        return {"input_ids": [i % self.vocab_size for i in self.inner(text)["input_ids"]]}
+def peak_tflops(args: argparse.Namespace, device_name: str) -> float | None:
+    if args.peak_tflops:
+        return float(args.peak_tflops)
+    return next((peak for name, peak in BF16_PEAK.items() if name in device_name), None)
 
 
-def llama2_shape_scorer(device: str, layers: int) -> LoadedScorer:
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    gguf = smollm2_gguf_path()
-    smol_tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    config = LlamaConfig(**{**LLAMA2_7B, "num_hidden_layers": layers})
-    target = resolve_device(device)
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.bfloat16)
-    try:
-        with target:
-            model = LlamaForCausalLM(config)
-    finally:
-        torch.set_default_dtype(previous)
-    model.eval().requires_grad_(False)
-    tokenizer = FoldedTokenizer(smol_tokenizer, config.vocab_size)
-    settings = ScorerConfig(model_source="llama2-7b-shape (random weights)", bos="add")
-    return LoadedScorer(config=settings, model=model, tokenizer=tokenizer, device=target)
+def max_rel_diff(got: list[VersionScore], want: list[VersionScore]) -> float:
+    return max(abs(a.ppl - b.ppl) / b.ppl for a, b in zip(got, want, strict=True))
 
 
-def build_scorer(args: argparse.Namespace) -> LoadedScorer:
-    template = Path(args.template).read_text(encoding="utf-8") if args.template else ""
-    if args.model == "smollm2":
-        base = smollm2_config(device=args.device, dtype=args.dtype)
-        return load_scorer(ScorerConfig(**{**base.__dict__, "prompt_template": template}))
-    if args.model == "llama2-7b-shape":
-        return llama2_shape_scorer(args.device, args.layers)
-    if args.model == "tiny":
-        from tests.scoring.tinymodel import build_tiny_model
-
-        source = str(build_tiny_model(Path(tempfile.mkdtemp(prefix="tiny-model-"))))
-        gguf = ""
-    else:
-        path = Path(args.model)
-        source, gguf = (str(path.parent), path.name) if path.suffix == ".gguf" else (str(path), "")
-    return load_scorer(
-        ScorerConfig(
-            model_source=source,
-            gguf_file=gguf,
-            device=args.device,
-            dtype=args.dtype,
-            bos=args.bos,
-            prompt_template=template,
-        )
-    )
+def flatten(pairs: list[PairScore]) -> list[VersionScore]:
+    return [score for pair in pairs for score in (pair.original, pair.altered)]
 
 
-def timed(work: Callable[[], T], device: torch.device) -> tuple[T, float, float]:
-    """(result, wall seconds, process CPU seconds)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = work()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return result, time.perf_counter() - wall, time.process_time() - cpu
+def method(seconds: float, cpu: float, prompt: int, ran: int, flops: float) -> dict[str, Any]:
+    """Figures of one method; ran = tokens it put through the model, padding included."""
+    return {
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 2),
+        "tokens_per_s": round(prompt / seconds, 1),
+        "tokens_run": ran,
+        "tflops": round(flops * ran / seconds / 1e12, 2),
+    }
 
 
-def flops_per_token(model: Any, context: float) -> float:
-    """Forward FLOPs per token: 2 x weights (embedding lookup excluded) + attention scores."""
-    config = model.config
-    params = sum(p.numel() for p in model.parameters())
-    embedding = model.get_input_embeddings().weight.numel()
-    tied = model.get_output_embeddings().weight is model.get_input_embeddings().weight
-    matmul_params = params - (0 if tied else embedding)
-    attention = 4 * config.num_hidden_layers * config.hidden_size * context
-    return 2 * matmul_params + attention
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--model", default="smollm2", help="smollm2|tiny|llama2-7b-shape|PATH")
     parser.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
     parser.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32"])
     parser.add_argument("--bos", default="tokenizer", choices=["tokenizer", "add", "none"])
     parser.add_argument("--template", default="", help="prompt template file")
+    parser.add_argument("--tokenizer", default="", help="exported SmolLM2 tokenizer folder")
     parser.add_argument("--items", type=int, default=None, help="default: all 300")
     default_data = os.environ.get("BRAINBENCH_DIR", str(REPO.parent / "shared/data/brainbench"))
     parser.add_argument("--data", default=default_data)
-    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=None, help="engine: items per batch")
+    parser.add_argument(
+        "--baseline-batch-size", type=int, default=None, help="sequences; default 2x the engine's"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    parser.add_argument("--peak-tflops", type=float, default=989.0, help="bf16 dense peak")
-    parser.add_argument(
-        "--layers", type=int, default=32, help="llama2-7b-shape layers (fewer: a smoke test)"
-    )
+    parser.add_argument("--peak-tflops", type=float, default=None, help="bf16 dense peak")
+    parser.add_argument("--layers", type=int, default=32, help="llama2-7b-shape layers")
+    parser.add_argument("--fp32-check", type=int, default=0, help="items scored again in fp32")
     parser.add_argument("--skip-reference", action="store_true")
-    parser.add_argument(
-        "--per-item",
-        action="store_true",
-        help="share prefixes within an item only, not across items with the same original",
-    )
-    args = parser.parse_args()
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--json", default="", help="write every figure to this file")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit(
+            f"FAILED: --device cuda but torch {torch.__version__} (CUDA {torch.version.cuda}) "
+            "sees no usable CUDA GPU; nothing was measured."
+        )
     if args.threads:
         torch.set_num_threads(args.threads)
-
     items = load_items(Path(args.data), args.items)
     pairs = [(original, altered) for _, original, altered in items]
-    (scorer, load_s, _) = timed(lambda: build_scorer(args), torch.device("cpu"))
+    texts = [text for pair in pairs for text in pair]
+    scorer, load_s, _ = timed(lambda: build_scorer(args), torch.device("cpu"))
     device = scorer.device
+    report: dict[str, Any] = {"versions": versions(), "model": args.model, "items": len(pairs)}
+    report.update(device=scorer.device_name, dtype=str(scorer.dtype), load_seconds=load_s)
+    # The attention kernel matters to the comparison: the baseline passes no mask (causal
+    # attention may take the flash kernel), the engine passes one (padding and the prefix).
+    attention = getattr(scorer.model.config, "_attn_implementation", None) or "default"
+    report["attention"] = attention
     print(f"model {args.model}: {scorer.dtype} on {scorer.device_name}, loaded in {load_s:.1f} s")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
+    print(", ".join(f"{name} {value}" for name, value in report["versions"].items()))
+    print(f"attention implementation: {attention}")
     scorer.score_pairs(pairs[:2])  # warm-up: kernels, allocator, lazy imports
 
     tokenized = [(scorer.tokenize(a), scorer.tokenize(b)) for a, b in pairs]
-    prompt_tokens = sum(len(a) + len(b) for a, b in tokenized)
-    across_items = not args.per_item
-    groups = plan_groups(tokenized, across_items=across_items)
-    run_tokens = sum(
-        g.prefix_len + sum(len(s) - g.prefix_len for s in g.sequences)
-        if g.prefix_len
-        else sum(len(s) for s in g.sequences)
-        for g in groups
-    )
-    print(
-        f"{len(pairs)} items, {prompt_tokens} prompt tokens; the engine runs {run_tokens} "
-        f"({run_tokens / prompt_tokens:.0%}) in {len(groups)} groups"
-    )
-    fast, fast_s, fast_cpu = timed(
-        lambda: scorer.score_pairs(pairs, batch_size=args.batch_size, across_items=across_items),
-        device,
-    )
-    print(
-        f"engine:    {fast_s:8.2f} s wall ({fast_cpu:.1f} s CPU), "
-        f"{prompt_tokens / fast_s:9.0f} tokens/s, batch size {args.batch_size or scorer.batch_size}"
-    )
-    by_source = {
-        source: [s.correct for (src, _, _), s in zip(items, fast, strict=True) if src == source]
-        for source in FILES
-    }
-    for source, correct in by_source.items():
-        if correct:
-            print(
-                f"accuracy on {source}-written items: {sum(correct) / len(correct):.3f} "
-                f"({sum(correct)}/{len(correct)})"
-            )
-    if device.type == "cuda":
-        context = run_tokens / max(1, 2 * len(groups))
-        flops = flops_per_token(scorer.model, context) * run_tokens
-        achieved = flops / fast_s / 1e12
-        print(
-            f"engine compute: {achieved:.0f} TFLOP/s = {achieved / args.peak_tflops:.1%} of "
-            f"{args.peak_tflops:.0f} TFLOP/s bf16 peak"
+    prompt = sum(len(a) + len(b) for a, b in tokenized)
+    groups = plan_groups(tokenized)
+    batch = args.batch_size or scorer.batch_size
+    engine_ran = engine_padded_tokens(groups, batch)
+    context = prompt / len(texts)
+    flops = flops_per_token(scorer.model, context)
+    report["prompt_tokens"] = prompt
+    print(f"{len(pairs)} items, {len(texts)} versions, {prompt} prompt tokens")
+
+    peak = peak_tflops(args, scorer.device_name)
+    fast, seconds, cpu = timed(lambda: scorer.score_pairs(pairs, batch_size=batch), device)
+    report["engine"] = {**method(seconds, cpu, prompt, engine_ran, flops), "batch_items": batch}
+    print_method("engine", report, device, peak)
+    if not args.skip_baseline:
+        base_batch = args.baseline_batch_size or 2 * batch
+        lengths = sorted((len(ids) for pair in tokenized for ids in pair), reverse=True)
+        base_ran = sum(
+            lengths[start] * len(lengths[start : start + base_batch])
+            for start in range(0, len(lengths), base_batch)
         )
-    if args.skip_reference:
-        return
-    texts = [text for pair in pairs for text in pair]
-    reference, ref_s, ref_cpu = timed(lambda: scorer.score_reference(texts), device)
-    print(
-        f"reference: {ref_s:8.2f} s wall ({ref_cpu:.1f} s CPU), "
-        f"{prompt_tokens / ref_s:9.0f} tokens/s, batch size 1, no prefix reuse"
+        base, seconds, cpu = timed(
+            lambda: score_batched_baseline(scorer, texts, batch_size=base_batch), device
+        )
+        report["baseline"] = {
+            **method(seconds, cpu, prompt, base_ran, flops),
+            "batch_sequences": base_batch,
+            "max_rel_ppl_diff_vs_engine": max_rel_diff(base, flatten(fast)),
+        }
+        print_method("baseline", report, device, peak)
+    if not args.skip_reference:
+        reference, seconds, cpu = timed(lambda: scorer.score_reference(texts), device)
+        report["reference"] = method(seconds, cpu, prompt, prompt, flops)
+        print_method("reference", report, device, peak)
+        report["engine"]["max_rel_ppl_diff_vs_reference"] = max_rel_diff(flatten(fast), reference)
+        if not args.skip_baseline:
+            report["baseline"]["max_rel_ppl_diff_vs_reference"] = max_rel_diff(base, reference)
+    if args.fp32_check:
+        checked = texts[: 2 * args.fp32_check]
+        scorer.model.float()
+        exact = scorer.score_reference(checked)
+        report["fp32_check"] = {
+            "items": len(checked) // 2,
+            "max_rel_ppl_diff_engine_vs_fp32_reference": max_rel_diff(
+                flatten(fast)[: len(checked)], exact
+            ),
+        }
+    print_summary(report, device, items, fast)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"figures written to {args.json}")
+
+
+def print_method(
+    name: str, report: dict[str, Any], device: torch.device, peak: float | None
+) -> None:
+    """One method's line, printed as soon as it is measured (a later crash keeps it)."""
+    figures, prompt = report[name], report["prompt_tokens"]
+    line = (
+        f"{name:9s}: {figures['seconds']:8.2f} s wall ({figures['cpu_seconds']:.1f} s CPU), "
+        f"{figures['tokens_per_s']:9.0f} tokens/s, ran {figures['tokens_run']} tokens "
+        f"({figures['tokens_run'] / prompt:.0%} of the prompt tokens)"
     )
-    worst = 0.0
-    for number, pair in enumerate(fast):
-        for got, want in (
-            (pair.original, reference[2 * number]),
-            (pair.altered, reference[2 * number + 1]),
-        ):
-            worst = max(worst, abs(got.ppl - want.ppl) / want.ppl)
-    print(f"speed-up: {ref_s / fast_s:.2f}x wall, {ref_cpu / max(fast_cpu, 1e-9):.2f}x CPU time")
-    print(f"largest relative PPL difference engine vs reference: {worst:.2e}")
+    if device.type == "cuda" and peak:
+        figures["peak_fraction"] = figures["tflops"] / peak
+        line += f", {figures['tflops']:.0f} TFLOP/s = {figures['peak_fraction']:.1%} of peak"
+    print(line, flush=True)
+
+
+def print_summary(
+    report: dict[str, Any],
+    device: torch.device,
+    items: list[tuple[str, str, str]],
+    fast: list[PairScore],
+) -> None:
+    for name in ("engine", "baseline"):
+        for key, value in report.get(name, {}).items():
+            if key.startswith("max_rel_ppl_diff_"):
+                against = key.removeprefix("max_rel_ppl_diff_").replace("_", " ")
+                print(f"largest relative PPL difference, {name} {against}: {value:.2e}")
+    engine = report["engine"]
+    for other in ("baseline", "reference"):
+        if other in report:
+            ratio = report[other]["seconds"] / engine["seconds"]
+            engine[f"speedup_vs_{other}"] = ratio
+            # CPU time as well: on a shared CPU, wall time counts other processes' work too.
+            cpu = report[other]["cpu_seconds"] / max(engine["cpu_seconds"], 0.1)
+            engine[f"cpu_speedup_vs_{other}"] = cpu
+            print(f"engine vs {other}: {ratio:.2f}x wall, {cpu:.2f}x CPU time")
+    if "fp32_check" in report:
+        check = report["fp32_check"]
+        diff = check["max_rel_ppl_diff_engine_vs_fp32_reference"]
+        print(f"engine ({report['dtype']}) vs fp32 reference, {check['items']} items: {diff:.2e}")
+    for source in FILES:
+        correct = [s.correct for (src, _, _), s in zip(items, fast, strict=True) if src == source]
+        if correct:
+            print(f"accuracy on {source}-written items: {sum(correct) / len(correct):.3f}")
+    if device.type == "cuda":
+        print_targets(report)
+
+
+def print_targets(report: dict[str, Any]) -> None:
+    """The issue's targets for the GPU run, each PASS or FAIL."""
+    engine = report["engine"]
+    checks = {"all items in <= 4 s": engine["seconds"] <= 4.0}
+    if "speedup_vs_reference" in engine:
+        checks[">= 8x the reference loop"] = engine["speedup_vs_reference"] >= 8.0
+        diff = engine["max_rel_ppl_diff_vs_reference"]
+        checks[f"PPL within {BF16_TOLERANCE:g} of the reference"] = diff <= BF16_TOLERANCE
+    if "speedup_vs_baseline" in engine:
+        checks["faster than the batched baseline"] = engine["speedup_vs_baseline"] > 1.0
+    if "fp32_check" in report:
+        diff = report["fp32_check"]["max_rel_ppl_diff_engine_vs_fp32_reference"]
+        checks[f"PPL within {BF16_TOLERANCE:g} of fp32"] = diff <= BF16_TOLERANCE
+    report["targets"] = checks
+    for what, ok in checks.items():
+        print(f"target {what}: {'PASS' if ok else 'FAIL'}")
 
 
 if __name__ == "__main__":

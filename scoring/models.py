@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from braintrial.items.models import Item
@@ -22,7 +23,14 @@ CONFIG_FIELDS = (
     "prompt_template",
     "adapter",
     "bos",
+    # Placement and checkpoint (issue 14). These count in the fingerprint only when set, so
+    # the fingerprints of scorers configured before they existed stay as they were.
+    "device_map",
+    "max_memory",
+    "quantization",
+    "weights_sha256",
 )
+OPTIONAL_CONFIG_FIELDS = frozenset({"device_map", "max_memory", "quantization", "weights_sha256"})
 
 
 class DType(models.TextChoices):
@@ -55,6 +63,12 @@ class ModelKind(models.TextChoices):
     SCRATCH = "scratch", "trained from scratch"
 
 
+class Quantization(models.TextChoices):
+    NONE = "", "none (the dtype above)"
+    INT8 = "8bit", "8-bit (bitsandbytes, CUDA only)"
+    NF4 = "4bit", "4-bit NF4 (bitsandbytes, CUDA only)"
+
+
 class Scorer(models.Model):
     """A language model configuration. Published scorers hold imported scores and never run.
 
@@ -66,6 +80,7 @@ class Scorer(models.Model):
     Device = Device
     Bos = Bos
     Kind = ModelKind
+    Quantization = Quantization
 
     name = models.SlugField(max_length=100, unique=True)
     display_name = models.CharField(max_length=200, blank=True)
@@ -83,6 +98,18 @@ class Scorer(models.Model):
     )
     adapter = models.CharField(max_length=500, blank=True, help_text="PEFT (LoRA) adapter path.")
     bos = models.CharField(max_length=16, choices=Bos.choices, default=Bos.TOKENIZER)
+    device_map = models.TextField(
+        blank=True, help_text="auto, balanced, sequential or JSON {module: 0|cpu|disk}; see README."
+    )
+    max_memory = models.CharField(
+        max_length=200, blank=True, help_text="With a device_map strategy: e.g. 0:70GiB,1:70GiB."
+    )
+    quantization = models.CharField(
+        max_length=8, choices=Quantization.choices, default=Quantization.NONE, blank=True
+    )
+    weights_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="sha256 of a local checkpoint, pinned at first score."
+    )
     is_published = models.BooleanField(
         default=False, help_text="Scores imported from the paper; read-only, cannot run."
     )
@@ -134,15 +161,32 @@ class Scorer(models.Model):
                 condition=models.Q(params_b__isnull=True) | models.Q(params_b__gt=0),
                 name="scorer_params_positive",
             ),
+            models.CheckConstraint(
+                condition=models.Q(quantization__in=Quantization.values),
+                name="scorer_quantization_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.display_name or self.name
 
+    def clean(self) -> None:
+        """Placement text is parsed before it is stored (by the admin's form, the services)."""
+        from scoring.engine.placement import placement_error
+
+        fields = ("gguf_file", "device", "device_map", "max_memory", "quantization")
+        error = placement_error(**{field: getattr(self, field) for field in fields})
+        if error:
+            raise ValidationError(error)
+
     @property
     def config_fingerprint(self) -> str:
         """Short hash of the configuration fields; equal fingerprints mean comparable scores."""
-        config = {field: getattr(self, field) for field in CONFIG_FIELDS}
+        config = {
+            field: getattr(self, field)
+            for field in CONFIG_FIELDS
+            if field not in OPTIONAL_CONFIG_FIELDS or getattr(self, field)
+        }
         blob = json.dumps(config, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -186,6 +230,9 @@ class ScoreRun(models.Model):
     batch_size = models.PositiveIntegerField(null=True, blank=True)
     torch_version = models.CharField(max_length=50, blank=True)
     transformers_version = models.CharField(max_length=50, blank=True)
+    weights_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Checksum of the local weight files it scored with."
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -234,6 +281,9 @@ class ItemScore(models.Model):
     )
     config_fingerprint = models.CharField(
         max_length=16, blank=True, help_text="Scorer configuration the score was computed with."
+    )
+    weights_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Checksum of the local weight files (empty: hub id)."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

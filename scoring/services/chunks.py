@@ -19,7 +19,12 @@ from scoring.engine.config import PairScore
 from scoring.models import ItemScore, ScoreRun
 from scoring.services import engines
 from scoring.services.runs import score_run_fail, score_run_finish_if_complete
-from scoring.services.scorers import prompt_build, score_choice_fields
+from scoring.services.scorers import (
+    WeightsChangedError,
+    prompt_build,
+    score_choice_fields,
+    scorer_weights_pin,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +33,7 @@ def _error_text(exc: BaseException, *, device: str = "") -> str:
     """One readable line for the run's error field."""
     name = type(exc).__name__
     message = str(exc).strip() or repr(exc)
-    if name == "ScorerOutOfMemoryError":
+    if name in ("ScorerOutOfMemoryError", "WeightsChangedError"):
         return message
     if "out of memory" in message.lower() or name == "OutOfMemoryError":
         where = f" on {device}" if device else ""
@@ -51,6 +56,22 @@ def _claim(run_id: int) -> ScoreRun | None:
     return run
 
 
+def _weights_check(run: ScoreRun) -> tuple[ScoreRun, str] | None:
+    """(the run as it is after pinning, the checksum of its local checkpoint or ""), or None
+    when the checkpoint cannot be read or is not the one the scorer first scored with (the
+    run is then failed)."""
+    try:
+        checksum = engines.scorer_weights_checksum(scorer=run.scorer)
+        if checksum:
+            scorer_weights_pin(scorer_id=run.scorer_id, checksum=checksum)
+            # Pinning may have given the run its complete fingerprint.
+            run = ScoreRun.objects.select_related("scorer").get(pk=run.pk)
+    except (OSError, ValueError, WeightsChangedError) as exc:  # ScorerConfigError: ValueError
+        score_run_fail(run_id=run.pk, error=_error_text(exc))
+        return None
+    return run, checksum
+
+
 def score_run_chunk_process(
     *,
     run_id: int,
@@ -62,9 +83,11 @@ def score_run_chunk_process(
     A run that is no longer active (cancelled, failed, succeeded) is left alone. Any error of
     the model marks the run failed with a readable message.
     """
-    run = _claim(run_id)
-    if run is None:
+    claimed = _claim(run_id)
+    checked = _weights_check(claimed) if claimed is not None else None
+    if checked is None:
         return 0
+    run, checksum = checked
     scorer = run.scorer
     if scorer.config_fingerprint != run.config_fingerprint:
         score_run_fail(
@@ -97,7 +120,12 @@ def score_run_chunk_process(
             return 0
         try:
             written = _scores_write(
-                run=run, items=items, results=results, seconds=seconds, loaded=loaded
+                run=run,
+                items=items,
+                results=results,
+                seconds=seconds,
+                loaded=loaded,
+                checksum=checksum,
             )
         except Exception as exc:
             logger.exception("Scoring run %s: writing a chunk failed", run_id)
@@ -114,8 +142,10 @@ def _scores_write(
     results: list[PairScore],
     seconds: float,
     loaded: engines.ScoringEngine,
+    checksum: str,
 ) -> int:
-    """Write a chunk's scores and the run's speed figures in one transaction."""
+    """Write a chunk's scores and the run's speed figures in one transaction; checksum: of
+    the local checkpoint files the scores were computed with ("" for a hub id)."""
     torch_version, transformers_version = engines.engine_library_versions()
     scorer = run.scorer
     fingerprint = run.config_fingerprint
@@ -142,6 +172,7 @@ def _scores_write(
                     ppl_original=original.ppl, ppl_altered=altered.ppl, prompt=prompt
                 ),
                 config_fingerprint=fingerprint,
+                weights_sha256=checksum,
             )
         )
     with transaction.atomic():
@@ -159,5 +190,6 @@ def _scores_write(
             batch_size=loaded.batch_size,
             torch_version=torch_version,
             transformers_version=transformers_version,
+            weights_sha256=checksum,
         )
     return len(rows)

@@ -41,6 +41,15 @@ def scorer_engine_load(*, scorer: Scorer) -> ScoringEngine:
     return engine
 
 
+def scorer_weights_checksum(*, scorer: Scorer) -> str:
+    """sha256 of the scorer's local checkpoint files (see scoring.engine.weights), "" for a
+    Hugging Face id. Cached per process by each file's path, size and mtime; raises OSError
+    when a file cannot be read."""
+    from scoring.engine.weights import weights_checksum
+
+    return weights_checksum(scorer_engine_config(scorer=scorer))
+
+
 def engine_library_versions() -> tuple[str, str]:
     """Installed torch and transformers versions, read from the package metadata so that
     recording them never imports torch; empty where a package is missing."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from scoring.models import CONFIG_FIELDS, TEMPLATE_SLOT, Scorer
+from scoring.models import ACTIVE_RUN_STATUSES, CONFIG_FIELDS, TEMPLATE_SLOT, Scorer, ScoreRun
 
 if TYPE_CHECKING:
     from scoring.engine import ScorerConfig
@@ -57,8 +57,15 @@ def scorer_create(
     prompt_template: str = "",
     adapter: str = "",
     bos: str = Scorer.Bos.TOKENIZER,
+    device_map: str = "",
+    max_memory: str = "",
+    quantization: str = "",
 ) -> Scorer:
-    """Create a runnable scorer; raises ValidationError naming the field at fault."""
+    """Create a runnable scorer; raises ValidationError naming the field at fault.
+
+    device_map, max_memory, quantization: see scoring.engine.placement (a model larger than
+    one GPU). A local folder's checksum is pinned when the scorer first scores.
+    """
     if not model_source.strip():
         raise ValidationError({"model_source": "A model source is required."})
     scorer = Scorer(
@@ -72,6 +79,9 @@ def scorer_create(
         prompt_template=prompt_template,
         adapter=adapter.strip(),
         bos=bos,
+        device_map=device_map.strip(),
+        max_memory=max_memory.strip(),
+        quantization=quantization,
     )
     _scorer_validate(scorer)
     scorer.save()
@@ -133,4 +143,43 @@ def scorer_engine_config(*, scorer: Scorer) -> ScorerConfig:
         prompt_template=scorer.prompt_template,
         adapter=scorer.adapter,
         bos=scorer.bos,
+        device_map=scorer.device_map,
+        max_memory=scorer.max_memory,
+        quantization=scorer.quantization,
     )
+
+
+class WeightsChangedError(Exception):
+    """The checkpoint's files are not those the scorer first scored with."""
+
+
+@transaction.atomic
+def scorer_weights_pin(*, scorer_id: int, checksum: str) -> Scorer:
+    """Pin a local checkpoint's checksum on its scorer, as part of its configuration.
+
+    The first chunk that scores with a scorer pins the checksum of the files it read. The
+    checksum enters the configuration fingerprint, and the active runs started before it was
+    known (the same configuration, now complete) take the new fingerprint with it. Later chunks
+    must read the same files: another checksum raises WeightsChangedError, so a changed
+    checkpoint is a new configuration exactly as a changed field is (create a new scorer).
+    A scorer that scored before checksums existed stays unpinned: pinning it now would void its
+    scores. Row-locked, so two workers starting together pin once.
+    """
+    scorer = Scorer.objects.select_for_update().get(pk=scorer_id)
+    if not checksum or scorer.weights_sha256 == checksum:
+        return scorer
+    if scorer.weights_sha256:
+        raise WeightsChangedError(
+            f"The checkpoint files of scorer {scorer.name} changed: sha256 "
+            f"{scorer.weights_sha256[:12]}... when it first scored, {checksum[:12]}... now. A "
+            "changed checkpoint is a new configuration: create a new scorer for it."
+        )
+    if scorer.scores.exists():
+        return scorer
+    before = scorer.config_fingerprint
+    scorer.weights_sha256 = checksum
+    scorer.save(update_fields=["weights_sha256", "updated_at"])
+    ScoreRun.objects.filter(
+        scorer_id=scorer.pk, config_fingerprint=before, status__in=ACTIVE_RUN_STATUSES
+    ).update(config_fingerprint=scorer.config_fingerprint)
+    return scorer

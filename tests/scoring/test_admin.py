@@ -60,6 +60,26 @@ def test_admin_refuses_template_without_slot(admin_client) -> None:
     assert not Scorer.objects.filter(name="bad").exists()
 
 
+def test_admin_refuses_unparseable_placement_and_stores_a_valid_one(admin_client) -> None:
+    form = {
+        "name": "big",
+        "model_source": "/models/llama-2-70b",
+        "dtype": "bf16",
+        "device": "cuda",
+        "bos": "tokenizer",
+        "quantization": "",
+        "device_map": "balanced",
+        "max_memory": "0:70GiB,1:seventy",
+    }
+    page = admin_client.post(reverse("admin:scoring_scorer_add"), form)
+    assert page.status_code == 200 and b"is not a size such as 70GiB" in page.content
+    assert not Scorer.objects.filter(name="big").exists()
+    admin_client.post(
+        reverse("admin:scoring_scorer_add"), {**form, "max_memory": "0:70GiB,1:70GiB"}
+    )
+    assert Scorer.objects.get(name="big").max_memory == "0:70GiB,1:70GiB"
+
+
 def test_runs_and_scores_are_read_only_with_progress(admin_client, fake_engine) -> None:
     items_make(2)
     run = run_in_process(score_run_create(scorer=fake_scorer(), enqueue=False))

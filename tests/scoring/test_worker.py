@@ -202,3 +202,28 @@ def test_foreground_score_stopped_by_sigterm_cancels_its_run(tmp_path):
     assert run.status == "cancelled", log.read_text()
     assert "cancelled" in log.read_text()
     assert ItemScore.objects.count() < 4
+
+
+def test_two_workers_score_one_run_together_each_item_once(redis_broker, workers, settings):
+    """Many workers, one run: two worker processes (one per GPU in production) take chunks of
+    the same run from Redis; no item is scored twice and the run's progress counts both."""
+    settings.SCORING_CHUNK_SIZE = 1
+    items_make(8)
+    # One item per chunk and 1 s per item: while one worker scores, the other takes the next.
+    slow = {"broker_url": redis_broker, "SCORING_CHUNK_SIZE": "1", "fake_engine_delay_s": 1.0}
+    pair = [workers(**slow), workers(**slow)]
+    for worker in pair:
+        wait_for(lambda w=worker: " ready." in w.log(), timeout=WORKER_TIMEOUT, what=worker.log())
+    run = score_run_create(scorer=scorer_create(name="fake", model_source="fake/model"))
+
+    wait_for(
+        lambda: run_status(run) == "succeeded",
+        timeout=WORKER_TIMEOUT,
+        what="\n".join(w.log() for w in pair),
+    )
+    assert run.n_done == run.n_total == 8
+    assert_one_score_per_item(run)
+    done = [w.log(tail=10**6).count("scoring.tasks.score_run_chunk[") for w in pair]
+    succeeded = [w.log(tail=10**6).count("] succeeded in") for w in pair]
+    assert all(count >= 1 for count in succeeded), (done, succeeded)  # both did work
+    assert sum(succeeded) == 8  # one chunk per item, each taken by exactly one worker

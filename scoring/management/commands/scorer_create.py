@@ -25,6 +25,13 @@ class Command(BaseCommand):
         parser.add_argument("--device", default=Scorer.Device.AUTO, choices=Scorer.Device.values)
         parser.add_argument("--bos", default=Scorer.Bos.TOKENIZER, choices=Scorer.Bos.values)
         parser.add_argument("--adapter", default="", help="PEFT (LoRA) adapter directory or id.")
+        parser.add_argument(
+            "--device-map", default="", help="auto|balanced|sequential or JSON {module: device}."
+        )
+        parser.add_argument("--max-memory", default="", help="Per GPU, e.g. 0:70GiB,1:70GiB.")
+        parser.add_argument(
+            "--quantization", default="", choices=Scorer.Quantization.values, help="8bit|4bit."
+        )
         template = parser.add_mutually_exclusive_group()
         template.add_argument("--template", default="", help="Prompt with <choice abstract>.")
         template.add_argument("--template-file", type=Path, help="File holding the prompt.")
@@ -48,6 +55,9 @@ class Command(BaseCommand):
                 prompt_template=template,
                 adapter=options["adapter"],
                 bos=options["bos"],
+                device_map=options["device_map"],
+                max_memory=options["max_memory"],
+                quantization=options["quantization"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
