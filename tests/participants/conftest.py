@@ -14,6 +14,7 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_create
+from tests.factories import item_make
 
 BANK = "testbank"
 FORM = "application/x-www-form-urlencoded"
@@ -23,33 +24,29 @@ POSITION = re.compile(r'name="position" value="(\d+)"')
 def make_bank(*, bank: str = BANK, n_human: int = 20, n_gpt4: int = 10) -> list[Item]:
     """Human items with distinct DOIs; the first half of the GPT-4 items share a DOI with a
     human item (the same paper rewritten), the rest have their own."""
-    items = [
-        Item(
+    human = [
+        item_make(
             bank=bank,
-            source=Item.Source.HUMAN,
-            source_file="human.csv",
             row=i + 1,
             doi=f"10.1000/paper-{i}",
-            journal_section="Systems/Circuits",
+            section="Systems/Circuits",
             original=f"Human paper {i}: the treatment increased firing rates.",
             altered=f"Human paper {i}: the treatment decreased firing rates.",
         )
         for i in range(n_human)
     ]
-    items += [
-        Item(
+    return human + [
+        item_make(
             bank=bank,
             source=Item.Source.GPT4,
-            source_file="gpt4.csv",
             row=j + 1,
             doi=f"10.1000/paper-{j}" if j < n_gpt4 // 2 else f"10.2000/gpt-{j}",
-            journal_section="Cognitive",
+            section="Cognitive",
             original=f"GPT paper {j}: memory recall improved after sleep.",
             altered=f"GPT paper {j}: memory recall worsened after sleep.",
         )
         for j in range(n_gpt4)
     ]
-    return Item.objects.bulk_create(items)
 
 
 def ensure_builtin_items() -> None:

@@ -17,6 +17,7 @@ from django.conf import settings
 from braintrial.items.models import Item
 from scoring.models import Scorer, ScoreRun
 from scoring.services import score_run_chunk_process, score_run_missing_chunks, scorer_create
+from tests.factories import item_make
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_BANK = "scoring-test"
@@ -36,15 +37,14 @@ def items_make(count: int, *, bank: str = TEST_BANK) -> list[Item]:
     items = []
     for index in range(count):
         background = " ".join(_SENTENCES[: 1 + index % len(_SENTENCES)])
-        original = f"{background} Results: the effect was larger in group {index}."
-        altered = f"{background} Results: the effect was smaller in group {index}, not larger."
         items.append(
-            Item.objects.create(
+            item_make(
                 bank=bank,
-                source_file="scoring-test.csv",
                 row=index + 1,
-                original=original,
-                altered=altered,
+                source_file="scoring-test.csv",
+                original=f"{background} Results: the effect was larger in group {index}.",
+                altered=f"{background} Results: the effect was smaller in group {index}, "
+                "not larger.",
             )
         )
     return items
