@@ -85,7 +85,10 @@ def compose_environment(compose: dict) -> dict[str, str]:
 
 
 def run_with(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "HTTPS", "TLS_PROXY")}
+    # The production process gets only what compose gives it: none of the test run's own
+    # switches (the browser tests allow sync ORM calls in an event loop, for one).
+    dropped = ("DEBUG", "HTTPS", "TLS_PROXY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(environment, PYTHONPATH=str(ROOT), BRAINTRIAL_VAR_DIR=str(ROOT / "var"))
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -24,11 +23,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_researcher_logs_in_and_every_chart_draws(
-    world: World, live_server, output_dir: Path
+    world: World, live_server, output_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures
     # are done by then.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     smol = Scorer.objects.create(name="smol", display_name="SmolLM2", model_source="pypi:x")
     ScoreRun.objects.create(
         scorer=smol, study=world.study, status=ScoreRun.Status.RUNNING, n_done=9, n_total=18
@@ -82,10 +81,10 @@ def test_researcher_logs_in_and_every_chart_draws(
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_published_study_shows_the_reproduction_panel(
-    world: World, live_server, output_dir: Path
+    world: World, live_server, output_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The published data, imported by the real commands, drawn with the paper beside it."""
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     for command in ("import_brainbench", "import_published_trials", "import_published_scores"):
         call_command(command, stdout=io.StringIO())
     Study.objects.get(slug=STUDY_SLUG).researchers.add(world.researcher)
