@@ -217,13 +217,17 @@ def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
     confidence = np.full((n_items, n_scorers), np.nan)
     margin = np.full((n_items, n_scorers), np.nan)
     if rows:
-        scorer_col = np.array([column[r[0]] for r in rows])
-        item_row = items.index_of(np.array([r[1] for r in rows], dtype=np.int64))
-        ppl = np.array([(r[2], r[3]) for r in rows], dtype=np.float64)
-        correct[item_row, scorer_col] = np.array([r[4] for r in rows], dtype=np.float64)
-        confidence[item_row, scorer_col] = np.array([r[5] for r in rows], dtype=np.float64)
+        # One conversion for every value (ids stay exact in float64 below 2**53).
+        table = np.array(rows, dtype=np.float64)
+        scorer_ids = np.array(list(column), dtype=np.int64)
+        order = np.argsort(scorer_ids)
+        found = np.searchsorted(scorer_ids[order], table[:, 0].astype(np.int64))
+        scorer_col = np.array(list(column.values()), dtype=np.int64)[order][found]
+        item_row = items.index_of(table[:, 1].astype(np.int64))
+        correct[item_row, scorer_col] = table[:, 4]
+        confidence[item_row, scorer_col] = table[:, 5]
         with np.errstate(divide="ignore", invalid="ignore"):
-            margin[item_row, scorer_col] = np.log(ppl[:, 1]) - np.log(ppl[:, 0])
+            margin[item_row, scorer_col] = np.log(table[:, 3]) - np.log(table[:, 2])
     missing = np.isnan(correct[scope]).sum(axis=0)
     keep, scorers, skipped = [], [], []
     for j, c in enumerate(candidates):
