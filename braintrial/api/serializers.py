@@ -12,34 +12,10 @@ from braintrial.analysis.rules import (
 )
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
-from braintrial.studies.models import Study
+from braintrial.studies.models import STUDY_SETTINGS, Study
 from scoring.models import ItemScore, Scorer, ScoreRun
 
-STUDY_FIELDS = [
-    "slug",
-    "title",
-    "description",
-    "is_open",
-    "bank",
-    "n_human_trials",
-    "n_gpt4_trials",
-    "practice_enabled",
-    "catch_trials_enabled",
-    "consent_text",
-    "instructions_text",
-    "completion_code",
-    "completion_url",
-    "prolific_mode",
-    "abandon_after_minutes",
-    "exclude_failed_catch",
-    "catch_rule",
-    "exclude_no_slider",
-    "exclude_outside_help",
-    "outside_help_per_trial",
-    "exclude_recognised",
-    "exclude_fast",
-    "min_rt_ms",
-]
+STUDY_FIELDS = list(STUDY_SETTINGS)
 
 
 class StudyOutput(serializers.ModelSerializer):

@@ -17,6 +17,38 @@ DEFAULT_CONSENT = (
 )
 
 
+# What a researcher sets for a study, in the order a person reads it: the dashboard's setup form
+# and the API take exactly these.
+STUDY_SETTINGS = (
+    "title",
+    "slug",
+    "description",
+    "is_open",
+    "bank",
+    "n_human_trials",
+    "n_gpt4_trials",
+    "practice_enabled",
+    "catch_trials_enabled",
+    "outside_help_per_trial",
+    "consent_text",
+    "instructions_text",
+    "debrief_detail",
+    "completion_code",
+    "completion_url",
+    "prolific_mode",
+    "abandon_after_minutes",
+    "repeat_policy",
+    "starts_per_address_per_hour",
+    "exclude_failed_catch",
+    "catch_rule",
+    "exclude_no_slider",
+    "exclude_outside_help",
+    "exclude_recognised",
+    "exclude_fast",
+    "min_rt_ms",
+)
+
+
 class Study(models.Model):
     class RepeatPolicy(models.TextChoices):
         REFUSE = "refuse", "Refuse: a browser that took part gets no second session"

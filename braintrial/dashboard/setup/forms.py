@@ -9,37 +9,10 @@ from django import forms
 
 from braintrial.items.models import Item
 from braintrial.items.services.importing import MAX_FILE_BYTES
-from braintrial.studies.models import Study
+from braintrial.studies.models import STUDY_SETTINGS, Study
 
-# In the order the settings page shows them, grouped as a researcher thinks of them.
-STUDY_FIELDS = [
-    "title",
-    "slug",
-    "description",
-    "is_open",
-    "bank",
-    "n_human_trials",
-    "n_gpt4_trials",
-    "practice_enabled",
-    "catch_trials_enabled",
-    "outside_help_per_trial",
-    "consent_text",
-    "instructions_text",
-    "debrief_detail",
-    "completion_code",
-    "completion_url",
-    "prolific_mode",
-    "abandon_after_minutes",
-    "repeat_policy",
-    "starts_per_address_per_hour",
-    "exclude_failed_catch",
-    "catch_rule",
-    "exclude_no_slider",
-    "exclude_outside_help",
-    "exclude_recognised",
-    "exclude_fast",
-    "min_rt_ms",
-]
+# In the order the settings page shows them (the studies app owns the list).
+STUDY_FIELDS = list(STUDY_SETTINGS)
 LABELS = {
     "is_open": "Open: the participant link admits new participants",
     "bank": "Item bank",
