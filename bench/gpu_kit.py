@@ -11,6 +11,7 @@ bench/scoring_gpu.sh there.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from pathlib import Path
 
@@ -20,12 +21,13 @@ from scoring_setup import FILES, REPO, smollm2_tokenizer
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("folder", nargs="?", default=str(REPO / "bench" / "gpu-kit"))
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "brainbench"))
+    default_data = os.environ.get("BRAINBENCH_DIR", str(REPO.parent / "shared/data/brainbench"))
+    parser.add_argument("--data", default=default_data)
     args = parser.parse_args()
     kit = Path(args.folder)
-    (kit / "brainbench").mkdir(parents=True, exist_ok=True)
+    (kit / "testcases").mkdir(parents=True, exist_ok=True)
     for name in FILES.values():
-        shutil.copyfile(Path(args.data) / name, kit / "brainbench" / name)
+        shutil.copyfile(Path(args.data) / name, kit / "testcases" / name)
     smollm2_tokenizer("").save_pretrained(kit / "smollm2-tokenizer")
     size = sum(path.stat().st_size for path in kit.rglob("*") if path.is_file())
     print(f"GPU kit ready in {kit} ({size / 1e6:.1f} MB)")

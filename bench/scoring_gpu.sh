@@ -16,7 +16,7 @@ out="${1:-${OUT:-bench/gpu-out}}"
 py="${PYTHON:-python3}"
 kit=bench/gpu-kit
 mkdir -p "$out"
-if [ ! -f "$kit/brainbench/BrainBench_Human_v0.1.csv" ] || [ ! -f "$kit/smollm2-tokenizer/tokenizer.json" ]; then
+if [ ! -f "$kit/testcases/BrainBench_Human_v0.1.csv" ] || [ ! -f "$kit/smollm2-tokenizer/tokenizer.json" ]; then
     echo "FAILED: $kit is missing; run .venv/bin/python bench/gpu_kit.py and carry it here" >&2
     exit 2
 fi
@@ -31,7 +31,7 @@ if not torch.cuda.is_available():
 print(f"GPU: {torch.cuda.get_device_name(0)}, bf16: {torch.cuda.is_bf16_supported()}")
 PY
 common=(--model llama2-7b-shape --device cuda --dtype bf16 --bos add
-        --data "$kit/brainbench" --tokenizer "$kit/smollm2-tokenizer")
+        --data "$kit/testcases" --tokenizer "$kit/smollm2-tokenizer")
 echo "== smoke: 2 layers, 20 items"
 "$py" bench/scoring.py "${common[@]}" --layers 2 --items 20 --json "$out/smoke.json" 2>&1 | tee "$out/smoke.log"
 echo "== full: 32 layers, all items"
