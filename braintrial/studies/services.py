@@ -43,7 +43,8 @@ def study_update(*, study: Study, editor: User, fields: dict[str, Any]) -> Study
 
     A new bank follows the rule of ``study_create_with_researcher``, for ``editor``.
     """
-    bank_before = study.bank
+    # From the database: a ModelForm has already written its cleaned values onto ``study``.
+    bank_before = Study.objects.values_list("bank", flat=True).get(pk=study.pk)
     for name, value in fields.items():
         setattr(study, name, value)
     study.full_clean()
