@@ -1,7 +1,8 @@
 """A bank row for every bank name in use; the published and built-in banks are public.
 
-Existing banks are owned by the researchers of the studies drawing from them, so that nobody who
-works with a bank today loses it; an administrator can correct the owners in the admin.
+An existing bank is owned by the researchers of the first study that drew from it: the team that
+named it, not one that pointed a later study at it (the hole this closes). An administrator can
+add owners in the admin.
 """
 
 from django.db import migrations
@@ -25,8 +26,9 @@ def bank_rows_create(apps, schema_editor):
             name=name, defaults={"is_public": name in PUBLIC_BANKS}
         )
         if name not in PUBLIC_BANKS:
-            researchers = Study.researchers.through.objects.using(alias).filter(study__bank=name)
-            bank.owners.add(*researchers.values_list("user_id", flat=True))
+            first = Study.objects.using(alias).filter(bank=name).order_by("created_at", "pk").first()
+            if first is not None:
+                bank.owners.add(*first.researchers.values_list("pk", flat=True))
 
 
 class Migration(migrations.Migration):
