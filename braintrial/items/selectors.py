@@ -64,10 +64,12 @@ def item_test_cases(*, bank: str) -> QuerySet[Item]:
     return item_list(bank=bank, kind=Item.Kind.TEST)
 
 
-def item_banks_summary() -> list[dict[str, object]]:
-    """One row per bank: its name and how many test, practice, catch and defective items."""
+def item_banks_summary(*, user: User | AbstractBaseUser | AnonymousUser) -> list[dict[str, object]]:
+    """One row per bank the user may read: its name and how many test, practice, catch and
+    defective items. Other teams' banks are left out: a study could not use them."""
     rows = (
-        Item.objects.values("bank")
+        Item.objects.filter(bank__in=banks_for_user(user=user).values("name"))
+        .values("bank")
         .annotate(
             test=Count("id", filter=Q(kind=Item.Kind.TEST)),
             practice=Count("id", filter=Q(kind=Item.Kind.PRACTICE)),

@@ -107,6 +107,17 @@ def test_dashboard_refuses_a_new_study_on_another_teams_bank(
     assert not Study.objects.filter(slug="grab").exists()
 
 
+def test_dashboard_offers_only_banks_the_researcher_may_read(
+    owner_study: Made, intruder: Any
+) -> None:
+    study_make("beta", researcher=intruder, n_people=0, scored=False)
+    client = Client()
+    client.force_login(intruder)
+    page = client.get(reverse("dashboard:study_create")).content.decode()
+    assert '<option value="bank-beta">' in page
+    assert "bank-alpha" not in page
+
+
 def test_dashboard_refuses_moving_a_study_onto_another_teams_bank(
     owner_study: Made, intruder: Any
 ) -> None:
