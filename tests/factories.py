@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from braintrial.items.models import Item
+from braintrial.items.models import Item, ItemBank
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import token_hash
 from braintrial.studies.models import Study
@@ -212,6 +212,8 @@ def study_make(
     study = Study.objects.create(slug=slug, title=f"Study {slug}", bank=f"bank-{slug}", **fields)
     researcher = researcher or user_make(f"researcher-{slug}")
     study.researchers.add(researcher)
+    # As study_create_with_researcher does: a new bank name is its creator's.
+    ItemBank.objects.get_or_create(name=study.bank)[0].owners.add(researcher)
     made = Made(study=study, researcher=researcher, items=items_make(bank=study.bank))
     if scored:
         scorer = Scorer.objects.filter(name="factory-model").first() or scorer_make(

@@ -19,7 +19,7 @@ from braintrial.api.filters import ListFilters, filter_studies, list_filters_par
 from braintrial.api.serializers import ItemOutput, ParticipantOutput, TrialOutput
 from braintrial.participants.selectors import (
     item_get_for_researcher,
-    items_for_studies,
+    items_for_researcher,
     participants_for_studies,
     trials_for_studies,
 )
@@ -39,7 +39,7 @@ class ItemListApi(FilteredListApi):
 
     def get_queryset(self) -> Any:
         studies, updated_since = self.filtered()
-        return items_for_studies(studies=studies, since=updated_since)
+        return items_for_researcher(user=self.request.user, studies=studies, since=updated_since)
 
 
 class ItemDetailApi(ResearcherApi):

@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from braintrial.items.models import Item
+from braintrial.items.models import Item, ItemBank
+
+
+@admin.register(ItemBank)
+class ItemBankAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_public", "created_at")
+    list_filter = ("is_public",)
+    search_fields = ("name",)
+    filter_horizontal = ("owners",)
 
 
 @admin.register(Item)

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from braintrial.brainbench.names import BANK
+
+
+class ItemBank(models.Model):
+    """Who owns a bank, looked up by name (``Item.bank`` and ``Study.bank`` hold the name).
+
+    Who may read a bank is decided in ``items.selectors`` (``bank_readable``); owners may also
+    import into it. A public bank (the published BrainBench items, the built-in practice and catch
+    items) is readable by everyone.
+    """
+
+    name = models.SlugField(max_length=64, unique=True)
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="item_banks")
+    is_public = models.BooleanField(
+        default=False, help_text="Readable by every researcher (published data only)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Item(models.Model):

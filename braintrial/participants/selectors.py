@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
+from braintrial.items.selectors import banks_for_user
 from braintrial.participants.models import ExposureCounter, Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
@@ -170,9 +171,23 @@ def items_for_studies(*, studies: QuerySet[Study], since: datetime | None = None
     return items.filter(updated_at__gte=since) if since else items
 
 
+def items_for_researcher(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    studies: QuerySet[Study],
+    since: datetime | None = None,
+) -> QuerySet[Item]:
+    """``items_for_studies`` narrowed to the banks the user may read (items.selectors): a study
+    on another team's bank (made before banks had owners) shows none of its originals. The
+    built-in practice and catch items are in a public bank."""
+    readable = banks_for_user(user=user).values("name")
+    return items_for_studies(studies=studies, since=since).filter(bank__in=readable)
+
+
 def item_get_for_researcher(*, user: AbstractBaseUser | AnonymousUser, item_id: int) -> Item:
-    """One item of a study the user may read; Http404 otherwise."""
+    """One item of a study the user may read, from a bank they may read; Http404 otherwise."""
+    studies = studies_for_researcher(user=user)
     try:
-        return items_for_studies(studies=studies_for_researcher(user=user)).get(pk=item_id)
+        return items_for_researcher(user=user, studies=studies).get(pk=item_id)
     except Item.DoesNotExist as exc:
         raise Http404("No such item.") from exc

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
+from braintrial.items.selectors import bank_usable_for_study
+from braintrial.items.services.banks import item_bank_claim
 from braintrial.studies.models import Study
+
+
+def _bank_checked_form(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
+    """``form`` refusing a bank of another team for ``user`` (the rule of the study services)."""
+
+    class BankCheckedForm(form):  # type: ignore[valid-type,misc]
+        def clean_bank(self) -> str:
+            name = self.cleaned_data["bank"]
+            if "bank" in self.changed_data and not bank_usable_for_study(user=user, name=name):
+                raise forms.ValidationError(
+                    f"The item bank {name!r} belongs to another team; choose another name."
+                )
+            return name
+
+    return BankCheckedForm
 
 
 @admin.register(Study)
@@ -74,6 +95,18 @@ class StudyAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_form(
+        self, request: HttpRequest, obj: Study | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return _bank_checked_form(form, request.user)
+
+    def save_model(self, request: HttpRequest, obj: Study, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Checked by the form; the admin's transaction holds the study and its bank together.
+        if "bank" in form.changed_data and isinstance(request.user, User):
+            item_bank_claim(user=request.user, name=obj.bank)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Study]:
         return (

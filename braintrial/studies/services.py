@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from braintrial.items.services.banks import item_bank_claim
 from braintrial.studies.models import Study
 
 
@@ -22,12 +23,14 @@ def study_create(*, slug: str, title: str, **settings: Any) -> Study:
 def study_create_with_researcher(*, creator: User, fields: dict[str, Any]) -> Study:
     """Create a study and name its creator as one of its researchers: both or neither.
 
-    Raises ValidationError naming the field at fault, the slug too when a concurrent create
-    took it between the check and the insert.
+    The study's bank must be one the creator may read; a new bank name becomes theirs.
+    Raises ValidationError naming the field at fault (the bank of another team), the slug too
+    when a concurrent create took it between the check and the insert.
     """
     try:
         with transaction.atomic():
             study = study_create(**fields)
+            item_bank_claim(user=creator, name=study.bank)
             study.researchers.add(creator)
     except IntegrityError as exc:
         message = f"A study with slug {fields.get('slug')!r} exists already."
@@ -35,12 +38,20 @@ def study_create_with_researcher(*, creator: User, fields: dict[str, Any]) -> St
     return study
 
 
-def study_update(*, study: Study, fields: dict[str, Any]) -> Study:
-    """Change a study's settings after validating every field; nothing is saved if one fails."""
+def study_update(*, study: Study, editor: User, fields: dict[str, Any]) -> Study:
+    """Change a study's settings after validating every field; nothing is saved if one fails.
+
+    A new bank follows the rule of ``study_create_with_researcher``, for ``editor``.
+    """
+    # From the database: a ModelForm has already written its cleaned values onto ``study``.
+    bank_before = Study.objects.values_list("bank", flat=True).get(pk=study.pk)
     for name, value in fields.items():
         setattr(study, name, value)
     study.full_clean()
-    study.save()
+    with transaction.atomic():
+        if study.bank != bank_before:
+            item_bank_claim(user=editor, name=study.bank)
+        study.save()
     return study
 
 

@@ -112,17 +112,23 @@ def test_import_without_a_file_is_a_400(world):
     assert "file" in response.json()
 
 
-def test_shared_bank_needs_staff(world):
-    Study.objects.create(slug="sharer", title="Shares alpha's bank", bank="bank-alpha")
+def test_bank_owner_imports_although_another_team_has_a_study_on_the_bank(world):
+    sharer = Study.objects.create(slug="sharer", title="Shares alpha's bank", bank="bank-alpha")
+    sharer.researchers.add(world.beta.researcher)
     response = world.client_for("own").post(
         "/api/studies/alpha/items/import/", csv_upload(GOOD_CSV), format="multipart"
     )
-    assert response.status_code == 403
-    assert "shared" in response.json()["detail"]
-    staff = world.client_for("staff").post(
+    assert response.status_code == 201, response.content
+
+
+def test_researcher_of_a_study_on_a_bank_they_do_not_own_may_not_import(world):
+    world.alpha.study.researchers.add(world.beta.researcher)
+    response = world.client_for("other").post(
         "/api/studies/alpha/items/import/", csv_upload(GOOD_CSV), format="multipart"
     )
-    assert staff.status_code == 201
+    assert response.status_code == 403
+    assert "belongs to another team" in response.json()["detail"]
+    assert not Item.objects.filter(source_file="lab.csv").exists()
 
 
 def test_start_a_scoring_run_over_the_studys_items(world):

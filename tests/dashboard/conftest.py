@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from braintrial.items.models import Item
+from braintrial.items.models import Item, ItemBank
 from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
 from scoring.models import Scorer
@@ -94,6 +94,9 @@ def world(db) -> World:
     read_all_grant(staff)
     study.researchers.add(researcher)
     other.researchers.add(other_researcher)
+    # Each team owns its study's bank, as creating the study through the services makes it.
+    ItemBank.objects.create(name="tiny").owners.add(researcher)
+    ItemBank.objects.create(name="other").owners.add(other_researcher)
     items = _items("tiny")
     human = [i for i in items if i.source == Item.Source.HUMAN]
     gpt4 = [i for i in items if i.source == Item.Source.GPT4]

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from braintrial.dashboard.setup.forms import STUDY_FIELDS
-from braintrial.items.models import Item
+from braintrial.items.models import Item, ItemBank
 from braintrial.studies.models import Study
 from tests.factories import user_make
 
@@ -176,6 +176,7 @@ def test_a_checked_file_is_previewed_with_its_differences_then_imported(
 ) -> None:
     study = Study.objects.create(slug="eco", title="Eco", bank="eco-bank")
     study.researchers.add(world.researcher)
+    ItemBank.objects.create(name="eco-bank").owners.add(world.researcher)
     response = upload(editor, "eco", "ecology_items.csv", FIXTURE.read_bytes())
     page = response.content.decode()
     assert response.status_code == 200
@@ -187,14 +188,25 @@ def test_a_checked_file_is_previewed_with_its_differences_then_imported(
     assert Item.objects.filter(bank="eco-bank", kind=Item.Kind.TEST).count() == n_rows
 
 
-def test_a_bank_shared_with_other_researchers_studies_is_not_changed(
+def test_a_bank_of_another_team_is_not_changed_by_a_researcher_of_a_study_on_it(
     world: World, editor: Client
 ) -> None:
-    Study.objects.create(slug="shared", title="Someone else's", bank="tiny")
-    before = Item.objects.filter(bank="tiny").count()
-    response = upload(editor, world.study.slug, "ecology_items.csv", FIXTURE.read_bytes())
+    world.other_study.researchers.add(world.researcher)
+    before = Item.objects.filter(bank="other").count()
+    response = upload(editor, world.other_study.slug, "ecology_items.csv", FIXTURE.read_bytes())
     assert response.status_code == 403
-    assert Item.objects.filter(bank="tiny").count() == before
+    assert Item.objects.filter(bank="other").count() == before
+
+
+def test_bank_owner_checks_a_file_although_another_team_has_a_study_on_the_bank(
+    world: World, editor: Client
+) -> None:
+    Study.objects.create(slug="shared", title="Someone else's", bank="tiny").researchers.add(
+        world.other_researcher
+    )
+    response = upload(editor, world.study.slug, "ecology_items.csv", FIXTURE.read_bytes())
+    assert response.status_code == 200
+    assert "ready to import" in response.content.decode()
 
 
 def test_study_page_offers_the_participant_link_with_qr_code_and_copy_button(

@@ -15,6 +15,7 @@ from braintrial.brainbench.files import (
 )
 from braintrial.brainbench.names import BANK, GPT4_FILE, HUMAN_FILE, IDS_FILE
 from braintrial.items.models import Item
+from braintrial.items.services.banks import item_bank_ensure
 from braintrial.items.services.importing import (
     ImportReport,
     PreparedFile,
@@ -97,6 +98,8 @@ def published_items_import(*, directory: Path | None = None) -> PublishedItemsRe
             bank=BANK,
             source=Item.Source.GPT4,
         )
+        # The published items are public data: every researcher may read the bank.
+        item_bank_ensure(name=BANK, is_public=True)
         return PublishedItemsReport(
             files=files_write(prepared=[human, _gpt4_ids_assign(gpt4=gpt4, ids=ids)])
         )

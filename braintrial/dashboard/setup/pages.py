@@ -44,7 +44,7 @@ def study_form_render(
     context = {
         "form": form,
         "study": study,
-        "banks": item_banks_summary(),
+        "banks": item_banks_summary(user=request.user),
         "preview": preview,
         "invite_form": invite_form or InviteForm(),
         "invite_errors": invite_errors or [],

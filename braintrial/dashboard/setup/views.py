@@ -54,7 +54,7 @@ def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = StudyForm(request.POST or None, instance=study, editing=True)
     if request.method == "POST" and "preview" not in request.POST and form.is_valid():
         try:
-            services.study_update(study=study, fields=form.settings())
+            services.study_update(study=study, editor=_researcher(request), fields=form.settings())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from braintrial.items.builtin import BUILTIN_BANK, BUILTIN_SOURCE_FILE
 from braintrial.items.models import Item
+from braintrial.items.services.banks import item_bank_ensure
 from braintrial.items.services.diff import differences_compute
 from braintrial.items.services.parsing import ItemImportError, ParsedRow, rows_parse
 
@@ -148,6 +149,8 @@ def _file_lock(*, bank: str, source_file: str) -> None:
 def _file_write(prepared: PreparedFile) -> ImportReport:
     """Upsert keyed by (bank, source_file, row); the caller holds the transaction."""
     report = ImportReport(source_file=prepared.source_file, bank=prepared.bank)
+    # Items never exist under a name without a bank row, which a study could otherwise claim.
+    item_bank_ensure(name=prepared.bank)
     _file_lock(bank=prepared.bank, source_file=prepared.source_file)
     existing = {
         item.row: item
