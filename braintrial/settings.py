@@ -14,6 +14,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from braintrial.api.description import API_DESCRIPTION
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BRAINTRIAL_VAR_DIR", BASE_DIR / "var"))
 
@@ -120,9 +122,8 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'braintrial.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite
 if DATABASE_URL.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-# Persistent connections (seconds): a request does not pay for a new one. Behind pgbouncer in
-# transaction mode, CONN_MAX_AGE=0 lets the pooler hold the server connections instead.
-# Reused connections are checked first: a request after a database restart does not fail.
+# Persistent connections (seconds), checked before reuse (a database restart fails no request);
+# behind pgbouncer in transaction mode CONN_MAX_AGE=0 lets the pooler hold them instead.
 _database = dj_database_url.parse(
     DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
 )
@@ -135,9 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # comes from BRAINTRIAL_TEST_DB_SUFFIX, else from the database that DATABASE_URL names.
 _db_name = str(DATABASES["default"].get("NAME") or "")
 _db_suffix = "" if _db_name in ("", "postgres") or "/" in _db_name else f"_{_db_name}"
-DATABASES["default"]["TEST"] = {
-    "NAME": "test_braintrial" + os.environ.get("BRAINTRIAL_TEST_DB_SUFFIX", _db_suffix),
-}
+_db_suffix = os.environ.get("BRAINTRIAL_TEST_DB_SUFFIX", _db_suffix)
+DATABASES["default"]["TEST"] = {"NAME": f"test_braintrial{_db_suffix}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, celery --------------------------------------------------------------------------
@@ -276,11 +276,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "braintrial API",
-    "DESCRIPTION": "Studies, items, participants, trials, model scores and analyses of "
-    "braintrial, for researchers (token or session login; each researcher sees the studies "
-    "that name them). Lists are paginated (`limit`, `offset`) and take `?study=<slug>` and "
-    "`?updated_since=<ISO 8601 date-time>` for incremental pulls. The same data as CSV files: "
-    "`/exports/<slug>/trials.csv` and others, documented at `/exports/dictionary/`.",
+    "DESCRIPTION": API_DESCRIPTION,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from drf-spectacular-sidecar's static files: the docs page works offline.
