@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from braintrial.items.models import Item, ItemBank
+from braintrial.studies.models import Study
 from braintrial.studies.selectors import READ_ALL
 
 # Filling a bank is for its owners; holders of this admin permission may change the owners
@@ -14,14 +15,24 @@ BANK_CHANGE_PERMISSION = "items.change_itembank"
 
 
 def banks_for_user(*, user: User | AbstractBaseUser | AnonymousUser) -> QuerySet[ItemBank]:
-    """Banks whose items the user may read: the public ones, their own, and every bank with
-    the permission to read every study (which reads every study's items anyway)."""
+    """Banks whose items the user may read: the public ones, their own, those of studies their
+    owners share with the user, and every bank with the permission to read every study (which
+    reads every study's items anyway)."""
     public = ItemBank.objects.filter(is_public=True)
     if not isinstance(user, User) or not user.is_active:
         return public
     if user.has_perm(READ_ALL):
         return ItemBank.objects.all()
-    return ItemBank.objects.filter(Q(is_public=True) | Q(pk__in=user.item_banks.values("pk")))
+    # A co-researcher reads the bank of a study that its owner invited them to: one of the
+    # study's researchers owns the bank. A study someone else put on the bank grants nothing.
+    invited = (
+        Study.objects.filter(researchers=user)
+        .filter(researchers__item_banks__name=F("bank"))
+        .values("bank")
+    )
+    return ItemBank.objects.filter(
+        Q(is_public=True) | Q(pk__in=user.item_banks.values("pk")) | Q(name__in=invited)
+    )
 
 
 def bank_readable(*, user: User | AbstractBaseUser | AnonymousUser, name: str) -> bool:

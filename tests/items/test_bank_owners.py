@@ -148,6 +148,19 @@ def test_items_of_a_foreign_bank_are_not_read_through_a_study_on_it(
     assert client.get(f"/api/items/{item.pk}/").status_code == 404
 
 
+def test_a_co_researcher_invited_by_the_owner_reads_the_banks_items(
+    owner_study: Made, intruder: Any
+) -> None:
+    colleague = user_make("colleague")
+    owner_study.study.researchers.add(colleague)
+    item = owner_study.items[0]
+    assert api_client(colleague).get(f"/api/items/{item.pk}/").status_code == 200
+    # Being a researcher of a study on the bank is not enough without its owner there.
+    Study.objects.create(slug="old-grab", title="Old grab", bank=owner_study.study.bank)
+    Study.objects.get(slug="old-grab").researchers.add(intruder)
+    assert api_client(intruder).get(f"/api/items/{item.pk}/").status_code == 404
+
+
 def test_read_all_permission_reads_every_bank_and_staff_flag_alone_reads_none(
     owner_study: Made,
 ) -> None:
