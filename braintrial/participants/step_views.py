@@ -100,6 +100,4 @@ def _handle(
         return _out_of_date(request, state, str(exc))
     except services.AssignmentError:
         return render(request, "participants/unavailable.html", {"study": study}, status=503)
-    if step.exits_to_completion_url and study.completion_url:
-        return redirect(study.completion_url)
     return redirect("participants:flow", slug=study.slug)

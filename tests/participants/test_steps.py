@@ -23,7 +23,15 @@ from tests.participants.conftest import flow_url, participant_of, start
 pytestmark = pytest.mark.django_db
 
 # The names the bots, the browser tests and forms.py's field list rely on.
-POSTED_NAMES = {"consent", "demographics", "instructions", "practice", "trials", "debrief"}
+POSTED_NAMES = {
+    "consent",
+    "demographics",
+    "instructions",
+    "practice",
+    "practice_over",
+    "trials",
+    "debrief",
+}
 
 
 def _hidden(html: str, name: str) -> str:
