@@ -9,8 +9,10 @@ from django.test import Client
 from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
 from tests.participants.conftest import (
+    DEMOGRAPHICS,
     answer_all,
     answer_data,
+    current_position,
     flow_url,
     participant_of,
     walk_to_practice,
@@ -45,8 +47,6 @@ def test_a_stated_duration_wins_over_the_estimate(client: Client, study: Study) 
 def test_instructions_state_trial_count_and_duration(client: Client, study: Study) -> None:
     client.post(f"/s/{study.slug}/")
     client.post(flow_url(study), {"step": "consent", "consent": "agree"})
-    from tests.participants.conftest import DEMOGRAPHICS
-
     client.post(flow_url(study), DEMOGRAPHICS)
     page = client.get(flow_url(study)).content.decode()
     assert "Instructions" in page
@@ -113,3 +113,76 @@ def test_results_page_of_a_study_that_withholds_results_shows_only_the_code(
     assert "C0DE42" in page
     assert "You picked" not in page
     assert "Return to Prolific" not in page  # no completion URL set
+
+
+def _on_first_trial(client: Client, study: Study) -> int:
+    walk_to_practice(client, study)
+    position, _ = current_position(client, study)
+    return position
+
+
+def test_missing_slider_value_is_refused_with_a_clear_message(client: Client, study: Study) -> None:
+    position = _on_first_trial(client, study)
+    data = answer_data(position, "practice")
+    del data["confidence"]
+    response = client.post(flow_url(study), data)
+    assert response.status_code == 400
+    assert "Please set how confident you are (1 to 100)." in response.content.decode()
+    assert not participant_of(client, study).trials.filter(answered_at__isnull=False).exists()
+
+
+def test_page_shown_again_after_an_error_keeps_the_answers_given(
+    client: Client, study: Study
+) -> None:
+    position = _on_first_trial(client, study)
+    data = answer_data(position, "practice", choice="B", expertise="101", recognised="yes")
+    page = client.post(flow_url(study), data).content.decode()
+    assert 'value="B" checked' in page
+    assert 'id="recognised-yes" value="yes" checked' in page
+    assert (
+        'name="confidence" id="confidence" min="1" max="100" step="1" inputmode="numeric" '
+        'value="70"' in page
+    )
+    assert 'name="confidence_moved" value="1"' in page
+    # The refused value is not offered again as if it were an answer.
+    assert 'value="101"' not in page
+
+
+def test_back_button_post_of_an_answered_trial_changed_leads_to_the_current_step(
+    client: Client, study: Study
+) -> None:
+    position = _on_first_trial(client, study)
+    assert client.post(flow_url(study), answer_data(position, "practice")).status_code == 302
+    # The practice page again from the browser history, its answer now invalid.
+    stale = client.post(flow_url(study), answer_data(position, "practice", confidence=""))
+    assert stale.status_code == 302
+    page = client.get(stale["Location"]).content.decode()
+    assert "your first answer is kept" in page
+    assert "The practice is over" in page
+
+
+def test_back_button_post_of_an_answered_step_leads_to_the_current_step_with_a_note(
+    client: Client, study: Study
+) -> None:
+    walk_to_practice(client, study)
+    again = client.post(flow_url(study), {"step": "instructions"})
+    assert again.status_code == 302
+    page = client.get(again["Location"]).content.decode()
+    assert "your first answer is kept" in page
+    assert "Practice trial" in page
+
+
+def test_experience_beyond_age_minus_ten_is_refused(client: Client, study: Study) -> None:
+    client.post(f"/s/{study.slug}/")
+    client.post(flow_url(study), {"step": "consent", "consent": "agree"})
+    response = client.post(flow_url(study), {**DEMOGRAPHICS, "age": "25", "experience_years": "40"})
+    assert response.status_code == 400
+    assert "At 25 you can have at most 15 years of experience" in response.content.decode()
+    assert participant_of(client, study).age is None
+    ok = client.post(flow_url(study), {**DEMOGRAPHICS, "age": "25", "experience_years": "15"})
+    assert ok.status_code == 302
+
+
+def test_every_page_links_the_favicon(client: Client, study: Study) -> None:
+    page = client.get(f"/s/{study.slug}/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
