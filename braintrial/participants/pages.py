@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from braintrial.items.models import Item
 from braintrial.participants import services
+from braintrial.participants.comparison import model_comparison
 from braintrial.participants.models import Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
 from braintrial.studies.models import Study
@@ -70,4 +71,5 @@ def results_context(state: FlowState, now: datetime) -> Context:
     }
     if detail == Study.DebriefDetail.FULL:
         context["results"] = results
+    context["comparison"] = model_comparison(participant=state.participant, trials=state.trials)
     return context

@@ -111,6 +111,12 @@ class Study(models.Model):
         default=5000, help_text="Trials answered faster than this are flagged."
     )
 
+    show_model_comparison = models.BooleanField(
+        default=False,
+        help_text="After the debrief, show how the language models did on the participant's "
+        "items and where the participant stands among all participants (per item only where "
+        "the debrief shows per-trial results).",
+    )
     # What the landing page tells a participant before they start.
     institution = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
