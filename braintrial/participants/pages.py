@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from braintrial.items.models import Item
+from braintrial.items.services.diff import segments_compute
 from braintrial.participants import services
 from braintrial.participants.comparison import model_comparison
 from braintrial.participants.models import Trial
@@ -23,12 +24,21 @@ if TYPE_CHECKING:  # flow.py imports this module
 Context = dict[str, Any]
 
 
-def _versions(trial: Trial) -> list[dict[str, str]]:
+def _versions(trial: Trial, *, highlight: bool) -> list[dict[str, Any]]:
     # The only place that knows which text is the original; the template sees labels and texts.
-    # One template loops over both, so the markup of A and B is the same whatever the original.
+    # One template loops over both, so the markup of A and B is the same whatever the original,
+    # and so are the marked passages where the study highlights them (in both versions alike).
     original, altered = trial_versions_get(trial=trial)
     first, second = (original, altered) if trial.original_is_a else (altered, original)
-    return [{"label": "A", "text": first}, {"label": "B", "text": second}]
+    versions: list[dict[str, Any]] = [
+        {"label": "A", "text": first},
+        {"label": "B", "text": second},
+    ]
+    if highlight:
+        runs = segments_compute(first=first, second=second)
+        for version, segments in zip(versions, runs, strict=True):
+            version["segments"] = segments
+    return versions
 
 
 def trial_context(
@@ -44,7 +54,7 @@ def trial_context(
         "practice": trial.kind == Item.Kind.PRACTICE,
         "number": trials.index(trial) + 1,
         "total": len(trials),
-        "versions": _versions(trial),
+        "versions": _versions(trial, highlight=state.participant.study.highlight_differences),
     }
 
 

@@ -117,6 +117,11 @@ class Study(models.Model):
         "items and where the participant stands among all participants (per item only where "
         "the debrief shows per-trial results).",
     )
+    highlight_differences = models.BooleanField(
+        default=False,
+        help_text="Mark the passages where the two versions differ, in both alike. Off in the "
+        "published protocol, which shows plain text.",
+    )
     # What the landing page tells a participant before they start.
     institution = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)

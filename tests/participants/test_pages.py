@@ -3,6 +3,8 @@ practice and the real trials, the debrief question before any result, the comple
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.test import Client
 
@@ -186,3 +188,24 @@ def test_experience_beyond_age_minus_ten_is_refused(client: Client, study: Study
 def test_every_page_links_the_favicon(client: Client, study: Study) -> None:
     page = client.get(f"/s/{study.slug}/").content.decode()
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+
+
+def test_trial_shows_plain_text_by_default(client: Client, study: Study) -> None:
+    _on_first_trial(client, study)
+    assert "<mark>" not in client.get(flow_url(study)).content.decode()
+
+
+def test_highlighting_marks_the_differing_passages_in_both_versions_alike(
+    client: Client, study: Study
+) -> None:
+    study.highlight_differences = True
+    study.save()
+    position = _on_first_trial(client, study)
+    trial = participant_of(client, study).trials.select_related("item").get(position=position)
+    page = client.get(flow_url(study)).content.decode()
+    a = page.split('id="version-A-text">')[1].split("</p>")[0]
+    b = page.split('id="version-B-text">')[1].split("</p>")[0]
+    assert a.count("<mark>") == b.count("<mark>") >= 1
+    # Without the marks each version is its text: nothing added, nothing lost.
+    plain = {html.unescape(v.replace("<mark>", "").replace("</mark>", "")) for v in (a, b)}
+    assert plain == {" ".join(trial.item.original.split()), " ".join(trial.item.altered.split())}
