@@ -261,3 +261,46 @@ def test_end_and_refusal_pages_pass_the_accessibility_check(
         expect(page.locator("h1")).to_be_visible()
         audit(page, output_dir, "closed")
         browser.close()
+
+
+def test_results_with_the_models_and_the_return_to_prolific_in_chromium(
+    study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fullest completion page (per-trial results beside a model's, the code, the return
+    link counting down) passes axe at desktop and 360 px; "Stay" stops the countdown."""
+    from django.test import Client
+
+    from tests.factories import scorer_make, scores_make
+    from tests.participants.conftest import answer_all, flow_url, walk_to_practice
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    scorer = scorer_make(name="llama-2-7b", display_name="Llama 2 7B")
+    items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
+    scores_make(scorer=scorer, ppl={item: (10.0, 11.0) for item in items})
+    Study.objects.filter(pk=study.pk).update(
+        debrief_detail=Study.DebriefDetail.FULL,
+        show_model_comparison=True,
+        highlight_differences=True,
+        completion_url=f"{live_server.url}/static/favicon.svg",
+    )
+    study.refresh_from_db()
+    client = Client()
+    walk_to_practice(client, study)
+    answer_all(client, study)
+    client.post(flow_url(study), {"step": "debrief", "outside_help": "no"})
+    token = client.cookies[f"bt_{study.slug}"].value
+    connection.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=WIDE)
+        base = f"{live_server.url}/s/{study.slug}/"
+        page.context.add_cookies([{"name": f"bt_{study.slug}", "value": token, "url": base}])
+        page.goto(base + "flow/")
+        expect(page.locator("#return-status")).to_contain_text("taken back to Prolific in 15")
+        page.get_by_role("button", name="Stay on this page").click()
+        expect(page.locator("#return-status")).to_contain_text("You stay on this page")
+        expect(page.locator("#return-stay")).to_be_hidden()
+        expect(page.get_by_role("link", name="Return to Prolific")).to_be_visible()
+        expect(page.locator("caption", has_text="Trial by trial")).to_be_visible()
+        audit(page, output_dir, "complete-with-models")
+        browser.close()
