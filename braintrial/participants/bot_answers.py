@@ -32,7 +32,7 @@ def answer_fill(*, step: str, form: Form, rng: random.Random) -> dict[str, str]:
         return {"consent": "agree"}
     if step == "demographics":
         return _demographics(form, rng)
-    if step == "instructions":
+    if step in {"instructions", "practice_over"}:
         return {}
     if step in {"practice", "trials"}:
         return _trial(form, rng)

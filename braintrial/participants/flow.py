@@ -23,15 +23,13 @@ from typing import Any, Generic, TypeVar
 from django import forms
 
 from braintrial.items.models import Item
-from braintrial.participants import services
+from braintrial.participants import pages, services
 from braintrial.participants.forms import ConsentForm, DebriefForm, DemographicsForm, TrialForm
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import (
     participant_trials,
     trial_next_unanswered,
-    trial_versions_get,
 )
-from braintrial.studies.models import Study
 
 F = TypeVar("F", bound=forms.Form)
 Context = dict[str, Any]
@@ -93,8 +91,6 @@ class Step(Generic[F]):
     # The end page of participants with this status: the current step whatever the progress,
     # and what a finished recruitment id is shown instead of a new session.
     end_page_for: str | None = None
-    # After a valid POST, send the participant to the study's completion URL when it has one.
-    exits_to_completion_url: bool = False
     # A POST is handled even when the step is not the current one: the service decides whether
     # it is in turn (a repeat of an answered trial is harmless, a different answer a conflict).
     service_checks_turn: bool = False
@@ -122,6 +118,10 @@ def _instructions(participant: Participant, form: forms.Form, now: datetime) -> 
     services.participant_instructions_done(participant=participant, now=now)
 
 
+def _practice_over(participant: Participant, form: forms.Form, now: datetime) -> None:
+    services.participant_practice_over(participant=participant, now=now)
+
+
 def _trial_answer(participant: Participant, form: TrialForm, now: datetime) -> None:
     services.trial_answer_submit(
         participant=participant,
@@ -140,55 +140,6 @@ def _debrief(participant: Participant, form: DebriefForm, now: datetime) -> None
     )
 
 
-# What each page shows.
-
-
-def _versions(trial: Trial) -> list[dict[str, str]]:
-    # The only place that knows which text is the original; the template sees labels and texts.
-    # One template loops over both, so the markup of A and B is the same whatever the original.
-    original, altered = trial_versions_get(trial=trial)
-    first, second = (original, altered) if trial.original_is_a else (altered, original)
-    return [{"label": "A", "text": first}, {"label": "B", "text": second}]
-
-
-def _trial_context(
-    state: FlowState, now: datetime, *, covers: Callable[[FlowState], list[Trial]]
-) -> Context:
-    trials = covers(state)
-    trial = trial_next_unanswered(trials=trials)
-    if trial is None:  # cannot happen: the step is current because one is unanswered
-        raise RuntimeError("trial step without an unanswered trial")
-    services.trial_show(trial=trial, now=now)
-    return {
-        "position": trial.position,
-        "practice": trial.kind == Item.Kind.PRACTICE,
-        "number": trials.index(trial) + 1,
-        "total": len(trials),
-        "versions": _versions(trial),
-    }
-
-
-def _debrief_context(state: FlowState, now: datetime) -> Context:
-    """What the study lets the debrief tell (Study.debrief_detail). Right or wrong per trial
-    gives away the original of each item to anyone who takes the study again, so only the
-    published protocol's setting shows it; the score alone needs at least ``score``."""
-    detail = state.participant.study.debrief_detail
-    if detail == Study.DebriefDetail.NONE:
-        return {"detail": detail}
-    results = [
-        {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
-        for n, t in enumerate(state.main_trials, start=1)
-    ]
-    context: Context = {
-        "detail": detail,
-        "n_correct": sum(1 for r in results if r["correct"]),
-        "n_trials": len(results),
-    }
-    if detail == Study.DebriefDetail.FULL:
-        context["results"] = results
-    return context
-
-
 def trial_step(name: str, *, covers: Callable[[FlowState], list[Trial]]) -> Step[TrialForm]:
     """A step that shows the trials ``covers`` picks, one page each, first unanswered first.
 
@@ -201,7 +152,7 @@ def trial_step(name: str, *, covers: Callable[[FlowState], list[Trial]]) -> Step
         is_done=lambda state: trial_next_unanswered(trials=covers(state)) is None,
         form=TrialForm,
         handle=_trial_answer,
-        context=partial(_trial_context, covers=covers),
+        context=partial(pages.trial_context, covers=covers),
         service_checks_turn=True,
     )
 
@@ -229,6 +180,19 @@ STEPS: tuple[Step[Any], ...] = (
         handle=_instructions,
     ),
     trial_step("practice", covers=lambda state: state.practice_trials),
+    Step(
+        name="practice_over",
+        template="participants/practice_over.html",
+        # Without a practice there is nothing to be over: the trials follow the instructions.
+        # Before consent there are no trials yet, and the step is not done.
+        is_done=lambda state: (
+            state.participant.practice_over_at is not None
+            or (state.participant.consented_at is not None and not state.practice_trials)
+        ),
+        form=forms.Form,
+        handle=_practice_over,
+        context=pages.practice_over_context,
+    ),
     trial_step("trials", covers=lambda state: state.main_trials),
     Step(
         name="debrief",
@@ -236,14 +200,13 @@ STEPS: tuple[Step[Any], ...] = (
         is_done=lambda state: state.participant.completed_at is not None,
         form=DebriefForm,
         handle=_debrief,
-        context=_debrief_context,
-        exits_to_completion_url=True,
     ),
     Step(
         name="complete",
         template="participants/complete.html",
         is_done=_never_done,
         end_page_for=Participant.Status.COMPLETED,
+        context=pages.results_context,
     ),
 )
 # End pages off the sequence: a participant reaches them by declining or by being released.

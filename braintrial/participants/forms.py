@@ -33,6 +33,9 @@ MOVED = [("1", "moved"), ("0", "not moved")]
 MAX_RT_CLIENT_MS = 24 * 60 * 60 * 1000
 MAX_BLUR_COUNT = 10_000
 RECRUITMENT_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
+# Experience in neuroscience counts from age 10 at the earliest (a generous bound: school
+# projects included); more years than that is a typing error, not a career.
+EXPERIENCE_FROM_AGE = 10
 
 
 def _blank(label: str) -> list[tuple[str, str]]:
@@ -63,16 +66,45 @@ class DemographicsForm(forms.Form):
         decimal_places=1,
     )
 
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        age, years = data.get("age"), data.get("experience_years")
+        if age is not None and years is not None and years > age - EXPERIENCE_FROM_AGE:
+            self.add_error(
+                "experience_years",
+                f"At {age} you can have at most {max(age - EXPERIENCE_FROM_AGE, 0)} years of "
+                "experience: please check your age and your years of experience.",
+            )
+        return data
+
     def demographics(self) -> Demographics:
         return Demographics(**self.cleaned_data)
 
 
 class TrialForm(forms.Form):
     position = forms.IntegerField(min_value=0, max_value=1000, widget=forms.HiddenInput)
-    choice = forms.ChoiceField(choices=[("A", "Version A"), ("B", "Version B")])
-    confidence = forms.IntegerField(min_value=1, max_value=100)
-    expertise = forms.IntegerField(min_value=1, max_value=100)
-    recognised = forms.ChoiceField(choices=YES_NO)
+    choice = forms.ChoiceField(
+        label="Version",
+        choices=[("A", "Version A"), ("B", "Version B")],
+        error_messages={"required": "Please choose the version you think is published."},
+    )
+    confidence = forms.IntegerField(
+        label="Confidence",
+        min_value=1,
+        max_value=100,
+        error_messages={"required": "Please set how confident you are (1 to 100)."},
+    )
+    expertise = forms.IntegerField(
+        label="Expertise",
+        min_value=1,
+        max_value=100,
+        error_messages={"required": "Please set how much expertise you have (1 to 100)."},
+    )
+    recognised = forms.ChoiceField(
+        label="Seen before",
+        choices=YES_NO,
+        error_messages={"required": "Please say whether you have seen this study before."},
+    )
     rt_client_ms = forms.IntegerField(min_value=0, max_value=MAX_RT_CLIENT_MS, required=False)
     blur_count = forms.IntegerField(min_value=0, max_value=MAX_BLUR_COUNT, required=False)
     confidence_moved = forms.ChoiceField(choices=MOVED, required=False)

@@ -73,6 +73,8 @@ class Participant(models.Model):
     position = models.CharField(max_length=40, choices=Position.choices, blank=True)
     experience_years = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     instructions_done_at = models.DateTimeField(null=True, blank=True)
+    # When the participant left the "practice is over" page for the real trials.
+    practice_over_at = models.DateTimeField(null=True, blank=True)
     outside_help = models.BooleanField(null=True, blank=True)
     feedback = models.TextField(blank=True)
 

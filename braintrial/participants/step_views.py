@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from braintrial.participants import services
 from braintrial.participants.flow import (
@@ -23,6 +24,18 @@ from braintrial.participants.flow import (
     step_posted,
 )
 from braintrial.participants.models import Participant
+
+# Short notes the flow page shows after sending a participant back to where they are: a
+# back-button or repeated POST of a page already behind them lands on their current step,
+# never on a page with nothing to do. Keyed so that the URL carries no text of ours.
+NOTES = {
+    "answered": "That page was already answered; your first answer is kept. You can go on here.",
+}
+
+
+def _to_current_step(participant: Participant, note: str) -> HttpResponse:
+    url = reverse("participants:flow", args=[participant.study.slug])
+    return redirect(f"{url}?note={note}")
 
 
 def render_step(
@@ -36,6 +49,7 @@ def render_step(
     if form is None and step.form is not None:
         form = step.form()
     context = {"study": state.participant.study, "step": step.name, "form": form}
+    context["note"] = NOTES.get(request.GET.get("note", ""))
     context.update(step.context(state, now))
     return render(request, step.template, context, status=status)
 
@@ -69,7 +83,7 @@ def step_answer(request: HttpRequest, *, participant: Participant, now: datetime
     if not step.service_checks_turn and step is not current_step(state):
         if step.is_done(state):
             # A repeated or back-button POST of an answered step: keep the first answer.
-            return redirect("participants:flow", slug=participant.study.slug)
+            return _to_current_step(participant, "answered")
         return _out_of_date(request, state, "This page is not yet due.")
     return _validate(request, state, step, now=now)
 
@@ -84,8 +98,9 @@ def _validate(
         return _handle(request, state, step, form, now)
     if step is current_step(state):
         return render_step(request, state, step, now, form=form, status=400)
-    # A trial step that is not the current one has no page to show the errors on.
-    return render(request, "participants/invalid.html", {"form": form}, status=400)
+    # A trial step that is not the current one (a back-button POST, changed) has no page to
+    # show the errors on: nothing is stored and the participant goes on where they are.
+    return _to_current_step(state.participant, "answered")
 
 
 def _handle(
@@ -100,6 +115,4 @@ def _handle(
         return _out_of_date(request, state, str(exc))
     except services.AssignmentError:
         return render(request, "participants/unavailable.html", {"study": study}, status=503)
-    if step.exits_to_completion_url and study.completion_url:
-        return redirect(study.completion_url)
     return redirect("participants:flow", slug=study.slug)

@@ -67,6 +67,18 @@ class StudyAdmin(admin.ModelAdmin):
         ),
         ("Texts", {"fields": ["consent_text", "instructions_text"]}),
         (
+            "Participant pages",
+            {
+                "fields": [
+                    "institution",
+                    "contact_email",
+                    "expected_minutes",
+                    "highlight_differences",
+                    "show_model_comparison",
+                ]
+            },
+        ),
+        (
             "Recruitment and completion",
             {
                 "fields": [

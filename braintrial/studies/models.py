@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from braintrial.brainbench.names import BANK
+
+# Catch trials each participant gets when the study has them (the assignment uses this).
+N_CATCH_TRIALS = 2
+# The stated duration's estimate: about a minute and a half to read two abstracts and answer,
+# and a few minutes for consent, demographics, instructions and debrief.
+MINUTES_PER_TRIAL = 1.5
+MINUTES_AROUND = 4
 
 DEFAULT_CONSENT = (
     "You are invited to take part in a study comparing how neuroscientists and language models "
@@ -33,6 +42,10 @@ STUDY_SETTINGS = (
     "consent_text",
     "instructions_text",
     "debrief_detail",
+    "show_model_comparison",
+    "highlight_differences",
+    "institution",
+    "contact_email",
     "completion_code",
     "completion_url",
     "prolific_mode",
@@ -134,6 +147,25 @@ class Study(models.Model):
         default=5000, help_text="Trials answered faster than this are flagged."
     )
 
+    show_model_comparison = models.BooleanField(
+        default=False,
+        help_text="After the debrief, show how the language models did on the participant's "
+        "items and where the participant stands among all participants (per item only where "
+        "the debrief shows per-trial results).",
+    )
+    highlight_differences = models.BooleanField(
+        default=False,
+        help_text="Mark the passages where the two versions differ, in both alike. Off in the "
+        "published protocol, which shows plain text.",
+    )
+    # What the landing page tells a participant before they start.
+    institution = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    expected_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Expected duration stated to participants; blank estimates it from the trials.",
+    )
     researchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="studies"
     )
@@ -161,3 +193,17 @@ class Study(models.Model):
     def n_trials(self) -> int:
         """Test trials per participant, catch trials not counted."""
         return self.n_human_trials + self.n_gpt4_trials
+
+    @property
+    def n_trials_shown(self) -> int:
+        """Trials a participant answers after the practice: test plus catch trials."""
+        return self.n_trials + (N_CATCH_TRIALS if self.catch_trials_enabled else 0)
+
+    @property
+    def minutes_stated(self) -> int:
+        """The duration told to participants: the study's own figure, else an estimate of
+        MINUTES_PER_TRIAL per trial (practice included) plus MINUTES_AROUND for the forms."""
+        if self.expected_minutes:
+            return self.expected_minutes
+        trials = self.n_trials_shown + (1 if self.practice_enabled else 0)
+        return math.ceil(trials * MINUTES_PER_TRIAL + MINUTES_AROUND)

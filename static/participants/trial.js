@@ -27,7 +27,10 @@
     var output = box.querySelector("[data-slider-output]");
     var moved = box.querySelector("[data-moved]");
     var label = box.querySelector(".question-label");
-    // The slider replaces the number box; the number box keeps the submitted name.
+    // The slider replaces the number box; the number box keeps the submitted name. A value the
+    // server sent back (the page shown again after an error) is the participant's own answer.
+    var kept = parseInt(number.value, 10);
+    var keptMoved = moved.value;
     number.type = "hidden";
     number.removeAttribute("required");
     number.value = "";
@@ -38,12 +41,28 @@
     moved.value = "0";
     // Screen readers would otherwise announce the hidden starting value as an answer.
     range.setAttribute("aria-valuetext", "not set yet");
+    var middle = String((parseInt(range.min, 10) + parseInt(range.max, 10)) >> 1);
+    range.value = middle;
     function touch() {
       range.setAttribute("data-touched", "");
       range.removeAttribute("aria-valuetext");
       number.value = range.value;
       moved.value = "1";
       output.textContent = "Your answer: " + range.value;
+    }
+    // The first arrow or page key on a slider not set yet shows its starting point as the
+    // answer instead of moving past it unseen; the next keys move from the value on screen.
+    range.addEventListener("keydown", function (event) {
+      var keys = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "PageUp", "PageDown"];
+      if (range.hasAttribute("data-touched") || keys.indexOf(event.key) < 0) { return; }
+      event.preventDefault();
+      range.value = middle;
+      touch();
+    });
+    if (kept >= 1 && kept <= 100) {
+      range.value = String(kept);
+      touch();
+      moved.value = keptMoved || "1";
     }
     range.addEventListener("input", touch);
     range.addEventListener("change", touch);

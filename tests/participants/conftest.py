@@ -137,9 +137,13 @@ def answer_data(position: int, step: str = "trials", **overrides: str) -> dict[s
 
 
 def current_position(client: Client, study: Study) -> tuple[int, Any]:
-    """Show the current trial page; its position and the response."""
+    """Show the current trial page; its position and the response. The "practice is over"
+    page between the practice and the trials is passed on the way, as a participant would."""
     response = client.get(flow_url(study))
     assert response.status_code == 200
+    if b'name="step" value="practice_over"' in response.content:
+        assert client.post(flow_url(study), {"step": "practice_over"}).status_code == 302
+        response = client.get(flow_url(study))
     match = POSITION.search(response.content.decode())
     assert match, "the current page is not a trial page"
     return int(match.group(1)), response

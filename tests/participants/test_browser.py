@@ -5,6 +5,10 @@ page's script is what marks them moved and reveals the thumb; the practice trial
 with the keyboard alone. The trial page's layout is checked on a wide screen (versions side by
 side), a phone (stacked) and at 200% zoom (640 CSS pixels of a 1280-pixel window): no
 horizontal scrolling anywhere. A screenshot of a trial page is left in test-output/trial.png.
+
+Every participant page is also checked by axe-core (WCAG 2 A and AA rules, run in the page) for
+serious or critical violations, and at 360 pixels wide for horizontal scrolling; screenshots of
+each at desktop and 360-pixel width go to test-output/pages/.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.db import connection
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -25,6 +30,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ZOOM_200 = {"width": 640, "height": 450}  # a 1280 x 900 window at 200% zoom
+NARROW = {"width": 360, "height": 740}  # the narrowest phones in common use
+SERIOUS = {"serious", "critical"}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +56,33 @@ WIDER_THAN_VIEWPORT = """() => {
 def scrolls_sideways(page: Page) -> list[str]:
     """The elements that stick out to the right when the page needs horizontal scrolling."""
     return list(page.evaluate(WIDER_THAN_VIEWPORT))
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations of WCAG 2 A and AA rules, one line each."""
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
+    results = Axe().run(page, options=options)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['target']})"
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
+    ]
+
+
+def audit(page: Page, output_dir: Path, name: str) -> None:
+    """The page as it stands: no serious accessibility violation, nothing sideways at 360
+    pixels, and screenshots at desktop and 360-pixel width."""
+    shots = output_dir / "pages"
+    shots.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size or WIDE
+    assert not serious_violations(page), f"{name}: {serious_violations(page)}"
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    page.set_viewport_size(NARROW)
+    assert not scrolls_sideways(page), (
+        f"{name} scrolls sideways at 360 px: {scrolls_sideways(page)}"
+    )
+    page.screenshot(path=str(shots / f"{name}-360.png"), full_page=True)
+    page.set_viewport_size(size)
 
 
 def move_sliders(page: Page, number: int) -> None:
@@ -103,6 +137,8 @@ def answer_trial_by_keyboard(page: Page) -> None:
     for slider, key in (("#confidence-slider", "End"), ("#expertise-slider", "ArrowLeft")):
         page.locator(slider).focus()
         page.keyboard.press(key)
+    # The first arrow key shows the starting point as the answer, not a value past it unseen.
+    expect(page.locator("#expertise-scale [data-slider-output]")).to_have_text("Your answer: 50")
     page.locator("#recognised-no").focus()
     page.keyboard.press("Space")
     expect(page.locator("#choice-B")).to_be_checked()
@@ -129,9 +165,12 @@ def test_participant_completes_the_study_in_chromium(
         )
 
         page.goto(f"{live_server.url}/s/{study.slug}/?pid=browser-1")
+        audit(page, output_dir, "landing")
         page.get_by_role("button", name="Start").click()
+        audit(page, output_dir, "consent")
         page.get_by_role("button", name="I agree to take part").click()
         expect(page.locator("h1")).to_have_text("About you")
+        audit(page, output_dir, "demographics")
         page.get_by_label("What is your gender identity?").select_option("Female")
         page.get_by_label("How old are you?").fill("31")
         page.get_by_label("Which country are you based in?").select_option("Germany")
@@ -139,9 +178,11 @@ def test_participant_completes_the_study_in_chromium(
         page.get_by_label("How many years of experience").fill("4.5")
         page.get_by_role("button", name="Continue").click()
         expect(page.locator("h1")).to_have_text("Instructions")
+        audit(page, output_dir, "instructions")
         page.get_by_role("button", name="Start the practice trial").click()
 
         expect(page.locator("h1")).to_have_text("Practice trial")
+        audit(page, output_dir, "practice")
         # Continue with nothing answered: the page says what is missing and stays.
         page.get_by_role("button", name="Continue").click()
         expect(page.locator("[data-message]")).not_to_be_empty()
@@ -156,14 +197,22 @@ def test_participant_completes_the_study_in_chromium(
             headings.append(page.locator("h1").inner_text())
             if number == 0:
                 answer_trial_by_keyboard(page)
+                expect(page.locator("h1")).to_have_text("The practice is over")
+                audit(page, output_dir, "practice-over")
+                page.get_by_role("button", name="Start the real trials").click()
             else:
+                if number == 1:
+                    audit(page, output_dir, "trial")
                 answer_trial(page, number, output_dir)
         assert headings == ["Practice trial"] + [f"Trial {n} of 11" for n in range(1, 12)]
 
-        expect(page.locator("h1")).to_have_text("Almost done")  # the debrief tells no results
+        expect(page.locator("h1")).to_have_text("One last question")  # asked before results
+        audit(page, output_dir, "debrief")
         page.locator("label[for=outside-help-no]").click()
         page.get_by_role("button", name="Finish").click()
         expect(page.locator(".code")).to_have_text("C0DE42")
+        expect(page.locator("#copy-code")).to_be_visible()
+        audit(page, output_dir, "complete")
         assert not errors, errors
         browser.close()
 
@@ -182,3 +231,76 @@ def test_participant_completes_the_study_in_chromium(
     assert {t.choice for t in trials} == {"A", "B"}
     practice = participant.trials.get(position=0)
     assert (practice.choice, practice.confidence) == ("B", 100)  # B by Space, End on the slider
+    assert practice.expertise == 50  # one arrow key: the starting point shown, then taken
+
+
+def test_end_and_refusal_pages_pass_the_accessibility_check(
+    study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    base = f"{live_server.url}/s/{study.slug}/"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=WIDE)
+        page.goto(base + "?pid=decliner")
+        page.get_by_role("button", name="Start").click()
+        page.get_by_role("button", name="I do not agree").click()
+        audit(page, output_dir, "declined")
+
+        page = browser.new_page(viewport=WIDE)
+        page.context.add_cookies([{"name": f"bt_{study.slug}", "value": "x" * 40, "url": base}])
+        page.goto(base + "flow/")
+        expect(page.locator("h1")).to_be_visible()
+        audit(page, output_dir, "forbidden")
+
+        Study.objects.filter(pk=study.pk).update(is_open=False)
+        connection.close()
+        page = browser.new_page(viewport=WIDE)
+        page.goto(base + "?pid=late")
+        page.get_by_role("button", name="Start").click()
+        expect(page.locator("h1")).to_be_visible()
+        audit(page, output_dir, "closed")
+        browser.close()
+
+
+def test_results_with_the_models_and_the_return_to_prolific_in_chromium(
+    study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fullest completion page (per-trial results beside a model's, the code, the return
+    link counting down) passes axe at desktop and 360 px; "Stay" stops the countdown."""
+    from django.test import Client
+
+    from tests.factories import scorer_make, scores_make
+    from tests.participants.conftest import answer_all, flow_url, walk_to_practice
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    scorer = scorer_make(name="llama-2-7b", display_name="Llama 2 7B")
+    items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
+    scores_make(scorer=scorer, ppl={item: (10.0, 11.0) for item in items})
+    Study.objects.filter(pk=study.pk).update(
+        debrief_detail=Study.DebriefDetail.FULL,
+        show_model_comparison=True,
+        highlight_differences=True,
+        completion_url=f"{live_server.url}/static/favicon.svg",
+    )
+    study.refresh_from_db()
+    client = Client()
+    walk_to_practice(client, study)
+    answer_all(client, study)
+    client.post(flow_url(study), {"step": "debrief", "outside_help": "no"})
+    token = client.cookies[f"bt_{study.slug}"].value
+    connection.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=WIDE)
+        base = f"{live_server.url}/s/{study.slug}/"
+        page.context.add_cookies([{"name": f"bt_{study.slug}", "value": token, "url": base}])
+        page.goto(base + "flow/")
+        expect(page.locator("#return-status")).to_contain_text("taken back to Prolific in 15")
+        page.get_by_role("button", name="Stay on this page").click()
+        expect(page.locator("#return-status")).to_contain_text("You stay on this page")
+        expect(page.locator("#return-stay")).to_be_hidden()
+        expect(page.get_by_role("link", name="Return to Prolific")).to_be_visible()
+        expect(page.locator("caption", has_text="Trial by trial")).to_be_visible()
+        audit(page, output_dir, "complete-with-models")
+        browser.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Gender, Participant, Position
@@ -32,12 +33,12 @@ def test_full_flow_from_landing_to_completion_code(client: Client, study: Study)
     walk_to_practice(client, study)
     answer_all(client, study)
     debrief = client.get(flow_url(study))
-    assert b"Your results" in debrief.content
-    assert b"You picked the published version in 11 of 11 trials" in debrief.content
+    assert b"One last question" in debrief.content
     response = client.post(flow_url(study), {"step": "debrief", "outside_help": "no"})
     assert response.status_code == 302
     done = client.get(flow_url(study))
     assert b"C0DE42" in done.content
+    assert b"You picked the published version in 11 of 11 trials" in done.content
     participant = Participant.objects.get()
     assert participant.status == Participant.Status.COMPLETED
     assert participant.completed_at is not None
@@ -138,7 +139,7 @@ def test_declining_consent_ends_politely_and_assigns_nothing(client: Client, stu
     assert participant.trials.count() == 0
 
 
-def test_completion_url_redirect_only_after_everything_is_stored(
+def test_completion_page_offers_the_return_to_prolific_after_everything_is_stored(
     client: Client, study: Study
 ) -> None:
     study.completion_url = "https://app.prolific.com/submissions/complete?cc=C0DE42"
@@ -147,7 +148,12 @@ def test_completion_url_redirect_only_after_everything_is_stored(
     answer_all(client, study)
     response = client.post(flow_url(study), {"step": "debrief", "outside_help": "yes"})
     assert response.status_code == 302
-    assert response["Location"] == study.completion_url
+    assert response["Location"] == flow_url(study)
+    page = client.get(flow_url(study)).content.decode()
+    # The link works without a script; complete.js follows it after the stated seconds.
+    assert f'id="return-link" href="{escape(study.completion_url)}"' in page
+    assert 'data-return-seconds="15"' in page
+    assert 'id="copy-code"' in page
     participant = Participant.objects.get()
     assert participant.status == Participant.Status.COMPLETED
     assert participant.flag_outside_help is True

@@ -109,7 +109,7 @@ def test_back_button_cannot_reanswer_demographics(
     participant, _ = on_trial
     response = client.post(flow_url(study), dict(DEMOGRAPHICS, age="61", gender="Male"))
     assert response.status_code == 302
-    assert response["Location"] == flow_url(study)
+    assert response["Location"] == flow_url(study) + "?note=answered"
     participant.refresh_from_db()
     assert (participant.age, participant.gender) == (34, "Female")
 

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.django_db
 # the update. The consent POST adds the assignment (release check, activation, bank, lock,
 # counters read and update, trials insert); here its transaction is a savepoint, counted as two
 # queries. The first start of a study also creates its counters: three more queries, once.
-# No session or user query anywhere.
+# The "practice is over" page reads the trials to count them, and its POST to find the current
+# step (the practice must be answered). No session or user query anywhere.
 EXPECTED = {
     "GET consent": 1,
     "POST consent": 10,
@@ -33,6 +34,8 @@ EXPECTED = {
     "POST instructions": 2,
     "GET practice": 4,
     "POST practice": 3,
+    "GET practice_over": 2,
+    "POST practice_over": 3,
     "GET trial": 4,
     "GET trial again": 3,
     "POST trial": 3,
@@ -75,6 +78,9 @@ def _walk_counting(client: Client, study: Study) -> dict[str, int]:
             walk.request("GET trial again", "get", {})  # a reload
         step = "practice" if position == 0 else "trials"
         walk.request(f"POST {label}", "post", answer_data(position, step))
+        if n == 0:
+            walk.request("GET practice_over", "get", {})
+            walk.request("POST practice_over", "post", {"step": "practice_over"})
     walk.request("GET debrief", "get", {})
     walk.request("POST debrief", "post", {"step": "debrief", "outside_help": "no", "feedback": ""})
     walk.request("GET complete", "get", {})

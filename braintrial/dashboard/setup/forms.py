@@ -24,6 +24,11 @@ LABELS = {
     "consent_text": "Consent text",
     "instructions_text": "Instructions (empty: the standard instructions)",
     "debrief_detail": "What the debrief shows of the participant's answers",
+    "show_model_comparison": "After the debrief, show the participant the language models "
+    "on their items and their place among all participants",
+    "highlight_differences": "Highlight the passages where the two versions differ (both alike)",
+    "institution": "Institution named on the landing page",
+    "contact_email": "Contact e-mail named on the landing page",
     "completion_code": "Completion code",
     "completion_url": "Completion URL (e.g. Prolific's return link)",
     "prolific_mode": "Prolific mode: require PROLIFIC_PID, STUDY_ID and SESSION_ID",

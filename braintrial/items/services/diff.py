@@ -39,3 +39,31 @@ def differences_compute(*, original: str, altered: str) -> list[Passage]:
         )
         for i1, i2, j1, j2 in spans
     ]
+
+
+class Segment(TypedDict):
+    text: str
+    differs: bool
+
+
+def segments_compute(*, first: str, second: str) -> tuple[list[Segment], list[Segment]]:
+    """Both texts cut into runs of words, each run marked where it differs from the other text.
+
+    The same word matching as ``differences_compute``, applied to the two texts alike, so that
+    neither version's marking says which one is the original. Runs are joined by single spaces.
+    """
+    words_first, words_second = first.split(), second.split()
+    matcher = difflib.SequenceMatcher(None, words_first, words_second, autojunk=False)
+    runs_first: list[Segment] = []
+    runs_second: list[Segment] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        differs = tag != "equal"
+        for runs, words in ((runs_first, words_first[i1:i2]), (runs_second, words_second[j1:j2])):
+            if not words:
+                continue
+            text = " ".join(words)
+            if runs and runs[-1]["differs"] == differs:
+                runs[-1]["text"] += " " + text
+            else:
+                runs.append(Segment(text=text, differs=differs))
+    return runs_first, runs_second

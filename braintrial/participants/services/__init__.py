@@ -32,6 +32,7 @@ from braintrial.participants.services.steps import (
     participant_consent_record,
     participant_demographics_record,
     participant_instructions_done,
+    participant_practice_over,
     participant_touch,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "participant_consent_record",
     "participant_demographics_record",
     "participant_instructions_done",
+    "participant_practice_over",
     "participant_start",
     "participant_token_issue",
     "participant_touch",

@@ -23,12 +23,12 @@ from braintrial.participants.services.exposure import (
     exposure_counters_read,
     study_assignment_lock,
 )
-from braintrial.studies.models import Study
+from braintrial.studies.models import N_CATCH_TRIALS, Study
 
 # SystemRandom: the A/B draw and the ordering must not be predictable from earlier draws.
 _rng = secrets.SystemRandom()
 BUILTIN_BANK = "braintrial"
-N_CATCH = 2
+N_CATCH = N_CATCH_TRIALS
 
 
 class AssignmentError(Exception):

@@ -82,6 +82,12 @@ def participant_instructions_done(*, participant: Participant, now: datetime) ->
     ).update(instructions_done_at=now)
 
 
+def participant_practice_over(*, participant: Participant, now: datetime) -> None:
+    Participant.objects.filter(
+        pk=participant.pk, status=Participant.Status.ACTIVE, practice_over_at__isnull=True
+    ).update(practice_over_at=now)
+
+
 def participant_complete(
     *, participant: Participant, outside_help: bool, feedback: str, now: datetime
 ) -> bool:

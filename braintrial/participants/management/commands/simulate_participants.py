@@ -114,7 +114,10 @@ class Command(BaseCommand):
         n_requests = len(latencies)
         out = self.stdout.write
         out(f"Completed: {len(completed)} of {len(results)}")
-        codes = Counter(r.completion_code or f"(sent to {r.redirected_to})" for r in completed)
+        codes = Counter(
+            r.completion_code or (f"(sent to {r.redirected_to})" if r.redirected_to else "(none)")
+            for r in completed
+        )
         if codes:
             out("Completion: " + ", ".join(f"{c} x{k}" for c, k in codes.most_common(3)))
         out(f"Failed: {sum(failures.values())}")

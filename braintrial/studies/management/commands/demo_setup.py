@@ -58,6 +58,10 @@ class Command(BaseCommand):
                 defaults={
                     "title": DEMO_TITLE,
                     "is_open": True,
+                    # The demo shows what participants can be shown: the score, and the
+                    # models beside it (totals only, so that the demo leaks no answer key).
+                    "debrief_detail": Study.DebriefDetail.SCORE,
+                    "show_model_comparison": True,
                     # Random per study: a code that cannot be guessed from another study's.
                     "completion_code": secrets.token_hex(4).upper(),
                 },

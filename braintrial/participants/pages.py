@@ -1,0 +1,85 @@
+"""What each page of the flow shows, besides the study, the step name and the form.
+
+flow.py declares which step shows what; these functions build it from the participant's flow
+state. They never hand the template participant, trial or item objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from braintrial.items.models import Item
+from braintrial.items.services.diff import segments_compute
+from braintrial.participants import services
+from braintrial.participants.comparison import model_comparison
+from braintrial.participants.models import Trial
+from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
+from braintrial.studies.models import Study
+
+if TYPE_CHECKING:  # flow.py imports this module
+    from braintrial.participants.flow import FlowState
+
+Context = dict[str, Any]
+
+
+def _versions(trial: Trial, *, highlight: bool) -> list[dict[str, Any]]:
+    # The only place that knows which text is the original; the template sees labels and texts.
+    # One template loops over both, so the markup of A and B is the same whatever the original,
+    # and so are the marked passages where the study highlights them (in both versions alike).
+    original, altered = trial_versions_get(trial=trial)
+    first, second = (original, altered) if trial.original_is_a else (altered, original)
+    versions: list[dict[str, Any]] = [
+        {"label": "A", "text": first},
+        {"label": "B", "text": second},
+    ]
+    if highlight:
+        runs = segments_compute(first=first, second=second)
+        for version, segments in zip(versions, runs, strict=True):
+            version["segments"] = segments
+    return versions
+
+
+def trial_context(
+    state: FlowState, now: datetime, *, covers: Callable[[FlowState], list[Trial]]
+) -> Context:
+    trials = covers(state)
+    trial = trial_next_unanswered(trials=trials)
+    if trial is None:  # cannot happen: the step is current because one is unanswered
+        raise RuntimeError("trial step without an unanswered trial")
+    services.trial_show(trial=trial, now=now)
+    return {
+        "position": trial.position,
+        "practice": trial.kind == Item.Kind.PRACTICE,
+        "number": trials.index(trial) + 1,
+        "total": len(trials),
+        "versions": _versions(trial, highlight=state.participant.study.highlight_differences),
+    }
+
+
+def practice_over_context(state: FlowState, now: datetime) -> Context:
+    return {"total": len(state.main_trials)}
+
+
+def results_context(state: FlowState, now: datetime) -> Context:
+    """What the study lets the results page tell (Study.debrief_detail). Right or wrong per
+    trial gives away the original of each item to anyone who takes the study again, so only the
+    published protocol's setting shows it; the score alone needs at least ``score``. The page
+    comes after the debrief question, so what it shows cannot sway the answer to it."""
+    detail = state.participant.study.debrief_detail
+    if detail == Study.DebriefDetail.NONE:
+        return {"detail": detail}
+    results = [
+        {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
+        for n, t in enumerate(state.main_trials, start=1)
+    ]
+    context: Context = {
+        "detail": detail,
+        "n_correct": sum(1 for r in results if r["correct"]),
+        "n_trials": len(results),
+    }
+    if detail == Study.DebriefDetail.FULL:
+        context["results"] = results
+    context["comparison"] = model_comparison(participant=state.participant, trials=state.trials)
+    return context
