@@ -23,6 +23,9 @@ class StudyOutput(serializers.ModelSerializer):
     completion_url = serializers.CharField(
         read_only=True, help_text="Where participants are sent at the end; empty for none."
     )
+    contact_email = serializers.CharField(
+        read_only=True, help_text="Whom participants may write to; empty for none."
+    )
 
     class Meta:
         model = Study

@@ -54,9 +54,10 @@ def intruder() -> Any:
 
 
 def form_values(fields: list[str], study: Study, **changes: object) -> dict[str, object]:
-    """A form's fields as a browser posts them (unchecked boxes left out)."""
+    """A form's fields as a browser posts them (unchecked boxes left out, empty fields empty)."""
     values = {**{name: getattr(study, name) for name in fields}, **changes}
-    return {k: ("on" if v is True else v) for k, v in values.items() if v is not False}
+    posted = {k: ("on" if v is True else v) for k, v in values.items() if v is not False}
+    return {k: "" if v is None else v for k, v in posted.items()}
 
 
 def test_api_refuses_a_study_on_another_teams_bank(owner_study: Made, intruder: Any) -> None:
