@@ -188,6 +188,12 @@ SCORE_COLUMNS = [
         "Hash of the scorer configuration the score was computed with.",
     ),
     col(
+        "weights_sha256",
+        text_cell("weights_sha256"),
+        "Checksum of the local weight files the score was computed with (empty: a hub model "
+        "or a published score).",
+    ),
+    col(
         "excluded",
         flag_cell(any_reason(SCORE_EXCLUSION_REASONS)),
         "1 if an analysis leaves this score out (see excluded_by), else 0.",

@@ -127,6 +127,12 @@ COLUMNS = [
         "Instructions read (UTC).",
         "timestamp",
     ),
+    col(
+        "practice_over_at",
+        time_cell("practice_over_at"),
+        "Went on from the practice-over screen to the real trials (UTC).",
+        "timestamp",
+    ),
     col("last_seen_at", time_cell("last_seen_at"), "Last request (UTC).", "timestamp"),
     col("completed_at", time_cell("completed_at"), "Finished (UTC).", "timestamp"),
     col(
