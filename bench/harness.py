@@ -238,3 +238,24 @@ class PrivateRedis(_Service):
             self.process.terminate()
             self.process.wait(timeout=30)
         self.process = None
+
+
+def study_script(*, slug: str, n_human: int, n_gpt4: int, n_shared: int, repeats: int) -> str:
+    """Python for ``manage.py shell -c`` that makes an open study on a bank named ``slug``:
+    n_human + n_gpt4 made-up test cases (the text said ``repeats`` times, so abstracts have a
+    realistic length), the first ``n_shared`` GPT-4 cases on the paper of a human one. It uses
+    only models every checkout has, so benchmarks can run it against older code too."""
+    return f"""
+from braintrial.items.models import Item
+from braintrial.studies.models import Study
+text = "We recorded from {{n}} neurons in the {{area}} and found that the response {{way}}. "
+text = text * {repeats}
+items = [Item(bank="{slug}", source=source, source_file=source + ".csv", row=i + 1,
+              doi=f"10.1/p{{i}}" if source == "human" or i < {n_shared} else f"10.2/g{{i}}",
+              journal_section="Systems/Circuits",
+              original=text.format(n=i, area="cortex", way="increased"),
+              altered=text.format(n=i, area="cortex", way="decreased"))
+         for source, count in (("human", {n_human}), ("gpt4", {n_gpt4})) for i in range(count)]
+Item.objects.bulk_create(items)
+study = Study.objects.create(slug="{slug}", title="{slug} benchmark", bank="{slug}")
+"""

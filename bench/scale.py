@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from harness import ROOT, Gunicorn, load_average
+from harness import ROOT, Gunicorn, load_average, study_script
 from loadmix import (
     LOAD_MIX,
     answers_check,
@@ -48,19 +48,7 @@ from braintrial.participants.bots import Mix
 
 SLUG = "bench-scale"
 FILL = Path(__file__).resolve().parent / "scale_fill.sql"
-MAKE_STUDY = """
-from braintrial.items.models import Item
-from braintrial.studies.models import Study
-text = "We recorded from {n} neurons in the {area} and found that the response {way}. " * 9
-items = [Item(bank="bench-scale", source=source, source_file=source + ".csv", row=i + 1,
-              doi=f"10.1/p{i}" if source == "human" or i < 100 else f"10.2/g{i}",
-              journal_section="Systems/Circuits",
-              original=text.format(n=i, area="cortex", way="increased"),
-              altered=text.format(n=i, area="cortex", way="decreased"))
-         for source, count in (("human", 200), ("gpt4", 100)) for i in range(count)]
-Item.objects.bulk_create(items)
-Study.objects.create(slug="bench-scale", title="Scale benchmark", bank="bench-scale")
-"""
+MAKE_STUDY = study_script(slug=SLUG, n_human=200, n_gpt4=100, n_shared=100, repeats=9)
 
 
 def _admin(url: str) -> psycopg.Connection:
