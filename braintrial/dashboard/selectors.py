@@ -116,8 +116,10 @@ def study_data_version(*, study: Study) -> str:
         n=Count("id"), last=Max("id")
     )
     # Which scores count (score_valid_q) also moves when a run ends after its last score was
-    # written, or a scorer changes: runs and scorers are few, so all of them are summarised.
-    runs = ScoreRun.objects.aggregate(
+    # written, or a scorer changes. Only runs that can cover this bank's items matter: those of
+    # studies on the bank and those over the whole bank (no study), so a run of another bank
+    # starting or ending leaves this study's cached report alone. Scorers are few.
+    runs = ScoreRun.objects.filter(Q(study__bank=study.bank) | Q(study__isnull=True)).aggregate(
         finished=Max("finished_at"),
         **{status: Count("id", filter=Q(status=status)) for status in ScoreRun.Status.values},
     )

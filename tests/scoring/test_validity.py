@@ -140,3 +140,13 @@ def test_data_version_moves_when_a_run_ends_after_its_last_score(scene: Scene, e
     ScoreRun.objects.filter(pk=run.pk).update(status=end, finished_at=timezone.now())
     assert study_data_version(study=scene.alpha.study) != before
     assert scores_valid().filter(scorer=scorer).exists() == (end == "succeeded")
+
+
+def test_data_version_stays_when_a_run_of_another_bank_ends(scene: Scene) -> None:
+    other = study_make("other-bank", n_people=0, scored=False)
+    scorer = scorer_make(name="elsewhere", published=False)
+    run = run_make(scorer=scorer, items=other.items, status="running", study=other.study)
+    before = study_data_version(study=scene.alpha.study)
+    ScoreRun.objects.filter(pk=run.pk).update(status="succeeded", finished_at=timezone.now())
+    assert study_data_version(study=scene.alpha.study) == before
+    assert study_data_version(study=other.study) != before
