@@ -127,6 +127,8 @@ if DATABASE_URL.startswith("sqlite"):
 _database = dj_database_url.parse(
     DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
 )
+if _database["ENGINE"] == "django.db.backends.postgresql":  # the same, health-checked for free
+    _database["ENGINE"] = "braintrial.postgres"
 DATABASES = {"default": _database}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
@@ -177,7 +179,6 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ALWAYS_EAGER = False
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A message taken by a worker that dies is delivered again after this many seconds; a
     # restarting worker also resumes active scoring runs at once (scoring.tasks).
@@ -236,7 +237,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = env_bool(
     "SECURE_COOKIES", HTTPS or (not DEBUG and "DATABASE_URL" in os.environ)
 )

@@ -14,7 +14,7 @@ OUTPUT_DIR = ROOT / "test-output"
 
 def pytest_configure(config: pytest.Config) -> None:
     engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine and not os.environ.get("BRAINTRIAL_ALLOW_SQLITE_TESTS"):
+    if engine.endswith("sqlite3") and not os.environ.get("BRAINTRIAL_ALLOW_SQLITE_TESTS"):
         raise pytest.UsageError(
             "The test suite runs on Postgres: set DATABASE_URL or use 'make test'."
         )
