@@ -20,8 +20,17 @@ from django.http import Http404
 from braintrial.items.models import Item
 from braintrial.items.selectors import banks_for_user
 from braintrial.participants.models import ExposureCounter, Participant, Trial
+from braintrial.prepared import PreparedSelect
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
+
+# Every flow request reads its participant with the study, and a trial request the trials: their
+# SQL is written once per process (braintrial.prepared), which saves a millisecond a request.
+_BY_STUDY_TOKEN = PreparedSelect(
+    Participant, related="study", filters=("study__slug", "token_hash")
+)
+_TRIALS = PreparedSelect(Trial, filters=("participant",), order_by="position")
+_TRIAL_PARTICIPANT = Trial._meta.get_field("participant")
 
 
 def token_hash(*, token: str) -> str:
@@ -49,18 +58,19 @@ def participant_get_by_study_token(*, slug: str, token: str) -> Participant:
     in one query. Raises PermissionDenied as that one does, also when there is no such study."""
     if not token or len(token) > 200:
         raise PermissionDenied("This link or session is not valid for this study.")
-    try:
-        return Participant.objects.select_related("study").get(
-            study__slug=slug, token_hash=token_hash(token=token)
-        )
-    except Participant.DoesNotExist as exc:
-        raise PermissionDenied("This link or session is not valid for this study.") from exc
+    found = _BY_STUDY_TOKEN.fetch(slug, token_hash(token=token))
+    if not found:  # the token hash is unique: one or none
+        raise PermissionDenied("This link or session is not valid for this study.")
+    return found[0]
 
 
 def participant_trials(*, participant: Participant) -> list[Trial]:
     """The participant's trials in position order (practice first at 0), without their items:
     the abstracts are read only for the trial shown (``trial_versions_get``)."""
-    return list(participant.trials.order_by("position"))
+    trials = _TRIALS.fetch(participant.pk)
+    for trial in trials:
+        _TRIAL_PARTICIPANT.set_cached_value(trial, participant)  # as participant.trials does
+    return trials
 
 
 def trial_next_unanswered(*, trials: Iterable[Trial]) -> Trial | None:

@@ -1,0 +1,142 @@
+"""Reads whose SQL is written once per process, for the hottest reads of participant requests.
+
+Turning a queryset into SQL costs more CPU than running it for the small reads every participant
+request makes: profiled on the participant with its study (about 80 columns), 0.8 ms to compile
+against 0.2 ms to run and build the objects. A ``PreparedSelect`` writes its SELECT once, from
+the models' metadata, and from then on only runs it with new values and builds the instances as
+the ORM does: the same columns, the database converters of each field, the related object cached
+as ``select_related`` caches it. Queries go through Django's cursor, so they are counted, logged
+and their errors translated like any other.
+
+Only equality filters, one optional foreign key, one optional ordering field: what the hot reads
+need. Anything else belongs to the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, partial
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Field, ForeignKey, Model
+
+M = TypeVar("M", bound=Model)
+RawConverter = Callable[[Any, Any, Any], Any]  # Django's: (value, expression, connection)
+Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Columns:
+    model: type[Model]
+    alias: str
+    fields: tuple[Field, ...]
+
+    @property
+    def attnames(self) -> list[str]:
+        return [f.attname for f in self.fields]
+
+    def converters(self, connection: Any) -> list[tuple[int, list[Converter]]]:
+        """(column index, converters) for the fields whose database value needs converting."""
+        out: list[tuple[int, list[Converter]]] = []
+        for i, field in enumerate(self.fields):
+            col = field.get_col(self.alias)
+            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+            if found:
+                chain: list[Converter] = [partial(_convert, c, col, connection) for c in found]
+                out.append((i, chain))
+        return out
+
+
+def _convert(converter: RawConverter, col: Any, connection: Any, value: Any) -> Any:
+    return converter(value, col, connection)
+
+
+def _field(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+class PreparedSelect(Generic[M]):
+    """``model`` rows where each of ``filters`` equals its value, in ``order_by`` order, with the
+    row of the required foreign key ``related`` (filters on it are written
+    ``<related>__<field>``)."""
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        filters: Sequence[str],
+        related: str | None = None,
+        order_by: str | None = None,
+        using: str = "default",
+    ) -> None:
+        self.model, self.filters, self.related = model, tuple(filters), related
+        self.order_by, self.using = order_by, using
+
+    @cached_property
+    def _plan(self) -> tuple[str, list[_Columns], ForeignKey | None]:
+        connection = connections[self.using]
+        quote = connection.ops.quote_name
+        main = _Columns(self.model, "T0", tuple(self.model._meta.concrete_fields))
+        tables = [f"{quote(self.model._meta.db_table)} T0"]
+        parts, fk = [main], None
+        if self.related is not None:
+            field = self.model._meta.get_field(self.related)
+            if not isinstance(field, ForeignKey) or field.null:
+                raise ValueError(f"{self.related}: only a required foreign key can be joined")
+            fk = field
+            other = self._other
+            parts.append(_Columns(other, "T1", tuple(other._meta.concrete_fields)))
+            target = quote(str(fk.target_field.column))
+            tables.append(
+                f"INNER JOIN {quote(other._meta.db_table)} T1 "
+                f"ON T1.{target} = T0.{quote(str(fk.column))}"
+            )
+        where = " AND ".join(f"{self._column(name, quote)} = %s" for name in self.filters)
+        columns = ", ".join(f"{p.alias}.{quote(str(f.column))}" for p in parts for f in p.fields)
+        sql = f"SELECT {columns} FROM {' '.join(tables)} WHERE {where}"
+        if self.order_by is not None:
+            sql += f" ORDER BY {self._column(self.order_by, quote)}"
+        return sql, parts, fk
+
+    @property
+    def _other(self) -> type[Model]:
+        other = self.model._meta.get_field(str(self.related)).related_model
+        if not isinstance(other, type):
+            raise ValueError(f"{self.related}: no related model")
+        return other
+
+    def _column(self, name: str, quote: Callable[[str], str]) -> str:
+        if self.related is not None and name.startswith(self.related + "__"):
+            return "T1." + quote(str(_field(self._other, name.split("__", 1)[1]).column))
+        return "T0." + quote(str(_field(self.model, name).column))
+
+    @cached_property
+    def _converters(self) -> list[list[tuple[int, list[Converter]]]]:
+        connection = connections[self.using]
+        return [part.converters(connection) for part in self._plan[1]]
+
+    def fetch(self, *values: Any) -> list[M]:
+        """The rows for ``values`` (one per filter, in order), as model instances."""
+        sql, parts, fk = self._plan
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, list(values))
+            rows = cursor.fetchall()
+        return [self._build(row, parts, fk) for row in rows]
+
+    def _build(self, row: tuple[Any, ...], parts: list[_Columns], fk: ForeignKey | None) -> M:
+        objects, start = [], 0
+        for part, converters in zip(parts, self._converters, strict=True):
+            values = list(row[start : start + len(part.fields)])
+            start += len(part.fields)
+            for i, chain in converters:
+                for convert in chain:
+                    values[i] = convert(values[i])
+            objects.append(part.model.from_db(self.using, part.attnames, values))
+        if fk is not None:
+            fk.set_cached_value(objects[0], objects[1])
+        return objects[0]  # type: ignore[return-value]
