@@ -24,13 +24,15 @@ from braintrial.prepared import PreparedSelect
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 
-# Every flow request reads its participant with the study, and a trial request the trials: their
-# SQL is written once per process (braintrial.prepared), which saves a millisecond a request.
+# Every flow request reads its participant with the study, and a trial request the trials and
+# the item shown: their SQL is written once per process (braintrial.prepared), which saves a
+# millisecond a request.
 _BY_STUDY_TOKEN = PreparedSelect(
     Participant, related="study", filters=("study__slug", "token_hash")
 )
 _TRIALS = PreparedSelect(Trial, filters=("participant",), order_by="position")
 _TRIAL_PARTICIPANT = Trial._meta.get_field("participant")
+_ITEM = PreparedSelect(Item, filters=("id",))  # the abstracts of the trial shown
 
 
 def token_hash(*, token: str) -> str:
@@ -90,7 +92,8 @@ def trial_at_position(*, trials: Iterable[Trial], position: int) -> Trial:
 
 def trial_versions_get(*, trial: Trial) -> tuple[str, str]:
     """The original and the altered abstract of the trial's item."""
-    return Item.objects.values_list("original", "altered").get(pk=trial.item_id)
+    (item,) = _ITEM.fetch(trial.item_id)
+    return item.original, item.altered
 
 
 def study_get_open(*, slug: str) -> Study:
