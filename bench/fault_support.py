@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import ROOT, PrivatePostgres, _as_postgres, study_script
 
 from braintrial.participants import bots
+from braintrial.participants.bot_http import HttpClient
 from braintrial.participants.services import simulation
 
 SLUG = "faults"
@@ -110,11 +111,11 @@ class PatientBot(bots.Bot):
         data: dict[str, str] | None,
         referer: str,
         label: str,
-        session: requests.Session | None = None,
+        client: HttpClient | None = None,
     ) -> Any:
         for _ in range(MAX_RETRIES):
             try:
-                response = super()._send(method, url, data, referer, label, session)
+                response = super()._send(method, url, data, referer, label, client)
             except bots.BotFailure:
                 if label.endswith("(double)"):
                     raise

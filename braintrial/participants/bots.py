@@ -11,26 +11,22 @@ once (a double click) and re-posts a page it has left (the back button). Every r
 recorded with its step, status and latency, and every answer the server acknowledged (a
 redirect after the POST) is kept, so a load run can check afterwards that each is stored once.
 
-Pure client logic with no Django imports, so it can pilot a server running anywhere.
+Pure client logic with no Django imports, so it can pilot a server running anywhere. The HTTP
+itself (one kept-alive connection per bot, the cookie jar) is braintrial.participants.bot_http.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-import time
 from dataclasses import dataclass, field
-from typing import Any
+from http.client import HTTPException
 from urllib.parse import urlencode, urljoin, urlsplit
 
-import requests
-
 from braintrial.participants.bot_answers import AnswerError, answer_fill
+from braintrial.participants.bot_http import HttpClient, Response
 from braintrial.participants.bot_pages import Form, Page, PageParser
 
-# Browsers treat these hosts as secure contexts and send them Secure cookies over plain http;
-# a bot against a local server must do the same (the study cookie is Secure in production).
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_PAGES = 100
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -97,8 +93,7 @@ class Bot:
         self.timeout_s = timeout_s
         self.mix = mix or Mix()
         self.result = BotResult(index=index, pid=pid)
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.client = HttpClient(self.origin, timeout_s=timeout_s, user_agent=USER_AGENT)
         self._lock = threading.Lock()  # a double send records from two threads
 
     # --- HTTP -----------------------------------------------------------------------------
@@ -109,30 +104,16 @@ class Bot:
         data: dict[str, str] | None,
         referer: str,
         label: str,
-        session: requests.Session | None = None,
-    ) -> Any:
+        client: HttpClient | None = None,
+    ) -> Response:
         headers = {"Referer": referer, "Origin": self.origin} if method == "POST" else {}
-        started = time.perf_counter()
         try:
-            response = (session or self.session).request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                allow_redirects=False,
-                timeout=self.timeout_s,
-            )
-        except requests.RequestException as exc:
+            response = (client or self.client).request(method, url, data=data, headers=headers)
+        except (OSError, HTTPException) as exc:  # refused, timed out, reset, not HTTP
             raise BotFailure(f"{method} {urlsplit(url).path}: {type(exc).__name__}") from exc
-        seconds = time.perf_counter() - started
         with self._lock:
-            self.result.latencies_s.append(seconds)
-            self.result.requests.append(Request(label, response.status_code, seconds))
-        if urlsplit(url).hostname in LOOPBACK_HOSTS:
-            # requests would keep Secure cookies from plain http; a browser sends them back
-            # to a loopback host, and so does the bot.
-            for cookie in (session or self.session).cookies:
-                cookie.secure = False
+            self.result.latencies_s.append(response.seconds)
+            self.result.requests.append(Request(label, response.status_code, response.seconds))
         return response
 
     def _open(
@@ -173,9 +154,7 @@ class Bot:
     ) -> threading.Thread:
         """The same POST from a second connection with the same cookies, started together
         with the bot's own: what a double click sends."""
-        twin = requests.Session()
-        twin.headers.update(self.session.headers)
-        twin.cookies.update(self.session.cookies)
+        twin = self.client.copy()
         url = urljoin(page.url, form.action)
 
         def send() -> None:
@@ -199,7 +178,7 @@ class Bot:
         except Exception as exc:  # a bot reports its failure; the run goes on
             self.result.error = f"{type(exc).__name__}: {exc}"
         finally:
-            self.session.close()
+            self.client.close()
         return self.result
 
     def _landing_url(self) -> str:
