@@ -1,12 +1,13 @@
 """What a bot reads of a page: its forms, first heading, error messages and completion code.
 
-Pure HTML parsing with the standard library; braintrial.participants.bots walks the flow with it.
+Pure HTML scanning with the standard library; braintrial.participants.bots walks the flow with it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 
 
 @dataclass
@@ -19,11 +20,38 @@ class Form:
     options: dict[str, list[str]] = field(default_factory=dict)
 
 
-class PageParser(HTMLParser):
-    """Collects the forms of a page, its first heading and the completion code."""
+# The tags a bot reads, found by one regular expression: the scan skips every other tag (most
+# of a page) without a step in Python, which a general HTML parser takes for each. Comments and
+# script or style bodies are matched whole so that nothing inside them is taken for a tag.
+_TOKEN = re.compile(
+    r"<!--.*?-->"
+    r"|<(script|style)(?=[\s/>]).*?</\1\s*>"
+    r"|<(/?)(form|input|button|select|option|textarea|h1|strong|p|li)(?=[\s/>])"
+    r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
+    re.IGNORECASE | re.DOTALL,
+)
+# name, then a value in double, single or no quotes (HTML's three forms), or no value at all.
+_ATTRIBUTE = re.compile(r"""([^\s/>"'=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+# Any other tag inside the text of an element the bot reads (<output>, <mark>, <a> ...).
+_OTHER_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def _attributes(text: str) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = []
+    for name, double, single, bare in _ATTRIBUTE.findall(text):
+        value = double or single or bare
+        found.append((name.lower(), unescape(value) if "&" in value else value))
+    return found
+
+
+class PageParser:
+    """Collects the forms of a page, its first heading and the completion code.
+
+    Reads the tags of a whole document in one ``feed`` (not a stream in pieces), in document
+    order, as an HTML tokenizer would hand them over: elements are not closed implicitly.
+    """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.heading = ""
         self.code = ""
@@ -32,6 +60,25 @@ class PageParser(HTMLParser):
         self._select: str | None = None
         # Open elements whose text is wanted: [tag, kind, text parts]; they can nest.
         self._open: list[tuple[str, str, list[str]]] = []
+
+    def feed(self, document: str) -> None:
+        end = 0
+        for match in _TOKEN.finditer(document):
+            if self._open and match.start() > end:
+                self._text(document[end : match.start()])
+            end = match.end()
+            slash, tag, attributes = match.group(2, 3, 4)
+            if tag is None:
+                continue  # a comment, script or style
+            if slash:
+                self.handle_endtag(tag.lower())
+            else:
+                self.handle_starttag(tag.lower(), _attributes(attributes))
+
+    def _text(self, text: str) -> None:
+        if "<" in text:
+            text = _OTHER_TAG.sub("", text)
+        self.handle_data(unescape(text) if "&" in text else text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -81,9 +128,6 @@ class PageParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         for _, _, parts in self._open:
             parts.append(data)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
 
 
 @dataclass
