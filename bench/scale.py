@@ -2,7 +2,8 @@
 
 For each study size it builds (once) a template database with that many completed participants
 (12 trials each: practice, 9 test items, 2 catch trials, exposures balanced), then per run clones
-it, serves it with gunicorn and measures, against 127.0.0.1 only:
+it, serves it with gunicorn, warms every worker with a few participants and measures, against
+127.0.0.1 only (the load client is braintrial.participants.bots, the same for both checkouts):
 
 * start latency: 20 participants one after the other; the POST of the consent step (where items
   are assigned) -- median and p95;
@@ -114,6 +115,11 @@ def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -
         # A template built by an older checkout gets the migrations added since.
         _manage(code, database_url, "migrate", "-v", "0")
         with Gunicorn(code=code, database_url=database_url, workers=args.workers) as web:
+            # Each worker's first request loads the code and templates (about a second): a few
+            # participants first, so that no measured request pays for it.
+            mix_run(
+                base_url=web.url, slug=SLUG, n=2 * args.workers, concurrency=args.workers, mix=Mix()
+            )
             starts = mix_run(base_url=web.url, slug=SLUG, n=20, concurrency=1, mix=Mix())
             consent = starts.latencies.get("POST consent", [])
             report = mix_run(
