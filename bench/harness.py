@@ -44,6 +44,30 @@ def load_average() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+def cpu_seconds(*, pids: list[int] | None = None, name: str | None = None) -> float | None:
+    """User + system CPU seconds used so far by the processes ``pids``, or by every process
+    called ``name`` (e.g. "postgres": the server and its backends); None where /proc is not
+    there to read (not Linux). Take the difference of two readings around a run."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    if name is not None:
+        pids = [int(p.name) for p in proc.iterdir() if p.name.isdigit() and _name(p) == name]
+    ticks = 0
+    for pid in pids or []:
+        with contextlib.suppress(OSError):
+            fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _name(process: Path) -> str:
+    try:
+        return (process / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def _wait(ready: Any, what: str, timeout_s: float, process: subprocess.Popen | None) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
-from harness import ROOT, Gunicorn, load_average, study_script
+from harness import ROOT, Gunicorn, cpu_seconds, load_average, study_script
 from loadmix import (
     LOAD_MIX,
     answers_check,
@@ -103,6 +103,9 @@ class RunFigures:
     errors_5xx: int
     passed: bool
     load: str
+    # CPU ms per request of the full-flow mix: load client, gunicorn (master and workers),
+    # every Postgres process of the machine; nan where /proc cannot be read.
+    cpu_ms: tuple[float, float, float]
 
 
 def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -> RunFigures:
@@ -122,6 +125,8 @@ def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -
             )
             starts = mix_run(base_url=web.url, slug=SLUG, n=20, concurrency=1, mix=Mix())
             consent = starts.latencies.get("POST consent", [])
+            web_pids = [web.process.pid, *web.worker_pids()] if web.process else []
+            cpu_before = cpu_seconds(pids=web_pids), cpu_seconds(name="postgres")
             report = mix_run(
                 base_url=web.url,
                 slug=SLUG,
@@ -129,12 +134,17 @@ def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -
                 concurrency=args.concurrency,
                 mix=LOAD_MIX,
             )
+            cpu_after = cpu_seconds(pids=web_pids), cpu_seconds(name="postgres")
             load = load_average()
+        cpu_ms = _per_request(report.client_cpu_s, cpu_before, cpu_after, report.n_requests)
         print(
             f"  start: {len(consent)} participants one after the other, consent POST median "
             f"{statistics.median(consent) * 1000:.1f} ms"
         )
         report_print(report, title=f"  {code} ({load})")
+        client, web_ms, db = cpu_ms
+        print(f"  CPU per request: load client {client:.2f} ms, gunicorn {web_ms:.2f} ms, ", end="")
+        print(f"Postgres {db:.2f} ms")
         check = answers_check(database_url=database_url, slug=SLUG, results=report.results)
         check_print(check)
     finally:
@@ -152,7 +162,20 @@ def run_once(*, code: Path, url: str, template: str, args: argparse.Namespace) -
         sum(report.server_errors.values()),
         check.passed,
         load,
+        cpu_ms,
     )
+
+
+def _per_request(
+    client_s: float,
+    before: tuple[float | None, float | None],
+    after: tuple[float | None, float | None],
+    n: int,
+) -> tuple[float, float, float]:
+    def ms(a: float | None, b: float | None) -> float:
+        return float("nan") if a is None or b is None or not n else (b - a) / n * 1000
+
+    return client_s / max(n, 1) * 1000, ms(before[0], after[0]), ms(before[1], after[1])
 
 
 def main() -> None:
@@ -198,7 +221,8 @@ def summary_print(
         f"{args.concurrency} at a time; medians over {args.rounds} rounds"
     )
     header = f"{'participants':>12} {'code':<9}{'start ms':>9}{'p95':>6}{'req/s':>8}{'ans/s':>7}"
-    print(header + f"{'p50':>6}{'p95':>6}{'p99':>6}{'5xx':>5}  check  load average at each run")
+    header += f"{'p50':>6}{'p95':>6}{'p99':>6}{'5xx':>5}  check  CPU ms/request client/web/db"
+    print(header + "  load average at each run")
     for (size, label), runs in figures.items():
 
         def med(name: str, runs: list[RunFigures] = runs) -> float:
@@ -209,6 +233,8 @@ def summary_print(
             f"{med('requests_per_s'):>8.1f}{med('answers_per_s'):>7.1f}{med('p50_ms'):>6.0f}"
             f"{med('p95_ms'):>6.0f}{med('p99_ms'):>6.0f}{sum(r.errors_5xx for r in runs):>5}  "
             f"{'pass' if all(r.passed for r in runs) else 'FAIL':<5}  "
+            + "/".join(f"{statistics.median(r.cpu_ms[i] for r in runs):.2f}" for i in range(3))
+            + "  "
             + " | ".join(r.load.split(" (")[0].removeprefix("load average ") for r in runs)
         )
 
