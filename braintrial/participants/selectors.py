@@ -24,15 +24,16 @@ from braintrial.prepared import PreparedSelect
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 
-# Every flow request reads its participant with the study, and a trial request the trials and
-# the item shown: their SQL is written once per process (braintrial.prepared), which saves a
-# millisecond a request.
+# Every flow request reads its participant with the study, a trial request the trials and the
+# item shown, the landing page its study: their SQL is written once per process
+# (braintrial.prepared), which saves a millisecond a request.
 _BY_STUDY_TOKEN = PreparedSelect(
     Participant, related="study", filters=("study__slug", "token_hash")
 )
 _TRIALS = PreparedSelect(Trial, filters=("participant",), order_by="position")
 _TRIAL_PARTICIPANT = Trial._meta.get_field("participant")
 _ITEM = PreparedSelect(Item, filters=("id",))  # the abstracts of the trial shown
+_STUDY = PreparedSelect(Study, filters=("slug",))  # the landing page's
 
 
 def token_hash(*, token: str) -> str:
@@ -97,10 +98,10 @@ def trial_versions_get(*, trial: Trial) -> tuple[str, str]:
 
 
 def study_get_open(*, slug: str) -> Study:
-    try:
-        return Study.objects.get(slug=slug)
-    except Study.DoesNotExist as exc:
-        raise Http404("No such study.") from exc
+    found = _STUDY.fetch(slug)  # the slug is unique: one or none
+    if not found:
+        raise Http404("No such study.")
+    return found[0]
 
 
 def participant_get_by_recruitment_id(*, study: Study, recruitment_id: str) -> Participant | None:
