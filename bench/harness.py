@@ -57,7 +57,9 @@ def cpu_seconds(*, pids: list[int] | None = None, name: str | None = None) -> fl
     for pid in pids or []:
         with contextlib.suppress(OSError):
             fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            # utime, stime, and those of its children that ended (a backend or worker that
+            # closed during the run is counted in its parent's)
+            ticks += sum(int(f) for f in fields[11:15])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
