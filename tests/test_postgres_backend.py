@@ -1,6 +1,5 @@
 """braintrial.postgres: a reused connection is health-checked without a round trip while it is
-healthy, and still found dead when the server has ended its session (a restart would); queries
-are bound by the server and prepared once they repeat."""
+healthy, and still found dead when the server has ended its session (a restart would)."""
 
 from __future__ import annotations
 
@@ -12,8 +11,6 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-
-from braintrial.postgres import DEFAULT_PREPARE_THRESHOLD, postgres_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -83,50 +80,3 @@ def test_the_check_decides_by_a_query_when_the_server_sent_something_harmless(
 
     assert own.is_usable() is True
     assert _last_query(_backend_pid(own)) == "SELECT 1"
-
-
-def test_queries_are_bound_by_the_server_and_prepared_from_their_second_run() -> None:
-    options = settings.DATABASES["default"]["OPTIONS"]
-    assert options["server_side_binding"] is True
-    assert options["prepare_threshold"] == DEFAULT_PREPARE_THRESHOLD == 2
-    with connection.cursor() as cursor:
-        for n in range(3):
-            cursor.execute("SELECT %s::int + 40 AS braintrial_probe", [n])
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%braintrial_probe%"],
-        )
-        assert cursor.fetchone()[0] == 1
-
-
-def test_postgres_settings_keep_the_urls_options_and_leave_other_databases_alone() -> None:
-    parsed = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "OPTIONS": {"sslmode": "a"}}
-
-    made = postgres_settings(parsed, {})
-
-    assert made["ENGINE"] == "braintrial.postgres" and made["NAME"] == "x"
-    assert made["OPTIONS"] == {
-        "sslmode": "a",
-        "server_side_binding": True,
-        "prepare_threshold": 2,
-    }
-    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db"}
-    assert postgres_settings(sqlite, {"DB_PREPARE_THRESHOLD": "5"}) == sqlite
-
-
-@pytest.mark.parametrize(("value", "threshold"), [("off", None), ("0", None), ("5", 5)])
-def test_the_prepare_threshold_comes_from_the_environment(
-    value: str, threshold: int | None
-) -> None:
-    parsed = {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}
-
-    made = postgres_settings(parsed, {"DB_PREPARE_THRESHOLD": value})
-
-    assert made["OPTIONS"]["prepare_threshold"] == threshold
-
-
-def test_a_threshold_that_is_not_a_number_stops_the_start() -> None:
-    with pytest.raises(ValueError):
-        postgres_settings(
-            {"ENGINE": "django.db.backends.postgresql"}, {"DB_PREPARE_THRESHOLD": "x"}
-        )
