@@ -16,41 +16,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Field, ForeignKey, Model
 
 M = TypeVar("M", bound=Model)
-RawConverter = Callable[[Any, Any, Any], Any]  # Django's: (value, expression, connection)
-Converter = Callable[[Any], Any]
+Converter = Callable[[Any, Any, Any], Any]  # Django's: (value, expression, connection)
 
 
 @dataclass(frozen=True)
 class _Columns:
+    """One model's columns in the SELECT, in the order ``from_db`` takes them."""
+
     model: type[Model]
     alias: str
     fields: tuple[Field, ...]
-
-    @property
-    def attnames(self) -> list[str]:
-        return [f.attname for f in self.fields]
-
-    def converters(self, connection: Any) -> list[tuple[int, list[Converter]]]:
-        """(column index, converters) for the fields whose database value needs converting."""
-        out: list[tuple[int, list[Converter]]] = []
-        for i, field in enumerate(self.fields):
-            col = field.get_col(self.alias)
-            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-            if found:
-                chain: list[Converter] = [partial(_convert, c, col, connection) for c in found]
-                out.append((i, chain))
-        return out
+    attnames: tuple[str, ...]
+    # (column index, the column, Django's converters) for values that need converting; applied
+    # with the connection of the thread that runs the query.
+    converters: tuple[tuple[int, Any, tuple[Converter, ...]], ...]
 
 
-def _convert(converter: RawConverter, col: Any, connection: Any, value: Any) -> Any:
-    return converter(value, col, connection)
+def _columns(model: type[Model], alias: str, connection: Any) -> _Columns:
+    fields = tuple(model._meta.concrete_fields)
+    converters = []
+    for i, field in enumerate(fields):
+        col = field.get_col(alias)
+        found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if found:
+            converters.append((i, col, tuple(found)))
+    return _Columns(model, alias, fields, tuple(f.attname for f in fields), tuple(converters))
 
 
 def _field(model: type[Model], name: str) -> Field:
@@ -81,7 +78,7 @@ class PreparedSelect(Generic[M]):
     def _plan(self) -> tuple[str, list[_Columns], ForeignKey | None]:
         connection = connections[self.using]
         quote = connection.ops.quote_name
-        main = _Columns(self.model, "T0", tuple(self.model._meta.concrete_fields))
+        main = _columns(self.model, "T0", connection)
         tables = [f"{quote(self.model._meta.db_table)} T0"]
         parts, fk = [main], None
         if self.related is not None:
@@ -90,7 +87,7 @@ class PreparedSelect(Generic[M]):
                 raise ValueError(f"{self.related}: only a required foreign key can be joined")
             fk = field
             other = self._other
-            parts.append(_Columns(other, "T1", tuple(other._meta.concrete_fields)))
+            parts.append(_columns(other, "T1", connection))
             target = quote(str(fk.target_field.column))
             tables.append(
                 f"INNER JOIN {quote(other._meta.db_table)} T1 "
@@ -115,27 +112,25 @@ class PreparedSelect(Generic[M]):
             return "T1." + quote(str(_field(self._other, name.split("__", 1)[1]).column))
         return "T0." + quote(str(_field(self.model, name).column))
 
-    @cached_property
-    def _converters(self) -> list[list[tuple[int, list[Converter]]]]:
-        connection = connections[self.using]
-        return [part.converters(connection) for part in self._plan[1]]
-
     def fetch(self, *values: Any) -> list[M]:
         """The rows for ``values`` (one per filter, in order), as model instances."""
         sql, parts, fk = self._plan
-        with connections[self.using].cursor() as cursor:
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
             cursor.execute(sql, list(values))
             rows = cursor.fetchall()
-        return [self._build(row, parts, fk) for row in rows]
+        return [self._build(row, parts, fk, connection) for row in rows]
 
-    def _build(self, row: tuple[Any, ...], parts: list[_Columns], fk: ForeignKey | None) -> M:
+    def _build(
+        self, row: tuple[Any, ...], parts: list[_Columns], fk: ForeignKey | None, connection: Any
+    ) -> M:
         objects, start = [], 0
-        for part, converters in zip(parts, self._converters, strict=True):
+        for part in parts:
             values = list(row[start : start + len(part.fields)])
             start += len(part.fields)
-            for i, chain in converters:
-                for convert in chain:
-                    values[i] = convert(values[i])
+            for i, col, converters in part.converters:
+                for convert in converters:
+                    values[i] = convert(values[i], col, connection)
             objects.append(part.model.from_db(self.using, part.attnames, values))
         if fk is not None:
             fk.set_cached_value(objects[0], objects[1])
