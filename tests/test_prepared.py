@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import token_hash
-from braintrial.prepared import PreparedSelect, PreparedUpdate
+from braintrial.prepared import _PREPARED, PreparedSelect, PreparedUpdate
 from tests.factories import study_make
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,7 @@ def test_the_participant_and_its_study_are_those_of_the_orm_in_one_query() -> No
     participant = made.participants[1]
     token = made.tokens[participant.pk]
     expected = Participant.objects.select_related("study").get(pk=participant.pk)
+    BY_STUDY_TOKEN.fetch("prep", "")  # the session's first run prepares the statement
 
     with CaptureQueriesContext(connection) as queries:
         (found,) = BY_STUDY_TOKEN.fetch("prep", token_hash(token=token))
@@ -100,6 +101,7 @@ def test_an_update_stores_what_the_orms_update_stores_in_one_query() -> None:
     assert twin is not None
     values = {"choice": "B", "correct": False, "confidence": 73, "rt_client_ms": None}
     Trial.objects.filter(pk=twin.pk).update(**values, answered_at=WHEN)
+    ANSWER.run({**values, "answered_at": WHEN}, -1, "active")  # prepares the statement
 
     with CaptureQueriesContext(connection) as queries:
         changed = ANSWER.run({**values, "answered_at": WHEN}, trial.pk, Participant.Status.ACTIVE)
@@ -140,3 +142,57 @@ def test_an_update_needs_a_value_for_each_field_and_each_filter() -> None:
     with pytest.raises(ValueError, match="required foreign key"):
         PreparedUpdate(Trial, fields=("choice",), filters=("position__x",)).run({"choice": "A"}, 1)
     assert Trial.objects.get(pk=trial.pk).shown_at is None
+
+
+@pytest.fixture
+def new_session() -> None:
+    """As if the connection had just been opened: no statement prepared on it."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    _PREPARED.pop(connection.connection, None)
+
+
+def _prepared_on_server() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.usefixtures("new_session")
+def test_a_statement_is_prepared_once_per_session_and_then_executed() -> None:
+    participant = study_make("prep").participants[0]
+
+    with CaptureQueriesContext(connection) as queries:
+        first = TRIALS.fetch(participant.pk)
+        again = TRIALS.fetch(participant.pk)
+
+    sqls = [q["sql"] for q in queries]
+    assert sqls[0].startswith("PREPARE bt_")
+    assert sqls[1] == sqls[2] == f"EXECUTE {sqls[0].split()[1]}({participant.pk})"
+    assert len(sqls) == 3
+    (server,) = _prepared_on_server()
+    assert server == sqls[0]  # the statement the session keeps
+    assert 'T0."participant_id" = $1 ORDER BY T0."position"' in server
+    assert [_values(t) for t in first] == [_values(t) for t in again]
+    assert [t.pk for t in first] == list(
+        Trial.objects.filter(participant=participant)
+        .order_by("position")
+        .values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.usefixtures("new_session")
+def test_without_persistent_connections_nothing_is_prepared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    participant = study_make("prep").participants[0]
+    Trial.objects.filter(participant=participant).update(shown_at=None)
+
+    with CaptureQueriesContext(connection) as queries:
+        trials = TRIALS.fetch(participant.pk)
+        shown = SHOW.run({"shown_at": WHEN}, trials[0].pk)
+
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT", "UPDATE"]
+    assert _prepared_on_server() == []
+    assert (shown, Trial.objects.get(pk=trials[0].pk).shown_at) == (1, WHEN)
