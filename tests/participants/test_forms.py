@@ -1,5 +1,6 @@
 """The demographics selects, written out without the template engine, keep a form's markup:
-the field's attributes, the chosen value and escaped labels."""
+the field's attributes, the chosen value and escaped labels; their fixed choices are shared, not
+copied, and still validate."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 
 from django import forms
 
-from braintrial.participants.forms import DemographicsForm, PlainSelect
+from braintrial.participants.forms import DemographicsForm, FixedChoices, PlainSelect
+from tests.participants.conftest import DEMOGRAPHICS
 
 
 def _select(html: str, name: str) -> str:
@@ -46,3 +48,22 @@ def test_values_and_labels_are_escaped() -> None:
     html = str(Odd({"pick": 'a"b'})["pick"])
 
     assert '<option value="a&quot;b" selected>&lt;b&gt;bold&lt;/b&gt;</option>' in html
+
+
+def test_fixed_choices_are_shared_by_the_forms_copies_and_still_validate() -> None:
+    first, second = DemographicsForm(), DemographicsForm()
+    good = DemographicsForm({**DEMOGRAPHICS, "country": "Japan"})
+    bad = DemographicsForm({**DEMOGRAPHICS, "country": "Atlantis"})
+
+    assert isinstance(first.fields["country"].choices, FixedChoices)
+    assert first.fields["country"] is not second.fields["country"]
+    assert first.fields["country"].choices is second.fields["country"].choices
+    assert first.fields["country"].widget.choices is first.fields["country"].choices
+    assert list(first.fields["country"].choices)[:2] == [
+        ("", "Select…"),
+        ("Afghanistan", "Afghanistan"),
+    ]
+    assert good.is_valid(), good.errors
+    assert good.cleaned_data["country"] == "Japan"
+    assert not bad.is_valid()
+    assert "Select a valid choice" in bad.errors["country"][0]
