@@ -151,7 +151,7 @@ class TrialForm(forms.Form):
     position = forms.IntegerField(min_value=0, max_value=1000, widget=forms.HiddenInput)
     choice = forms.ChoiceField(
         label="Version",
-        choices=[("A", "Version A"), ("B", "Version B")],
+        choices=FixedChoices([("A", "Version A"), ("B", "Version B")]),
         error_messages={"required": "Please choose the version you think is published."},
     )
     confidence = forms.IntegerField(
@@ -168,16 +168,16 @@ class TrialForm(forms.Form):
     )
     recognised = forms.ChoiceField(
         label="Seen before",
-        choices=YES_NO,
+        choices=FixedChoices(YES_NO),
         error_messages={"required": "Please say whether you have seen this study before."},
     )
     rt_client_ms = forms.IntegerField(min_value=0, max_value=MAX_RT_CLIENT_MS, required=False)
     blur_count = forms.IntegerField(min_value=0, max_value=MAX_BLUR_COUNT, required=False)
-    confidence_moved = forms.ChoiceField(choices=MOVED, required=False)
-    expertise_moved = forms.ChoiceField(choices=MOVED, required=False)
+    confidence_moved = forms.ChoiceField(choices=FixedChoices(MOVED), required=False)
+    expertise_moved = forms.ChoiceField(choices=FixedChoices(MOVED), required=False)
     # Only on the pages of a study that asks per trial (Study.outside_help_per_trial); the
     # flow validates that it was answered there.
-    outside_help = forms.ChoiceField(choices=YES_NO, required=False)
+    outside_help = forms.ChoiceField(choices=FixedChoices(YES_NO), required=False)
 
     def answer(self) -> TrialAnswer:
         data = self.cleaned_data
