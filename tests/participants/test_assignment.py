@@ -182,11 +182,11 @@ def test_doi_aware_picks_stay_within_one_over_many_participants(
 ) -> None:
     """The pure picking rule, without the database: every GPT-4 case of BrainBench shares its
     paper with a human case, which is what can block the least-exposed human items."""
-    from braintrial.participants.services.assignment import _pick_balanced
+    from braintrial.participants.services.assignment import BankItem, _pick_balanced
 
-    humans = [Item(pk=i + 1, source="human", doi=f"p{i}") for i in range(n_human)]
+    humans = [BankItem(i + 1, "b", "test", "human", f"p{i}") for i in range(n_human)]
     gpt4 = [
-        Item(pk=10_000 + j, source="gpt4", doi=f"p{j}" if j < shared else f"g{j}")
+        BankItem(10_000 + j, "b", "test", "gpt4", f"p{j}" if j < shared else f"g{j}")
         for j in range(n_gpt4)
     ]
     counts = {item.pk: 0 for item in humans + gpt4}
