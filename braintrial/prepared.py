@@ -98,6 +98,17 @@ def _field(model: type[Model], name: str) -> Field:
     return field
 
 
+def _required_fk(model: type[Model], name: str) -> tuple[ForeignKey, type[Model]]:
+    """The required foreign key ``name`` of ``model`` and the model it points to."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, ForeignKey) or field.null:
+        raise ValueError(f"{name}: only a required foreign key can be joined")
+    other = field.related_model
+    if not isinstance(other, type):
+        raise ValueError(f"{name}: no related model")
+    return field, other
+
+
 class PreparedSelect(Generic[M]):
     """``model`` rows where each of ``filters`` equals its value, in ``order_by`` order, with the
     row of the required foreign key ``related`` (filters on it are written
@@ -123,11 +134,7 @@ class PreparedSelect(Generic[M]):
         tables = [f"{quote(self.model._meta.db_table)} T0"]
         parts, fk = [main], None
         if self.related is not None:
-            field = self.model._meta.get_field(self.related)
-            if not isinstance(field, ForeignKey) or field.null:
-                raise ValueError(f"{self.related}: only a required foreign key can be joined")
-            fk = field
-            other = self._other
+            fk, other = _required_fk(self.model, self.related)
             parts.append(_columns(other, "T1", connection))
             target = quote(str(fk.target_field.column))
             tables.append(
@@ -143,10 +150,7 @@ class PreparedSelect(Generic[M]):
 
     @property
     def _other(self) -> type[Model]:
-        other = self.model._meta.get_field(str(self.related)).related_model
-        if not isinstance(other, type):
-            raise ValueError(f"{self.related}: no related model")
-        return other
+        return _required_fk(self.model, str(self.related))[1]
 
     def _column(self, name: str, quote: Callable[[str], str]) -> str:
         if self.related is not None and name.startswith(self.related + "__"):
@@ -217,12 +221,7 @@ class PreparedUpdate(Generic[M]):
                 conditions.append(f"{table}.{quote(str(field.column))} IS NULL")
             elif "__" in name:
                 fk_name, other_name = name.split("__", 1)
-                fk = self.model._meta.get_field(fk_name)
-                if not isinstance(fk, ForeignKey) or fk.null:
-                    raise ValueError(f"{name}: only a required foreign key can be followed")
-                other = fk.related_model
-                if not isinstance(other, type):
-                    raise ValueError(f"{name}: no related model")
+                fk, other = _required_fk(self.model, fk_name)
                 field = _field(other, other_name)
                 conditions.append(
                     f"EXISTS (SELECT 1 FROM {quote(other._meta.db_table)} U1 WHERE "
