@@ -2,8 +2,8 @@
 
 One module per file of the data, readers apart from writers:
 
-    names.py        the bank, the study and the file names; imports nothing from the project,
-                    so the Item and Study models take their default bank from it
+    names.py        the bank, the study and the file names (the bank's name comes from
+                    items.bank_names, where the Item and Study models take their default)
     files.py        finding and reading the data folder; PublishedDataError
     dois.py         DOI normalisation and abstract_id_doi.csv
     trial_rows.py   participant_data.csv, validated
@@ -13,6 +13,6 @@ One module per file of the data, readers apart from writers:
     management/commands/  import_brainbench, import_published_trials, import_published_scores
 
 published_models.csv (MODELS_FILE) is not read yet: its reader belongs beside score_rows.py and
-its writer in services/. This package stays free of imports so that reading ``names`` loads
-nothing else.
+its writer in services/. This package's __init__ stays free of imports so that reading ``names``
+loads nothing else.
 """

@@ -1,13 +1,16 @@
 """The names the published BrainBench data is known by: its bank, its study and its files.
 
-Imports nothing from the project: the Item and Study models take their default bank from here,
-and every importer, command and check reads the same spelling.
+Every importer, command and check reads the same spelling from here. The bank's name is owned by
+the item bank (``items.bank_names``), below this package, because the Item and Study models take
+it as their default bank.
 """
 
 from __future__ import annotations
 
-# The item bank the published test cases live in; also the default bank of Item and Study.
-BANK = "brainbench"
+from braintrial.items.bank_names import PUBLISHED_BANK
+
+# The item bank the published test cases live in.
+BANK = PUBLISHED_BANK
 
 # The study the published human-expert trials are imported as.
 STUDY_SLUG = "brainbench-2024"

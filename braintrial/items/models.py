@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from braintrial.brainbench.names import BANK
+from braintrial.items.bank_names import PUBLISHED_BANK
 
 
 class ItemBank(models.Model):
@@ -44,7 +44,7 @@ class Item(models.Model):
 
     bank = models.SlugField(
         max_length=64,
-        default=BANK,
+        default=PUBLISHED_BANK,
         help_text="Item bank the case belongs to; a study draws its test cases from one bank.",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEST)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from braintrial.brainbench.names import BANK
+from braintrial.items.bank_names import PUBLISHED_BANK
 
 # Catch trials each participant gets when the study has them (the assignment uses this).
 N_CATCH_TRIALS = 2
@@ -80,7 +80,9 @@ class Study(models.Model):
     is_open = models.BooleanField(
         default=True, help_text="Closed studies accept no new participants."
     )
-    bank = models.SlugField(max_length=64, default=BANK, help_text="Item bank to draw from.")
+    bank = models.SlugField(
+        max_length=64, default=PUBLISHED_BANK, help_text="Item bank to draw from."
+    )
 
     n_human_trials = models.PositiveSmallIntegerField(
         default=6, validators=[MinValueValidator(0), MaxValueValidator(50)]

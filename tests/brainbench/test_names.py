@@ -1,4 +1,5 @@
-"""The bank's name is spelled once, in braintrial.brainbench.names, and read from there."""
+"""The published bank's name is spelled once, in braintrial.items.bank_names (below every app
+that reads it), and read from there: braintrial.brainbench.names included."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def test_the_bank_name_is_a_string_literal_in_names_only() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.Constant) and node.value == BANK
     ]
-    assert spelled == ["braintrial/brainbench/names.py:10"]
+    assert spelled == ["braintrial/items/bank_names.py:10"]
 
 
 def test_the_other_meanings_of_the_word_are_still_there() -> None:
