@@ -1,4 +1,8 @@
-"""python manage.py demo_setup: a demo study and a researcher account, for the quick start."""
+"""python manage.py demo_setup: a demo study and a researcher account, for the quick start.
+
+It lives with the published data because the demo draws from the published bank and lets the
+researcher read the published study: the studies app below knows nothing of either.
+"""
 
 from __future__ import annotations
 
