@@ -19,7 +19,7 @@ from braintrial.api.filters import SinceFilter, list_filters_parse, since
 from braintrial.api.permissions import CanCreateStudy
 from braintrial.api.serializers import STUDY_FIELDS, StudyOutput
 from braintrial.items.models import Item
-from braintrial.items.services import items_import_into_study
+from braintrial.studies.item_import import items_import_into_study
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher, study_get_for_researcher
 from braintrial.studies.services import study_create_with_researcher

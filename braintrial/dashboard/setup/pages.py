@@ -14,9 +14,13 @@ from django.shortcuts import render
 from braintrial.dashboard.links import participant_link
 from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
 from braintrial.items.selectors import item_banks_summary, item_test_cases
-from braintrial.items.services import ImportReport, ItemImportError, items_import_into_study
+from braintrial.items.services import ImportReport, ItemImportError
 from braintrial.items.services.preview import ItemPreview
-from braintrial.items.services.study_import import bank_change_check, items_preview_for_study
+from braintrial.studies.item_import import (
+    bank_change_check,
+    items_import_into_study,
+    items_preview_for_study,
+)
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_researcher_add
 

@@ -10,7 +10,6 @@ from braintrial.items.services.importing import (
 )
 from braintrial.items.services.parsing import ItemImportError
 from braintrial.items.services.preview import ItemPreview, items_preview_content
-from braintrial.items.services.study_import import items_import_into_study
 
 __all__ = [
     "ImportReport",
@@ -20,6 +19,5 @@ __all__ = [
     "differences_compute",
     "items_import_content",
     "items_import_csv",
-    "items_import_into_study",
     "items_preview_content",
 ]

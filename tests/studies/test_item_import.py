@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 
 from braintrial.items.models import Item, ItemBank
-from braintrial.items.services import items_import_into_study
+from braintrial.studies.item_import import items_import_into_study
 from braintrial.studies.models import Study
 from tests.factories import user_make
 

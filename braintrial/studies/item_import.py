@@ -1,4 +1,7 @@
-"""Importing a researcher's test-case CSV into a study's item bank."""
+"""Importing a researcher's test-case CSV into a study's item bank.
+
+Here, above the item bank: the bank knows nothing of the studies that draw from it.
+"""
 
 from __future__ import annotations
 
