@@ -11,7 +11,7 @@ from braintrial.items.bank_names import PUBLISHED_BANK
 class ItemBank(models.Model):
     """Who owns a bank, looked up by name (``Item.bank`` and ``Study.bank`` hold the name).
 
-    Who may read a bank is decided in ``items.selectors`` (``bank_readable``); owners may also
+    Who may read a bank is decided in ``studies.banks`` (``bank_readable``); owners may also
     import into it. A public bank (the published BrainBench items, the built-in practice and catch
     items) is readable by everyone.
     """

@@ -18,9 +18,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
-from braintrial.items.selectors import banks_for_user
 from braintrial.participants.models import ExposureCounter, Participant, Trial
 from braintrial.prepared import PreparedSelect
+from braintrial.studies.banks import banks_for_user
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 
@@ -191,7 +191,7 @@ def items_for_researcher(
     studies: QuerySet[Study],
     since: datetime | None = None,
 ) -> QuerySet[Item]:
-    """``items_for_studies`` narrowed to the banks the user may read (items.selectors): a study
+    """``items_for_studies`` narrowed to the banks the user may read (studies.banks): a study
     on another team's bank (made before banks had owners) shows none of its originals. The
     built-in practice and catch items are in a public bank."""
     readable = banks_for_user(user=user).values("name")

@@ -11,9 +11,9 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from braintrial.items.selectors import bank_usable_for_study
-from braintrial.items.services.banks import item_bank_claim
+from braintrial.studies.banks import bank_usable_for_study
 from braintrial.studies.models import Study
+from braintrial.studies.services import item_bank_claim
 
 
 def _bank_checked_form(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:

@@ -10,9 +10,9 @@ from typing import IO
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
-from braintrial.items.selectors import bank_importable
 from braintrial.items.services.importing import ImportReport, items_import_content
 from braintrial.items.services.preview import ItemPreview, items_preview_content
+from braintrial.studies.banks import bank_importable
 from braintrial.studies.models import Study
 
 
@@ -21,7 +21,7 @@ def items_import_into_study(
 ) -> ImportReport:
     """Import a test-case CSV into the bank of ``study`` (which passed the gatekeeper).
 
-    Only the bank's owners may fill it (items.selectors.bank_importable): the new items reach
+    Only the bank's owners may fill it (studies.banks.bank_importable): the new items reach
     every study drawing from it. Raises PermissionDenied for anyone else, ItemImportError for
     a file that cannot be imported.
     """

@@ -8,8 +8,26 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from braintrial.items.services.banks import item_bank_claim
+from braintrial.items.models import ItemBank
+from braintrial.studies.banks import bank_readable
 from braintrial.studies.models import Study
+
+
+def item_bank_claim(*, user: User, name: str) -> ItemBank:
+    """The bank ``name`` for a study ``user`` creates or changes: a new name becomes a bank
+    owned by them; an existing bank must be one they may read.
+
+    Raises ValidationError on the ``bank`` field otherwise. The unique name makes two concurrent
+    claims of a new name end with one owner.
+    """
+    bank, created = ItemBank.objects.get_or_create(name=name)
+    if created:
+        bank.owners.add(user)
+    elif not bank_readable(user=user, name=name):
+        raise ValidationError(
+            {"bank": f"The item bank {name!r} belongs to another team; choose another name."}
+        )
+    return bank
 
 
 def study_create(*, slug: str, title: str, **settings: Any) -> Study:

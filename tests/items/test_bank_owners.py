@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 from braintrial.brainbench.names import BANK
 from braintrial.dashboard.setup.forms import STUDY_FIELDS
 from braintrial.items.models import Item, ItemBank
-from braintrial.items.selectors import bank_readable
 from braintrial.studies.admin import StudyAdmin
+from braintrial.studies.banks import bank_readable
 from braintrial.studies.models import Study
 from tests.factories import Made, read_all_grant, study_make, user_make
 

@@ -13,9 +13,10 @@ from django.shortcuts import render
 
 from braintrial.dashboard.links import participant_link
 from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
-from braintrial.items.selectors import item_banks_summary, item_test_cases
+from braintrial.items.selectors import item_test_cases
 from braintrial.items.services import ImportReport, ItemImportError
 from braintrial.items.services.preview import ItemPreview
+from braintrial.studies.banks import item_banks_summary
 from braintrial.studies.item_import import (
     bank_change_check,
     items_import_into_study,

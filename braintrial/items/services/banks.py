@@ -1,29 +1,8 @@
-"""Writes of item banks: who owns a bank name."""
+"""Writes of item banks. A study's claim on a bank name is ``studies.services.item_bank_claim``."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-
 from braintrial.items.models import ItemBank
-from braintrial.items.selectors import bank_readable
-
-
-def item_bank_claim(*, user: User, name: str) -> ItemBank:
-    """The bank ``name`` for a study ``user`` creates or changes: a new name becomes a bank
-    owned by them; an existing bank must be one they may read.
-
-    Raises ValidationError on the ``bank`` field otherwise. The unique name makes two concurrent
-    claims of a new name end with one owner.
-    """
-    bank, created = ItemBank.objects.get_or_create(name=name)
-    if created:
-        bank.owners.add(user)
-    elif not bank_readable(user=user, name=name):
-        raise ValidationError(
-            {"bank": f"The item bank {name!r} belongs to another team; choose another name."}
-        )
-    return bank
 
 
 def item_bank_ensure(*, name: str, is_public: bool = False) -> ItemBank:
