@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from braintrial.items.models import Item
 from braintrial.items.services.diff import segments_compute
 from braintrial.participants import services
-from braintrial.participants.comparison import model_comparison
-from braintrial.participants.models import Trial
+from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
 from braintrial.studies.models import Study
 
@@ -22,6 +21,26 @@ if TYPE_CHECKING:  # flow.py imports this module
     from braintrial.participants.flow import FlowState
 
 Context = dict[str, Any]
+
+
+class ComparisonReader(Protocol):
+    """What the results page shows of "you against the model" (None: nothing)."""
+
+    def __call__(
+        self, *, participant: Participant, trials: list[Trial]
+    ) -> dict[str, Any] | None: ...
+
+
+# The comparison reads model scores, which sit above this app
+# (docs/architecture.md), so this app cannot import it: the analysis app hands its reader down
+# when Django starts (analysis/apps.py, ``comparison_reader_set``); without it the page shows none.
+_comparison_reader: ComparisonReader | None = None
+
+
+def comparison_reader_set(*, reader: ComparisonReader) -> None:
+    """Set the reader of the results page's comparison (once, at start-up)."""
+    global _comparison_reader
+    _comparison_reader = reader
 
 
 def _versions(trial: Trial, *, highlight: bool) -> list[dict[str, Any]]:
@@ -81,5 +100,8 @@ def results_context(state: FlowState, now: datetime) -> Context:
     }
     if detail == Study.DebriefDetail.FULL:
         context["results"] = results
-    context["comparison"] = model_comparison(participant=state.participant, trials=state.trials)
+    if _comparison_reader is not None:
+        context["comparison"] = _comparison_reader(
+            participant=state.participant, trials=state.trials
+        )
     return context
