@@ -1,5 +1,13 @@
 """Reads for "you against the model": how the language models did on the items a participant
-answered, and where the participant's score stands among the study's completed participants.
+answered, and where the participant's score stands among the participants the study analyses.
+
+The reference group is the study's analysed participants under its own exclusion rules: those who
+completed and whom no participant rule of the study excludes (failed catch trials, never moved a
+slider, reported outside help; ``analysis.rules``). Excluded participants are the ones a
+researcher does not trust, so they do not set the bar. The score compared is the number of test
+trials answered right, the one the page shows; trial rules (too fast, recognised) drop single
+trials from the analysis, not people from the group. The participant ranked need not be in the
+group (an excluded participant still sees where they would stand).
 
 What it returns follows the study's debrief setting, because a per-item comparison tells which
 version is the original: per trial only where the study shows per-trial results anyway
@@ -14,6 +22,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from braintrial.analysis.rules import participant_excluded_q
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
@@ -79,21 +88,25 @@ def model_comparison(*, participant: Participant, trials: list[Trial]) -> Compar
     tests = [t for t in trials if t.kind == Item.Kind.TEST]
     per_trial = study.debrief_detail == Study.DebriefDetail.FULL
     n_correct = sum(1 for t in tests if t.correct)
-    # Every completed participant's test score, this one included, in one query.
-    others = sorted(
-        row["n"]
+    # The test score of every analysed participant (see above), in one query.
+    group = {
+        row["participant"]: row["n"]
         for row in Trial.objects.filter(
             participant__study=study,
             participant__status=Participant.Status.COMPLETED,
             kind=Item.Kind.TEST,
         )
+        .exclude(participant_excluded_q(prefix="participant__"))
         .values("participant")
         .annotate(n=Count("id", filter=Q(correct=True)))
-    )
+    }
+    scores = sorted(float(n) for n in group.values())
     return {
         "n_items": len(tests),
         "n_correct": n_correct,
-        "n_participants": len(others),
-        "percentile": _percentile(n_correct, [float(n) for n in others]),
+        "n_participants": len(scores),
+        # Whether anyone but the participant is there to be compared with.
+        "ranked": len(group.keys() - {participant.pk}) > 0,
+        "percentile": _percentile(n_correct, scores),
         "models": _models_on(tests, per_trial=per_trial),
     }

@@ -152,8 +152,9 @@ class Study(models.Model):
     show_model_comparison = models.BooleanField(
         default=False,
         help_text="After the debrief, show how the language models did on the participant's "
-        "items and where the participant stands among all participants (per item only where "
-        "the debrief shows per-trial results).",
+        "items and where the participant stands among the participants the study analyses "
+        "(completed, not excluded by its rules; per item only where the debrief shows per-trial "
+        "results).",
     )
     highlight_differences = models.BooleanField(
         default=False,

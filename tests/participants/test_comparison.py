@@ -11,7 +11,15 @@ from django.test import Client
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from tests.factories import scorer_make, scores_make
-from tests.participants.conftest import answer_all, flow_url, walk_to_practice
+from tests.participants.conftest import (
+    answer_all,
+    answer_data,
+    current_position,
+    flow_url,
+    participant_of,
+    right_choice,
+    walk_to_practice,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +27,25 @@ pytestmark = pytest.mark.django_db
 def _finish(client: Client, study: Study, *, right: bool = True) -> str:
     walk_to_practice(client, study)
     answer_all(client, study, right=right)
+    client.post(flow_url(study), {"step": "debrief", "outside_help": "no"})
+    return client.get(flow_url(study)).content.decode()
+
+
+def _finish_with(study: Study, address: str, *, tests_right: bool, catch_right: bool) -> str:
+    """A new participant from ``address`` answers the test trials and the catch trials as told
+    (the practice right) and completes; the results page."""
+    client = Client(REMOTE_ADDR=address)
+    walk_to_practice(client, study)
+    for trial in participant_of(client, study).trials.order_by("position"):
+        position, _ = current_position(client, study)
+        assert position == trial.position
+        right = catch_right if trial.kind == Item.Kind.CATCH else tests_right
+        if trial.kind == Item.Kind.PRACTICE:
+            right = True
+        choice = right_choice(trial) if right else {"A": "B", "B": "A"}[right_choice(trial)]
+        step = "practice" if trial.position == 0 else "trials"
+        response = client.post(flow_url(study), answer_data(position, step, choice=choice))
+        assert response.status_code == 302
     client.post(flow_url(study), {"step": "debrief", "outside_help": "no"})
     return client.get(flow_url(study)).content.decode()
 
@@ -59,15 +86,42 @@ def test_full_study_shows_the_model_beside_each_trial(client: Client, scored: St
     assert len(re.findall(r"<tr><th scope=\"row\">\d</th><td>Right</td>", page)) == 9
 
 
-def test_participant_is_placed_among_the_completed_participants(
-    scored: Study,
-) -> None:
+def test_participant_is_placed_among_the_analysed_participants(scored: Study) -> None:
     scored.debrief_detail = Study.DebriefDetail.SCORE
     scored.save()
-    _finish(Client(REMOTE_ADDR="203.0.113.1"), scored, right=False)
-    page = _finish(Client(REMOTE_ADDR="203.0.113.2"), scored, right=True)
+    _finish_with(scored, "203.0.113.1", tests_right=False, catch_right=True)
+    page = _finish_with(scored, "203.0.113.2", tests_right=True, catch_right=True)
     # Above one of two (the other), tied with one (itself, counted half): the 75th.
-    assert "Among the 2 participants so far that places you at the 75th percentile" in page
+    assert (
+        "Among the 2 participants so far whose answers the study analyses, that places you at "
+        "the 75th percentile" in page
+    )
+
+
+def test_participants_the_study_excludes_do_not_set_the_bar(scored: Study) -> None:
+    """Under the study's own rules a failed catch trial excludes: that participant's score is
+    no one's bar, though they still see where they would stand among the analysed ones."""
+    scored.debrief_detail = Study.DebriefDetail.SCORE
+    scored.save()
+    first = _finish_with(scored, "203.0.113.1", tests_right=False, catch_right=False)
+    assert "no one to compare your score with" in first
+    page = _finish_with(scored, "203.0.113.2", tests_right=True, catch_right=True)
+    assert "no one to compare your score with" in page and "percentile" not in page
+    excluded = _finish_with(scored, "203.0.113.3", tests_right=True, catch_right=False)
+    # Ranked among the one analysed participant (tied: counted half), not counted itself.
+    assert (
+        "Among the 1 participant so far whose answers the study analyses, that places you at "
+        "the 50th percentile" in excluded
+    )
+
+
+def test_the_group_follows_the_study_s_own_exclusion_rules(scored: Study) -> None:
+    scored.debrief_detail = Study.DebriefDetail.SCORE
+    scored.exclude_failed_catch = False
+    scored.save()
+    _finish_with(scored, "203.0.113.1", tests_right=False, catch_right=False)
+    page = _finish_with(scored, "203.0.113.2", tests_right=True, catch_right=True)
+    assert "Among the 2 participants so far" in page and "the 75th percentile" in page
 
 
 def test_study_withholding_results_shows_no_comparison(client: Client, scored: Study) -> None:

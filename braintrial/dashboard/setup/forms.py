@@ -25,7 +25,7 @@ LABELS = {
     "instructions_text": "Instructions (empty: the standard instructions)",
     "debrief_detail": "What the debrief shows of the participant's answers",
     "show_model_comparison": "After the debrief, show the participant the language models "
-    "on their items and their place among all participants",
+    "on their items and their place among the participants the study analyses",
     "highlight_differences": "Highlight the passages where the two versions differ (both alike)",
     "institution": "Institution named on the landing page",
     "contact_email": "Contact e-mail named on the landing page",
