@@ -16,6 +16,8 @@ N_CATCH_TRIALS = 2
 # and a few minutes for consent, demographics, instructions and debrief.
 MINUTES_PER_TRIAL = 1.5
 MINUTES_AROUND = 4
+# The 'answered too fast' threshold a new study starts with (ms; the published protocol's).
+DEFAULT_MIN_RT_MS = 5000
 
 DEFAULT_CONSENT = (
     "You are invited to take part in a study comparing how neuroscientists and language models "
@@ -146,7 +148,7 @@ class Study(models.Model):
     exclude_recognised = models.BooleanField(default=True)
     exclude_fast = models.BooleanField(default=True)
     min_rt_ms = models.PositiveIntegerField(
-        default=5000, help_text="Trials answered faster than this are flagged."
+        default=DEFAULT_MIN_RT_MS, help_text="Trials answered faster than this are flagged."
     )
 
     show_model_comparison = models.BooleanField(

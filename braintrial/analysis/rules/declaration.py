@@ -3,9 +3,10 @@
 Two kinds of reason:
 
 * **Rules** are the researcher's exclusion rules: a Study field switches each on, a stored flag
-  (or, for ``fast``, a measurement) says whom it flags, and the dashboard can switch it off to
-  show its effect. Participant rules drop every trial of a flagged participant; trial rules drop
-  single trials.
+  (or, for ``fast``, a measurement below a ``Threshold``) says whom it flags, and the dashboard
+  can switch it off to show its effect. Participant rules drop every trial of a flagged
+  participant; trial rules drop single trials. Every flag is computed in ``participants.flags``,
+  which also owns the threshold's comparison.
 * **Scope** reasons hold whatever the study says: a trial nobody answered, a practice or catch
   trial, a trial on an item outside the study's bank, and the answers of a participant who has
   not completed (lifted only by ``ExclusionRules.completed_only``).
@@ -24,23 +25,10 @@ from typing import Literal
 from django.db.models import F, Q
 
 from braintrial.items.models import Item
+from braintrial.participants.flags import TOO_FAST, Threshold
 from braintrial.participants.models import Participant
 
 Level = Literal["participant", "trial"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Threshold:
-    """Flagged when the measured value is below the threshold; where nothing was measured the
-    stored flag decides.
-
-    The threshold is read when the data is analysed, not when it was stored: a researcher who
-    changes it changes which trials are flagged, and the browser cannot tamper with the
-    server's clock.
-    """
-
-    measure: str  # Trial field
-    setting: str  # Study field, and the ExclusionRules attribute of the same name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,7 +106,7 @@ RULES: tuple[Rule, ...] = (
         level="trial",
         setting="exclude_fast",
         flag="flag_fast",
-        threshold=Threshold(measure="rt_server_ms", setting="min_rt_ms"),
+        threshold=TOO_FAST,  # the threshold and its comparison: participants.flags
     ),
 )
 

@@ -69,7 +69,7 @@ def rule_flagged_q(
     if threshold is None:
         raise ValueError(f"The rule {rule.name!r} needs its threshold.")
     measure = f"{trial}{rule.threshold.measure}"
-    return Q(**{f"{measure}__lt": threshold}) | Q(
+    return rule.threshold.below_q(measure=measure, threshold=threshold) | Q(
         **{f"{measure}__isnull": True, f"{trial}{rule.flag}": True}
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from braintrial.studies.models import Study
+from braintrial.studies.models import DEFAULT_MIN_RT_MS, Study
 
 from .declaration import RULES, SWITCHED_REASONS, THRESHOLDS, VARIANTS
 
@@ -22,7 +22,7 @@ class ExclusionRules:
     Participant rules (``failed_catch``, ``no_slider``, ``outside_help``) drop every trial of a
     flagged participant; trial rules (``outside_help_trial``, ``recognised``, ``fast``) drop
     single trials. A trial is fast when its server response time is below ``min_rt_ms`` (see
-    ``declaration.Threshold``). ``catch_rule`` ("any" or "both") says which catch failures
+    ``participants.flags.TOO_FAST``). ``catch_rule`` ("any" or "both") says which catch failures
     flag a participant (see ``declaration.Variant``).
 
     ``completed_only`` (not a study setting, on unless asked otherwise) keeps only the answers
@@ -36,7 +36,7 @@ class ExclusionRules:
     outside_help_trial: bool = True
     recognised: bool = True
     fast: bool = True
-    min_rt_ms: int = 5000
+    min_rt_ms: int = DEFAULT_MIN_RT_MS
     catch_rule: str = "any"
     completed_only: bool = True
 
@@ -50,7 +50,7 @@ class ExclusionRules:
         )
 
     @classmethod
-    def none(cls, *, min_rt_ms: int = 5000) -> ExclusionRules:
+    def none(cls, *, min_rt_ms: int = DEFAULT_MIN_RT_MS) -> ExclusionRules:
         """No exclusion at all (every answered test trial counts, finished or not)."""
         switches: dict[str, Any] = {
             reason.switch: False for reason in SWITCHED_REASONS if reason.switch

@@ -19,9 +19,12 @@ from braintrial.brainbench.files import PublishedDataError, data_directory, text
 from braintrial.brainbench.names import BANK, IDS_FILE, STUDY_SLUG, STUDY_TITLE, TRIALS_FILE
 from braintrial.brainbench.trial_rows import published_trials_parse
 from braintrial.items.models import Item
+from braintrial.participants.flags import participant_flags_compute, trial_flags_compute
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
+# Whether each slider of a trial was moved (the published data has one column for both).
+SLIDERS = ("confidence_moved", "expertise_moved")
 # Compared field by field when a participant is already there (the idempotence check).
 TRIAL_FIELDS = (
     "item_id",
@@ -131,8 +134,12 @@ def _store(*, people: dict[str, dict[str, Any]]) -> TrialsReport:
                 status=Participant.Status.COMPLETED,
                 recruitment_source=Participant.RecruitmentSource.IMPORTED,
                 recruitment_id=pid,
-                # The paper's exclusion: never moved the sliders on any trial.
-                flag_no_slider=not any(t["confidence_moved"] for t in entry["trials"]),
+                # The published data has no catch trials and no outside-help question.
+                **participant_flags_compute(
+                    catch_correct=[],
+                    moved=[t[name] for t in entry["trials"] for name in SLIDERS],
+                    outside_help=False,
+                ),
                 **entry["person"],
             )
             for pid, entry in new.items()
@@ -144,8 +151,12 @@ def _store(*, people: dict[str, dict[str, Any]]) -> TrialsReport:
             kind=Item.Kind.TEST,
             original_is_a=None,
             choice="",
-            flag_recognised=t["recognised"],
-            flag_fast=t["rt_server_ms"] < study.min_rt_ms,
+            **trial_flags_compute(
+                recognised=t["recognised"],
+                rt_server_ms=t["rt_server_ms"],
+                min_rt_ms=study.min_rt_ms,
+                outside_help=None,  # not asked per trial in the published study
+            ),
             **t,
         )
         for participant, entry in zip(created, new.values(), strict=True)

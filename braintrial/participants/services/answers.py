@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from braintrial.participants.flags import trial_flags_compute
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import (
     participant_trials,
@@ -130,9 +131,12 @@ def trial_answer_submit(
         "confidence_moved": answer.confidence_moved,
         "expertise_moved": answer.expertise_moved,
         "outside_help": answer.outside_help,
-        "flag_recognised": answer.recognised,
-        "flag_fast": rt_server_ms < participant.study.min_rt_ms,
-        "flag_outside_help": answer.outside_help is True,
+        **trial_flags_compute(
+            recognised=answer.recognised,
+            rt_server_ms=rt_server_ms,
+            min_rt_ms=participant.study.min_rt_ms,
+            outside_help=answer.outside_help,
+        ),
     }
     stored = _ANSWER.run(values, trial.pk, Participant.Status.ACTIVE)
     if stored:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from braintrial.items.models import Item
+from braintrial.participants.flags import participant_flags_compute
 from braintrial.participants.models import Participant
 from braintrial.participants.services.assignment import (
     participants_release_abandoned,
@@ -97,15 +98,11 @@ def participant_complete(
     facts; whether they exclude is the study's setting. Returns False if already completed.
     """
     trials = list(participant.trials.exclude(kind=Item.Kind.PRACTICE))
-    catch = [t.correct for t in trials if t.kind == Item.Kind.CATCH]
-    failed_catch = any(correct is False for correct in catch)
-    # The study's catch rule picks one of the two facts (fail any, or fail every one).
-    failed_all_catch = bool(catch) and all(correct is False for correct in catch)
-    moved = [
-        flag for t in trials for flag in (t.confidence_moved, t.expertise_moved) if flag is not None
-    ]
-    # Without JavaScript nothing says whether a slider moved: no data is not a flag.
-    no_slider = bool(moved) and not any(moved)
+    flags = participant_flags_compute(
+        catch_correct=[t.correct for t in trials if t.kind == Item.Kind.CATCH],
+        moved=[flag for t in trials for flag in (t.confidence_moved, t.expertise_moved)],
+        outside_help=outside_help,
+    )
     return bool(
         Participant.objects.filter(
             pk=participant.pk, status=Participant.Status.ACTIVE, completed_at__isnull=True
@@ -115,9 +112,6 @@ def participant_complete(
             last_seen_at=now,
             outside_help=outside_help,
             feedback=feedback,
-            flag_failed_catch=failed_catch,
-            flag_failed_all_catch=failed_all_catch,
-            flag_no_slider=no_slider,
-            flag_outside_help=outside_help,
+            **flags,
         )
     )
