@@ -19,6 +19,7 @@ from django.db.models.query import QuerySet
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Position, Trial
+from braintrial.participants.selectors import trial_held_q
 from braintrial.studies.models import Study
 from scoring.models import Scorer
 from scoring.selectors import scores_valid
@@ -153,7 +154,7 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
     conditions = {
         "answered": ~trial_unanswered_q(),
         "correct": Q(correct=True),
-        "held": Q(participant__released_at__isnull=True),
+        "held": trial_held_q(),
         **flags,
     }
     loaded = Trial.objects.filter(trial_analysed_q(), participant__study=study)

@@ -125,14 +125,20 @@ def exposure_counts(*, study: Study) -> dict[int, int]:
     return counts
 
 
+def trial_held_q(*, prefix: str = "") -> Q:
+    """Trials whose item their participant holds: those of participants whose items were not
+    released (an abandoned participant gives theirs back; the trials stay). The exposure
+    counters count these per item, and so does the analysis (``Trials.assigned``). ``prefix``:
+    the field path from the queryset's rows to the trial."""
+    return Q(**{f"{prefix}participant__released_at__isnull": True})
+
+
 def exposure_counts_from_trials(
     *, study: Study, item_ids: Iterable[int] | None = None
 ) -> dict[int, int]:
     """The same counts as ``exposure_counts`` (or for ``item_ids`` only), aggregated from the
     trials: what the counters are checked against. Reads every trial of the study."""
-    trials = Trial.objects.filter(
-        participant__study=study, participant__released_at__isnull=True, kind=Item.Kind.TEST
-    )
+    trials = Trial.objects.filter(trial_held_q(), participant__study=study, kind=Item.Kind.TEST)
     if item_ids is None:
         items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
     else:
