@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from scoring.models import ItemScore, Scorer
+from scoring.models import Scorer
+from scoring.selectors import scores_valid
 
 from ..data import Items, Scores
 
@@ -54,7 +55,8 @@ _DESCRIPTION = ("model_source", "family", "params_b", "kind", "base_model", "rel
 
 
 def model_scores_load(*, items: Items, scores: Scores) -> ModelScores:
-    """Perplexities and zlib lengths of the scorers that count (``scores.scorers``)."""
+    """Perplexities and zlib lengths of the scorers that count (``scores.scorers``), from their
+    valid scores only (``scoring.selectors.score_valid_q``), as ``scores_load`` reads them."""
     column = {scorer["id"]: j for j, scorer in enumerate(scores.scorers)}
     described = {
         row["id"]: row
@@ -63,7 +65,8 @@ def model_scores_load(*, items: Items, scores: Scores) -> ModelScores:
     shape = (items.ids.size, len(column))
     arrays = {name: np.full(shape, np.nan) for name in ("original", "altered", "zlib")}
     rows = list(
-        ItemScore.objects.filter(scorer_id__in=list(column), item_id__in=items.ids.tolist())
+        scores_valid()
+        .filter(scorer_id__in=list(column), item_id__in=items.ids.tolist())
         .order_by()
         .values_list("scorer_id", "item_id", "ppl_original", "ppl_altered", "zlib_length_original")
     )
