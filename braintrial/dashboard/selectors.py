@@ -15,7 +15,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, Q
 
-from braintrial.analysis.rules import ExclusionRules, participant_excluded_q
+from braintrial.analysis.rules import (
+    PARTICIPANT_FLAGS,
+    TRIAL_FLAGS,
+    ExclusionRules,
+    participant_excluded_q,
+)
 from braintrial.analysis.selectors import study_report
 from braintrial.dashboard import charts
 from braintrial.items.models import Item
@@ -101,16 +106,13 @@ def study_data_version(*, study: Study) -> str:
     trials = Trial.objects.filter(participant__study=study).aggregate(
         n=Count("id"),
         last=Max("answered_at"),
-        recognised=Count("id", filter=Q(flag_recognised=True)),
-        fast=Count("id", filter=Q(flag_fast=True)),
+        **{flag: Count("id", filter=Q(**{flag: True})) for flag in TRIAL_FLAGS},
     )
     people = Participant.objects.filter(study=study).aggregate(
         n=Count("id"),
         changed=Max("updated_at"),
-        **{
-            flag: Count("id", filter=Q(**{flag: True}))
-            for flag in ("flag_failed_catch", "flag_no_slider", "flag_outside_help")
-        },
+        # Every flag the exclusion rules read, as they declare them.
+        **{flag: Count("id", filter=Q(**{flag: True})) for flag in PARTICIPANT_FLAGS},
     )
     scores = ItemScore.objects.filter(item__bank=study.bank).aggregate(
         n=Count("id"), last=Max("id")

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from .declaration import (
+    PARTICIPANT_FLAGS,
     PARTICIPANT_RULES,
     RULE_LABELS,
     RULE_NAMES,
     RULES,
     RULES_BY_NAME,
+    TRIAL_FLAGS,
     TRIAL_RULES,
     Rule,
     Scope,
@@ -30,12 +32,14 @@ from .queries import (
 from .values import ExclusionRules
 
 __all__ = [
+    "PARTICIPANT_FLAGS",
     "PARTICIPANT_RULES",
     "RULES",
     "RULES_BY_NAME",
     "RULES_MARKER",
     "RULE_LABELS",
     "RULE_NAMES",
+    "TRIAL_FLAGS",
     "TRIAL_RULES",
     "ExclusionRules",
     "Rule",

@@ -119,6 +119,21 @@ THRESHOLDS = tuple(rule.threshold for rule in RULES if rule.threshold is not Non
 VARIANTS = tuple(rule.variant for rule in RULES if rule.variant is not None)
 
 
+def _stored_flags(level: Level) -> tuple[str, ...]:
+    """Every flag field the rules of ``level`` read, a Variant's choices included, in order."""
+    flags: dict[str, None] = {}
+    for rule in RULES:
+        if rule.level == level:
+            flags[rule.flag] = None
+            flags.update(dict.fromkeys(rule.variant.flags.values() if rule.variant else ()))
+    return tuple(flags)
+
+
+# The stored flags, by model: Participant fields and Trial fields.
+PARTICIPANT_FLAGS = _stored_flags("participant")
+TRIAL_FLAGS = _stored_flags("trial")
+
+
 @dataclass(frozen=True)
 class TrialPaths:
     """Field paths from the rows of a queryset to the trial, its participant and their study."""
