@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.db.models import Q
 
+from braintrial.items.builtin import BUILTIN_BANK
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.services.exposure import (
@@ -28,7 +29,6 @@ from braintrial.studies.models import N_CATCH_TRIALS, Study
 
 # SystemRandom: the A/B draw and the ordering must not be predictable from earlier draws.
 _rng = secrets.SystemRandom()
-BUILTIN_BANK = "braintrial"
 N_CATCH = N_CATCH_TRIALS
 
 
