@@ -9,7 +9,7 @@ TEST_REDIS_URL ?= $(if $(REDIS_URL),$(REDIS_URL),redis://127.0.0.1:6379/0)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser demo test test-fast check lint types bench clean
+.PHONY: install browser demo test test-fast check lint types imports bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,14 +40,18 @@ test-fast: install
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
 
-# What CI runs: lint, types, then the whole suite.
-check: lint types test
+# What CI runs: lint, types, the import layers, then the whole suite.
+check: lint types imports test
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 types: install
 	$(VENV)/bin/mypy braintrial scoring
+
+# The layers of docs/architecture.md ([tool.importlinter] in pyproject.toml).
+imports: install
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PY) bench/scoring.py
