@@ -31,7 +31,7 @@ class ComparisonReader(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
-# The comparison reads model scores, which sit above this app
+# The comparison reads model scores and the analysis's exclusion rules, both above this app
 # (docs/architecture.md), so this app cannot import it: the analysis app hands its reader down
 # when Django starts (analysis/apps.py, ``comparison_reader_set``); without it the page shows none.
 _comparison_reader: ComparisonReader | None = None
