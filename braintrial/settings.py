@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "braintrial.items",
     "braintrial.brainbench",
     "braintrial.participants",
+    "braintrial.pilots",
     "braintrial.analysis",
     "braintrial.dashboard",
     "braintrial.exports",

@@ -1,10 +1,10 @@
-"""What a bot reads of a page (bot_pages.PageParser), on markup shaped like the participant
+"""What a bot reads of a page (pages.PageParser), on markup shaped like the participant
 templates, with the corners a tag scanner can get wrong: comments, scripts, quoting, entities
 and tags nested in the text it keeps."""
 
 from __future__ import annotations
 
-from braintrial.participants.bot_pages import Page, PageParser
+from braintrial.pilots.pages import Page, PageParser, page_parse
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><title>Trial 3 of 11</title>
@@ -44,9 +44,7 @@ PAGE = """<!DOCTYPE html>
 
 
 def parsed(document: str = PAGE) -> PageParser:
-    parser = PageParser()
-    parser.feed(document)
-    return parser
+    return page_parse(document)
 
 
 def test_forms_with_their_values_and_options() -> None:
@@ -101,3 +99,39 @@ def test_a_page_without_forms_or_headings() -> None:
     assert (parser.forms, parser.heading, parser.code, parser.errors) == ([], "", "", [])
     assert page.step_form is None
     assert page.describe() == "HTTP 200 '(no heading)': Study closed."
+
+
+def test_text_inside_script_and_style_is_never_a_paragraph_or_a_heading() -> None:
+    parser = parsed(
+        "<script>var s = '<h1>Fake</h1><p>fake</p>';</script><style>h1:after{content:'x'}</style>"
+        "<h1>Real</h1><p>kept</p>"
+    )
+
+    assert (parser.heading, parser.paragraphs) == ("Real", ["kept"])
+
+
+def test_attributes_without_values_and_character_references() -> None:
+    parser = parsed(
+        '<form method="POST" action="/s/p/flow/?a=1&amp;b=2"><input type="hidden" name="step" '
+        'value="trials" disabled><input type=radio name=choice value=A checked>'
+        "<input name='t' value='&lt;b&gt; &#233;'></form>"
+    )
+
+    [form] = parser.forms
+    assert (form.method, form.action) == ("POST", "/s/p/flow/?a=1&b=2")
+    assert form.values == {"step": "trials", "t": "<b> \u00e9"}
+    assert form.options == {"choice": ["A"]}
+
+
+def test_a_document_cut_off_in_the_middle_keeps_what_came_before() -> None:
+    parser = parsed('<h1>Consent</h1><form method="post" action="/f/"><input name="step" value="c')
+
+    assert parser.heading == "Consent"
+    assert [f.action for f in parser.forms] == ["/f/"]
+
+
+def test_the_parser_is_the_standard_html_tokenizer() -> None:
+    # Pages are read by a real HTML parser, not by pattern matching over the markup.
+    from html.parser import HTMLParser
+
+    assert issubclass(PageParser, HTMLParser)

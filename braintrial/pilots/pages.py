@@ -1,13 +1,17 @@
 """What a bot reads of a page: its forms, first heading, error messages and completion code.
 
-Pure HTML scanning with the standard library; braintrial.participants.bots walks the flow with it.
+The standard library's HTML tokenizer (``html.parser``) reads the markup, so comments, script
+and style bodies, the three kinds of attribute quoting and character references are handled as
+a browser's tokenizer handles them. braintrial.pilots.bots walks the flow with it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from html import unescape
+from html.parser import HTMLParser
+
+# Elements whose text is never shown as text: nothing inside them is a paragraph or a heading.
+RAW_TEXT = frozenset({"script", "style"})
 
 
 @dataclass
@@ -20,68 +24,31 @@ class Form:
     options: dict[str, list[str]] = field(default_factory=dict)
 
 
-# The tags a bot reads, found by one regular expression: the scan skips every other tag (most
-# of a page) without a step in Python, which a general HTML parser takes for each. Comments and
-# script or style bodies are matched whole so that nothing inside them is taken for a tag.
-_TOKEN = re.compile(
-    r"<!--.*?-->"
-    r"|<(script|style)(?=[\s/>]).*?</\1\s*>"
-    r"|<(/?)(form|input|button|select|option|textarea|h1|strong|p|li)(?=[\s/>])"
-    r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
-    re.IGNORECASE | re.DOTALL,
-)
-# name, then a value in double, single or no quotes (HTML's three forms), or no value at all.
-_ATTRIBUTE = re.compile(r"""([^\s/>"'=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
-# Any other tag inside the text of an element the bot reads (<output>, <mark>, <a> ...).
-_OTHER_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+class PageParser(HTMLParser):
+    """Collects the forms of a page, its first heading, its error list items, its paragraphs
+    and the completion code.
 
-
-def _attributes(text: str) -> list[tuple[str, str | None]]:
-    found: list[tuple[str, str | None]] = []
-    for name, double, single, bare in _ATTRIBUTE.findall(text):
-        value = double or single or bare
-        found.append((name.lower(), unescape(value) if "&" in value else value))
-    return found
-
-
-class PageParser:
-    """Collects the forms of a page, its first heading and the completion code.
-
-    Reads the tags of a whole document in one ``feed`` (not a stream in pieces), in document
-    order, as an HTML tokenizer would hand them over: elements are not closed implicitly.
+    Tags are taken in document order as the tokenizer hands them over: elements are not closed
+    implicitly, so a paragraph's text runs to its own ``</p>``.
     """
 
     def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.heading = ""
         self.code = ""
         self.errors: list[str] = []  # list items: the form errors of a page shown again
         self.paragraphs: list[str] = []
         self._select: str | None = None
-        # Open elements whose text is wanted: [tag, kind, text parts]; they can nest.
+        self._raw_depth = 0  # inside <script> or <style>
+        # Open elements whose text is wanted: (tag, kind, text parts); they can nest.
         self._open: list[tuple[str, str, list[str]]] = []
 
-    def feed(self, document: str) -> None:
-        end = 0
-        for match in _TOKEN.finditer(document):
-            if self._open and match.start() > end:
-                self._text(document[end : match.start()])
-            end = match.end()
-            slash, tag, attributes = match.group(2, 3, 4)
-            if tag is None:
-                continue  # a comment, script or style
-            if slash:
-                self.handle_endtag(tag.lower())
-            else:
-                self.handle_starttag(tag.lower(), _attributes(attributes))
-
-    def _text(self, text: str) -> None:
-        if "<" in text:
-            text = _OTHER_TAG.sub("", text)
-        self.handle_data(unescape(text) if "&" in text else text)
-
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
+        if tag in RAW_TEXT:
+            self._raw_depth += 1
+            return
+        a = {name: value or "" for name, value in attrs}
         if tag == "form":
             self.forms.append(Form(action=a.get("action", ""), method=a.get("method", "get")))
         elif tag == "h1":
@@ -90,10 +57,12 @@ class PageParser:
             self._open.append((tag, "code", []))
         elif tag in {"p", "li"}:
             self._open.append((tag, tag, []))
-        if tag == "option" and self._select is not None and a.get("value"):
+        elif tag == "option" and self._select is not None and a.get("value"):
             self.forms[-1].options[self._select].append(a["value"])
-        if not self.forms or "name" not in a:
-            return
+        if self.forms and "name" in a:
+            self._field(tag, a)
+
+    def _field(self, tag: str, a: dict[str, str]) -> None:
         form, name = self.forms[-1], a["name"]
         if tag == "input":
             kind = a.get("type", "text").lower()
@@ -107,9 +76,12 @@ class PageParser:
             self._select = name
             form.options[name] = []
         elif tag == "textarea":
-            form.values[name] = ""
+            form.values[name] = ""  # a participant's text starts empty, whatever the page holds
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in RAW_TEXT:
+            self._raw_depth = max(0, self._raw_depth - 1)
+            return
         if tag == "select":
             self._select = None
         if not self._open or self._open[-1][0] != tag:
@@ -126,8 +98,18 @@ class PageParser:
             self.paragraphs.append(text)
 
     def handle_data(self, data: str) -> None:
+        if self._raw_depth:
+            return
         for _, _, parts in self._open:
             parts.append(data)
+
+
+def page_parse(html: str) -> PageParser:
+    """The parts of a whole HTML document that a bot reads."""
+    parser = PageParser()
+    parser.feed(html)
+    parser.close()
+    return parser
 
 
 @dataclass

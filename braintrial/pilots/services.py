@@ -1,4 +1,4 @@
-"""Pilot runs: scripted participants (braintrial.participants.bots) against a server.
+"""Pilot runs: scripted participants (braintrial.pilots.bots) against a server.
 
 Without a URL, local_server serves the project in-process on a free localhost port, so every
 answer still goes through HTTP, the middleware and the views.
@@ -6,8 +6,6 @@ answer still goes through HTTP, the middleware and the views.
 
 from __future__ import annotations
 
-import random
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +19,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
 from django.http.request import validate_host
 
-from braintrial.items.models import Item
-from braintrial.participants.bots import Bot, BotResult, Mix
-from braintrial.participants.selectors import exposure_counts
+from braintrial.pilots.bots import Bot, BotResult, Mix, bots_make
 from braintrial.studies.models import Study
 
 MAX_CONCURRENCY = 100
@@ -114,23 +110,13 @@ def local_server(*, workers: int) -> Iterator[str]:
         app.close()
 
 
-def exposure_by_source(*, study: Study) -> dict[str, tuple[int, int, int]]:
-    """Per item source: (number of test items, lowest and highest exposure count)."""
-    counts = exposure_counts(study=study)
-    sources = dict(Item.objects.filter(pk__in=counts).values_list("pk", "source"))
-    by_source: dict[str, list[int]] = {}
-    for item_id, n in counts.items():
-        by_source.setdefault(sources[item_id], []).append(n)
-    return {src: (len(ns), min(ns), max(ns)) for src, ns in sorted(by_source.items())}
-
-
 @contextmanager
 def existing_server(base_url: str) -> Iterator[str]:
     """A server that runs already: its URL, as local_server yields its own."""
     yield base_url.rstrip("/")
 
 
-def run_bots(
+def bots_run(
     *,
     base_url: str,
     study: Study,
@@ -140,24 +126,17 @@ def run_bots(
     timeout_s: float,
     mix: Mix | None = None,
 ) -> list[BotResult]:
-    """Run n bots, at most ``concurrency`` at a time; their results in start order. ``mix``
-    adds reloads, double sends and back-button re-posts (none by default)."""
-    master = random.Random(seed)
-    # The recruitment ids must be new on every run (an id takes a study only once), so they
-    # come from the system's randomness, not from the seed of the answers.
-    run_id = secrets.token_hex(4)
-    bots = [
-        Bot(
-            base_url=base_url,
-            slug=study.slug,
-            index=i,
-            pid=f"bot-{run_id}-{i}",
-            rng=random.Random(master.getrandbits(64)),
-            prolific=study.prolific_mode,
-            timeout_s=timeout_s,
-            mix=mix,
-        )
-        for i in range(n)
-    ]
+    """Run n bots, at most ``concurrency`` at a time, each on a thread of its own with an
+    httpx client; their results in start order. ``mix`` adds reloads, double sends and
+    back-button re-posts (none by default)."""
+    bots = bots_make(
+        base_url=base_url,
+        slug=study.slug,
+        prolific=study.prolific_mode,
+        n=n,
+        seed=seed,
+        timeout_s=timeout_s,
+        mix=mix,
+    )
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bot") as pool:
         return list(pool.map(Bot.run, bots))

@@ -1,7 +1,7 @@
 """Scripted participants that walk a study through real HTTP.
 
 A bot sees only what a browser sees: it reads the HTML of each page, finds the form, fills it
-as a plausible participant would (bot_answers.py) and posts it with the page's CSRF token,
+as a plausible participant would (answers.py) and posts it with the page's CSRF token,
 keeping its own cookies. It never looks at the database, so it cannot know which version is the
 original and picks A or B at random. It also plays the part of the trial page's script: the
 client response time, the blur count and the "slider moved" flags.
@@ -12,20 +12,20 @@ recorded with its step, status and latency, and every answer the server acknowle
 redirect after the POST) is kept, so a load run can check afterwards that each is stored once.
 
 Pure client logic with no Django imports, so it can pilot a server running anywhere. The HTTP
-itself (one kept-alive connection per bot, the cookie jar) is braintrial.participants.bot_http.
+goes through a ``Transport`` (client.py): httpx by default, a load tool's client in bench/.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 import threading
 from dataclasses import dataclass, field
-from http.client import HTTPException
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from braintrial.participants.bot_answers import AnswerError, answer_fill
-from braintrial.participants.bot_http import HttpClient, Response
-from braintrial.participants.bot_pages import Form, Page, PageParser
+from braintrial.pilots.answers import AnswerError, answer_fill
+from braintrial.pilots.client import ConnectionFailed, HttpxTransport, Reply, Transport
+from braintrial.pilots.pages import Form, Page, page_parse
 
 MAX_PAGES = 100
 MAX_REDIRECTS = 5
@@ -71,7 +71,11 @@ class BotResult:
 
 
 class Bot:
-    """One simulated participant with its own cookie jar and random generator."""
+    """One simulated participant with its own cookies and random generator.
+
+    ``transport`` is the participant's browser tab (client.Transport); by default an httpx
+    client, opened when the bot starts. Every request goes through ``send``.
+    """
 
     def __init__(
         self,
@@ -84,6 +88,7 @@ class Bot:
         prolific: bool = False,
         timeout_s: float = 30.0,
         mix: Mix | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
@@ -93,28 +98,44 @@ class Bot:
         self.timeout_s = timeout_s
         self.mix = mix or Mix()
         self.result = BotResult(index=index, pid=pid)
-        self.client = HttpClient(self.origin, timeout_s=timeout_s, user_agent=USER_AGENT)
+        self.transport = transport
         self._lock = threading.Lock()  # a double send records from two threads
 
     # --- HTTP -----------------------------------------------------------------------------
-    def _send(
+    def send(
         self,
         method: str,
         url: str,
+        *,
         data: dict[str, str] | None,
         referer: str,
         label: str,
-        client: HttpClient | None = None,
-    ) -> Response:
+        transport: Transport | None = None,
+    ) -> Reply:
+        """Send one request (a POST with the Referer and Origin a browser sends) and record it
+        with its label, status and latency; the bot's own transport unless another is given
+        (a double click's second tab). Raises BotFailure when no answer came.
+
+        Every request of the walk goes through here, so this is the hook for what a participant
+        does when a request fails: a subclass may wait and send again (bench/fault_support.py's
+        patient participants do), calling ``super().send`` for each request, so that each one
+        is recorded.
+        """
         headers = {"Referer": referer, "Origin": self.origin} if method == "POST" else {}
+        sender = transport or self._transport()
         try:
-            response = (client or self.client).request(method, url, data=data, headers=headers)
-        except (OSError, HTTPException) as exc:  # refused, timed out, reset, not HTTP
-            raise BotFailure(f"{method} {urlsplit(url).path}: {type(exc).__name__}") from exc
+            reply = sender.request(method, url, data=data, headers=headers, label=label)
+        except ConnectionFailed as exc:
+            raise BotFailure(f"{method} {urlsplit(url).path}: {exc}") from exc
         with self._lock:
-            self.result.latencies_s.append(response.seconds)
-            self.result.requests.append(Request(label, response.status_code, response.seconds))
-        return response
+            self.result.latencies_s.append(reply.seconds)
+            self.result.requests.append(Request(label, reply.status_code, reply.seconds))
+        return reply
+
+    def _transport(self) -> Transport:
+        if self.transport is None:
+            self.transport = HttpxTransport(timeout_s=self.timeout_s, user_agent=USER_AGENT)
+        return self.transport
 
     def _open(
         self, method: str, url: str, data: dict[str, str] | None = None, label: str = ""
@@ -123,10 +144,9 @@ class Bot:
         study's completion URL), which a bot does not visit."""
         referer, label = url, label or f"{method} page"
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._send(method, url, data, referer, label)
+            response = self.send(method, url, data=data, referer=referer, label=label)
             if response.status_code not in REDIRECTS:
-                page = Page(url=url, status=response.status_code, parser=PageParser())
-                page.parser.feed(response.text)
+                page = Page(url=url, status=response.status_code, parser=page_parse(response.text))
                 if label == "GET next":
                     form = page.step_form
                     self._relabel(f"GET {form.values['step']}" if form else "GET end page")
@@ -154,12 +174,15 @@ class Bot:
     ) -> threading.Thread:
         """The same POST from a second connection with the same cookies, started together
         with the bot's own: what a double click sends."""
-        twin = self.client.copy()
+        twin = self._transport().twin()
         url = urljoin(page.url, form.action)
+        fields = {**form.values, **data}
 
         def send() -> None:
             try:
-                self._send("POST", url, {**form.values, **data}, url, f"{label} (double)", twin)
+                self.send(
+                    "POST", url, data=fields, referer=url, label=f"{label} (double)", transport=twin
+                )
             except BotFailure:
                 pass  # only the bot's own request decides how the flow goes on
             finally:
@@ -178,7 +201,8 @@ class Bot:
         except Exception as exc:  # a bot reports its failure; the run goes on
             self.result.error = f"{type(exc).__name__}: {exc}"
         finally:
-            self.client.close()
+            if self.transport is not None:
+                self.transport.close()
         return self.result
 
     def _landing_url(self) -> str:
@@ -264,3 +288,35 @@ class Bot:
             return answer_fill(step=step, form=form, rng=self.rng)
         except AnswerError as exc:
             raise BotFailure(f"{step} page: {exc}") from exc
+
+
+def bots_make(
+    *,
+    base_url: str,
+    slug: str,
+    prolific: bool,
+    n: int,
+    seed: int,
+    timeout_s: float,
+    mix: Mix | None = None,
+    bot_class: type[Bot] = Bot,
+) -> list[Bot]:
+    """``n`` bots for the study ``slug``, in start order, each with its own random generator
+    drawn from ``seed`` (the same answers for the same seed) and no transport yet."""
+    master = random.Random(seed)
+    # The recruitment ids must be new on every run (an id takes a study only once), so they
+    # come from the system's randomness, not from the seed of the answers.
+    run_id = secrets.token_hex(4)
+    return [
+        bot_class(
+            base_url=base_url,
+            slug=slug,
+            index=i,
+            pid=f"bot-{run_id}-{i}",
+            rng=random.Random(master.getrandbits(64)),
+            prolific=prolific,
+            timeout_s=timeout_s,
+            mix=mix,
+        )
+        for i in range(n)
+    ]

@@ -7,7 +7,7 @@ import math
 import random
 from collections.abc import Mapping
 
-from braintrial.participants.bot_pages import Form
+from braintrial.pilots.pages import Form
 
 GENDER_WEIGHTS = {"Male": 55, "Female": 40, "Gender Variant/Non-Conforming": 2}
 POSITION_AGES = {  # position -> plausible age range

@@ -1,6 +1,6 @@
 """python manage.py simulate_participants: pilot a study with scripted participants.
 
-The bots (braintrial.participants.bots) walk the real HTTP flow, each with its own cookies, from
+The bots (braintrial.pilots.bots) walk the real HTTP flow, each with its own cookies, from
 the landing page to the completion code. Without --base-url the command serves the project
 in-process on a free localhost port, so every answer still goes through HTTP, the middleware
 and the views. Afterwards it reports completions, failures, throughput and the exposure balance
@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from braintrial.participants.bots import BotResult
-from braintrial.participants.services.simulation import (
+from braintrial.pilots.bots import BotResult
+from braintrial.pilots.selectors import exposure_by_source
+from braintrial.pilots.services import (
     MAX_CONCURRENCY,
     MAX_SERVER_WORKERS,
+    bots_run,
     existing_server,
-    exposure_by_source,
     local_server,
-    run_bots,
 )
 from braintrial.studies.models import Study
 
@@ -92,7 +92,7 @@ class Command(BaseCommand):
                     f"concurrency {concurrency}, seed {seed}"
                 )
                 started = time.perf_counter()
-                results = run_bots(
+                results = bots_run(
                     base_url=url,
                     study=study,
                     n=n,
