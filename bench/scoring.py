@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from baseline import score_batched_baseline
 from scoring_setup import (
     FILES,
     REPO,
@@ -37,7 +38,6 @@ from scoring_setup import (
     timed,
 )
 
-from scoring.engine.baseline import score_batched_baseline
 from scoring.engine.batching import plan_groups
 from scoring.engine.config import PairScore, VersionScore
 

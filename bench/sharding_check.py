@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 import torch
+from baseline import score_batched_baseline
 from scoring_setup import REPO
 
 from scoring.engine import ScorerConfig, load_scorer
-from scoring.engine.baseline import score_batched_baseline
 from tests.scoring.tinymodel import build_tiny_model
 
 SPLIT = {

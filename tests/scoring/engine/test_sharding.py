@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from bench.baseline import score_batched_baseline
 from scoring.engine import PairScore, ScorerConfig, ScorerConfigError, load_scorer
-from scoring.engine.baseline import score_batched_baseline
 from scoring.engine.placement import parse_max_memory
 from tests.scoring.engine.test_parity import SHORT_PAIRS
 

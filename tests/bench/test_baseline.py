@@ -3,18 +3,18 @@ paper's quantity: equal to the one-at-a-time reference, whatever the batch and i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from bench.baseline import score_batched_baseline
 from scoring.engine import LoadedScorer, ScorerConfig, load_scorer
-from scoring.engine.baseline import score_batched_baseline
 from tests.scoring.engine.test_parity import SHORT_PAIRS
+from tests.scoring.tinymodel import build_tiny_model
 
 
 @pytest.fixture(scope="module")
-def tiny(tiny_model_dir: Path) -> LoadedScorer:
-    return load_scorer(ScorerConfig(model_source=str(tiny_model_dir), device="cpu"))
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> LoadedScorer:
+    model = build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+    return load_scorer(ScorerConfig(model_source=str(model), device="cpu"))
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 64])
