@@ -1,14 +1,16 @@
 -- Fills the scale benchmark's study with %(size)s completed participants of 12 trials each:
 -- practice at 0, 9 test items at 1..9 (6 human, 3 GPT-4, rotating, so exposures are balanced),
--- 2 catch trials at 10 and 11. Plain SQL, so older checkouts get the same data.
+-- 2 catch trials at 10 and 11. Plain SQL, so older checkouts get the same data; it names a
+-- value for every column the ORM fills in itself (the schema has no defaults for them).
 INSERT INTO participants_participant (
     study_id, public_id, token_hash, status, recruitment_source, recruitment_id,
     prolific_study_id, prolific_session_id, consented_at, gender, age, country, position,
     experience_years, instructions_done_at, outside_help, feedback, started_at, last_seen_at,
-    completed_at, user_agent, updated_at, flag_failed_catch, flag_no_slider, flag_outside_help)
+    completed_at, user_agent, updated_at, flag_failed_catch, flag_no_slider, flag_outside_help,
+    browser_mark_hash, address_hash, repeat_suspected)
 SELECT s.id, gen_random_uuid(), NULL, 'completed', 'pid', 'seed-' || g, '', '', now(), 'Female',
        30, 'Germany', 'Doctoral student', 5.0, now(), false, '', now(), now(), now(), 'seed', now(),
-       false, false, false
+       false, false, false, '', '', false
 FROM studies_study s, generate_series(1, %(size)s) g WHERE s.slug = 'bench-scale';
 
 WITH bank AS (

@@ -87,11 +87,10 @@ class Participant(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     # Keyed hashes, never the values: SHA-256 of study and browser mark (a long-lived cookie),
     # and an HMAC of study and client address. Per study, so that no two studies' rows link up.
-    # Defaults in the database too, so rows written by plain SQL (bench/scale_fill.sql) get them.
-    browser_mark_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
-    address_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
+    browser_mark_hash = models.CharField(max_length=64, blank=True, default="")
+    address_hash = models.CharField(max_length=64, blank=True, default="")
     # The same browser or client address took part before: a fact for the researcher to judge.
-    repeat_suspected = models.BooleanField(default=False, db_default=False)
+    repeat_suspected = models.BooleanField(default=False)
     # Moved by any change to the row: steps, completion and its flags, abandonment.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
