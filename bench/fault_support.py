@@ -5,32 +5,32 @@ Participants (``PatientBot``) are the load runner's bots with a browser's patien
 reloads itself, so the bot waits its Retry-After and loads the page again (as a GET); a
 connection that breaks (a web worker killed mid-request) is what a participant answers with
 the reload button, so the bot sends the same request again a moment later. A 503 answer is
-never taken as an acknowledgement; only a redirect after a POST is.
+never taken as an acknowledgement; only a redirect after a POST is. The patience wraps
+``Bot.send``, the bots' documented hook for every request.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import psycopg
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import ROOT, PrivatePostgres, _as_postgres, study_script
 
-from braintrial.participants import bots
-from braintrial.participants.bot_http import HttpClient
-from braintrial.participants.services import simulation
+from braintrial.pilots import bots
+from braintrial.pilots.client import HttpxTransport, Reply, Transport
+from braintrial.pilots.pages import page_parse
 
 SLUG = "faults"
 PASSWORD = "fault-script-password-7"
@@ -102,20 +102,26 @@ def acknowledged_in_database(database_url: str) -> int:
 
 
 class PatientBot(bots.Bot):
-    retries = 0  # across all bots: requests sent again after a 503 or a broken connection
+    retries = 0  # across the bots of this process: requests sent again after a failure
 
-    def _send(
+    def send(
         self,
         method: str,
         url: str,
+        *,
         data: dict[str, str] | None,
         referer: str,
         label: str,
-        client: HttpClient | None = None,
-    ) -> Any:
+        transport: Transport | None = None,
+    ) -> Reply:
+        """The same request again after a broken connection, a GET of the page after a 503;
+        each try recorded by ``Bot.send``. A double click's second request is not repeated
+        (only the participant's own request decides how the flow goes on)."""
         for _ in range(MAX_RETRIES):
             try:
-                response = super()._send(method, url, data, referer, label, client)
+                response = super().send(
+                    method, url, data=data, referer=referer, label=label, transport=transport
+                )
             except bots.BotFailure:
                 if label.endswith("(double)"):
                     raise
@@ -127,74 +133,93 @@ class PatientBot(bots.Bot):
             PatientBot.retries += 1
             # The 503 page reloads itself, as a GET, after Retry-After seconds.
             time.sleep(min(float(response.headers.get("Retry-After", "5")), 5.0))
-            target = _reload_target(response.text) or (url if method == "GET" else referer)
+            target = reload_target(response.text) or (url if method == "GET" else referer)
             method, url, data = "GET", urljoin(url, target), None
             label = label.removesuffix(" (reload after 503)") + " (reload after 503)"
         raise bots.BotFailure(f"{method} {url}: still failing after {MAX_RETRIES} tries")
 
 
-def _reload_target(html: str) -> str:
-    match = re.search(r'http-equiv="refresh" content="\d+;url=([^"]+)"', html)
-    return match.group(1).replace("&amp;", "&") if match else ""
+class _RefreshParser(HTMLParser):
+    """Finds the target of a <meta http-equiv="refresh" content="N;url=..."> tag."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.target = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {name: value or "" for name, value in attrs}
+        if tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
+            _, _, after = a.get("content", "").partition(";")
+            name, _, value = after.strip().partition("=")
+            if name.strip().lower() == "url":
+                self.target = self.target or value.strip().strip("'\"")
 
 
-def patient_participants() -> None:
-    """The load runner starts PatientBots from now on (it names its bot class once)."""
-    simulation.Bot = PatientBot  # type: ignore[misc]
+def reload_target(html: str) -> str:
+    """Where a page that reloads itself goes; "" when it does not."""
+    parser = _RefreshParser()
+    parser.feed(html)
+    return parser.target
 
 
 class Researcher:
-    """A researcher's browser: logs in through the form, follows redirects."""
+    """A researcher's browser: logs in through the form, follows redirects; the pilots' httpx
+    client keeps its cookies (and sends the Secure ones back to this loopback server, as a
+    browser does)."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
+        self.browser = HttpxTransport(timeout_s=30, user_agent="braintrial-bench researcher")
         self.statuses: list[tuple[str, int]] = []
+        self.path = ""  # of the page shown last
 
-    def _csrf(self, html: str) -> str:
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-        return match.group(1) if match else ""
+    def _page(self, path: str) -> Reply:
+        """GET ``path``, following redirects as a browser does."""
+        for _ in range(5):
+            reply = self.browser.request(
+                "GET", self.base_url + path, data=None, headers={}, label=f"GET {path}"
+            )
+            self.path = path
+            if reply.status_code not in {301, 302, 303, 307, 308}:
+                break
+            path = reply.headers["Location"].removeprefix(self.base_url)
+        return reply
 
-    def _loopback_cookies(self) -> None:
-        # Secure cookies over plain http to this machine: a browser sends them back, and so do
-        # we (as the bots do).
-        for cookie in self.session.cookies:
-            cookie.secure = False
+    def get(self, path: str) -> Reply:
+        reply = self._page(path)
+        self.statuses.append((f"GET {path}", reply.status_code))
+        return reply
 
-    def get(self, path: str) -> requests.Response:
-        response = self.session.get(self.base_url + path, timeout=30)
-        self._loopback_cookies()
-        self.statuses.append((f"GET {path}", response.status_code))
-        return response
-
-    def post_form(self, path: str, form_page: str, data: dict[str, str]) -> requests.Response:
-        page = self.session.get(self.base_url + form_page, timeout=30)
-        self._loopback_cookies()
+    def post_form(self, path: str, form_page: str, data: dict[str, str]) -> Reply:
+        page = self._page(form_page)
+        tokens = [f.values.get("csrfmiddlewaretoken", "") for f in page_parse(page.text).forms]
         headers = {"Referer": self.base_url + form_page, "Origin": self.base_url}
-        data = {**data, "csrfmiddlewaretoken": self._csrf(page.text)}
-        response = self.session.post(
-            self.base_url + path, data=data, headers=headers, timeout=30, allow_redirects=False
+        fields = {**data, "csrfmiddlewaretoken": next((t for t in tokens if t), "")}
+        reply = self.browser.request(
+            "POST", self.base_url + path, data=fields, headers=headers, label=f"POST {path}"
         )
-        self._loopback_cookies()
-        self.statuses.append((f"POST {path}", response.status_code))
-        if response.status_code == 302:  # followed here, with the cookies just set
-            return self.get(response.headers["Location"].removeprefix(self.base_url))
-        return response
+        self.statuses.append((f"POST {path}", reply.status_code))
+        self.path = path
+        if reply.status_code == 302:  # followed here, with the cookies just set
+            return self.get(reply.headers["Location"].removeprefix(self.base_url))
+        return reply
 
     def login(self) -> None:
-        response = self.post_form(
+        self.post_form(
             "/accounts/login/",
             "/accounts/login/",
             {"username": "researcher", "password": PASSWORD, "next": "/dashboard/"},
         )
-        if "/accounts/login/" in response.url:
+        if self.path.startswith("/accounts/login/"):
             raise RuntimeError("researcher login failed")
 
     def token(self) -> int:
-        response = requests.post(
+        reply = HttpxTransport(timeout_s=30, user_agent="braintrial-bench api").request(
+            "POST",
             self.base_url + "/api/auth/token/",
             data={"username": "researcher", "password": PASSWORD},
-            timeout=30,
+            headers={},
+            label="POST token",
         )
-        self.statuses.append(("POST /api/auth/token/", response.status_code))
-        return response.status_code
+        self.statuses.append(("POST /api/auth/token/", reply.status_code))
+        return reply.status_code

@@ -9,8 +9,9 @@ and Redis are never touched.
     .venv/bin/python bench/faults.py web-kill           # gunicorn workers SIGKILL mid-request
     .venv/bin/python bench/faults.py all
 
-Participants are the load runner's bots with the mix of issue 11 (reloads, double sends,
-back-button re-posts) and a browser's patience (fault_support.PatientBot). Passing means: no
+Participants are the load runner's bots (Locust users, bench/locust_mix.py) with the mix of
+issue 11 (reloads, double sends, back-button re-posts) and a browser's patience
+(fault_support.PatientBot). Passing means: no
 acknowledged answer lost, changed or duplicated, exposure balanced, no bare 500, and every
 participant completed (the page a failure showed told them what to do, and they did it).
 """
@@ -30,32 +31,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, Gunicorn, PrivateRedis, load_average
-from loadmix import (
-    LOAD_MIX,
-    MixReport,
-    answers_check,
-    check_print,
-    django_setup,
-    mix_run,
-    report_print,
-)
-
-# The load runner starts its bots through braintrial's code, which needs settings; the servers
-# get their own database addresses.
-django_setup("postgres://unused@127.0.0.1:1/unused")
-
-from fault_support import (  # noqa: E402
+from fault_support import (
     SLUG,
     FaultPostgres,
-    PatientBot,
     Researcher,
     acknowledged_in_database,
     database_prepare,
     manage,
-    patient_participants,
     sql_value,
 )
+from harness import ROOT, Gunicorn, PrivateRedis, load_average
+from loadmix import LOAD_MIX, MixReport, answers_check, check_print, mix_run, report_print
 
 N, CONCURRENCY, WORKERS = 60, 30, 4
 
@@ -65,7 +51,14 @@ def load_in_background(web: Gunicorn) -> tuple[threading.Thread, list[MixReport]
 
     def run() -> None:
         reports.append(
-            mix_run(base_url=web.url, slug=SLUG, n=N, concurrency=CONCURRENCY, mix=LOAD_MIX)
+            mix_run(
+                base_url=web.url,
+                slug=SLUG,
+                n=N,
+                concurrency=CONCURRENCY,
+                mix=LOAD_MIX,
+                bots="patient",
+            )
         )
 
     thread = threading.Thread(target=run)
@@ -86,7 +79,7 @@ def participants_verdict(report: MixReport, database_url: str, title: str) -> bo
     completed = sum(r.completed for r in report.results)
     print(
         f"  503 pages {statuses.count(503)}, other 5xx {bare}; requests sent again by patient "
-        f"participants {PatientBot.retries}; left on an error page "
+        f"participants {report.retries}; left on an error page "
         f"{len(report.results) - completed}"
     )
     check = answers_check(database_url=database_url, slug=SLUG, results=report.results)
@@ -240,11 +233,9 @@ def main() -> None:
     )
     parser.add_argument("fault", choices=[*FAULTS, "all"])
     args = parser.parse_args()
-    patient_participants()
     verdicts = {}
     for name in FAULTS if args.fault == "all" else [args.fault]:
         print(f"{name}:", flush=True)
-        PatientBot.retries = 0
         verdicts[name] = FAULTS[name]()
         print(f"{name}: {'PASS' if verdicts[name] else 'FAIL'}", flush=True)
     sys.exit(0 if all(verdicts.values()) else 1)

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 import psycopg
 from harness import ROOT, Gunicorn, PrivatePostgres, PrivateRedis, load_average
-from loadmix import LOAD_MIX, answers_check, check_print, django_setup, mix_run, report_print
+from loadmix import LOAD_MIX, answers_check, check_print, mix_run, report_print
 from scale import SLUG, template_build
 
 
@@ -60,7 +60,6 @@ def main() -> int:
         PrivateRedis() as redis,
     ):
         database_url = url.rsplit("/", 1)[0] + "/" + name
-        django_setup(database_url)
         with Gunicorn(
             code=ROOT, database_url=database_url, redis_url=redis.url(0), workers=args.workers
         ) as web:

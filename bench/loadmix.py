@@ -1,20 +1,23 @@
-"""The load-mix runner shared by the load and scale benchmarks: scripted participants
-(braintrial.participants.bots) walk a study through real HTTP, with a mix of reloads, double
-sends and back-button re-posts; then the database is checked against what the server said.
+"""The load-mix runner shared by the load, scale and fault benchmarks: scripted participants
+(braintrial.pilots.bots) walk a study through real HTTP, with a mix of reloads, double sends and
+back-button re-posts, driven by Locust (locust_mix.py, in a process of its own); then the
+database is checked against what the server said.
 
     report = mix_run(base_url=web.url, slug="load", n=200, concurrency=200, mix=LOAD_MIX)
     check = answers_check(database_url=url, slug="load", results=report.results)
     report_print(report); check_print(check)
 
-The check reads the tables with plain SQL, so it also judges a server running older code.
+The check is the project's own: every answer the server acknowledged is stored once, with the
+values sent; exposure stays balanced. It reads the tables with plain SQL, so it also judges a
+server running older code.
 """
 
 from __future__ import annotations
 
-import os
-import resource
+import json
+import subprocess
 import sys
-import time
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +28,9 @@ import psycopg
 # braintrial before this folder: bench/scoring.py must not stand in for the scoring app.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from braintrial.participants.bots import BotResult, Mix
+from braintrial.pilots.bots import BotResult, Mix, Request
+
+LOCUST_MIX = Path(__file__).resolve().parent / "locust_mix.py"
 
 # Issue 11's crowd: 10% of answers sent twice at once, 5% reloads and back-button re-posts.
 LOAD_MIX = Mix(reload=0.05, double_send=0.10, back_repost=0.05)
@@ -40,6 +45,7 @@ class MixReport:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     server_errors: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)  # label -> 4xx answers
+    retries: int = 0  # requests patient participants sent again (fault_support.PatientBot)
 
     @property
     def n_requests(self) -> int:
@@ -60,15 +66,6 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))]
 
 
-def django_setup(database_url: str) -> None:
-    """The bots are started through braintrial's own runner, which needs Django configured."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "braintrial.settings")
-    import django
-
-    django.setup()
-
-
 def mix_run(
     *,
     base_url: str,
@@ -78,28 +75,22 @@ def mix_run(
     mix: Mix,
     seed: int = 1,
     timeout_s: float = 60.0,
+    prolific: bool = False,
+    bots: str = "plain",
 ) -> MixReport:
-    """Run ``n`` participants, ``concurrency`` at a time, through the study ``slug``."""
-    from braintrial.participants.services.simulation import run_bots
-    from braintrial.studies.models import Study
-
-    study = Study(slug=slug)  # the runner reads the slug and the Prolific mode only
-    cpu = resource.getrusage(resource.RUSAGE_SELF)
-    started = time.perf_counter()
-    results = run_bots(
-        base_url=base_url,
-        study=study,
-        n=n,
-        concurrency=concurrency,
-        seed=seed,
-        timeout_s=timeout_s,
-        mix=mix,
-    )
-    wall_s = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    report = MixReport(
-        results, wall_s, after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
-    )
+    """Run ``n`` participants, ``concurrency`` at a time, through the study ``slug``, as Locust
+    users; ``bots="patient"`` makes them fault_support.PatientBot."""
+    with tempfile.TemporaryDirectory(prefix="bt_locust_") as folder:
+        out = Path(folder) / "run.json"
+        command = [sys.executable, str(LOCUST_MIX), "--base-url", base_url, "--slug", slug]
+        command += ["--n", str(n), "--concurrency", str(concurrency), "--seed", str(seed)]
+        command += ["--reload", str(mix.reload), "--double-send", str(mix.double_send)]
+        command += ["--back-repost", str(mix.back_repost), "--timeout", str(timeout_s)]
+        command += ["--bots", bots, "--out", str(out), *(["--prolific"] if prolific else [])]
+        subprocess.run(command, check=True)
+        raw = json.loads(out.read_text())
+    results = [_result(r) for r in raw["results"]]
+    report = MixReport(results, raw["wall_s"], raw["client_cpu_s"], retries=raw["retries"])
     latencies: dict[str, list[float]] = defaultdict(list)
     for result in results:
         for request in result.requests:
@@ -109,7 +100,20 @@ def mix_run(
             if request.status >= 500:
                 report.server_errors[request.label] = report.server_errors.get(request.label, 0) + 1
     report.latencies = {label: sorted(values) for label, values in sorted(latencies.items())}
+    if raw["locust_requests"] != report.n_requests:
+        print(f"  (Locust counted {raw['locust_requests']} requests, the bots {report.n_requests})")
     return report
+
+
+def _result(raw: dict[str, Any]) -> BotResult:
+    """A bot's result as locust_mix.py wrote it (dataclasses.asdict), read back."""
+    return BotResult(
+        **{
+            **raw,
+            "requests": [Request(**r) for r in raw["requests"]],
+            "acknowledged": [(position, data) for position, data in raw["acknowledged"]],
+        }
+    )
 
 
 def report_print(report: MixReport, *, title: str = "") -> None:

@@ -3,7 +3,8 @@
 For each study size it builds (once) a template database with that many completed participants
 (12 trials each: practice, 9 test items, 2 catch trials, exposures balanced), then per run clones
 it, serves it with gunicorn, warms every worker with a few participants and measures, against
-127.0.0.1 only (the load client is braintrial.participants.bots, the same for both checkouts):
+127.0.0.1 only (the load client is Locust running braintrial.pilots' bots, bench/locust_mix.py,
+the same for both checkouts):
 
 * start latency: 20 participants one after the other; the POST of the consent step (where items
   are assigned) -- median and p95;
@@ -39,13 +40,12 @@ from loadmix import (
     LOAD_MIX,
     answers_check,
     check_print,
-    django_setup,
     mix_run,
     percentile,
     report_print,
 )
 
-from braintrial.participants.bots import Mix
+from braintrial.pilots.bots import Mix
 
 SLUG = "bench-scale"
 FILL = Path(__file__).resolve().parent / "scale_fill.sql"
@@ -194,7 +194,6 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    django_setup(url)
     codes = (
         {"this": ROOT}
         if args.compare is None
