@@ -28,7 +28,7 @@ import psycopg
 # braintrial before this folder: bench/scoring.py must not stand in for the scoring app.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from braintrial.pilots.bots import BotResult, Mix, Request
+from braintrial.pilots.runs import BotResult, Mix, Request
 
 LOCUST_MIX = Path(__file__).resolve().parent / "locust_mix.py"
 

@@ -44,10 +44,10 @@ from locust.exception import StopUser
 
 # braintrial before this folder: bench/scoring.py must not stand in for the scoring app.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.append(str(Path(__file__).resolve().parent))
 
-from braintrial.pilots.bots import USER_AGENT, Bot, Mix, bots_make
+from braintrial.pilots.bots import USER_AGENT, Bot, bots_make
 from braintrial.pilots.client import ConnectionFailed, LoopbackSecureCookies, Reply
+from braintrial.pilots.runs import Mix
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 

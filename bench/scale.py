@@ -45,7 +45,7 @@ from loadmix import (
     report_print,
 )
 
-from braintrial.pilots.bots import Mix
+from braintrial.pilots.runs import Mix
 
 SLUG = "bench-scale"
 FILL = Path(__file__).resolve().parent / "scale_fill.sql"

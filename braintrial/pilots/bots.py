@@ -20,12 +20,12 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from braintrial.pilots.answers import AnswerError, answer_fill
 from braintrial.pilots.client import ConnectionFailed, HttpxTransport, Reply, Transport
 from braintrial.pilots.pages import Form, Page, page_parse
+from braintrial.pilots.runs import BotResult, Mix, Request
 
 MAX_PAGES = 100
 MAX_REDIRECTS = 5
@@ -36,38 +36,6 @@ USER_AGENT = "braintrial-bot/1.0 (simulated participant)"
 
 class BotFailure(Exception):
     """The flow did not go as a participant's would; the message says where and why."""
-
-
-@dataclass(frozen=True)
-class Mix:
-    """Probabilities, per page, of what participants do besides answering each page once."""
-
-    reload: float = 0.0  # load the page again before answering it
-    double_send: float = 0.0  # post the answer twice at the same moment (double click)
-    back_repost: float = 0.0  # after an answer, post the page just left once more (back button)
-
-
-@dataclass(frozen=True)
-class Request:
-    label: str  # "GET trials", "POST consent", "POST trials (double)", ...
-    status: int
-    seconds: float
-
-
-@dataclass
-class BotResult:
-    index: int
-    pid: str
-    completed: bool = False
-    completion_code: str = ""
-    # The study's completion URL the server sent the bot to, instead of a code page.
-    redirected_to: str = ""
-    error: str = ""
-    trials_answered: int = 0
-    latencies_s: list[float] = field(default_factory=list)
-    requests: list[Request] = field(default_factory=list)
-    # Answers the server acknowledged with a redirect: (position, the posted fields).
-    acknowledged: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
 class Bot:

@@ -19,7 +19,8 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connections
 from django.http.request import validate_host
 
-from braintrial.pilots.bots import Bot, BotResult, Mix, bots_make
+from braintrial.pilots.bots import Bot, bots_make
+from braintrial.pilots.runs import BotResult, Mix
 from braintrial.studies.models import Study
 
 MAX_CONCURRENCY = 100

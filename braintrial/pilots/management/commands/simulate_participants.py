@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from braintrial.pilots.bots import BotResult
+from braintrial.pilots.runs import BotResult
 from braintrial.pilots.selectors import exposure_by_source
 from braintrial.pilots.services import (
     MAX_CONCURRENCY,
