@@ -338,3 +338,18 @@ def test_secure_cookies_go_back_over_http_to_loopback_hosts_only() -> None:
         assert cookies_sent(host=host, scheme="http") == every, host
     assert cookies_sent(host="study.example.org", scheme="http") == ["plain=p"]
     assert cookies_sent(host="study.example.org", scheme="https") == every
+
+
+def test_every_request_of_the_walk_goes_through_the_send_hook(server: _Server) -> None:
+    seen: list[str] = []
+
+    class Watched(Bot):
+        def send(self, method: str, url: str, **kwargs: Any) -> Any:
+            seen.append(kwargs["label"])
+            return super().send(method, url, **kwargs)
+
+    bot = Watched(base_url=server.url, slug="x", index=0, pid="p", rng=random.Random(1))
+    result = bot.run()
+
+    assert result.completed
+    assert seen == [r.label for r in result.requests] == ["GET landing", "POST landing"]

@@ -9,6 +9,7 @@ of the study's items per source (read from the database).
 
 from __future__ import annotations
 
+import logging
 import secrets
 import statistics
 import time
@@ -77,6 +78,8 @@ class Command(BaseCommand):
             if parts.scheme not in {"http", "https"} or not parts.hostname:
                 raise CommandError(f"--base-url must be an http(s) URL, not '{base_url}'.")
         seed = options["seed"] if options["seed"] is not None else secrets.randbits(32)
+        # httpx logs every request at INFO: thousands of lines that would bury the report.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
         workers = min(concurrency, MAX_SERVER_WORKERS)
         server = local_server(workers=workers) if base_url is None else existing_server(base_url)
