@@ -81,7 +81,9 @@ class LocustTransport:
         headers: dict[str, str],
         label: str,
     ) -> Reply:
-        sent = dict(headers)
+        # Uncompressed: the server spends no CPU on gzip for the load client, and a body can be
+        # checked against its Content-Length (Locust asks for gzip unless told otherwise).
+        sent = {"Accept-Encoding": "identity", **headers}
         body = None
         if data is not None:
             body = urlencode(data)
@@ -94,6 +96,15 @@ class LocustTransport:
         if not response.status_code:  # Locust's stand-in for an answer that never came
             error = getattr(response, "error", None)
             raise ConnectionFailed(type(error).__name__ if error else "no answer")
+        try:
+            body = response.content or b""
+        except Exception as exc:  # the body broke off (a worker killed while it wrote)
+            raise ConnectionFailed(type(exc).__name__) from exc
+        # FastHttpSession hands over an answer whose body broke off as it is (a statistics
+        # entry with an error); a browser shows no such page, so the bot gets no answer.
+        length = response.headers.get("Content-Length")
+        if length is not None and method != "HEAD" and len(body) != int(length):
+            raise ConnectionFailed("IncompleteRead")
         return Reply(response.status_code, response.headers, response.text or "", seconds)
 
     def twin(self) -> LocustTransport:
