@@ -101,7 +101,11 @@ def mix_run(
                 report.server_errors[request.label] = report.server_errors.get(request.label, 0) + 1
     report.latencies = {label: sorted(values) for label, values in sorted(latencies.items())}
     if raw["locust_requests"] != report.n_requests:
-        print(f"  (Locust counted {raw['locust_requests']} requests, the bots {report.n_requests})")
+        # Locust counts a request that got no answer too; the bots record only answers.
+        print(
+            f"  Locust counted {raw['locust_requests']} requests, the bots recorded "
+            f"{report.n_requests} answers"
+        )
     return report
 
 
