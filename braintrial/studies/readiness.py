@@ -68,7 +68,7 @@ _PAPER = Coalesce(
 
 
 def _bank_counts(study: Study) -> dict[str, int]:
-    """What the study's bank can serve (one query), and what it holds flagged (one more)."""
+    """What the study's bank can serve, in one query."""
     test = Q(kind=Item.Kind.TEST, bank=study.bank)
     counts: dict[str, Count] = {}
     servable = items_servable(bank=study.bank, skip_flagged=study.skip_flagged_items)
@@ -82,13 +82,16 @@ def _bank_counts(study: Study) -> dict[str, int]:
         practice=Count("pk", filter=Q(kind=Item.Kind.PRACTICE)),
         catch=Count("pk", filter=Q(kind=Item.Kind.CATCH)),
     )
-    if study.skip_flagged_items:
-        flagged = Item.objects.filter(test).exclude(defect="")
-        for source in SOURCE_WORDS:
-            aggregates[f"{source}_flagged"] = 0
-        for source, n in flagged.values_list("source").annotate(n=Count("pk")):
-            aggregates[f"{source}_flagged"] = n
     return aggregates
+
+
+def _flagged(study: Study, source: str) -> int:
+    """Test cases of ``source`` the study keeps out as flagged: read only to explain a
+    shortfall, so that a ready study costs one query."""
+    if not study.skip_flagged_items:
+        return 0
+    test = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST, source=source)
+    return test.exclude(defect="").count()
 
 
 def _source_problem(study: Study, source: str, counts: dict[str, int]) -> Problem | None:
@@ -101,7 +104,7 @@ def _source_problem(study: Study, source: str, counts: dict[str, int]) -> Proble
     held = f"the bank {study.bank!r} holds {items} {words} test case{'s' if items != 1 else ''}"
     if papers < items:
         held += f" of {papers} distinct paper{'s' if papers != 1 else ''}"
-    flagged = counts.get(f"{source}_flagged", 0)
+    flagged = _flagged(study, source)
     if flagged:
         held += f" that can be served ({flagged} more flagged as defective are kept out)"
     message = f"{held[0].upper()}{held[1:]}; this asks for {wanted} per participant."
