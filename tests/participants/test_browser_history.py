@@ -81,6 +81,16 @@ def test_back_forward_and_reload_leave_the_next_trial_unanswered(
         _on_trial(page, 3)
         assert page.evaluate(NOTHING_CHOSEN) == [], "a reload preselected answers"
 
+        # A page Chromium brings back whole from its back/forward cache (pages sent with
+        # no-store are kept there only in some versions) is fetched again from the server.
+        page.locator("label[for=choice-B]").click()
+        with page.expect_navigation():
+            page.evaluate(
+                "window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))"
+            )
+        _on_trial(page, 3)
+        assert page.evaluate(NOTHING_CHOSEN) == [], "a page from the cache kept its answers"
+
         # Answered after all that, trial 3 holds what the participant chose on it, nothing else.
         page.locator("label[for=choice-A]").click()
         move_sliders(page, 3)
