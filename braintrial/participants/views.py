@@ -7,8 +7,10 @@ Status codes: 400 invalid input (form shown again with the errors), 403 unknown 
 a closed study or a browser that already took part, 404 unknown study or trial position, 409 a
 step or trial that is not the current one, a different answer to an answered trial, or a
 recruitment id whose session is in progress elsewhere, 429 too many new sessions from one
-client address. Nothing is stored on any of them, and each page says what to do next. Right and
-wrong answers get the same redirect to the flow page.
+client address, 503 an open study whose bank cannot serve a participant yet
+(studies.readiness; the landing page says so before anyone starts). Nothing is stored on any
+of them, and each page says what to do next. Right and wrong answers get the same redirect to
+the flow page.
 """
 
 from __future__ import annotations
