@@ -130,7 +130,8 @@ def study_readiness(*, study: Study) -> Readiness:
     participants, and every reason it cannot, with the numbers."""
     counts = _bank_counts(study)
     found = [_source_problem(study, source, counts) for source in SOURCE_WORDS]
-    found.append(_papers_problem(study, counts))
+    if not any(found):  # a source short already explains a shortfall of papers
+        found.append(_papers_problem(study, counts))
     if study.catch_trials_enabled and counts["catch"] < N_CATCH_TRIALS:
         found.append(
             Problem(

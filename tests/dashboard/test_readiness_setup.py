@@ -139,6 +139,13 @@ def test_the_api_creates_studies_closed_and_refuses_an_open_unready_one(
     created = editor.post(url, body, content_type="application/json")
     assert created.status_code == 201, created.content
     assert created.json()["is_open"] is False
+    readiness = created.json()["readiness"]
+    assert (readiness["ready"], readiness["can_open"]) == (False, False)
+    assert readiness["reasons"] == [
+        "The bank 'api-eco' holds 0 human-written test cases; this asks for 6 per participant.",
+        "The bank 'api-eco' holds 0 GPT-4-written test cases; this asks for 3 per participant.",
+        "The study is closed: its link admits no one.",
+    ]
     refused = editor.post(
         url, {**body, "slug": "api-eco2", "is_open": True}, content_type="application/json"
     )
