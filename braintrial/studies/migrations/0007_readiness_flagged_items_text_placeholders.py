@@ -36,7 +36,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0005_participant_pages'),
+        ('studies', '0006_comparison_ranks_analysed_participants'),
     ]
 
     operations = [
