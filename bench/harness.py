@@ -283,5 +283,5 @@ items = [Item(bank="{slug}", source=source, source_file=source + ".csv", row=i +
               altered=text.format(n=i, area="cortex", way="decreased"))
          for source, count in (("human", {n_human}), ("gpt4", {n_gpt4})) for i in range(count)]
 Item.objects.bulk_create(items)
-study = Study.objects.create(slug="{slug}", title="{slug} benchmark", bank="{slug}")
+study = Study.objects.create(slug="{slug}", title="{slug} benchmark", bank="{slug}", is_open=True)
 """

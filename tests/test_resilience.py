@@ -103,7 +103,7 @@ def test_dashboard_and_token_endpoint_work_with_redis_stopped(redis: PrivateRedi
 def live_study(transactional_db: None, posts_like_a_browser: None) -> Study:
     ensure_builtin_items()
     make_bank()
-    return Study.objects.create(slug="blip", title="Blip", bank="testbank")
+    return Study.objects.create(slug="blip", title="Blip", bank="testbank", is_open=True)
 
 
 def drop_own_connection() -> None:

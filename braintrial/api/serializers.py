@@ -13,9 +13,16 @@ from braintrial.analysis.rules import (
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import STUDY_SETTINGS, Study
+from braintrial.studies.readiness import study_readiness
 from scoring.models import ItemScore, Scorer, ScoreRun
 
 STUDY_FIELDS = list(STUDY_SETTINGS)
+
+
+class ReadinessOutput(serializers.Serializer):
+    ready = serializers.BooleanField()
+    can_open = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
 
 
 class StudyOutput(serializers.ModelSerializer):
@@ -26,11 +33,24 @@ class StudyOutput(serializers.ModelSerializer):
     contact_email = serializers.CharField(
         read_only=True, help_text="Whom participants may write to; empty for none."
     )
+    readiness = serializers.SerializerMethodField(
+        help_text="Whether the study admits participants now (ready), could be opened "
+        "(can_open), and every reason it does not, with the numbers (studies.readiness)."
+    )
 
     class Meta:
         model = Study
-        fields = ["id", *STUDY_FIELDS, "created_at", "updated_at"]
+        fields = ["id", *STUDY_FIELDS, "readiness", "created_at", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(ReadinessOutput)
+    def get_readiness(self, study: Study) -> dict[str, object]:
+        readiness = study_readiness(study=study)
+        return {
+            "ready": readiness.ready,
+            "can_open": readiness.can_open,
+            "reasons": readiness.reasons,
+        }
 
 
 class ItemOutput(serializers.ModelSerializer):

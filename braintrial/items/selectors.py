@@ -3,8 +3,9 @@ researcher reads a bank through the studies they share with its owners."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from braintrial.items.builtin import BUILTIN_BANK
 from braintrial.items.models import Item
 
 
@@ -25,3 +26,27 @@ def item_list(
 def item_test_cases(*, bank: str) -> QuerySet[Item]:
     """The items of a bank that count in analyses: practice and catch items left out."""
     return item_list(bank=bank, kind=Item.Kind.TEST)
+
+
+def item_paper_key(*, doi: str, pk: int) -> str:
+    """The paper an item reports: its DOI, normalised; an item without one is a paper of its own.
+    A participant never sees two items of one paper (a GPT-4 case shares its human case's DOI)."""
+    return doi.strip().lower() or f"item:{pk}"
+
+
+def items_servable(*, bank: str, skip_flagged: bool) -> QuerySet[Item]:
+    """Everything a study on ``bank`` may show participants: the bank's test items, and the
+    practice and catch items of the bank and of the built-in bank. With ``skip_flagged`` (the
+    study setting ``Study.skip_flagged_items``) items the importer flagged as defective are left
+    out. The assignment draws from these and the study's readiness counts them, so the two
+    cannot disagree."""
+    items = Item.objects.filter(
+        Q(bank=bank) | Q(bank=BUILTIN_BANK, kind__in=[Item.Kind.PRACTICE, Item.Kind.CATCH])
+    )
+    return items.filter(defect="") if skip_flagged else items
+
+
+def items_flagged(*, bank: str) -> QuerySet[Item]:
+    """The bank's items that the importer flagged as defective, with the reason in ``defect``,
+    in file order."""
+    return item_list(bank=bank).exclude(defect="")

@@ -226,6 +226,32 @@ DETOURS: tuple[Step[Any], ...] = (
 )
 
 
+# The stages a participant is told about ("Step 2 of 6"): a page belongs to the stage named
+# here, and the practice stage exists only where the study has a practice trial.
+STAGES: dict[str, str] = {
+    "consent": "consent",
+    "demographics": "demographics",
+    "instructions": "instructions",
+    "practice": "practice",
+    "practice_over": "practice",
+    "trials": "trials",
+    "debrief": "debrief",
+}
+
+
+def step_progress(*, state: FlowState, step: Step[Any]) -> tuple[int, int] | None:
+    """(stage number, number of stages) of the page ``step``; None for end pages. Read from the
+    study's settings, not the trials, so that the pages before the trials need no query."""
+    stage = STAGES.get(step.name)
+    if stage is None:
+        return None
+    practice = state.participant.study.practice_enabled
+    stages = [s for s in dict.fromkeys(STAGES.values()) if practice or s != "practice"]
+    if stage not in stages:  # a practice trial of a study that has since turned it off
+        stages.insert(stages.index("trials"), stage)
+    return stages.index(stage) + 1, len(stages)
+
+
 def end_page_get(*, status: str) -> Step[Any] | None:
     """The end page of participants with ``status``; None while they are in progress."""
     return next((s for s in STEPS + DETOURS if s.end_page_for == status), None)

@@ -93,10 +93,14 @@ def results_context(state: FlowState, now: datetime) -> Context:
         {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
         for n, t in enumerate(state.main_trials, start=1)
     ]
+    # The score counts the test trials only, as the comparison with the models does: the
+    # catch trials are attention checks, not part of the score.
+    tests = [r for r in results if not r["catch"]]
     context: Context = {
         "detail": detail,
-        "n_correct": sum(1 for r in results if r["correct"]),
-        "n_trials": len(results),
+        "n_correct": sum(1 for r in tests if r["correct"]),
+        "n_trials": len(tests),
+        "n_catch": len(results) - len(tests),
     }
     if detail == Study.DebriefDetail.FULL:
         context["results"] = results

@@ -22,6 +22,7 @@ from braintrial.participants.flow import (
     end_page_get,
     flow_state_get,
     step_posted,
+    step_progress,
 )
 from braintrial.participants.models import Participant
 
@@ -50,6 +51,9 @@ def render_step(
         form = step.form()
     context = {"study": state.participant.study, "step": step.name, "form": form}
     context["note"] = NOTES.get(request.GET.get("note", ""))
+    progress = step_progress(state=state, step=step)
+    if progress is not None:
+        context["stage"], context["stages"] = progress
     context.update(step.context(state, now))
     return render(request, step.template, context, status=status)
 

@@ -7,8 +7,10 @@ Status codes: 400 invalid input (form shown again with the errors), 403 unknown 
 a closed study or a browser that already took part, 404 unknown study or trial position, 409 a
 step or trial that is not the current one, a different answer to an answered trial, or a
 recruitment id whose session is in progress elsewhere, 429 too many new sessions from one
-client address. Nothing is stored on any of them, and each page says what to do next. Right and
-wrong answers get the same redirect to the flow page.
+client address, 503 an open study whose bank cannot serve a participant yet
+(studies.readiness; the landing page says so before anyone starts). Nothing is stored on any
+of them, and each page says what to do next. Right and wrong answers get the same redirect to
+the flow page.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from braintrial.participants.forms import RecruitmentForm
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import participant_get_by_study_token, study_get_open
 from braintrial.studies.models import Study
+from braintrial.studies.readiness import study_readiness
 
 COOKIE_MAX_AGE = 14 * 24 * 3600
 # The browser mark: one random value per browser, kept a year, for every study's landing page.
@@ -41,6 +44,7 @@ MARK_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{20,64}$")
 # Why a start gave no session: the page that says what to do next, and its status.
 REFUSALS: dict[type[services.StartRefused], tuple[str, int]] = {
     services.StudyClosed: ("participants/closed.html", 403),
+    services.StudyNotReady: ("participants/not_ready.html", 503),
     services.SessionElsewhere: ("participants/elsewhere.html", 409),
     services.AlreadyTaken: ("participants/taken.html", 403),
     services.TooManyStarts: ("participants/busy.html", 429),
@@ -90,7 +94,7 @@ def _session_response(study: Study, token: str, visitor: services.Visitor) -> Ht
 def _refused(request: HttpRequest, study: Study, exc: services.StartRefused) -> HttpResponse:
     template, status = REFUSALS[type(exc)]
     response = render(request, template, {"study": study}, status=status)
-    if status == 429:
+    if status in (429, 503):
         response["Retry-After"] = "3600"
     return response
 
@@ -122,6 +126,8 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "participants/landing.html", context, status=400)
     if request.method == "GET":
         # A closed study still lets its participants resume, so the page says so but keeps Start.
+        # A study that cannot serve a participant says so here, before anyone consents.
+        context["ready"] = study_readiness(study=study).can_open
         return _marked(render(request, "participants/landing.html", context), _visitor(request))
     return _start(request, study, form)
 

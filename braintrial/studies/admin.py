@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
+from django.forms.models import construct_instance
 from django.http import HttpRequest
 
 from braintrial.studies.banks import bank_usable_for_study
 from braintrial.studies.models import Study
+from braintrial.studies.readiness import study_open_check
 from braintrial.studies.services import item_bank_claim
 
 
 def _bank_checked_form(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
-    """``form`` refusing a bank of another team for ``user`` (the rule of the study services)."""
+    """``form`` refusing a bank of another team for ``user`` and an open study that is not
+    ready (the rules of the study services)."""
 
     class BankCheckedForm(form):  # type: ignore[valid-type,misc]
+        def clean(self) -> dict[str, Any]:
+            cleaned: dict[str, Any] = super().clean()
+            if not self.errors:
+                # The settings as they would be saved, on a copy: the instance itself is
+                # written only after every check passed.
+                candidate = construct_instance(self, copy.copy(self.instance))
+                try:
+                    study_open_check(study=candidate)
+                except ValidationError as exc:
+                    self.add_error(None, exc)
+            return cleaned
+
         def clean_bank(self) -> str:
             name = self.cleaned_data["bank"]
             if "bank" in self.changed_data and not bank_usable_for_study(user=user, name=name):
@@ -61,6 +78,7 @@ class StudyAdmin(admin.ModelAdmin):
                     "n_gpt4_trials",
                     "practice_enabled",
                     "catch_trials_enabled",
+                    "skip_flagged_items",
                     "abandon_after_minutes",
                 ]
             },

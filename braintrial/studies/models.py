@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from braintrial.items.bank_names import PUBLISHED_BANK
+from braintrial.studies.texts import placeholders_validate
 
 # Catch trials each participant gets when the study has them (the assignment uses this).
 N_CATCH_TRIALS = 2
@@ -19,12 +20,14 @@ MINUTES_AROUND = 4
 # The 'answered too fast' threshold a new study starts with (ms; the published protocol's).
 DEFAULT_MIN_RT_MS = 5000
 
+# The numbers come from the study ({trials}, {minutes}: studies.texts), so the consent a
+# participant agrees to states the trials and the duration the study runs.
 DEFAULT_CONSENT = (
     "You are invited to take part in a study comparing how neuroscientists and language models "
-    "predict the results of neuroscience studies. You will read pairs of abstracts and pick the "
-    "one with the published results. It takes about 30 minutes. Taking part is voluntary; you can "
-    "stop at any time by closing the page. Your answers are stored without your name and are used "
-    "for research only."
+    "predict the results of neuroscience studies. You will read {trials} pairs of abstracts and "
+    "pick the one with the published results. It takes about {minutes} minutes. Taking part is "
+    "voluntary; you can stop at any time by closing the page. Your answers are stored without "
+    "your name and are used for research only."
 )
 
 
@@ -40,6 +43,7 @@ STUDY_SETTINGS = (
     "n_gpt4_trials",
     "practice_enabled",
     "catch_trials_enabled",
+    "skip_flagged_items",
     "outside_help_per_trial",
     "consent_text",
     "instructions_text",
@@ -79,8 +83,11 @@ class Study(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    # A new study starts closed: it opens once its bank can serve it (studies.readiness).
     is_open = models.BooleanField(
-        default=True, help_text="Closed studies accept no new participants."
+        default=False,
+        help_text="Closed studies accept no new participants. A study opens only once it is "
+        "ready: its bank holds the items its settings ask for.",
     )
     bank = models.SlugField(
         max_length=64, default=PUBLISHED_BANK, help_text="Item bank to draw from."
@@ -94,9 +101,22 @@ class Study(models.Model):
     )
     practice_enabled = models.BooleanField(default=True)
     catch_trials_enabled = models.BooleanField(default=True)
+    skip_flagged_items = models.BooleanField(
+        default=True,
+        help_text="Keep items the importer flagged as defective (e.g. a garbled abstract) out "
+        "of the assignment. The published study's reproduction keeps them, as published.",
+    )
 
-    consent_text = models.TextField(default=DEFAULT_CONSENT)
-    instructions_text = models.TextField(blank=True)
+    consent_text = models.TextField(
+        default=DEFAULT_CONSENT,
+        validators=[placeholders_validate],
+        help_text="{trials} and {minutes} are replaced by the study's own numbers.",
+    )
+    instructions_text = models.TextField(
+        blank=True,
+        validators=[placeholders_validate],
+        help_text="{trials} and {minutes} are replaced by the study's own numbers.",
+    )
     completion_code = models.CharField(max_length=64, blank=True)
     completion_url = models.URLField(
         blank=True, help_text="Participants are sent here once everything is stored."

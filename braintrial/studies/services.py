@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from braintrial.items.models import ItemBank
 from braintrial.studies.banks import bank_readable
 from braintrial.studies.models import Study
+from braintrial.studies.readiness import study_open_check
 
 
 def item_bank_claim(*, user: User, name: str) -> ItemBank:
@@ -31,9 +32,11 @@ def item_bank_claim(*, user: User, name: str) -> ItemBank:
 
 
 def study_create(*, slug: str, title: str, **settings: Any) -> Study:
-    """Create a study after validating every field (the same checks as the admin)."""
+    """Create a study after validating every field (the same checks as the admin). An open
+    study must be ready (``studies.readiness``); a new one is closed unless told otherwise."""
     study = Study(slug=slug, title=title, **settings)
     study.full_clean()
+    study_open_check(study=study)
     study.save()
     return study
 
@@ -59,13 +62,15 @@ def study_create_with_researcher(*, creator: User, fields: dict[str, Any]) -> St
 def study_update(*, study: Study, editor: User, fields: dict[str, Any]) -> Study:
     """Change a study's settings after validating every field; nothing is saved if one fails.
 
-    A new bank follows the rule of ``study_create_with_researcher``, for ``editor``.
+    A new bank follows the rule of ``study_create_with_researcher``, for ``editor``. An open
+    study must be ready with its new settings (``studies.readiness``).
     """
     # From the database: a ModelForm has already written its cleaned values onto ``study``.
     bank_before = Study.objects.values_list("bank", flat=True).get(pk=study.pk)
     for name, value in fields.items():
         setattr(study, name, value)
     study.full_clean()
+    study_open_check(study=study)
     with transaction.atomic():
         if study.bank != bank_before:
             item_bank_claim(user=editor, name=study.bank)

@@ -5,6 +5,14 @@
   "use strict";
   var form = document.getElementById("trial-form");
   if (!form) { return; }
+  // Every trial's form starts as the server sent it: empty, or the participant's own answer
+  // shown again after an error. A browser that restored another history entry's answers into
+  // it (the form also says autocomplete="off") is undone here, and a page brought back whole
+  // from the back/forward cache is fetched again, so the server shows the current trial.
+  form.reset();
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { window.location.reload(); }
+  });
   var started = performance.now();
   var blurs = 0;
   var away = false;

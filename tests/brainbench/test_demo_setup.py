@@ -25,6 +25,7 @@ def test_creates_open_demo_study_with_researcher_and_prints_links() -> None:
     study = Study.objects.get(slug="demo")
     assert study.title == "BrainBench demo study"
     assert study.is_open
+    assert study.skip_flagged_items  # no participant of the demo sees a flagged item
     assert study.completion_code
     user = get_user_model().objects.get(username="researcher")
     assert list(study.researchers.all()) == [user]

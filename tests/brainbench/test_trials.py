@@ -77,6 +77,7 @@ def test_import_stores_participants_and_trials_as_published(
     assert "2 participants and 4 trials imported" in output
     study = Study.objects.get(slug=STUDY_SLUG)
     assert not study.is_open and study.title.startswith("BrainBench 2024")
+    assert not study.skip_flagged_items  # the reproduction serves every published item
     first, second = Participant.objects.filter(study=study).order_by("recruitment_id")
     assert (first.recruitment_id, first.recruitment_source) == ("11", "imported")
     assert (first.gender, first.age, first.country) == ("Female", 30, "Germany")

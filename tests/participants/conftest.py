@@ -79,7 +79,9 @@ def bank(db: Any) -> list[Item]:
 
 @pytest.fixture
 def study(bank: list[Item]) -> Study:
-    return study_create(slug="pilot", title="Pilot study", bank=BANK, completion_code="C0DE42")
+    return study_create(
+        slug="pilot", title="Pilot study", bank=BANK, completion_code="C0DE42", is_open=True
+    )
 
 
 def cookie(client: Client, study: Study) -> str:

@@ -54,7 +54,7 @@ def _spread(study: Study) -> dict[str, int]:
 def test_concurrent_starts_keep_exposures_within_one_per_source() -> None:
     ensure_builtin_items()
     make_bank()
-    study = study_create(slug="rush", title="Rush", bank=BANK)
+    study = study_create(slug="rush", title="Rush", bank=BANK, is_open=True)
     clients = []
     for _ in range(N_PARTICIPANTS):
         client = Client()
@@ -142,11 +142,31 @@ def test_release_command_releases_inactive_participants(study: Study, capsys: An
 
 
 @pytest.mark.django_db
-def test_too_small_bank_refuses_to_start_and_stores_nothing(client: Client, db: Any) -> None:
+def test_too_small_bank_refuses_before_consent_and_stores_nothing(client: Client, db: Any) -> None:
+    """Issue 21: a participant agreed to the consent and then got a 503. A study whose bank
+    cannot serve it (here opened behind the services' back) refuses at the start instead."""
     ensure_builtin_items()
     make_bank(bank="tiny", n_human=3, n_gpt4=3)
     study = study_create(slug="tiny", title="Tiny", bank="tiny")
+    Study.objects.filter(pk=study.pk).update(is_open=True)
+    landing = client.get(f"/s/{study.slug}/")
+    assert landing.status_code == 200
+    assert b"not ready for participants yet" in landing.content
+    assert b'type="submit"' not in landing.content  # no Start button, so no consent page
+    response = start(client, study)
+    assert response.status_code == 503
+    assert b"This study is not ready yet" in response.content
+    assert not Participant.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bank_emptied_after_the_start_refuses_at_consent_and_stores_nothing(
+    client: Client, bank: list[Item]
+) -> None:
+    """The rare race: the bank lost its items between the start and the consent."""
+    study = study_create(slug="race", title="Race", bank=BANK, is_open=True)
     start(client, study)
+    Item.objects.filter(bank=BANK).delete()
     response = client.post(flow_url(study), {"step": "consent", "consent": "agree"})
     assert response.status_code == 503
     participant = Participant.objects.get()
@@ -164,6 +184,7 @@ def test_study_settings_decide_the_mix(client: Client, bank: list[Item]) -> None
         n_gpt4_trials=1,
         practice_enabled=False,
         catch_trials_enabled=False,
+        is_open=True,
     )
     start(client, study)
     client.post(flow_url(study), {"step": "consent", "consent": "agree"})

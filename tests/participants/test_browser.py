@@ -166,10 +166,15 @@ def test_participant_completes_the_study_in_chromium(
 
         page.goto(f"{live_server.url}/s/{study.slug}/?pid=browser-1")
         audit(page, output_dir, "landing")
+        expect(page.locator("main")).to_contain_text("takes about 22 minutes")
         page.get_by_role("button", name="Start").click()
         audit(page, output_dir, "consent")
+        # The consent states the landing page's figures, and every page says its step.
+        expect(page.locator(".prose")).to_contain_text("It takes about 22 minutes.")
+        expect(page.locator("#stage-label")).to_have_text("Step 1 of 6")
         page.get_by_role("button", name="I agree to take part").click()
         expect(page.locator("h1")).to_have_text("About you")
+        expect(page.locator("#stage-label")).to_have_text("Step 2 of 6")
         audit(page, output_dir, "demographics")
         page.get_by_label("What is your gender identity?").select_option("Female")
         page.get_by_label("How old are you?").fill("31")
@@ -178,6 +183,7 @@ def test_participant_completes_the_study_in_chromium(
         page.get_by_label("How many years of experience").fill("4.5")
         page.get_by_role("button", name="Continue").click()
         expect(page.locator("h1")).to_have_text("Instructions")
+        expect(page.locator("#stage-label")).to_have_text("Step 3 of 6")
         audit(page, output_dir, "instructions")
         page.get_by_role("button", name="Start the practice trial").click()
 
@@ -263,6 +269,24 @@ def test_end_and_refusal_pages_pass_the_accessibility_check(
         browser.close()
 
 
+def test_an_open_study_that_is_not_ready_says_so_before_any_consent(
+    study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: the participant agreed to the consent, then got a 503."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    Study.objects.filter(pk=study.pk).update(n_human_trials=40)  # the bank holds 20
+    connection.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=WIDE)
+        page.goto(f"{live_server.url}/s/{study.slug}/?pid=early")
+        expect(page.locator("#not-ready")).to_contain_text("not ready for participants yet")
+        expect(page.get_by_role("button", name="Start")).to_have_count(0)
+        audit(page, output_dir, "not-ready")
+        browser.close()
+    assert not Participant.objects.filter(study=study).exists()
+
+
 def test_results_with_the_models_and_the_return_to_prolific_in_chromium(
     study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -302,5 +326,9 @@ def test_results_with_the_models_and_the_return_to_prolific_in_chromium(
         expect(page.locator("#return-stay")).to_be_hidden()
         expect(page.get_by_role("link", name="Return to Prolific")).to_be_visible()
         expect(page.locator("caption", has_text="Trial by trial")).to_be_visible()
+        # The score counts the test trials alone, the same way in both places (issue 21).
+        scores = page.get_by_text("Of your 9 test trials, you picked the published version in 9.")
+        expect(scores).to_have_count(2)
+        expect(page.locator("main")).not_to_contain_text("of 11 trials")
         audit(page, output_dir, "complete-with-models")
         browser.close()

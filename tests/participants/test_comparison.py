@@ -71,7 +71,7 @@ def test_score_study_shows_totals_of_you_and_the_model_but_no_item(
     scored.save()
     page = _finish(client, scored)
     assert "You against the language models" in page
-    assert "Of your 9 test trials you picked the published version in 9." in page
+    assert "Of your 9 test trials, you picked the published version in 9." in page
     assert re.search(r"Llama 2 7B</th><td>\d of 9</td>", page)
     # Nothing per item: neither the participant's nor the model's answer to any one trial.
     assert "Trial by trial" not in page and "Right" not in page and "Wrong" not in page

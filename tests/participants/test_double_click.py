@@ -35,7 +35,7 @@ from tests.participants.conftest import (
 def test_double_clicked_answers_are_both_acknowledged_and_stored_once() -> None:
     ensure_builtin_items()
     make_bank()
-    study = study_create(slug="clicks", title="Clicks", bank=BANK)
+    study = study_create(slug="clicks", title="Clicks", bank=BANK, is_open=True)
     client = Client()
     participant = walk_to_practice(client, study)
     statuses: list[int] = []
@@ -81,7 +81,7 @@ def test_of_two_different_answers_sent_at_once_the_first_stands() -> None:
     waits for the row, then finds the trial answered and is refused; the first stands."""
     ensure_builtin_items()
     make_bank()
-    study = study_create(slug="race", title="Race", bank=BANK)
+    study = study_create(slug="race", title="Race", bank=BANK, is_open=True)
     client = Client()
     participant = walk_to_practice(client, study)
     position, _page = current_position(client, study)  # shown: the practice trial

@@ -38,7 +38,7 @@ def test_full_flow_from_landing_to_completion_code(client: Client, study: Study)
     assert response.status_code == 302
     done = client.get(flow_url(study))
     assert b"C0DE42" in done.content
-    assert b"You picked the published version in 11 of 11 trials" in done.content
+    assert b"Of your 9 test trials, you picked the published version in 9." in done.content
     participant = Participant.objects.get()
     assert participant.status == Participant.Status.COMPLETED
     assert participant.completed_at is not None

@@ -210,7 +210,7 @@ def test_forged_token_is_refused_and_nothing_stored(
 def test_token_of_another_study_is_refused(client: Client, study: Study) -> None:
     from braintrial.studies.services import study_create
 
-    other = study_create(slug="other", title="Other", bank=study.bank)
+    other = study_create(slug="other", title="Other", bank=study.bank, is_open=True)
     start(client, study)
     token = client.cookies[f"bt_{study.slug}"].value
     stranger = Client()

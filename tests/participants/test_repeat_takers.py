@@ -56,7 +56,7 @@ def test_score_debrief_shows_the_total_but_no_trial(study: Study) -> None:
     client = browser()
     complete(client, study)
     page = debrief_html(client, study)
-    assert "You picked the published version in 11 of 11 trials" in page
+    assert "Of your 9 test trials, you picked the published version in 9." in page
     assert "Trial 1" not in page and "Right" not in page
 
 

@@ -95,7 +95,9 @@ def test_bots_against_a_running_server_given_by_base_url(study: Study, live_serv
 
 
 def test_prolific_study_bots_carry_the_prolific_ids(bank: list[Item]) -> None:
-    study = study_create(slug="prolific", title="Prolific", bank="testbank", prolific_mode=True)
+    study = study_create(
+        slug="prolific", title="Prolific", bank="testbank", prolific_mode=True, is_open=True
+    )
 
     output = simulate(study=study.slug, n=1, concurrency=1)
 
@@ -113,6 +115,7 @@ def test_bots_end_on_the_completion_page_without_visiting_the_completion_url(
         title="Redirect",
         bank="testbank",
         completion_url="https://example.org/done",
+        is_open=True,
     )
 
     output = simulate(study=study.slug, n=2, concurrency=2)
@@ -126,9 +129,11 @@ def test_bots_end_on_the_completion_page_without_visiting_the_completion_url(
 
 def test_bots_that_cannot_finish_are_reported_with_the_reason() -> None:
     ensure_builtin_items()
-    # Three human papers for a study that needs six: assignment fails at consent.
+    # Three human papers for a study that needs six, opened behind the services' back: the
+    # start is refused before consent.
     make_bank(bank="tiny", n_human=3, n_gpt4=3)
     study = study_create(slug="tiny", title="Too small", bank="tiny")
+    Study.objects.filter(pk=study.pk).update(is_open=True)
     out = StringIO()
 
     with pytest.raises(CommandError, match="3 of 3 simulated participants did not complete"):
@@ -143,7 +148,10 @@ def test_bots_that_cannot_finish_are_reported_with_the_reason() -> None:
 
     report = out.getvalue()
     assert "Completed: 0 of 3" in report
-    assert "3 x POST consent: HTTP 503 'This study cannot start right now'" in report
+    assert "3 x landing page: HTTP 200 'Too small': This study is not ready for participants" in (
+        report
+    )
+    assert not Participant.objects.filter(study=study).exists()  # nobody reached the consent
 
 
 @pytest.mark.parametrize(

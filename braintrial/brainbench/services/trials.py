@@ -94,7 +94,14 @@ def published_trials_import(*, directory: Path | None = None) -> TrialsReport:
 def _store(*, people: dict[str, dict[str, Any]]) -> TrialsReport:
     report = TrialsReport()
     study, report.study_created = Study.objects.get_or_create(
-        slug=STUDY_SLUG, defaults={"title": STUDY_TITLE, "is_open": False, "bank": BANK}
+        slug=STUDY_SLUG,
+        defaults={
+            "title": STUDY_TITLE,
+            "is_open": False,
+            "bank": BANK,
+            # The reproduction uses every published item, flagged ones too, as the paper did.
+            "skip_flagged_items": False,
+        },
     )
     if study.bank != BANK:
         raise PublishedDataError(

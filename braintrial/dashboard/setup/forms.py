@@ -20,6 +20,7 @@ LABELS = {
     "n_gpt4_trials": "GPT-4-written test cases per participant",
     "practice_enabled": "Start with a practice trial",
     "catch_trials_enabled": "Mix in catch trials (attention checks)",
+    "skip_flagged_items": "Keep items flagged as defective out of the assignment",
     "outside_help_per_trial": "Ask on every trial whether outside help was used",
     "consent_text": "Consent text",
     "instructions_text": "Instructions (empty: the standard instructions)",
@@ -63,6 +64,8 @@ class StudyForm(forms.ModelForm):
         help_texts = {
             "slug": "Letters, digits, - and _; participants open /s/<this>/. Cannot change later.",
             "bank": "An existing bank (see the list) or a new name, then upload your items.",
+            "is_open": "A study opens once its bank holds the items its settings ask for; "
+            "until then it can be saved closed.",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import dataclass
 
 import segno
 from django.contrib.auth.models import User
@@ -13,7 +14,7 @@ from django.shortcuts import render
 
 from braintrial.dashboard.links import participant_link
 from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
-from braintrial.items.selectors import item_test_cases
+from braintrial.items.selectors import item_test_cases, items_flagged
 from braintrial.items.services import ImportReport, ItemImportError
 from braintrial.items.services.preview import ItemPreview
 from braintrial.studies.banks import item_banks_summary
@@ -23,7 +24,9 @@ from braintrial.studies.item_import import (
     items_preview_for_study,
 )
 from braintrial.studies.models import Study
+from braintrial.studies.readiness import study_readiness
 from braintrial.studies.services import study_researcher_add
+from braintrial.studies.texts import study_text_fill, study_text_warnings
 
 # A checked file waits here (one per study) until the researcher confirms the import: the import
 # then stores exactly the rows the preview showed, without a second upload.
@@ -42,10 +45,7 @@ def study_form_render(
     """The settings page; with ``preview`` posted, the texts as participants will read them."""
     preview = None
     if request.method == "POST" and "preview" in request.POST:
-        preview = {
-            "consent": request.POST.get("consent_text", ""),
-            "instructions": request.POST.get("instructions_text", ""),
-        }
+        preview = _texts_preview(request, form=form, study=study)
     context = {
         "form": form,
         "study": study,
@@ -54,9 +54,34 @@ def study_form_render(
         "invite_form": invite_form or InviteForm(),
         "invite_errors": invite_errors or [],
         "researchers": study.researchers.order_by("username") if study else [],
+        "readiness": study_readiness(study=study) if study else None,
     }
     status = 400 if invite_errors or (form.is_bound and form.errors) else 200
     return render(request, "dashboard/study_form.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class TextsPreview:
+    consent: str
+    instructions: str
+    warnings: list[str]
+
+
+def _texts_preview(request: HttpRequest, *, form: StudyForm, study: Study | None) -> TextsPreview:
+    """The posted texts as participants will read them, numbers filled in from the posted
+    settings (the saved ones where the form does not validate), and every figure a text states
+    that differs from the study's."""
+    texts = {
+        "consent": request.POST.get("consent_text", ""),
+        "instructions": request.POST.get("instructions_text", ""),
+    }
+    # A valid form has written its settings onto its instance (nothing is saved).
+    candidate = form.instance if form.is_valid() else (study or Study())
+    return TextsPreview(
+        consent=study_text_fill(study=candidate, text=texts["consent"]),
+        instructions=study_text_fill(study=candidate, text=texts["instructions"]),
+        warnings=[w.message for w in study_text_warnings(study=candidate, texts=texts)],
+    )
 
 
 def study_items_render(
@@ -83,6 +108,8 @@ def study_items_render(
         "n_human": items.filter(source="human").count(),
         "n_gpt4": items.filter(source="gpt4").count(),
         "pending": request.session.get(UPLOAD_KEY.format(study=study.pk)),
+        "readiness": study_readiness(study=study),
+        "flagged": items_flagged(bank=study.bank),
     }
     return render(request, "dashboard/study_items.html", context, status=status)
 

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from braintrial.dashboard.setup import pages
 from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
 from braintrial.studies import services
+from braintrial.studies.models import Study
+from braintrial.studies.readiness import study_readiness
 from braintrial.studies.selectors import (
     CREATE_PERMISSION,
     study_get_for_editor,
@@ -27,6 +29,14 @@ def _researcher(request: HttpRequest) -> User:
     if not isinstance(request.user, User):
         raise PermissionDenied("Log in as a researcher.")
     return request.user
+
+
+def _readiness_warn(request: HttpRequest, study: Study) -> None:
+    """Say why a study just saved cannot open yet (an open one that is not ready is refused)."""
+    readiness = study_readiness(study=study)
+    if not readiness.can_open:
+        reasons = " ".join(problem.message for problem in readiness.problems)
+        messages.warning(request, f"Not ready, so the study stays closed: {reasons}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,6 +54,7 @@ def study_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, f"Study {study.slug} created. Next: its items.")
+            _readiness_warn(request, study)
             return redirect("dashboard:study_items", slug=study.slug)
     return pages.study_form_render(request, form=form, study=None)
 
@@ -59,6 +70,7 @@ def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, "Settings saved.")
+            _readiness_warn(request, study)
             return redirect("dashboard:study_detail", slug=study.slug)
     return pages.study_form_render(request, form=form, study=study)
 

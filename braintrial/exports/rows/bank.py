@@ -92,7 +92,13 @@ ITEM_COLUMNS = [
         text_cell(Cast("differences", CharField())),
         'Word-level differences as JSON: [{"original": "...", "altered": "..."}, ...].',
     ),
-    col("defect", text_cell("defect"), "Known defect of the published row, kept as published."),
+    col(
+        "defect",
+        text_cell("defect"),
+        "Why the importer flagged the row as defective (empty: not flagged); the row is kept as "
+        "published. A study with skip_flagged_items (the default) never serves a flagged item; "
+        "the published study's reproduction uses every published item.",
+    ),
     col("created_at", time_cell("created_at"), "Imported (UTC).", "timestamp"),
     col("updated_at", time_cell("updated_at"), "Last changed (UTC).", "timestamp"),
 ]

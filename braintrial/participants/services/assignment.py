@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Q
 
-from braintrial.items.builtin import BUILTIN_BANK
 from braintrial.items.models import Item
+from braintrial.items.selectors import item_paper_key, items_servable
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.services.exposure import (
     exposure_counters_add,
@@ -81,20 +80,30 @@ def participants_release_abandoned(*, study: Study, now: datetime) -> int:
 
 
 def _doi_key(item: BankItem) -> str:
-    # Items without a DOI never collide with each other.
-    return item.doi.strip().lower() or f"item:{item.pk}"
+    return item_paper_key(doi=item.doi, pk=item.pk)
 
 
 def _pick(
-    items: list[BankItem], counts: dict[int, int], n: int, taken: set[str], prefer: dict[int, int]
+    items: list[BankItem],
+    counts: dict[int, int],
+    n: int,
+    taken: set[str],
+    prefer: dict[int, int],
+    reserve: tuple[set[str], int] = (set(), 0),
 ) -> list[BankItem]:
     """The n least-exposed items whose paper is not taken yet.
 
-    Among equally exposed items ``prefer`` (lower first) decides, then chance.
+    Among equally exposed items ``prefer`` (lower first) decides, then chance. ``reserve`` =
+    (papers, how many): papers a later pick needs that many of; an item of one of them is
+    passed over when taking it would leave fewer. Without it, the GPT-4 pick could take the
+    papers the human pick needs, and a bank that can serve the study (studies.readiness)
+    would fail a participant.
     """
     ranked = sorted(
         items, key=lambda item: (counts.get(item.pk, 0), prefer.get(item.pk, 0), _rng.random())
     )
+    reserved, needed = reserve
+    free = len(reserved - taken)
     chosen: list[BankItem] = []
     for item in ranked:
         if len(chosen) == n:
@@ -102,6 +111,10 @@ def _pick(
         key = _doi_key(item)
         if key in taken:
             continue
+        if key in reserved:
+            if free <= needed:
+                continue
+            free -= 1
         taken.add(key)
         chosen.append(item)
     if len(chosen) < n:
@@ -142,10 +155,11 @@ def _pick_balanced(
     due_1, due_2 = _pending_papers(pool_1, counts), _pending_papers(pool_2, counts)
     prefer_1 = {item.pk: int(_doi_key(item) in due_2) for item in pool_1}
     prefer_2 = {item.pk: int(_doi_key(item) not in due_1) for item in pool_2}
+    papers_2 = {_doi_key(item) for item in pool_2}
     best: list[BankItem] = []
     for _ in range(tries):
         taken: set[str] = set()
-        chosen_1 = _pick(pool_1, counts, n_1, taken, prefer_1)
+        chosen_1 = _pick(pool_1, counts, n_1, taken, prefer_1, reserve=(papers_2, n_2))
         chosen_2 = _pick(pool_2, counts, n_2, taken, prefer_2)
         best = chosen_1 + chosen_2
         if _is_tight(chosen_1, pool_1, counts) and _is_tight(chosen_2, pool_2, counts):
@@ -154,11 +168,11 @@ def _pick_balanced(
 
 
 def _bank_items(study: Study) -> tuple[list[BankItem], list[BankItem], list[BankItem]]:
-    """The study bank's test items, then its practice and catch items, in one query: practice
-    and catch items of the study's own bank first, then the project's built-in ones."""
-    rows = Item.objects.filter(
-        Q(bank=study.bank) | Q(bank=BUILTIN_BANK, kind__in=[Item.Kind.PRACTICE, Item.Kind.CATCH])
-    ).values_list(*BankItem._fields)
+    """The study bank's servable test items, then its practice and catch items, in one query:
+    practice and catch items of the study's own bank first, then the project's built-in ones."""
+    rows = items_servable(bank=study.bank, skip_flagged=study.skip_flagged_items).values_list(
+        *BankItem._fields
+    )
     items = [BankItem._make(row) for row in rows]
     ranked = sorted(items, key=lambda item: (item.bank != study.bank, item.pk))
     test = [i for i in ranked if i.kind == Item.Kind.TEST and i.bank == study.bank]

@@ -25,6 +25,7 @@ from braintrial.net import address_is_limited
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import participant_get_by_recruitment_id, token_hash
 from braintrial.studies.models import Study
+from braintrial.studies.readiness import study_readiness
 
 IN_PROGRESS = (Participant.Status.CONSENT, Participant.Status.ACTIVE)
 START_WINDOW = timedelta(hours=1)
@@ -36,6 +37,11 @@ class StartRefused(Exception):
 
 class StudyClosed(StartRefused):
     """The study accepts no new participants."""
+
+
+class StudyNotReady(StartRefused):
+    """The study is open but cannot serve a participant (studies.readiness): refused before
+    consent, so nobody agrees to a study that then cannot start."""
 
 
 class SessionElsewhere(StartRefused):
@@ -172,6 +178,8 @@ def participant_start(
         pass
     if not study.is_open:
         raise StudyClosed("This study is closed and accepts no new participants.")
+    if not study_readiness(study=study).can_open:
+        raise StudyNotReady("This study is not ready for participants yet.")
     address_key = address_hash(study=study, address=visitor.address)
     _starts_limit_check(study=study, address_key=address_key, now=now)
     return _create(study, recruitment, visitor, mark_hash, address_key)

@@ -11,8 +11,12 @@ from django.forms import BoundField
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from braintrial.studies.models import Study
+from braintrial.studies.texts import study_text_fill
+
 register = template.Library()
 SLIDER = "participants/_slider.html"
+TEXT_FIELDS = ("consent_text", "instructions_text")
 
 
 def _render_slider(context: tuple[tuple[str, Any], ...]) -> SafeString:
@@ -43,3 +47,12 @@ def slider(
         ("moved", None if moved is None else str(moved)),
     )
     return (_render_slider if settings.DEBUG else _cached_slider)(context)
+
+
+@register.filter
+def study_text(study: Study, field: str) -> str:
+    """The study's text ``field`` (consent_text, instructions_text) with its placeholders filled
+    from the study: the numbers participants read are the ones the study runs."""
+    if field not in TEXT_FIELDS:
+        raise template.TemplateSyntaxError(f"study_text: {field!r} is not a study text")
+    return study_text_fill(study=study, text=getattr(study, field))

@@ -62,6 +62,9 @@ class Command(BaseCommand):
                 defaults={
                     "title": DEMO_TITLE,
                     "is_open": True,
+                    # The published bank has rows flagged as defective (a garbled abstract):
+                    # participants of the demo never see them.
+                    "skip_flagged_items": True,
                     # The demo shows what participants can be shown: the score, and the
                     # models beside it (totals only, so that the demo leaks no answer key).
                     "debrief_detail": Study.DebriefDetail.SCORE,

@@ -1,0 +1,91 @@
+"""The texts a study shows participants, and the numbers inside them.
+
+Consent and instructions texts may hold placeholders that the app fills from the study itself,
+so that the trial count and the duration a participant reads are the ones the study runs:
+``{trials}`` (the trials after the practice, catch trials included, as the trial pages count
+them) and ``{minutes}`` (the duration stated on the landing page). Any other ``{name}`` is refused
+when the text is saved; braces around anything but a name are plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:  # models.py imports this module for its validators
+    from braintrial.studies.models import Study
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDERS: dict[str, Callable[[Study], int]] = {
+    "trials": lambda study: study.n_trials_shown,
+    "minutes": lambda study: study.minutes_stated,
+}
+# "about 30 minutes", "30-minute", "30 min": a duration a custom text states in figures.
+STATED_MINUTES = re.compile(r"\b(\d{1,3})\s*-?\s*(?:minutes?|mins?)\b", re.IGNORECASE)
+STATED_TRIALS = re.compile(r"\b(\d{1,3})\s+(?:trials?|pairs)\b", re.IGNORECASE)
+
+
+def placeholders_validate(text: str) -> None:
+    """Refuse a text naming a placeholder the app does not fill (a typo would reach
+    participants as "{minuts}")."""
+    unknown = sorted({name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
+    if unknown:
+        known = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
+        names = ", ".join("{" + name + "}" for name in unknown)
+        raise ValidationError(
+            f"Unknown placeholder {names}: the app fills only {known}.", code="placeholder"
+        )
+
+
+def study_text_fill(*, study: Study, text: str) -> str:
+    """``text`` with its placeholders replaced by the study's numbers. Unknown names (a text
+    stored before they were checked) stay as they are."""
+
+    def value(match: re.Match[str]) -> str:
+        fill = PLACEHOLDERS.get(match.group(1))
+        return str(fill(study)) if fill else match.group(0)
+
+    return PLACEHOLDER.sub(value, text)
+
+
+@dataclass(frozen=True)
+class TextWarning:
+    text: str  # which text: "consent" or "instructions"
+    message: str
+
+
+def study_text_warnings(*, study: Study, texts: dict[str, str]) -> list[TextWarning]:
+    """Figures a text states in words that differ from what the study tells participants
+    elsewhere: a duration other than ``study.minutes_stated``, a trial count other than
+    ``study.n_trials_shown``. The placeholders state the study's own numbers."""
+    warnings = []
+    for name, text in texts.items():
+        minutes = {int(n) for n in STATED_MINUTES.findall(text)} - {study.minutes_stated}
+        if minutes:
+            warnings.append(
+                TextWarning(
+                    name,
+                    f"The {name} text states {_figures(minutes)} minutes, but the landing page "
+                    f"tells participants about {study.minutes_stated} minutes. Write {{minutes}} "
+                    "to state the study's own figure.",
+                )
+            )
+        trials = {int(n) for n in STATED_TRIALS.findall(text)} - {study.n_trials_shown}
+        if trials:
+            warnings.append(
+                TextWarning(
+                    name,
+                    f"The {name} text states {_figures(trials)} trials, but participants answer "
+                    f"{study.n_trials_shown} after the practice. Write {{trials}} to state the "
+                    "study's own figure.",
+                )
+            )
+    return warnings
+
+
+def _figures(numbers: set[int]) -> str:
+    return " and ".join(str(n) for n in sorted(numbers))
