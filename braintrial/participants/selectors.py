@@ -19,21 +19,9 @@ from django.http import Http404
 
 from braintrial.items.models import Item
 from braintrial.participants.models import ExposureCounter, Participant, Trial
-from braintrial.prepared import PreparedSelect
 from braintrial.studies.banks import banks_for_user
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
-
-# Every flow request reads its participant with the study, a trial request the trials and the
-# item shown, the landing page its study: their SQL is written once per process
-# (braintrial.prepared), which saves a millisecond a request.
-_BY_STUDY_TOKEN = PreparedSelect(
-    Participant, related="study", filters=("study__slug", "token_hash")
-)
-_TRIALS = PreparedSelect(Trial, filters=("participant",), order_by="position")
-_TRIAL_PARTICIPANT = Trial._meta.get_field("participant")
-_ITEM = PreparedSelect(Item, filters=("id",))  # the abstracts of the trial shown
-_STUDY = PreparedSelect(Study, filters=("slug",))  # the landing page's
 
 
 def token_hash(*, token: str) -> str:
@@ -61,19 +49,18 @@ def participant_get_by_study_token(*, slug: str, token: str) -> Participant:
     in one query. Raises PermissionDenied as that one does, also when there is no such study."""
     if not token or len(token) > 200:
         raise PermissionDenied("This link or session is not valid for this study.")
-    found = _BY_STUDY_TOKEN.fetch(slug, token_hash(token=token))
-    if not found:  # the token hash is unique: one or none
-        raise PermissionDenied("This link or session is not valid for this study.")
-    return found[0]
+    try:
+        return Participant.objects.select_related("study").get(
+            study__slug=slug, token_hash=token_hash(token=token)
+        )
+    except Participant.DoesNotExist as exc:
+        raise PermissionDenied("This link or session is not valid for this study.") from exc
 
 
 def participant_trials(*, participant: Participant) -> list[Trial]:
     """The participant's trials in position order (practice first at 0), without their items:
     the abstracts are read only for the trial shown (``trial_versions_get``)."""
-    trials = _TRIALS.fetch(participant.pk)
-    for trial in trials:
-        _TRIAL_PARTICIPANT.set_cached_value(trial, participant)  # as participant.trials does
-    return trials
+    return list(participant.trials.order_by("position"))  # each trial's participant cached
 
 
 def trial_next_unanswered(*, trials: Iterable[Trial]) -> Trial | None:
@@ -93,15 +80,17 @@ def trial_at_position(*, trials: Iterable[Trial], position: int) -> Trial:
 
 def trial_versions_get(*, trial: Trial) -> tuple[str, str]:
     """The original and the altered abstract of the trial's item."""
-    (item,) = _ITEM.fetch(trial.item_id)
-    return item.original, item.altered
+    versions: tuple[str, str] = Item.objects.values_list("original", "altered").get(
+        pk=trial.item_id
+    )
+    return versions
 
 
 def study_get_open(*, slug: str) -> Study:
-    found = _STUDY.fetch(slug)  # the slug is unique: one or none
-    if not found:
-        raise Http404("No such study.")
-    return found[0]
+    try:
+        return Study.objects.get(slug=slug)
+    except Study.DoesNotExist as exc:
+        raise Http404("No such study.") from exc
 
 
 def participant_get_by_recruitment_id(*, study: Study, recruitment_id: str) -> Participant | None:

@@ -5,39 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef
+
 from braintrial.participants.flags import trial_flags_compute
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import (
     participant_trials,
     trial_at_position,
     trial_next_unanswered,
-)
-from braintrial.prepared import PreparedUpdate
-
-# The two writes of a trial page, written once per process (braintrial.prepared). The answer's
-# conditions are on the trial row itself and its participant: of two different answers sent at
-# the same moment, the second finds the trial answered and is refused, the first stands.
-_SHOW = PreparedUpdate(Trial, fields=("shown_at",), filters=("id", "shown_at__isnull"))
-_ANSWER = PreparedUpdate(
-    Trial,
-    fields=(
-        "choice",
-        "correct",
-        "confidence",
-        "expertise",
-        "recognised",
-        "answered_at",
-        "rt_server_ms",
-        "rt_client_ms",
-        "blur_count",
-        "confidence_moved",
-        "expertise_moved",
-        "outside_help",
-        "flag_recognised",
-        "flag_fast",
-        "flag_outside_help",
-    ),
-    filters=("id", "correct__isnull", "participant__status"),
 )
 
 
@@ -75,7 +50,8 @@ class TrialAnswer:
 def trial_show(*, trial: Trial, now: datetime) -> Trial:
     """Set shown_at on first display only, so a reload does not restart the clock."""
     if trial.shown_at is None:
-        if _SHOW.run({"shown_at": now}, trial.pk):
+        # The condition is on the row itself: of two first displays, the second finds it set.
+        if Trial.objects.filter(pk=trial.pk, shown_at__isnull=True).update(shown_at=now):
             trial.shown_at = now
         else:  # a parallel request showed it first: its time stands
             trial.refresh_from_db(fields=["shown_at"])
@@ -118,27 +94,34 @@ def trial_answer_submit(
         # has no response time and is not one a participant gave.
         raise StepNotCurrent("Please open the trial page before answering it.")
     rt_server_ms = max(0, int((now - trial.shown_at).total_seconds() * 1000))
-    values = {
-        "choice": answer.choice,
-        "correct": (answer.choice == Trial.Choice.A) == trial.original_is_a,
-        "confidence": answer.confidence,
-        "expertise": answer.expertise,
-        "recognised": answer.recognised,
-        "answered_at": now,
-        "rt_server_ms": rt_server_ms,
-        "rt_client_ms": answer.rt_client_ms,
-        "blur_count": answer.blur_count,
-        "confidence_moved": answer.confidence_moved,
-        "expertise_moved": answer.expertise_moved,
-        "outside_help": answer.outside_help,
+    # Every condition is on the trial row itself or, through EXISTS, on its participant's row;
+    # none on a second scan of the trials (which a filter on participant__status would add as
+    # "id IN (SELECT ... JOIN ...)"). Where a concurrent request changed the row first, Postgres
+    # re-checks the conditions on the changed row only: so of two different answers sent at the
+    # same moment, the second finds the trial answered and is refused, and the first stands.
+    active = Participant.objects.filter(
+        pk=OuterRef("participant_id"), status=Participant.Status.ACTIVE
+    )
+    stored = Trial.objects.filter(Exists(active), pk=trial.pk, correct__isnull=True).update(
+        choice=answer.choice,
+        correct=(answer.choice == Trial.Choice.A) == trial.original_is_a,
+        confidence=answer.confidence,
+        expertise=answer.expertise,
+        recognised=answer.recognised,
+        answered_at=now,
+        rt_server_ms=rt_server_ms,
+        rt_client_ms=answer.rt_client_ms,
+        blur_count=answer.blur_count,
+        confidence_moved=answer.confidence_moved,
+        expertise_moved=answer.expertise_moved,
+        outside_help=answer.outside_help,
         **trial_flags_compute(
             recognised=answer.recognised,
             rt_server_ms=rt_server_ms,
             min_rt_ms=participant.study.min_rt_ms,
             outside_help=answer.outside_help,
         ),
-    }
-    stored = _ANSWER.run(values, trial.pk, Participant.Status.ACTIVE)
+    )
     if stored:
         return True
     # Lost a race with an identical (double-click) or different submission of the same trial.
