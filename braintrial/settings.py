@@ -15,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 
 from braintrial.api.description import API_DESCRIPTION
+from braintrial.postgres import postgres_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BRAINTRIAL_VAR_DIR", BASE_DIR / "var"))
@@ -128,9 +129,7 @@ if DATABASE_URL.startswith("sqlite"):
 _database = dj_database_url.parse(
     DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
 )
-if _database["ENGINE"] == "django.db.backends.postgresql":  # the same, health-checked for free
-    _database["ENGINE"] = "braintrial.postgres"
-DATABASES = {"default": _database}
+DATABASES = {"default": postgres_settings(_database, os.environ)}  # braintrial.postgres: why
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

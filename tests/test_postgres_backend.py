@@ -1,5 +1,6 @@
 """braintrial.postgres: a reused connection is health-checked without a round trip while it is
-healthy, and still found dead when the server has ended its session (a restart would)."""
+healthy, and still found dead when the server has ended its session (a restart would); queries
+are bound by the server and prepared once they repeat, and still planned for their values."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from braintrial.postgres import CUSTOM_PLANS, DEFAULT_PREPARE_THRESHOLD, postgres_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +83,64 @@ def test_the_check_decides_by_a_query_when_the_server_sent_something_harmless(
 
     assert own.is_usable() is True
     assert _last_query(_backend_pid(own)) == "SELECT 1"
+
+
+def test_repeated_queries_are_prepared_and_still_planned_for_their_values() -> None:
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == DEFAULT_PREPARE_THRESHOLD
+    with connection.cursor() as cursor:
+        for n in range(DEFAULT_PREPARE_THRESHOLD + 1):
+            cursor.execute("SELECT %s::int + 40 AS braintrial_probe", [n])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%braintrial_probe%"],
+        )
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_custom_plan"
+
+
+def test_postgres_settings_keep_the_urls_options_and_leave_other_databases_alone() -> None:
+    parsed = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "x",
+        "CONN_MAX_AGE": 60,
+        "OPTIONS": {"sslmode": "require", "options": "-c statement_timeout=5000"},
+    }
+
+    made = postgres_settings(parsed, {})
+
+    assert made["ENGINE"] == "braintrial.postgres" and made["NAME"] == "x"
+    assert made["OPTIONS"] == {
+        "sslmode": "require",
+        "options": f"-c statement_timeout=5000 {CUSTOM_PLANS}",
+        "server_side_binding": True,
+        "prepare_threshold": DEFAULT_PREPARE_THRESHOLD,
+    }
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db"}
+    assert postgres_settings(sqlite, {"DB_PREPARE_THRESHOLD": "5"}) == sqlite
+
+
+@pytest.mark.parametrize(
+    ("conn_max_age", "value", "threshold"),
+    [(60, "off", None), (60, "0", None), (60, "2", 2), (0, "", None), (0, "3", 3)],
+)
+def test_the_prepare_threshold_comes_from_the_environment(
+    conn_max_age: int, value: str, threshold: int | None
+) -> None:
+    """Off by default where a connection lives for one request (behind a pooler)."""
+    parsed = {"ENGINE": "django.db.backends.postgresql", "NAME": "x", "CONN_MAX_AGE": conn_max_age}
+
+    made = postgres_settings(parsed, {"DB_PREPARE_THRESHOLD": value})
+
+    assert made["OPTIONS"]["prepare_threshold"] == threshold
+    assert made["OPTIONS"]["server_side_binding"] is True
+    assert ("options" in made["OPTIONS"]) is (threshold is not None)
+
+
+def test_a_threshold_that_is_not_a_number_stops_the_start() -> None:
+    with pytest.raises(ValueError):
+        postgres_settings(
+            {"ENGINE": "django.db.backends.postgresql"}, {"DB_PREPARE_THRESHOLD": "x"}
+        )
