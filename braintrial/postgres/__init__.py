@@ -2,10 +2,10 @@
 (base.py), and the ORM's queries prepared at protocol level once they repeat on a connection.
 
 Every participant request runs the same few queries (the participant with its study, the trials,
-the answer's update). Parsing and planning them again each time was most of Postgres's CPU on
-the participant flow: prepared, Postgres runs the plan it kept. psycopg prepares a query once it
-has run ``prepare_threshold`` times on a connection; that needs the parameters bound by the
-server (``server_side_binding``). The statements live in the Postgres session, so:
+the answer's update), and Postgres parsed and analysed each again every time: prepared, it does
+that once per connection. psycopg prepares a query once it has run ``prepare_threshold`` times
+on a connection; that needs the parameters bound by the server (``server_side_binding``). The
+statements live in the Postgres session, so:
 
 * with ``CONN_MAX_AGE=0`` (behind pgbouncer in transaction mode) nothing is prepared by default:
   a connection lives for one request, and a pooler older than 1.21, or without
