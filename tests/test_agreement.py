@@ -214,8 +214,9 @@ def test_dashboard_csv_and_api_agree_on_excluded_participants(
     assert excluded_csv == excluded_api == ["failed_catch", "no_slider", "outside_help"]
     assert report["participation"]["excluded_participants"] == 3
     # Not removed by a rule: the 3 clean, the one with single trials removed, the unfinished
-    # one and the one who answered nothing.
+    # one and the one who answered nothing; of them the analysis draws on the first four.
     assert len(every) - 3 == sum(not p["excluded"] for p in people) == 6
+    assert len(kept) == report["participation"]["included_participants"] == 4
 
 
 def test_analysed_participants_file_lists_whom_the_dashboard_counts(
