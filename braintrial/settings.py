@@ -190,6 +190,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
 # loses at most one chunk.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
+# Chunks of one run in the queue at once (scoring.services.runs): 1 lets the runs take turns
+# chunk by chunk; the number of workers lets one run alone keep them all busy.
+SCORING_RUN_LANES = int(os.environ.get("SCORING_RUN_LANES", 1))
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
