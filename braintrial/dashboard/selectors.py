@@ -28,7 +28,7 @@ from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
-from scoring.selectors import scores_valid
+from scoring.selectors import RunProgress, duration_words, score_runs_progress, scores_valid
 
 # The report is recomputed only when its data version changes; the timeout only bounds how long
 # keys of old versions linger in the cache. A day: the paper's analyses (leave-one-out team fits)
@@ -184,14 +184,38 @@ def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]
     )
     active = list(runs.filter(status__in=ACTIVE_RUN_STATUSES))
     recent = list(runs.exclude(status__in=ACTIVE_RUN_STATUSES)[:limit])
-    return [_run_dict(run) for run in [*active, *recent]]
+    progress = score_runs_progress(runs=active)
+    return [_run_dict(run, progress.get(run.pk)) for run in [*active, *recent]]
 
 
-def _run_dict(run: ScoreRun) -> dict[str, Any]:
+def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
+    """The queue line under an active run: its place, and the time left when known."""
+    if progress is None:
+        return ""
+    if progress.queued == 1:
+        words = "the only run in the scoring queue"
+    else:
+        words = f"run {progress.place} of {progress.queued} in the scoring queue (they take turns)"
+    if progress.seconds_left is not None:
+        words += f"; {duration_words(progress.seconds_left)} left"
+    elif run.status == ScoreRun.Status.QUEUED:
+        words += "; starts after the chunk being scored"
+    else:
+        words += "; time left known after its first chunk"
+    return words
+
+
+def _run_dict(run: ScoreRun, progress: RunProgress | None = None) -> dict[str, Any]:
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
     return {
+        "queue_place": progress.place if progress else None,
+        "queue_size": progress.queued if progress else None,
+        "seconds_left": round(progress.seconds_left)
+        if progress and progress.seconds_left
+        else None,
+        "queue": _queue_words(run, progress),
         "id": run.pk,
         "scorer": str(run.scorer),
         "status": run.status,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from scoring.models import Scorer, ScoreRun
+from tests.factories import run_make, scores_make
 
 from .conftest import World, login
 
@@ -170,3 +173,24 @@ def test_a_study_without_any_data_still_renders(world: World) -> None:
     response = client.get(reverse("dashboard:study_detail", args=[world.other_study.slug]))
     assert response.status_code == 200
     assert response.context["payload"]["figures"]["summary"][0]["value"] == "\u2013"
+
+
+def test_runs_show_their_place_in_the_queue_progress_and_time_left(world: World) -> None:
+    """Two active runs: the running one's time left follows its own pace (2 items in 60 s, 4
+    to go: about 2 min); the queued one says it is second and starts after the current chunk."""
+    items = world.items[:6]
+    first = Scorer.objects.create(name="first", model_source="local/first")
+    second = Scorer.objects.create(name="second", model_source="local/second")
+    running = run_make(scorer=first, items=items, status="running", study=world.study)
+    scores_make(scorer=first, ppl={item: (1.0, 2.0) for item in items[:2]}, run=running)
+    ScoreRun.objects.filter(pk=running.pk).update(
+        n_done=2, started_at=timezone.now() - timedelta(seconds=60)
+    )
+    queued = run_make(scorer=second, items=items[:2], status="queued", study=world.study)
+    client = login(world.researcher)
+    runs = {run["id"]: run for run in client.get(urls(world)["data"]).json()["runs"]}
+    assert (runs[running.pk]["queue_place"], runs[running.pk]["queue_size"]) == (1, 2)
+    assert 110 <= runs[running.pk]["seconds_left"] <= 130
+    assert runs[running.pk]["queue"].endswith("about 2 min left")
+    assert runs[queued.pk]["queue"].startswith("run 2 of 2 in the scoring queue")
+    assert "starts after the chunk being scored" in runs[queued.pk]["queue"]
