@@ -24,7 +24,7 @@ ENDPOINTS = (
     ("participants", "api:participants", "Participants of your studies."),
     ("trials", "api:trials", "Trials (answers) of your studies."),
     ("scorers", "api:scorers", "Language-model configurations."),
-    ("runs", "api:runs", "Scoring runs, with queue place, progress and time left."),
+    ("runs", "api:runs", "Scoring runs and their progress."),
     ("run_start", "api:run_start", "POST to start a scoring run."),
     ("scores", "api:scores", "Model scores of your studies' items."),
 )
