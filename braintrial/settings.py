@@ -229,6 +229,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The plotly.js bundle ``make install`` fetches (braintrial.dashboard.plotly_bundle); not in git.
+PLOTLY_VENDOR_DIR = Path(os.environ.get("PLOTLY_VENDOR_DIR", BASE_DIR / "var" / "vendor"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # WhiteNoise serves from here after collectstatic (from the finders while DEBUG); it warns when

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -117,7 +118,7 @@ def test_researcher_page_has_charts_captions_and_export_links(world: World) -> N
         assert f"/exports/tiny/{name}.csv" in html
     # Nothing loaded from elsewhere (a CDN): the page works offline.
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert reverse("dashboard:plotly_js", args=[response.context["plotly_version"]]) in html
+    assert reverse("dashboard:plotly_js", args=[response.context["plotly_bundle"]]) in html
 
 
 def test_data_json_returns_figures_runs_and_version(world: World) -> None:
@@ -128,15 +129,49 @@ def test_data_json_returns_figures_runs_and_version(world: World) -> None:
     assert data["figures"]["charts"][0]["figure"]["data"]
 
 
-def test_plotly_js_is_served_from_the_installed_package(world: World) -> None:
+def test_plotly_js_falls_back_to_the_installed_package(world: World, settings, tmp_path) -> None:
     import plotly
 
-    response = Client().get(reverse("dashboard:plotly_js", args=[plotly.__version__]))
+    settings.PLOTLY_VENDOR_DIR = tmp_path  # nothing fetched at install
+    name = f"plotly-{plotly.__version__}"
+    response = Client().get(reverse("dashboard:plotly_js", args=[name]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert "immutable" in response["Cache-Control"]
     assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
-    assert Client().get(reverse("dashboard:plotly_js", args=["0.0.1"])).status_code == 404
+    assert Client().get(reverse("dashboard:plotly_js", args=["plotly-0.0.1"])).status_code == 404
+
+
+def test_plotly_js_is_the_small_bundle_gzipped_where_installed(
+    world: World, settings, tmp_path
+) -> None:
+    """The charts' trace types only: the page loads the cartesian bundle where make install
+    put it, gzipped for a browser that takes it, and never the 4.8 MB full one."""
+    import gzip
+
+    from braintrial.dashboard.plotly_bundle import FULL_BUNDLE
+
+    settings.PLOTLY_VENDOR_DIR = tmp_path
+    bundle = tmp_path / "plotly-cartesian-9.9.9.min.js"
+    bundle.write_bytes(b"/* plotly.js cartesian */" + b" " * 5000)
+    (tmp_path / (bundle.name + ".gz")).write_bytes(gzip.compress(bundle.read_bytes()))
+    page = login(world.researcher).get(urls(world)["page"]).content.decode()
+    url = reverse("dashboard:plotly_js", args=["plotly-cartesian-9.9.9"])
+    assert f'src="{url}"' in page
+    plain = Client().get(url)
+    assert b"".join(plain.streaming_content) == bundle.read_bytes()
+    packed = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(b"".join(packed.streaming_content)) == bundle.read_bytes()
+    assert FULL_BUNDLE.stat().st_size > 4_000_000  # what it replaces
+
+
+def test_every_dashboard_page_has_a_favicon(world: World) -> None:
+    client = login(world.researcher)
+    for url in (reverse("dashboard:study_list"), urls(world)["page"]):
+        html = client.get(url).content.decode()
+        assert '<link rel="icon" href="/static/dashboard/favicon.svg"' in html
+    assert "<svg" in (Path(__file__).parents[2] / "static/dashboard/favicon.svg").read_text()
 
 
 def test_researcher_starts_a_run_for_a_runnable_scorer(world: World) -> None:
