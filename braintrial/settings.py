@@ -178,7 +178,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
+CELERY_TASK_ROUTES = {
+    "scoring.tasks.*": {"queue": "scoring"},
+    # Study reports computed in the background (braintrial.dashboard.tasks).
+    "braintrial.dashboard.tasks.*": {"queue": "reports"},
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A message taken by a worker that dies is delivered again after this many seconds; a
@@ -193,6 +197,9 @@ SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
 # Chunks of one run in the queue at once (scoring.services.runs): 1 lets the runs take turns
 # chunk by chunk; the number of workers lets one run alone keep them all busy.
 SCORING_RUN_LANES = int(os.environ.get("SCORING_RUN_LANES", 1))
+# Study reports recomputed by the worker (queue "reports") when their data changes, the latest
+# one served meanwhile (braintrial.dashboard.services); 0: every request computes its own.
+DASHBOARD_BACKGROUND_REPORTS = os.environ.get("DASHBOARD_BACKGROUND_REPORTS", "1") == "1"
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

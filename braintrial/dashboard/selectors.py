@@ -21,7 +21,6 @@ from braintrial.analysis.rules import (
     ExclusionRules,
     participant_excluded_q,
 )
-from braintrial.analysis.selectors import study_report
 from braintrial.dashboard import charts
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
@@ -29,11 +28,6 @@ from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
 from scoring.selectors import RunProgress, duration_words, score_runs_progress, scores_valid
-
-# The report is recomputed only when its data version changes; the timeout only bounds how long
-# keys of old versions linger in the cache. A day: the paper's analyses (leave-one-out team fits)
-# take seconds on a study the size of the published one, whose data never changes.
-REPORT_CACHE_SECONDS = 24 * 3600
 
 
 def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
@@ -134,6 +128,17 @@ def _rules_key(rules: ExclusionRules | None) -> str:
     return "study" if rules is None else json.dumps(rules.as_dict(), sort_keys=True)
 
 
+def report_cache_key(*, study_id: int, rules: ExclusionRules | None, version: str) -> str:
+    """Where the report of one study, view (rules) and data version is cached."""
+    blob = f"{study_id}|{_rules_key(rules)}|{version}"
+    return "dashboard:report:" + hashlib.sha1(blob.encode()).hexdigest()
+
+
+def report_latest_key(*, study_id: int) -> str:
+    """Where the data version of the study's latest computed report (its own rules) is kept."""
+    return f"dashboard:report-latest:{study_id}"
+
+
 def study_page_data(
     *,
     study: Study,
@@ -145,26 +150,43 @@ def study_page_data(
 
     ``rules``: None means the study's own rules. ``source``: the items the charts show
     ("human", "gpt4" or "all"). The result is JSON-serialisable:
-    {"version", "source", "report", "figures": {"summary": [...], "charts": [...]}}; when
-    ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
+    {"version", "source", "report", "updating", "figures": {"summary": [...], "charts": [...]}};
+    when ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
+
+    Under the study's own rules nobody waits for a report that its data outgrew: the latest
+    one is served at once, marked ``updating`` and with its own version (so the page's next
+    poll asks again), while a background task computes the new one
+    (braintrial.dashboard.tasks). Only a study never computed, or a view under other rules,
+    is computed in the request.
     """
+    from braintrial.dashboard.services import study_report_refresh, study_report_refresh_enqueue
+
     version = study_data_version(study=study)
     if since == version:
         return {"version": version, "unchanged": True}
+    if rules == ExclusionRules.from_study(study):
+        rules = None  # the study's own view, whether or not the page spelled its rules out
     # Only the report is cached: the figures are built from it in about a millisecond, so
     # switching the item set costs nothing and a new release never serves stale figures.
-    key = (
-        "dashboard:report:"
-        + hashlib.sha1(f"{study.pk}|{_rules_key(rules)}|{version}".encode()).hexdigest()
-    )
-    report = cache.get(key)
+    report = cache.get(report_cache_key(study_id=study.pk, rules=rules, version=version))
+    updating = False
+    if report is None and rules is None:
+        latest = cache.get(report_latest_key(study_id=study.pk))
+        if latest is not None:
+            report = cache.get(report_cache_key(study_id=study.pk, rules=None, version=latest))
+        if report is not None:
+            updating = study_report_refresh_enqueue(study_id=study.pk)
+            if updating:
+                version = latest
+            else:  # no queue to hand it to: compute it here after all
+                report = None
     if report is None:
-        report = study_report(study=study, rules=rules)
-        cache.set(key, report, REPORT_CACHE_SECONDS)
+        report = study_report_refresh(study=study, rules=rules, version=version)
     return {
         "version": version,
         "source": source,
         "report": report,
+        "updating": updating,
         "figures": charts.figures_from_report(report=report, source=source),
     }
 

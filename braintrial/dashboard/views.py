@@ -66,7 +66,11 @@ def _study_context(
         "source": source,
         "sources": SOURCE_CHOICES,
         "custom_rules": custom,
-        "payload": {"version": payload["version"], "figures": payload["figures"]},
+        "payload": {
+            "version": payload["version"],
+            "figures": payload["figures"],
+            "updating": payload["updating"],
+        },
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
         "exports": export_links(study=study, rules=rules),

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var POLL_MS = 10000;
+  var UPDATING_POLL_MS = 2000;
   var script = document.getElementById("dashboard-script");
   var dataUrl = script.dataset.url + (window.location.search || "?");
   var payload = JSON.parse(document.getElementById("dashboard-payload").textContent);
@@ -127,13 +128,15 @@
         var closed = document.getElementById("live-status").dataset.state === "closed";
         setStatus((closed ? "Closed to new participants · checked " : "Live · updated ") +
                   new Date().toLocaleTimeString() +
+                  (payload.updating ? " · new data: recomputing the figures" : "") +
                   (active ? " · a scoring run is in progress" : ""));
       })
       .catch(function (err) {
         setStatus(err.message === "session" ?
           "Not updating: log in again to see new data" : "Not updating (" + err.message + "), retrying", true);
       })
-      .finally(function () { window.setTimeout(poll, POLL_MS); });
+      // While the figures are recomputed in the background, ask again soon.
+      .finally(function () { window.setTimeout(poll, payload.updating ? UPDATING_POLL_MS : POLL_MS); });
   }
 
   drawCharts(payload.figures);
