@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from braintrial.api.description import API_DESCRIPTION
 
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times shown in the researcher's browser's zone (dashboard, admin); stored times stay UTC.
+    "braintrial.timezones.DisplayTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "braintrial.security.ContentSecurityPolicyMiddleware",
@@ -232,6 +236,12 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# The zone pages show times in until the browser has told its own (braintrial.timezones).
+TIME_ZONE_DISPLAY = os.environ.get("TIME_ZONE_DISPLAY", "UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE_DISPLAY)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(f"TIME_ZONE_DISPLAY={TIME_ZONE_DISPLAY!r} is no IANA zone") from exc
 USE_I18N = True
 USE_TZ = True
 

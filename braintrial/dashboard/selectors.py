@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import dateformat, timezone
 
 from braintrial.analysis.rules import (
     PARTICIPANT_FLAGS,
@@ -227,11 +228,18 @@ def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
     return words
 
 
+def _local_words(value: datetime | None) -> str:
+    """'5 Dec 14:02 CET': in the zone the request activated (braintrial.timezones)."""
+    return dateformat.format(timezone.localtime(value), "j M H:i T") if value else ""
+
+
 def _run_dict(run: ScoreRun, progress: RunProgress | None = None) -> dict[str, Any]:
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
+    finished = _local_words(run.finished_at)
     return {
+        "when": f"finished {finished}" if finished else f"queued {_local_words(run.created_at)}",
         "queue_place": progress.place if progress else None,
         "queue_size": progress.queued if progress else None,
         "seconds_left": round(progress.seconds_left)

@@ -94,6 +94,7 @@
       row.appendChild(bar);
       var detail = run.n_done + " / " + run.n_total + " items";
       if (run.tokens_per_second) detail += " · " + Math.round(run.tokens_per_second) + " tokens/s";
+      if (run.when) detail += " · " + run.when;
       row.appendChild(el("span", "run-detail muted small", detail));
       if (run.queue) row.appendChild(el("span", "run-queue muted small", run.queue));
       if (run.error) row.appendChild(el("div", "run-error small", run.error));
