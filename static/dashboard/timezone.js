@@ -4,11 +4,12 @@
   "use strict";
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
-  if (!zone) return;
+  // IANA names ("Europe/Berlin") are valid cookie text as they are; anything else is not sent.
+  if (!zone || !/^[A-Za-z0-9_+\-\/]+$/.test(zone)) return;
   var shown = document.documentElement.getAttribute("data-time-zone");
   var stored = (document.cookie.match(/(?:^|; )bt_tz=([^;]*)/) || [])[1];
-  if (stored !== encodeURIComponent(zone)) {
-    document.cookie = "bt_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+  if (stored !== zone) {
+    document.cookie = "bt_tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
   }
   // Once per tab and zone, so that a zone the server does not know cannot reload forever.
   var key = "bt_tz_reloaded";
