@@ -74,6 +74,7 @@ imports: install
 bench: install
 	$(PY) bench/scoring.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard_browser.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/export.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/scale.py
 

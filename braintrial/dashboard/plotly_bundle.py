@@ -1,7 +1,7 @@
 """Which plotly.js the study page loads.
 
-The charts use four trace types (bar, scatter, heatmap and, for the legend lines, scatter
-again), all in plotly's published *cartesian* bundle: 1.5 MB (0.5 MB gzipped) instead of the
+The charts use three trace types (bar, scatter and heatmap), all in plotly's published
+*cartesian* bundle: 1.5 MB (0.5 MB gzipped) instead of the
 full 4.8 MB (1.5 MB gzipped) in the plotly Python package. ``make install`` fetches that bundle
 by name from npm (plotly.js-cartesian-dist-min, the published dist file, MIT licence, version and
 checksum pinned in the Makefile) into static/vendor/, with its gzipped copy; it is not kept in
