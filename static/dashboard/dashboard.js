@@ -38,17 +38,43 @@
     return card;
   }
 
+  // A chart is drawn when it comes near the screen, not before: the first screen's charts are
+  // up without waiting for the dozen below, and a poll redraws only charts already drawn or in
+  // view (the others are drawn with their latest figure when the researcher scrolls to them).
+  var latest = {}; // chart id -> its latest figure
+  var near = {}; // chart id -> true while within a screen of the viewport
+  var observer = "IntersectionObserver" in window ?
+    new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var id = entry.target.id.slice("chart-".length);
+        near[id] = entry.isIntersecting;
+        if (entry.isIntersecting) drawOne(id);
+      });
+    }, { rootMargin: "200px 0px" }) : null;
+
+  function drawOne(id) {
+    var fig = latest[id];
+    if (!fig || (observer && !near[id])) return;
+    var json = JSON.stringify(fig.figure);
+    if (drawn[id] === json) return;
+    var target = document.getElementById("chart-" + id);
+    var f = fig.figure;
+    if (drawn[id] === undefined) Plotly.newPlot(target, f.data, f.layout, config);
+    else Plotly.react(target, f.data, f.layout, config);
+    drawn[id] = json;
+  }
+
   function drawCharts(figures) {
     (figures.charts || []).forEach(function (fig) {
       ensureCard(fig);
-      var json = JSON.stringify(fig.figure);
-      if (drawn[fig.id] === json) return;
-      var target = document.getElementById("chart-" + fig.id);
-      var f = fig.figure;
-      if (drawn[fig.id] === undefined) Plotly.newPlot(target, f.data, f.layout, config);
-      else Plotly.react(target, f.data, f.layout, config);
-      drawn[fig.id] = json;
+      latest[fig.id] = fig;
       document.getElementById("caption-" + fig.id).textContent = fig.caption;
+      var target = document.getElementById("chart-" + fig.id);
+      if (observer && !target.dataset.observed) {
+        target.dataset.observed = "1";
+        observer.observe(target);
+      }
+      drawOne(fig.id);
     });
   }
 

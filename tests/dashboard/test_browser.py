@@ -50,13 +50,19 @@ def test_researcher_logs_in_and_every_chart_draws(
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"**/dashboard/{world.study.slug}/")
+        # Charts are drawn as they come near the screen.
+        page.locator(".chart").first.scroll_into_view_if_needed()
         page.wait_for_selector(".chart .main-svg", timeout=20_000)
         charts = page.locator(".chart")
         n_charts = charts.count()
         assert n_charts == 12
+        # Charts are drawn as they come near the screen: scrolled to, each one draws.
         for i in range(n_charts):
             chart = charts.nth(i)
+            chart.scroll_into_view_if_needed()
+            chart.locator(".main-svg").first.wait_for(timeout=20_000)
             assert chart.locator(".main-svg").count() >= 1, chart.get_attribute("id")
+        page.evaluate("window.scrollTo(0, 0)")
         # Bars of the headline chart are drawn paths, not just empty axes.
         assert page.locator("#chart-headline .bars .point").count() == 2
         # The running scoring run shows its progress bar, half full.
@@ -109,6 +115,8 @@ def test_published_study_shows_the_reproduction_panel(
         # A row that differs from the paper says why.
         for row in page.locator("#reproduction tr.repro-differs").all():
             assert "Why:" in row.inner_text()
+        # Charts are drawn as they come near the screen.
+        page.locator(".chart").first.scroll_into_view_if_needed()
         page.wait_for_selector(".chart .main-svg", timeout=20_000)
         for caption in page.locator("figcaption").all():
             assert "n =" in caption.inner_text() or "No " in caption.inner_text()
@@ -168,7 +176,9 @@ def test_small_study_page_reads_exactly_in_the_researchers_zone(
             "() => document.getElementById('time-zone').textContent.includes('Asia/Tokyo')",
             timeout=20_000,
         )
-        page.wait_for_selector("#chart-timeline .main-svg", timeout=20_000)
+        for chart in ("timeline", "exclusions", "headline"):
+            page.locator(f"#chart-{chart}").scroll_into_view_if_needed()
+            page.wait_for_selector(f"#chart-{chart} .main-svg", timeout=20_000)
 
         ticks = page.locator("#chart-timeline .yaxislayer-above .ytick text").all_text_contents()
         assert ticks and len(ticks) == len(set(ticks)), ticks  # not "0, 0, 0, 1, 1, 1"
@@ -188,6 +198,7 @@ def test_small_study_page_reads_exactly_in_the_researchers_zone(
         assert "the only run in the scoring queue" in queue
         icon = page.locator("link[rel=icon]").get_attribute("href")
         assert icon and page.request.get(live_server.url + icon).ok
+        page.locator("#chart-headline").scroll_into_view_if_needed()
         page.screenshot(path=str(output_dir / "dashboard-small-study.png"), full_page=True)
 
         page.goto(f"{live_server.url}/dashboard/")
