@@ -87,3 +87,19 @@ def study_reports_refresh_for_bank(*, bank: str) -> int:
         return 0
     studies = Study.objects.filter(bank=bank).values_list("pk", flat=True)
     return sum(study_report_refresh_enqueue(study_id=study_id) for study_id in studies)
+
+
+# Studies whose reports a starting worker computes: the most recently changed ones.
+WARM_AT_START = 20
+
+
+def study_reports_refresh_recent() -> int:
+    """Hand the reports of the most recently changed studies without a cached report to the
+    background task (a worker starting on an empty cache); returns how many."""
+    from braintrial.dashboard.selectors import report_latest_key
+
+    if not settings.DASHBOARD_BACKGROUND_REPORTS:
+        return 0
+    recent = Study.objects.order_by("-updated_at").values_list("pk", flat=True)[:WARM_AT_START]
+    missing = [pk for pk in recent if cache.get(report_latest_key(study_id=pk)) is None]
+    return sum(study_report_refresh_enqueue(study_id=pk) for pk in missing)

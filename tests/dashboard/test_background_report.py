@@ -105,3 +105,11 @@ def test_an_import_hands_the_reports_of_its_bank_to_the_queue(
 ) -> None:
     assert services.study_reports_refresh_for_bank(bank=world.study.bank) == 1
     assert handed_over == [world.study.pk]
+
+
+def test_a_starting_worker_queues_the_reports_nobody_has_computed(
+    world: World, handed_over: list[int]
+) -> None:
+    login(world.researcher).get(reverse("dashboard:study_data", args=[world.study.slug]))
+    assert services.study_reports_refresh_recent() == 1  # the other study: never computed
+    assert handed_over == [world.other_study.pk]
