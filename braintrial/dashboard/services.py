@@ -82,7 +82,7 @@ def _refresh_lock(study_id: int) -> str:
 
 def study_reports_refresh_for_bank(*, bank: str) -> int:
     """Hand the reports of every study on ``bank`` to the background task (its items or
-    scores changed: an import); returns how many were handed over."""
+    scores changed); returns how many were handed over."""
     if not settings.DASHBOARD_BACKGROUND_REPORTS:
         return 0
     studies = Study.objects.filter(bank=bank).values_list("pk", flat=True)

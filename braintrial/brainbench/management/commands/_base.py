@@ -10,8 +10,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from braintrial.brainbench.files import PublishedDataError
-from braintrial.brainbench.names import BANK
-from braintrial.dashboard.services import study_reports_refresh_for_bank
 
 
 class FolderImportCommand(BaseCommand):
@@ -38,9 +36,6 @@ class FolderImportCommand(BaseCommand):
             raise CommandError(f"{exc}\nNothing was imported.") from exc
         for line in lines:
             self.stdout.write(line)
-        if changed:
-            # The published study's report, computed in the background before anyone asks.
-            study_reports_refresh_for_bank(bank=BANK)
         done = "Import done." if changed else "Already up to date: nothing changed."
         self.stdout.write(self.style.SUCCESS(done))
 

@@ -8,9 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from braintrial.brainbench.files import PublishedDataError
-from braintrial.brainbench.names import BANK, SCORES_FILE
+from braintrial.brainbench.names import SCORES_FILE
 from braintrial.brainbench.services import published_scores_import
-from braintrial.dashboard.services import study_reports_refresh_for_bank
 
 
 class Command(BaseCommand):
@@ -33,5 +32,3 @@ class Command(BaseCommand):
         except PublishedDataError as exc:
             raise CommandError(f"{exc}. Nothing was imported.") from exc
         self.stdout.write(report.summary())
-        # The reports of the studies on the published bank, computed in the background.
-        study_reports_refresh_for_bank(bank=BANK)
