@@ -80,15 +80,6 @@ def _refresh_lock(study_id: int) -> str:
     return f"dashboard:report-refreshing:{study_id}"
 
 
-def study_reports_refresh_for_bank(*, bank: str) -> int:
-    """Hand the reports of every study on ``bank`` to the background task (its items or
-    scores changed); returns how many were handed over."""
-    if not settings.DASHBOARD_BACKGROUND_REPORTS:
-        return 0
-    studies = Study.objects.filter(bank=bank).values_list("pk", flat=True)
-    return sum(study_report_refresh_enqueue(study_id=study_id) for study_id in studies)
-
-
 # Studies whose reports a starting worker computes: the most recently changed ones.
 WARM_AT_START = 20
 

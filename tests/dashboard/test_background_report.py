@@ -100,13 +100,6 @@ def test_a_handover_nobody_takes_up_is_given_up(world: World, handed_over: list[
     assert client.get(data_url).json()["updating"] is False
 
 
-def test_an_import_hands_the_reports_of_its_bank_to_the_queue(
-    world: World, handed_over: list[int]
-) -> None:
-    assert services.study_reports_refresh_for_bank(bank=world.study.bank) == 1
-    assert handed_over == [world.study.pk]
-
-
 def test_a_starting_worker_queues_the_reports_nobody_has_computed(
     world: World, handed_over: list[int]
 ) -> None:
