@@ -10,11 +10,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import zoneinfo
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 from braintrial.api.description import API_DESCRIPTION
 
@@ -94,8 +92,7 @@ MIDDLEWARE = [
     "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Times shown in the researcher's browser's zone (dashboard, admin); stored times stay UTC.
-    "braintrial.timezones.DisplayTimeZoneMiddleware",
+    "braintrial.timezones.DisplayTimeZoneMiddleware",  # times in the researcher's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "braintrial.security.ContentSecurityPolicyMiddleware",
@@ -184,7 +181,6 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ROUTES = {
     "scoring.tasks.*": {"queue": "scoring"},
-    # Study reports computed in the background (braintrial.dashboard.tasks).
     "braintrial.dashboard.tasks.*": {"queue": "reports"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -198,11 +194,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
 # loses at most one chunk.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
-# Chunks of one run in the queue at once (scoring.services.runs): 1 lets the runs take turns
-# chunk by chunk; the number of workers lets one run alone keep them all busy.
+# Chunks of one run in the queue at once: 1, runs take turns (docs/scoring-queue.md).
 SCORING_RUN_LANES = int(os.environ.get("SCORING_RUN_LANES", 1))
-# Study reports recomputed by the worker (queue "reports") when their data changes, the latest
-# one served meanwhile (braintrial.dashboard.services); 0: every request computes its own.
+# Reports recomputed by the worker when their data change (docs/dashboard.md); 0: in requests.
 DASHBOARD_BACKGROUND_REPORTS = os.environ.get("DASHBOARD_BACKGROUND_REPORTS", "1") == "1"
 
 # --- auth, i18n, static ---------------------------------------------------------------------
@@ -236,12 +230,8 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-# The zone pages show times in until the browser has told its own (braintrial.timezones).
+# Times are shown in this zone until the browser has told its own (braintrial.timezones).
 TIME_ZONE_DISPLAY = os.environ.get("TIME_ZONE_DISPLAY", "UTC")
-try:
-    zoneinfo.ZoneInfo(TIME_ZONE_DISPLAY)
-except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-    raise ImproperlyConfigured(f"TIME_ZONE_DISPLAY={TIME_ZONE_DISPLAY!r} is no IANA zone") from exc
 USE_I18N = True
 USE_TZ = True
 

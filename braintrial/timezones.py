@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -37,6 +38,10 @@ def display_zone(request: HttpRequest) -> zoneinfo.ZoneInfo:
 
 class DisplayTimeZoneMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if _zone(settings.TIME_ZONE_DISPLAY) is None:  # refused at start, not on each page
+            raise ImproperlyConfigured(
+                f"TIME_ZONE_DISPLAY={settings.TIME_ZONE_DISPLAY!r}: no IANA zone"
+            )
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -34,9 +34,8 @@ def score_run_chunk(
     size: int = 1,
     lanes: int = 1,
 ) -> int:
-    """Score a chunk, then enqueue its lane's next chunk (``place``: the chunk's place in the
-    run's plan of chunks of ``size`` walked in ``lanes`` lanes; None for a lone chunk, which
-    enqueues nothing)."""
+    """Score a chunk, then enqueue its lane's next (see scoring.services.runs; ``place`` None:
+    a lone chunk, which enqueues nothing)."""
     written = services.score_run_chunk_process(run_id=run_id, item_ids=list(item_ids))
     if place is not None:
         services.score_run_continue(
