@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "braintrial.timezones.DisplayTimeZoneMiddleware",  # times in the researcher's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "braintrial.security.ContentSecurityPolicyMiddleware",
@@ -177,7 +178,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
+CELERY_TASK_ROUTES = {
+    "scoring.tasks.*": {"queue": "scoring"},
+    "braintrial.dashboard.tasks.*": {"queue": "reports"},
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A message taken by a worker that dies is delivered again after this many seconds; a
@@ -189,6 +193,10 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
 # loses at most one chunk.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
+# Chunks of one run in the queue at once: 1, runs take turns (docs/scoring-queue.md).
+SCORING_RUN_LANES = int(os.environ.get("SCORING_RUN_LANES", 1))
+# Reports recomputed by the worker when their data change (docs/dashboard.md); 0: in requests.
+DASHBOARD_BACKGROUND_REPORTS = os.environ.get("DASHBOARD_BACKGROUND_REPORTS", "1") == "1"
 
 # --- auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -221,10 +229,14 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# Times are shown in this zone until the browser has told its own (braintrial.timezones).
+TIME_ZONE_DISPLAY = os.environ.get("TIME_ZONE_DISPLAY", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# The plotly.js bundle ``make install`` fetches (braintrial.dashboard.plotly_bundle); not in git.
+PLOTLY_VENDOR_DIR = Path(os.environ.get("PLOTLY_VENDOR_DIR", BASE_DIR / "var" / "vendor"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # WhiteNoise serves from here after collectstatic (from the finders while DEBUG); it warns when

@@ -6,13 +6,15 @@ and the dashboard all read scores through it, so they can never disagree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from braintrial.participants.selectors import items_for_studies
 from braintrial.studies.models import Study
@@ -120,3 +122,62 @@ def score_run_get_for_researcher(
         return score_runs_for_researcher(user=user).get(pk=run_id)
     except ScoreRun.DoesNotExist as exc:
         raise Http404("No such run.") from exc
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """Where an active run stands in the scoring queue.
+
+    ``place``: 1 for the oldest active run, of ``queued`` active runs in all (every study's:
+    they share the workers, taking turns chunk by chunk). ``seconds_left``: the run's unscored
+    items at the pace it has kept since it started (wall-clock, so the turns it gives other
+    runs are counted); None until its first chunk is stored.
+    """
+
+    place: int
+    queued: int
+    seconds_left: float | None
+
+
+def score_runs_progress(*, runs: list[ScoreRun]) -> dict[int, RunProgress]:
+    """The queue place and time left of each active run among ``runs``, by run id; two
+    queries whatever the number of runs."""
+    asked = [run for run in runs if run.is_active]
+    if not asked:
+        return {}
+    order = list(
+        ScoreRun.objects.filter(status__in=ACTIVE_RUN_STATUSES)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    # Items each run scored itself (n_done also counts items scored before it started).
+    own = dict(
+        ItemScore.objects.filter(run_id__in=[run.pk for run in asked])
+        .values("run_id")
+        .annotate(n=Count("id"))
+        .values_list("run_id", "n")
+    )
+    now = timezone.now()
+    progress = {}
+    for run in asked:
+        if run.pk not in order:  # finished between the two reads
+            continue
+        seconds_left = None
+        scored = own.get(run.pk, 0)
+        if run.started_at is not None and scored:
+            pace = (now - run.started_at).total_seconds() / scored
+            seconds_left = max(run.n_total - run.n_done, 0) * pace
+        progress[run.pk] = RunProgress(
+            place=order.index(run.pk) + 1, queued=len(order), seconds_left=seconds_left
+        )
+    return progress
+
+
+def duration_words(seconds: float) -> str:
+    """'about 40 s', 'about 3 min', 'about 2 h 10 min': an estimate, rounded like one."""
+    if seconds < 60:
+        return f"about {max(round(seconds / 5) * 5, 5):.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min"
+    return f"about {minutes // 60} h {minutes % 60} min"

@@ -27,8 +27,21 @@ logger = logging.getLogger(__name__)
     reject_on_worker_lost=True,
     ignore_result=True,
 )
-def score_run_chunk(run_id: int, item_ids: list[int]) -> int:
-    return services.score_run_chunk_process(run_id=run_id, item_ids=list(item_ids))
+def score_run_chunk(
+    run_id: int,
+    item_ids: list[int],
+    place: int | None = None,
+    size: int = 1,
+    lanes: int = 1,
+) -> int:
+    """Score a chunk, then enqueue its lane's next (see scoring.services.runs; ``place`` None:
+    a lone chunk, which enqueues nothing)."""
+    written = services.score_run_chunk_process(run_id=run_id, item_ids=list(item_ids))
+    if place is not None:
+        services.score_run_continue(
+            run_id=run_id, after=place, lanes=services.Lanes(size=size, count=lanes)
+        )
+    return written
 
 
 @worker_ready.connect

@@ -19,8 +19,8 @@ $PY manage.py import_published_trials
 echo "== Demo study, researcher and administrator accounts"
 $PY manage.py demo_setup --host "$HOST" --port "$PORT" | tee var/demo-login.txt
 
-echo "== Scoring worker (queue 'scoring', SmolLM2-135M on CPU) - log in var/worker.log"
-.venv/bin/celery -A braintrial worker -Q scoring --pool solo --concurrency 1 \
+echo "== Worker (queues 'scoring', SmolLM2-135M on CPU, and 'reports', the dashboard's figures) - log in var/worker.log"
+.venv/bin/celery -A braintrial worker -Q scoring,reports --pool solo --concurrency 1 \
   --loglevel INFO >var/worker.log 2>&1 &
 WORKER_PID=$!
 trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM

@@ -18,6 +18,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "The test suite runs on Postgres: set DATABASE_URL or use 'make test'."
         )
+    # No worker consumes the reports queue during the tests: pages compute their reports in
+    # the request, except in the tests of the background computation, which switch it on.
+    settings.DASHBOARD_BACKGROUND_REPORTS = False
 
 
 @pytest.fixture

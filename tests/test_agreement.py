@@ -75,6 +75,25 @@ def study_world(db: None) -> dict[str, Any]:
     person, _ = participant_make(study, status=Participant.Status.ACTIVE)
     for position, item in enumerate(items[:3], start=1):
         trial_make(person, item, position, correct=True)
+    # Consented, held trials, answered none and finished ("nothing was recorded"): no rule
+    # flags them, yet nothing of theirs is analysed, so no analysed file may list them.
+    person, _ = participant_make(study, recruitment_id="answered-nothing")
+    for position, item in enumerate(items, start=1):
+        trial_make(
+            person,
+            item,
+            position,
+            correct=None,
+            choice="",
+            answered_at=None,
+            confidence=None,
+            expertise=None,
+            recognised=None,
+            rt_server_ms=None,
+            rt_client_ms=None,
+            confidence_moved=None,
+            expertise_moved=None,
+        )
 
     ppl = {item: (10.0, 12.0 if n % 3 else 9.0) for n, item in enumerate(items)}
     published = scorer_make(name="published-model")
@@ -194,4 +213,34 @@ def test_dashboard_csv_and_api_agree_on_excluded_participants(
     excluded_api = sorted(";".join(p["excluded_by"]) for p in people if p["excluded"])
     assert excluded_csv == excluded_api == ["failed_catch", "no_slider", "outside_help"]
     assert report["participation"]["excluded_participants"] == 3
-    assert len(kept) == len(every) - 3 == sum(not p["excluded"] for p in people)
+    # Not removed by a rule: the 3 clean, the one with single trials removed, the unfinished
+    # one and the one who answered nothing; of them the analysis draws on the first four.
+    assert len(every) - 3 == sum(not p["excluded"] for p in people) == 6
+    assert len(kept) == report["participation"]["included_participants"] == 4
+
+
+def test_analysed_participants_file_lists_whom_the_dashboard_counts(
+    study_world: dict[str, Any],
+) -> None:
+    """The participants file the dashboard links to as "what this page analysed" and the
+    dashboard's "from N participants" follow one rule: someone who consented and answered
+    nothing, and someone not finished yet, are in neither."""
+    client = Client()
+    client.force_login(study_world["researcher"])
+    page = client.get(f"/dashboard/{SLUG}/")
+    analysed_link = next(
+        link.url for link in page.context["exports"]["analysed"] if link.name == "participants.csv"
+    )
+    analysed = list(csv.DictReader(io.StringIO(b"".join(
+        client.get(analysed_link).streaming_content).decode("utf-8"))))  # fmt: skip
+    report = _dashboard(study_world)
+    included = report["participation"]["included_participants"]
+    assert len(analysed) == included == 4
+    assert "answered-nothing" not in {row["recruitment_id"] for row in analysed}
+    assert all(row["analysed"] == "1" for row in analysed)
+    every = _csv(client, "participants", include_excluded="1")
+    nobody = next(row for row in every if row["recruitment_id"] == "answered-nothing")
+    assert (nobody["analysed"], nobody["excluded"], nobody["n_answered"]) == ("0", "0", "0")
+    assert sum(row["analysed"] == "1" for row in every) == included
+    # The page's own sentence says the same number.
+    assert f"from {included} participants" in page.content.decode()

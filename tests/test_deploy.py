@@ -31,12 +31,13 @@ def compose() -> dict:
 
 def test_services_and_their_order(compose: dict) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "reports"}
     for name in ("web", "worker"):
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
-    # The worker waits for web, which migrates first.
-    assert services["worker"]["depends_on"]["web"]["condition"] == "service_healthy"
+    # The workers wait for web, which migrates first (and waits for the database and Redis).
+    for name in ("worker", "reports"):
+        assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
     assert "migrate --no-input" in services["web"]["command"]
 
 
@@ -52,6 +53,10 @@ def test_worker_consumes_the_scoring_queue_only_on_a_gpu(compose: dict) -> None:
     queues = command[command.index("-Q") + 1]
     assert queues.split(",") == ["scoring"]
     assert tasks.score_run_chunk.queue == "scoring"
+    # The dashboard's reports go to a worker of their own, without a GPU.
+    reports = compose["services"]["reports"]
+    assert reports["command"][reports["command"].index("-Q") + 1] == "reports"
+    assert "deploy" not in reports
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]
 

@@ -13,7 +13,13 @@ from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
 from .data import SOURCES, Items, Trials
-from .rules import RULES, ExclusionRules, participant_excluded_q, rule_flagged_q
+from .rules import (
+    RULES,
+    ExclusionRules,
+    participant_analysed_q,
+    participant_excluded_q,
+    rule_flagged_q,
+)
 
 Status = Participant.Status
 
@@ -65,7 +71,8 @@ def participation(
         "unfinished_trials": int(trials.flags["unfinished"].sum()),
         "included_trials": int(included.sum()),
         "excluded_trials": int((~included).sum()),
-        "included_participants": int(np.unique(trials.participant_id[included]).size),
+        # The same rule as the participants file the dashboard links to (one owner).
+        "included_participants": people.filter(participant_analysed_q(rules=rules)).count(),
         "excluded_participants": people.filter(participant_excluded_q(rules=rules)).count(),
         "flagged": flagged,
         "by_day": _by_day(study=study),

@@ -1,4 +1,5 @@
-"""The REST API under /api/: schema at /api/schema/, browsable docs at /api/docs/."""
+"""The REST API under /api/: an index at /api/, schema at /api/schema/, browsable docs at
+/api/docs/."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from braintrial.api import auth, data, scoring, studies
+from braintrial.api.root import ApiRootApi
 
 app_name = "api"
 urlpatterns = [
+    path("", ApiRootApi.as_view(), name="root"),
     path("auth/token/", auth.TokenObtainApi.as_view(), name="token"),
     path("studies/", studies.StudyListApi.as_view(), name="studies"),
     # Before studies/<slug>/, which would otherwise take "create" for a slug.

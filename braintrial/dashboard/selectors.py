@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import dateformat, timezone
 
 from braintrial.analysis.rules import (
     PARTICIPANT_FLAGS,
@@ -21,19 +22,13 @@ from braintrial.analysis.rules import (
     ExclusionRules,
     participant_excluded_q,
 )
-from braintrial.analysis.selectors import study_report
 from braintrial.dashboard import charts
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
-from scoring.selectors import scores_valid
-
-# The report is recomputed only when its data version changes; the timeout only bounds how long
-# keys of old versions linger in the cache. A day: the paper's analyses (leave-one-out team fits)
-# take seconds on a study the size of the published one, whose data never changes.
-REPORT_CACHE_SECONDS = 24 * 3600
+from scoring.selectors import RunProgress, duration_words, score_runs_progress, scores_valid
 
 
 def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
@@ -134,6 +129,17 @@ def _rules_key(rules: ExclusionRules | None) -> str:
     return "study" if rules is None else json.dumps(rules.as_dict(), sort_keys=True)
 
 
+def report_cache_key(*, study_id: int, rules: ExclusionRules | None, version: str) -> str:
+    """Where the report of one study, view (rules) and data version is cached."""
+    blob = f"{study_id}|{_rules_key(rules)}|{version}"
+    return "dashboard:report:" + hashlib.sha1(blob.encode()).hexdigest()
+
+
+def report_latest_key(*, study_id: int) -> str:
+    """Where the data version of the study's latest computed report (its own rules) is kept."""
+    return f"dashboard:report-latest:{study_id}"
+
+
 def study_page_data(
     *,
     study: Study,
@@ -145,26 +151,43 @@ def study_page_data(
 
     ``rules``: None means the study's own rules. ``source``: the items the charts show
     ("human", "gpt4" or "all"). The result is JSON-serialisable:
-    {"version", "source", "report", "figures": {"summary": [...], "charts": [...]}}; when
-    ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
+    {"version", "source", "report", "updating", "figures": {"summary": [...], "charts": [...]}};
+    when ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
+
+    Under the study's own rules nobody waits for a report that its data outgrew: the latest
+    one is served at once, marked ``updating`` and with its own version (so the page's next
+    poll asks again), while a background task computes the new one
+    (braintrial.dashboard.tasks). Only a study never computed, or a view under other rules,
+    is computed in the request.
     """
+    from braintrial.dashboard.services import study_report_refresh, study_report_refresh_enqueue
+
     version = study_data_version(study=study)
     if since == version:
         return {"version": version, "unchanged": True}
+    if rules == ExclusionRules.from_study(study):
+        rules = None  # the study's own view, whether or not the page spelled its rules out
     # Only the report is cached: the figures are built from it in about a millisecond, so
     # switching the item set costs nothing and a new release never serves stale figures.
-    key = (
-        "dashboard:report:"
-        + hashlib.sha1(f"{study.pk}|{_rules_key(rules)}|{version}".encode()).hexdigest()
-    )
-    report = cache.get(key)
+    report = cache.get(report_cache_key(study_id=study.pk, rules=rules, version=version))
+    updating = False
+    if report is None and rules is None:
+        latest = cache.get(report_latest_key(study_id=study.pk))
+        if latest is not None:
+            report = cache.get(report_cache_key(study_id=study.pk, rules=None, version=latest))
+        if report is not None:
+            updating = study_report_refresh_enqueue(study_id=study.pk)
+            if updating:
+                version = latest
+            else:  # no queue to hand it to: compute it here after all
+                report = None
     if report is None:
-        report = study_report(study=study, rules=rules)
-        cache.set(key, report, REPORT_CACHE_SECONDS)
+        report = study_report_refresh(study=study, rules=rules, version=version)
     return {
         "version": version,
         "source": source,
         "report": report,
+        "updating": updating,
         "figures": charts.figures_from_report(report=report, source=source),
     }
 
@@ -184,14 +207,45 @@ def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]
     )
     active = list(runs.filter(status__in=ACTIVE_RUN_STATUSES))
     recent = list(runs.exclude(status__in=ACTIVE_RUN_STATUSES)[:limit])
-    return [_run_dict(run) for run in [*active, *recent]]
+    progress = score_runs_progress(runs=active)
+    return [_run_dict(run, progress.get(run.pk)) for run in [*active, *recent]]
 
 
-def _run_dict(run: ScoreRun) -> dict[str, Any]:
+def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
+    """The queue line under an active run: its place, and the time left when known."""
+    if progress is None:
+        return ""
+    if progress.queued == 1:
+        words = "the only run in the scoring queue"
+    else:
+        words = f"run {progress.place} of {progress.queued} in the scoring queue (they take turns)"
+    if progress.seconds_left is not None:
+        words += f"; {duration_words(progress.seconds_left)} left"
+    elif run.status == ScoreRun.Status.QUEUED:
+        words += "; starts after the chunk being scored"
+    else:
+        words += "; time left known after its first chunk"
+    return words
+
+
+def _local_words(value: datetime | None) -> str:
+    """'5 Dec 14:02 CET': in the zone the request activated (braintrial.timezones)."""
+    return dateformat.format(timezone.localtime(value), "j M H:i T") if value else ""
+
+
+def _run_dict(run: ScoreRun, progress: RunProgress | None = None) -> dict[str, Any]:
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
+    finished = _local_words(run.finished_at)
     return {
+        "when": f"finished {finished}" if finished else f"queued {_local_words(run.created_at)}",
+        "queue_place": progress.place if progress else None,
+        "queue_size": progress.queued if progress else None,
+        "seconds_left": round(progress.seconds_left)
+        if progress and progress.seconds_left
+        else None,
+        "queue": _queue_words(run, progress),
         "id": run.pk,
         "scorer": str(run.scorer),
         "status": run.status,

@@ -11,7 +11,7 @@ from braintrial.dashboard.setup import views as setup
 app_name = "dashboard"
 urlpatterns = [
     path("", views.study_list, name="study_list"),
-    path("vendor/plotly-<str:version>.min.js", views.plotly_js, name="plotly_js"),
+    path("vendor/<str:bundle>.min.js", views.plotly_js, name="plotly_js"),
     # Two segments, so that no study slug can shadow it.
     path("studies/new/", setup.study_create, name="study_create"),
     path("<slug:slug>/", views.study_detail, name="study_detail"),

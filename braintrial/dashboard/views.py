@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import plotly
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import ValidationError
@@ -14,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from braintrial.analysis.rules import ExclusionRules
 from braintrial.dashboard import selectors
@@ -24,12 +23,12 @@ from braintrial.dashboard.forms import (
     source_from_query,
 )
 from braintrial.dashboard.links import export_links, participant_link
+from braintrial.dashboard.plotly_bundle import plotly_bundle
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_editable, study_get_for_researcher
 from scoring import services as scoring_services
 from scoring.services.queue import QueueUnavailable
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all", "All")]
 
 
@@ -67,11 +66,15 @@ def _study_context(
         "source": source,
         "sources": SOURCE_CHOICES,
         "custom_rules": custom,
-        "payload": {"version": payload["version"], "figures": payload["figures"]},
+        "payload": {
+            "version": payload["version"],
+            "figures": payload["figures"],
+            "updating": payload["updating"],
+        },
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
         "exports": export_links(study=study, rules=rules),
-        "plotly_version": plotly.__version__,
+        "plotly_bundle": plotly_bundle().name,
     }
 
 
@@ -112,11 +115,17 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
-def plotly_js(request: HttpRequest, version: str) -> FileResponse:
-    """plotly.js from the installed plotly package: offline, and no 4.8 MB copy in git.
-
-    The version is in the URL so browsers may keep the file for a year.
-    """
-    if version != plotly.__version__ or not PLOTLY_JS.is_file():
-        raise Http404("No such plotly.js version.")
-    return FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript; charset=utf-8")
+@vary_on_headers("Accept-Encoding")
+def plotly_js(request: HttpRequest, bundle: str) -> FileResponse:
+    """plotly.js (see plotly_bundle): offline, and no multi-megabyte copy in git; gzipped for
+    browsers that take it. The bundle's version is in the URL, so browsers keep it a year."""
+    chosen = plotly_bundle()
+    if bundle != chosen.name or not chosen.path.is_file():
+        raise Http404("No such plotly.js bundle.")
+    content_type = "text/javascript; charset=utf-8"
+    gzipped = chosen.gzipped
+    if gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = FileResponse(gzipped.open("rb"), content_type=content_type)
+        response.headers["Content-Encoding"] = "gzip"
+        return response
+    return FileResponse(chosen.path.open("rb"), content_type=content_type)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from scoring.services.chunks import score_run_chunk_process
 from scoring.services.runs import (
+    Lanes,
+    chunks_in_flight,
     score_run_cancel,
+    score_run_continue,
     score_run_create,
     score_run_fail,
     score_run_finish_if_complete,
@@ -23,9 +26,12 @@ from scoring.services.start import SERVER_OPERATOR, score_run_start
 __all__ = [
     "SERVER_OPERATOR",
     "SMOLLM2_SOURCE",
+    "Lanes",
+    "chunks_in_flight",
     "prompt_build",
     "score_run_cancel",
     "score_run_chunk_process",
+    "score_run_continue",
     "score_run_create",
     "score_run_fail",
     "score_run_finish_if_complete",

@@ -2,11 +2,18 @@
 
 A run's state changes only by conditional UPDATEs (``WHERE status IN ...``), so a redelivered or
 duplicated chunk task can never move a finished, failed or cancelled run back.
+
+The queue is fair: a run never has more than ``chunks_in_flight()`` chunks in the broker at once
+(its *lanes*). Each finished chunk enqueues its lane's next one at the back of the queue, so the
+chunks of concurrent runs take turns (round-robin) and a run queued behind a 300-item run starts
+within about one chunk's time. Which chunk comes next is decided from the run's fixed plan (its
+items in order, cut into chunks) and the chunk's place in it, so no state is kept between tasks.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +43,13 @@ def chunk_size(*, scorer: Scorer) -> int:
     if configured > 0:
         return configured
     return CPU_CHUNK if scorer.device == Scorer.Device.CPU else ACCELERATOR_CHUNK
+
+
+def chunks_in_flight() -> int:
+    """Chunks of one run that may wait in the queue or be scored at once (SCORING_RUN_LANES):
+    1 (the default) lets every other run in after each chunk; set it to the number of workers
+    so that one run alone keeps them all busy (a new run then waits up to that many chunks)."""
+    return max(1, int(getattr(settings, "SCORING_RUN_LANES", 1) or 1))
 
 
 def _run_items(*, study: Study | None, source: str | None, limit: int | None) -> list[int]:
@@ -89,7 +103,7 @@ def score_run_create(
     elif enqueue:
         # robust: with the broker down the run stays queued (logged), and the next worker start
         # resumes it (score_run_resume) instead of the request failing after the commit.
-        transaction.on_commit(lambda: score_run_enqueue(run_id=run.pk, chunks=chunks), robust=True)
+        transaction.on_commit(lambda: score_run_enqueue_start(run_id=run.pk), robust=True)
     run.refresh_from_db()
     return run
 
@@ -106,11 +120,74 @@ def score_run_missing_chunks(*, run: ScoreRun) -> list[list[int]]:
     return [missing[start : start + size] for start in range(0, len(missing), size)]
 
 
-def score_run_enqueue(*, run_id: int, chunks: list[list[int]]) -> None:
+def score_run_plan(*, run: ScoreRun, size: int) -> list[list[int]]:
+    """Every item of the run, scored or not, in order, cut into chunks of ``size``: chunk ``i``
+    of the plan is the same list whenever it is asked for, so a task needs only its place in it
+    (and the size and lanes it was planned with, which travel with it: the web process and a
+    worker may be configured differently)."""
+    ids = list(run.items.order_by("bank", "source", "row", "pk").values_list("pk", flat=True))
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+@dataclass(frozen=True)
+class Lanes:
+    """How a run's plan is walked: chunks of ``size`` items, ``count`` of them in flight."""
+
+    size: int
+    count: int
+
+
+def score_run_next_chunks(
+    *, run: ScoreRun, lanes: Lanes, after: int | None = None
+) -> list[tuple[int, list[int]]]:
+    """(place in the plan, unscored item ids) of the chunks to enqueue next.
+
+    ``after`` None: the first chunk with unscored items of each of the lanes (lane ``k`` holds
+    the plan's chunks ``k, k + lanes.count, ...``). Otherwise the next such chunk of the lane of
+    chunk ``after``. Chunks whose items all have a score already are passed over.
+    """
+    plan = score_run_plan(run=run, size=lanes.size)
+    scored = set(
+        ItemScore.objects.filter(
+            scorer_id=run.scorer_id, item_id__in=run.items.values("pk")
+        ).values_list("item_id", flat=True)
+    )
+    starts = range(lanes.count) if after is None else [after + lanes.count]
+    chosen = []
+    for start in starts:
+        for place in range(start, len(plan), lanes.count):
+            missing = [item_id for item_id in plan[place] if item_id not in scored]
+            if missing:
+                chosen.append((place, missing))
+                break
+    return chosen
+
+
+def score_run_enqueue_start(*, run_id: int) -> int:
+    """Enqueue the first chunk of each lane of a queued or running run; returns how many."""
     from scoring.tasks import score_run_chunk
 
-    for item_ids in chunks:
-        score_run_chunk.delay(run_id, item_ids)
+    run = ScoreRun.objects.select_related("scorer").get(pk=run_id)
+    lanes = Lanes(size=chunk_size(scorer=run.scorer), count=chunks_in_flight())
+    chunks = score_run_next_chunks(run=run, lanes=lanes)
+    for place, item_ids in chunks:
+        score_run_chunk.delay(run_id, item_ids, place, lanes.size, lanes.count)
+    return len(chunks)
+
+
+def score_run_continue(*, run_id: int, after: int, lanes: Lanes) -> bool:
+    """After chunk ``after`` of a run: enqueue its lane's next chunk, at the back of the queue
+    (behind the chunks of every other run); nothing once the run is no longer active. True if
+    a chunk was enqueued."""
+    from scoring.tasks import score_run_chunk
+
+    run = ScoreRun.objects.select_related("scorer").filter(pk=run_id).first()
+    if run is None or not run.is_active:
+        return False
+    for place, item_ids in score_run_next_chunks(run=run, after=after, lanes=lanes):
+        score_run_chunk.delay(run_id, item_ids, place, lanes.size, lanes.count)
+        return True
+    return False
 
 
 def score_run_progress_update(*, run_id: int, from_status: str = ScoreRun.Status.RUNNING) -> int:
@@ -164,21 +241,21 @@ def score_run_cancel(*, run: ScoreRun) -> ScoreRun:
 
 
 def score_run_resume() -> int:
-    """Re-enqueue the unscored items of every queued or running run (after a worker died).
+    """Start the lanes of every queued or running run again (after a worker died).
 
     Called when a worker starts. A chunk that is still in the queue as well runs twice at
     worst; the second finds its items scored and writes nothing. Returns the runs touched.
     """
+    from scoring.tasks import score_run_chunk
+
     resumed = 0
     for run in ScoreRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).select_related("scorer"):
-        chunks = score_run_missing_chunks(run=run)
-        if chunks:
-            score_run_enqueue(run_id=run.pk, chunks=chunks)
+        if score_run_enqueue_start(run_id=run.pk):
             resumed += 1
         elif run.status == ScoreRun.Status.RUNNING:
             score_run_finish_if_complete(run_id=run.pk)
         else:
             # Queued with nothing left: a chunk of it will claim and finish it; enqueue one.
-            score_run_enqueue(run_id=run.pk, chunks=[[]])
+            score_run_chunk.delay(run.pk, [])
             resumed += 1
     return resumed

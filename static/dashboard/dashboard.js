@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var POLL_MS = 10000;
+  var UPDATING_POLL_MS = 2000;
   var script = document.getElementById("dashboard-script");
   var dataUrl = script.dataset.url + (window.location.search || "?");
   var payload = JSON.parse(document.getElementById("dashboard-payload").textContent);
@@ -37,17 +38,43 @@
     return card;
   }
 
+  // A chart is drawn when it comes near the screen, not before: the first screen's charts are
+  // up without waiting for the dozen below, and a poll redraws only charts already drawn or in
+  // view (the others are drawn with their latest figure when the researcher scrolls to them).
+  var latest = {}; // chart id -> its latest figure
+  var near = {}; // chart id -> true while within a screen of the viewport
+  var observer = "IntersectionObserver" in window ?
+    new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        var id = entry.target.id.slice("chart-".length);
+        near[id] = entry.isIntersecting;
+        if (entry.isIntersecting) drawOne(id);
+      });
+    }, { rootMargin: "200px 0px" }) : null;
+
+  function drawOne(id) {
+    var fig = latest[id];
+    if (!fig || (observer && !near[id])) return;
+    var json = JSON.stringify(fig.figure);
+    if (drawn[id] === json) return;
+    var target = document.getElementById("chart-" + id);
+    var f = fig.figure;
+    if (drawn[id] === undefined) Plotly.newPlot(target, f.data, f.layout, config);
+    else Plotly.react(target, f.data, f.layout, config);
+    drawn[id] = json;
+  }
+
   function drawCharts(figures) {
     (figures.charts || []).forEach(function (fig) {
       ensureCard(fig);
-      var json = JSON.stringify(fig.figure);
-      if (drawn[fig.id] === json) return;
-      var target = document.getElementById("chart-" + fig.id);
-      var f = fig.figure;
-      if (drawn[fig.id] === undefined) Plotly.newPlot(target, f.data, f.layout, config);
-      else Plotly.react(target, f.data, f.layout, config);
-      drawn[fig.id] = json;
+      latest[fig.id] = fig;
       document.getElementById("caption-" + fig.id).textContent = fig.caption;
+      var target = document.getElementById("chart-" + fig.id);
+      if (observer && !target.dataset.observed) {
+        target.dataset.observed = "1";
+        observer.observe(target);
+      }
+      drawOne(fig.id);
     });
   }
 
@@ -93,7 +120,9 @@
       row.appendChild(bar);
       var detail = run.n_done + " / " + run.n_total + " items";
       if (run.tokens_per_second) detail += " · " + Math.round(run.tokens_per_second) + " tokens/s";
+      if (run.when) detail += " · " + run.when;
       row.appendChild(el("span", "run-detail muted small", detail));
+      if (run.queue) row.appendChild(el("span", "run-queue muted small", run.queue));
       if (run.error) row.appendChild(el("div", "run-error small", run.error));
       box.appendChild(row);
     });
@@ -126,13 +155,15 @@
         var closed = document.getElementById("live-status").dataset.state === "closed";
         setStatus((closed ? "Closed to new participants · checked " : "Live · updated ") +
                   new Date().toLocaleTimeString() +
+                  (payload.updating ? " · new data: recomputing the figures" : "") +
                   (active ? " · a scoring run is in progress" : ""));
       })
       .catch(function (err) {
         setStatus(err.message === "session" ?
           "Not updating: log in again to see new data" : "Not updating (" + err.message + "), retrying", true);
       })
-      .finally(function () { window.setTimeout(poll, POLL_MS); });
+      // While the figures are recomputed in the background, ask again soon.
+      .finally(function () { window.setTimeout(poll, payload.updating ? UPDATING_POLL_MS : POLL_MS); });
   }
 
   drawCharts(payload.figures);

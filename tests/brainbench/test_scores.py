@@ -129,6 +129,23 @@ def test_import_describes_each_model_from_published_models(brainbench_items):
     assert published.get(name="gpt2-scratch-neuro-tokenizer").released == ""
 
 
+def test_every_published_model_has_a_name_people_read(brainbench_items):
+    """The published scores repeat internal ids as display names for the paper's own models;
+    the scorers read as what they are, and no two alike."""
+    call_command("import_published_scores")
+    names = dict(
+        Scorer.objects.filter(is_published=True).values_list("model_source", "display_name")
+    )
+    assert names["finetune_llama2_chat_7b"] == "Llama-2-7B (chat), LoRA fine-tune"
+    assert names["lora_r256_a512_finetune_mistral_7b_v01"] == "Mistral-7B, LoRA fine-tune"
+    assert names["full_finetune_mistral_7b_v01"] == "Mistral-7B, full fine-tune"
+    assert names["finetune_gpt2"] == "GPT-2 (124M), full fine-tune"
+    assert names["gpt2-large_scratch_neuro_tokenizer"] == "GPT-2 (774M, trained from scratch)"
+    assert names["meta-llama/Llama-2-7b-hf"] == "Llama-2-7B"  # published names stay
+    assert not [model for model, display in names.items() if display == model]
+    assert len(set(names.values())) == len(names) == 26
+
+
 def test_reimport_fills_templates_and_corrects_zlib_lengths(brainbench_items, capsys):
     """An import from before every template shipped left 15 scorers with an empty template."""
     call_command("import_published_scores")

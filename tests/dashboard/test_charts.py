@@ -8,10 +8,13 @@ from datetime import date
 import plotly.graph_objects as go
 import pytest
 
+from braintrial.analysis.rules import RULE_LABELS
 from braintrial.analysis.selectors import study_report
 from braintrial.dashboard.charts import figures_from_report
 from braintrial.dashboard.charts.accuracy import tick_label
+from braintrial.dashboard.charts.common import tick_labels
 from braintrial.dashboard.charts.participation import timeline
+from braintrial.dashboard.charts.study import exclusions
 from braintrial.studies.models import Study
 
 from .conftest import World
@@ -136,3 +139,34 @@ def test_paper_agreement_definition_is_labelled(report: dict) -> None:
     assert "Not the paper's definition" in agreement["caption"]
     team = next(c for c in figures_from_report(report=report)["charts"] if c["id"] == "team")
     assert "Yáñez" in team["caption"] and "logistic regression" in team["caption"]
+
+
+def test_small_counts_step_by_whole_numbers() -> None:
+    """One participant on one day: the axis read "0, 0, 0, 1, 1, 1" (steps of 0.2 as integers)."""
+    day = {"date": "2026-05-01", "started": 1, "completed": 1, "answered": 3}
+    report = {"participation": {"by_day": [day], "answered_trials": 3}}
+    layout = timeline(report)["figure"]["layout"]
+    assert (layout["yaxis"]["dtick"], layout["yaxis"]["tick0"]) == (1, 0)
+    assert (layout["yaxis2"]["dtick"], layout["yaxis2"]["tickformat"]) == (1, ",d")
+
+
+def test_exclusion_counts_read_in_correct_plurals(report: dict) -> None:
+    flagged = {name: {"trials": 1, "participants": 1} for name in RULE_LABELS}
+    flagged["fast"] = {"trials": 4, "participants": 2}
+    chart = exclusions({**report, "participation": {**report["participation"], "flagged": flagged}})
+    text = dict(zip(RULE_LABELS, chart["figure"]["data"][0]["text"], strict=True))
+    assert text["recognised"] == "1 trial · 1 person"
+    assert text["fast"] == "4 trials · 2 people"
+
+
+def test_chance_label_sits_in_the_margin_not_over_the_bars(report: dict) -> None:
+    headline = figures_from_report(report=report)["charts"][0]["figure"]["layout"]
+    (note,) = [a for a in headline["annotations"] if a["text"] == "chance"]
+    assert (note["xref"], note["x"], note["xanchor"]) == ("paper", 1, "left")
+    assert headline["margin"]["r"] >= 60
+
+
+def test_model_names_are_never_cut() -> None:
+    long = "Llama-2-7B (chat), LoRA fine-tune"
+    (label,) = tick_labels([long])
+    assert label.replace("<br>", " ") == long and "…" not in label

@@ -167,6 +167,8 @@ def test_researcher_sets_up_a_study_and_its_csv_matches_the_dashboard(
 
         # The dashboard and its CSV agree, under the study's rules and with a rule switched off.
         page.reload()
+        # Charts are drawn as they come near the screen.
+        page.locator(".chart").first.scroll_into_view_if_needed()
         page.wait_for_selector(".chart .main-svg", timeout=20_000)
         assert accessibility_violations(page) == []
         shoot(page, output_dir, "setup-study-page")

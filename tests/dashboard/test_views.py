@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from scoring.models import Scorer, ScoreRun
+from tests.factories import run_make, scores_make
 
 from .conftest import World, login
 
@@ -114,7 +118,7 @@ def test_researcher_page_has_charts_captions_and_export_links(world: World) -> N
         assert f"/exports/tiny/{name}.csv" in html
     # Nothing loaded from elsewhere (a CDN): the page works offline.
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert reverse("dashboard:plotly_js", args=[response.context["plotly_version"]]) in html
+    assert reverse("dashboard:plotly_js", args=[response.context["plotly_bundle"]]) in html
 
 
 def test_data_json_returns_figures_runs_and_version(world: World) -> None:
@@ -125,15 +129,49 @@ def test_data_json_returns_figures_runs_and_version(world: World) -> None:
     assert data["figures"]["charts"][0]["figure"]["data"]
 
 
-def test_plotly_js_is_served_from_the_installed_package(world: World) -> None:
+def test_plotly_js_falls_back_to_the_installed_package(world: World, settings, tmp_path) -> None:
     import plotly
 
-    response = Client().get(reverse("dashboard:plotly_js", args=[plotly.__version__]))
+    settings.PLOTLY_VENDOR_DIR = tmp_path  # nothing fetched at install
+    name = f"plotly-{plotly.__version__}"
+    response = Client().get(reverse("dashboard:plotly_js", args=[name]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert "immutable" in response["Cache-Control"]
     assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
-    assert Client().get(reverse("dashboard:plotly_js", args=["0.0.1"])).status_code == 404
+    assert Client().get(reverse("dashboard:plotly_js", args=["plotly-0.0.1"])).status_code == 404
+
+
+def test_plotly_js_is_the_small_bundle_gzipped_where_installed(
+    world: World, settings, tmp_path
+) -> None:
+    """The charts' trace types only: the page loads the cartesian bundle where make install
+    put it, gzipped for a browser that takes it, and never the 4.8 MB full one."""
+    import gzip
+
+    from braintrial.dashboard.plotly_bundle import FULL_BUNDLE
+
+    settings.PLOTLY_VENDOR_DIR = tmp_path
+    bundle = tmp_path / "plotly-cartesian-9.9.9.min.js"
+    bundle.write_bytes(b"/* plotly.js cartesian */" + b" " * 5000)
+    (tmp_path / (bundle.name + ".gz")).write_bytes(gzip.compress(bundle.read_bytes()))
+    page = login(world.researcher).get(urls(world)["page"]).content.decode()
+    url = reverse("dashboard:plotly_js", args=["plotly-cartesian-9.9.9"])
+    assert f'src="{url}"' in page
+    plain = Client().get(url)
+    assert b"".join(plain.streaming_content) == bundle.read_bytes()
+    packed = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(b"".join(packed.streaming_content)) == bundle.read_bytes()
+    assert FULL_BUNDLE.stat().st_size > 4_000_000  # what it replaces
+
+
+def test_every_dashboard_page_has_a_favicon(world: World) -> None:
+    client = login(world.researcher)
+    for url in (reverse("dashboard:study_list"), urls(world)["page"]):
+        html = client.get(url).content.decode()
+        assert '<link rel="icon" href="/static/dashboard/favicon.svg"' in html
+    assert "<svg" in (Path(__file__).parents[2] / "static/dashboard/favicon.svg").read_text()
 
 
 def test_researcher_starts_a_run_for_a_runnable_scorer(world: World) -> None:
@@ -170,3 +208,24 @@ def test_a_study_without_any_data_still_renders(world: World) -> None:
     response = client.get(reverse("dashboard:study_detail", args=[world.other_study.slug]))
     assert response.status_code == 200
     assert response.context["payload"]["figures"]["summary"][0]["value"] == "\u2013"
+
+
+def test_runs_show_their_place_in_the_queue_progress_and_time_left(world: World) -> None:
+    """Two active runs: the running one's time left follows its own pace (2 items in 60 s, 4
+    to go: about 2 min); the queued one says it is second and starts after the current chunk."""
+    items = world.items[:6]
+    first = Scorer.objects.create(name="first", model_source="local/first")
+    second = Scorer.objects.create(name="second", model_source="local/second")
+    running = run_make(scorer=first, items=items, status="running", study=world.study)
+    scores_make(scorer=first, ppl={item: (1.0, 2.0) for item in items[:2]}, run=running)
+    ScoreRun.objects.filter(pk=running.pk).update(
+        n_done=2, started_at=timezone.now() - timedelta(seconds=60)
+    )
+    queued = run_make(scorer=second, items=items[:2], status="queued", study=world.study)
+    client = login(world.researcher)
+    runs = {run["id"]: run for run in client.get(urls(world)["data"]).json()["runs"]}
+    assert (runs[running.pk]["queue_place"], runs[running.pk]["queue_size"]) == (1, 2)
+    assert 110 <= runs[running.pk]["seconds_left"] <= 130
+    assert runs[running.pk]["queue"].endswith("about 2 min left")
+    assert runs[queued.pk]["queue"].startswith("run 2 of 2 in the scoring queue")
+    assert "starts after the chunk being scored" in runs[queued.pk]["queue"]

@@ -191,9 +191,13 @@ def test_answers_of_participants_still_taking_part_stay_out_as_in_the_report(cli
     everything = rows_of(client.get("/exports/alpha/trials.csv?include_excluded=1"))
     mine = [row for row in everything if row["pid"] == str(taking_part.pk)]
     assert [(row["excluded"], row["excluded_by"]) for row in mine] == [("1", "unfinished")]
-    # The participants file lists everyone, so that a study in progress can be followed.
+    # The participants file, like the dashboard, counts only whom the analysis draws on; with
+    # include_excluded it lists everyone, so that a study in progress can be followed.
     people = rows_of(client.get("/exports/alpha/participants.csv"))
-    assert str(taking_part.pk) in {row["pid"] for row in people}
+    assert str(taking_part.pk) not in {row["pid"] for row in people}
+    everyone = rows_of(client.get("/exports/alpha/participants.csv?include_excluded=1"))
+    mine = [row for row in everyone if row["pid"] == str(taking_part.pk)]
+    assert [(row["analysed"], row["excluded"]) for row in mine] == [("0", "0")]
 
 
 def test_scores_of_unfinished_runs_stay_out_unless_asked_for(client, two_studies):

@@ -19,7 +19,9 @@ def test_score_runs_in_foreground_with_progress_on_stderr(fake_engine, settings,
     call_command("score", "--scorer", "tiny", "--limit", "3")
     out, err = capsys.readouterr()
     assert "succeeded: 3/3 items" in out
-    assert "3/3 items" in err and "[" in err
+    assert "3/3 items" in err and "100%|" in err
+    # Time spent and an estimate of the time left, on the bar.
+    assert " elapsed, " in err and " left, " in err and "item/s]" in err
     run = ScoreRun.objects.get()
     assert run.status == "succeeded"
     assert ItemScore.objects.count() == 3

@@ -208,9 +208,16 @@ def test_two_workers_score_one_run_together_each_item_once(redis_broker, workers
     """Many workers, one run: two worker processes (one per GPU in production) take chunks of
     the same run from Redis; no item is scored twice and the run's progress counts both."""
     settings.SCORING_CHUNK_SIZE = 1
+    # Two lanes: two chunks of the run in flight, one for each worker.
+    settings.SCORING_RUN_LANES = 2
     items_make(8)
     # One item per chunk and 1 s per item: while one worker scores, the other takes the next.
-    slow = {"broker_url": redis_broker, "SCORING_CHUNK_SIZE": "1", "fake_engine_delay_s": 1.0}
+    slow = {
+        "broker_url": redis_broker,
+        "SCORING_CHUNK_SIZE": "1",
+        "SCORING_RUN_LANES": "2",
+        "fake_engine_delay_s": 1.0,
+    }
     pair = [workers(**slow), workers(**slow)]
     for worker in pair:
         wait_for(lambda w=worker: " ready." in w.log(), timeout=WORKER_TIMEOUT, what=worker.log())
@@ -227,3 +234,32 @@ def test_two_workers_score_one_run_together_each_item_once(redis_broker, workers
     succeeded = [w.log(tail=10**6).count("] succeeded in") for w in pair]
     assert all(count >= 1 for count in succeeded), (done, succeeded)  # both did work
     assert sum(succeeded) == 8  # one chunk per item, each taken by exactly one worker
+
+
+def test_small_run_starts_within_a_chunk_behind_a_long_run(redis_broker, workers, settings):
+    """Fair queue: a 2-item run queued behind a 12-item run on the same worker does not wait
+    for the long run; their chunks take turns, so it starts within about one chunk's time."""
+    settings.SCORING_CHUNK_SIZE = 1
+    items_make(12)
+    worker = workers(broker_url=redis_broker, SCORING_CHUNK_SIZE="1", fake_engine_delay_s=1.0)
+    wait_for(lambda: " ready." in worker.log(), timeout=WORKER_TIMEOUT, what=worker.log())
+    long_run = score_run_create(scorer=scorer_create(name="long", model_source="fake/model"))
+
+    def scored(run: ScoreRun) -> int:
+        return ItemScore.objects.filter(scorer_id=run.scorer_id).count()
+
+    wait_for(lambda: scored(long_run) >= 2, timeout=WORKER_TIMEOUT, what=worker.log())
+    small = score_run_create(scorer=scorer_create(name="small", model_source="fake/model"), limit=2)
+    long_done_when_queued = scored(long_run)
+    wait_for(lambda: run_status(small) == "succeeded", timeout=WORKER_TIMEOUT, what=worker.log())
+    long_run.refresh_from_db()
+    # Scores in the order they were written after the small run was queued: the small run's
+    # two items come among the first four (one long chunk may be under way, then turns).
+    order = list(
+        ItemScore.objects.filter(id__gt=0).order_by("id").values_list("scorer__name", flat=True)
+    )[long_done_when_queued:]
+    assert order[:4].count("small") == 2, order
+    assert long_run.status == "running" and long_run.n_done < 12, order
+    wait_for(lambda: run_status(long_run) == "succeeded", timeout=WORKER_TIMEOUT, what="long")
+    assert_one_score_per_item(long_run)
+    assert_one_score_per_item(small)

@@ -17,6 +17,7 @@ from .declaration import (
 )
 from .params import RULES_MARKER, rules_as_params, rules_parse
 from .queries import (
+    participant_analysed_q,
     participant_excluded_q,
     participant_rule_reasons,
     reasons_annotate,
@@ -26,6 +27,7 @@ from .queries import (
     trial_analysed_q,
     trial_exclusion_reasons,
     trial_flags,
+    trial_included_q,
     trial_rule_reasons,
     trial_unanswered_q,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "ExclusionRules",
     "Rule",
     "Scope",
+    "participant_analysed_q",
     "participant_excluded_q",
     "participant_rule_reasons",
     "reasons_annotate",
@@ -55,6 +58,7 @@ __all__ = [
     "trial_analysed_q",
     "trial_exclusion_reasons",
     "trial_flags",
+    "trial_included_q",
     "trial_rule_reasons",
     "trial_unanswered_q",
 ]

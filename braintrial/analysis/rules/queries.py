@@ -12,8 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Model, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import Combinable
+
+from braintrial.participants.models import Trial
 
 from .declaration import (
     RULES,
@@ -149,6 +161,27 @@ def reasons_any(reasons: Iterable[tuple[str, Q]]) -> Q:
 def participant_excluded_q(*, rules: ExclusionRules | None = None, prefix: str = "") -> Q:
     """Participants a participant rule removes, over a Participant queryset."""
     return reasons_any(participant_rule_reasons(rules=rules, prefix=prefix))
+
+
+def trial_included_q(*, rules: ExclusionRules | None = None, prefix: str = "") -> Q:
+    """Trials an analysis under ``rules`` counts: loaded (``trial_analysed_q``), answered, and
+    left out by no reason (``trial_exclusion_reasons``)."""
+    reasons = trial_exclusion_reasons(rules=rules, prefix=prefix)
+    return (
+        trial_analysed_q(prefix=prefix) & ~trial_unanswered_q(prefix=prefix) & ~reasons_any(reasons)
+    )
+
+
+def participant_analysed_q(*, rules: ExclusionRules | None = None) -> Q:
+    """Participants an analysis under ``rules`` draws on: at least one of their trials counts
+    (``trial_included_q``), over a Participant queryset.
+
+    The one rule for "analysed participants": the dashboard's "from N participants" and the
+    participants file it links to ("what this page analysed") both count these. Someone who
+    consented and answered nothing, or whose every answer a rule removes, is not among them.
+    """
+    counted = Trial.objects.filter(trial_included_q(rules=rules), participant=OuterRef("pk"))
+    return Q(Exists(counted))
 
 
 def trial_flags(*, rules: ExclusionRules, prefix: str = "") -> dict[str, Q]:

@@ -16,7 +16,7 @@ from braintrial.brainbench.files import PublishedDataError, data_directory, text
 from braintrial.brainbench.names import BANK, SCORES_FILE
 from braintrial.brainbench.prompts import prompt_template_read
 from braintrial.brainbench.score_rows import ScoreRow, score_rows_parse, scorer_name_from_model
-from braintrial.brainbench.services.models import published_models_read
+from braintrial.brainbench.services.models import published_display_names, published_models_read
 from braintrial.items.models import Item
 from scoring.models import ItemScore, Scorer
 from scoring.services.scorers import prompt_build, score_choice_fields
@@ -80,6 +80,7 @@ def published_scores_import(*, path: Path | None = None) -> PublishedScoresRepor
         model: prompt_template_read(directory=path.parent, model=model) for model in models
     }
     metadata = published_models_read(directory=path.parent, models=list(models))
+    models = published_display_names(displays=models, metadata=metadata)
     report = PublishedScoresReport()
     with transaction.atomic():
         scorers = _scorers_upsert(

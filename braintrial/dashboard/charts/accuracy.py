@@ -65,7 +65,8 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
             )
     shape, note = hline(0.5, CHANCE, "chance", "dot")
     shapes.append(shape)
-    notes = [{**note, "yanchor": "top"}]
+    # In the right margin, beside the line's end: over the plot it covered the last bar.
+    notes = [{**note, "xanchor": "left", "yanchor": "middle", "xshift": 4}]
     figure = {
         "data": [bars, *legend],
         "layout": layout(
@@ -75,7 +76,7 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
             xaxis={"tickangle": -35 if len(models) > 6 else 0},
             bargap=0.3 if len(models) > 5 else 0.6,
             legend={"orientation": "h", "x": 0, "y": 1.1},
-            margin={"b": 90, "t": 36},
+            margin={"b": 90, "t": 36, "r": 60},
         ),
     }
     best = models[0] if models else None

@@ -93,15 +93,39 @@ def model_colors(report: dict[str, Any]) -> dict[str, str]:
     return {s["name"]: MODEL if s["is_published"] else OWN_MODEL for s in report["scorers"]}
 
 
-def tick_labels(names: list[str], limit: int = 24) -> list[str]:
-    """Category labels cut to ``limit`` characters, still unique; hover text keeps the full name."""
+def tick_labels(names: list[str], limit: int = 18) -> list[str]:
+    """Category labels in full, broken over lines of about ``limit`` characters at spaces (a
+    name is never cut: two cut names could read alike), still unique."""
     out: list[str] = []
     for name in names:
-        short = name if len(name) <= limit else name[: limit - 1] + "…"
-        while short in out:
-            short += "\u200b"  # an invisible character keeps two cut names apart
-        out.append(short)
+        lines: list[str] = []
+        for word in name.split(" "):
+            if lines and len(lines[-1]) + 1 + len(word) <= limit:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        label = "<br>".join(lines)
+        while label in out:
+            label += "\u200b"  # an invisible character keeps two equal names apart
+        out.append(label)
     return out
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 trial', '2 trials'; ``many`` for words that do not take an s ('people')."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+# Below this many, plotly would step a count axis by 0.5 or 0.2 (read as "0, 0, 1, 1").
+SMALL_COUNT = 5
+
+
+def count_axis(largest: float) -> dict[str, Any]:
+    """An axis of counts: whole numbers only, from zero."""
+    axis: dict[str, Any] = {"rangemode": "tozero", "tickformat": ",d"}
+    if largest <= SMALL_COUNT:
+        axis.update(tick0=0, dtick=1)
+    return axis
 
 
 def first_upper(text: str) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from braintrial.dashboard.charts.common import (
     HUMAN,
     MODEL,
+    count_axis,
     layout,
 )
 
@@ -26,15 +27,19 @@ def funnel(report: dict[str, Any]) -> dict[str, Any]:
         ("Completed", p["completed"]),
         ("Kept after exclusions", p["included_participants"]),
     ]
+    opened = max(p["visited"], 1)
+    # Horizontal bars, widest first: a funnel drawn with the bar trace, so that the page's
+    # plotly bundle needs no funnel module.
     data = [
         {
-            "type": "funnel",
+            "type": "bar",
+            "orientation": "h",
             "y": [s for s, _ in stages],
             "x": [n for _, n in stages],
-            "textinfo": "value+percent initial",
+            "text": [f"{n} ({n / opened:.0%})" for _, n in stages],
+            "textposition": "auto",
             "marker": {"color": MODEL},
-            "connector": {"line": {"color": "#cbd2d9"}},
-            "hovertemplate": "%{y}: %{x}<extra></extra>",
+            "hovertemplate": "%{y}: %{text} of those who opened the link<extra></extra>",
         }
     ]
     caption = (
@@ -45,7 +50,15 @@ def funnel(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": "funnel",
         "title": "Participation funnel",
-        "figure": {"data": data, "layout": layout(margin={"l": 150})},
+        "figure": {
+            "data": data,
+            "layout": layout(
+                margin={"l": 150},
+                yaxis={"autorange": "reversed"},
+                xaxis=count_axis(p["visited"]),
+                bargap=0.15,
+            ),
+        },
         "caption": caption,
     }
 
@@ -102,8 +115,7 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
             },
             yaxis={
                 "title": {"text": "Participants"},
-                "rangemode": "tozero",
-                "tickformat": ",d",
+                **count_axis(max((max(d["started"], d["completed"]) for d in days), default=0)),
                 **({} if days else {"range": [0, 1], "showticklabels": False}),
             },
             yaxis2={
@@ -111,8 +123,7 @@ def timeline(report: dict[str, Any]) -> dict[str, Any]:
                 "overlaying": "y",
                 "side": "right",
                 "showgrid": False,
-                "rangemode": "tozero",
-                "tickformat": ",d",
+                **count_axis(max((d["answered"] for d in days), default=0)),
                 **({} if total else {"range": [0, 1], "showticklabels": False}),
             },
             margin={"r": 56},

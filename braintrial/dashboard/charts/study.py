@@ -13,11 +13,13 @@ from braintrial.analysis.stats import MIN_N
 from braintrial.dashboard.charts.common import (
     HUMAN,
     SOURCE_LABELS,
+    count_axis,
     first_upper,
     interval_text,
     layout,
     model_names,
     pct,
+    plural,
 )
 
 SOURCE_COLORS = {"human": "#4a7fc1", "gpt4": "#e09f3e"}
@@ -141,7 +143,10 @@ def exposure(report: dict[str, Any]) -> dict[str, Any]:
                 "title": {"text": "GPT-4-written"},
                 "showticklabels": False,
             },
-            yaxis={"title": {"text": "Times assigned"}, "rangemode": "tozero"},
+            yaxis={
+                "title": {"text": "Times assigned"},
+                **count_axis(max((r["n_assigned"] for r in exp["items"]), default=0)),
+            },
             bargap=0.05,
             showlegend=False,
         ),
@@ -153,6 +158,12 @@ def exposure(report: dict[str, Any]) -> dict[str, Any]:
         "caption": f"How often each test item was assigned (n = {total} assignments), each "
         f"source sorted from least to most; a flat profile means balance. {spread}.",
     }
+
+
+def _flagged_words(flagged: dict[str, int]) -> str:
+    """'1 trial · 1 person', '4 trials · 2 people'."""
+    trials, people = flagged.get("trials", 0), flagged.get("participants", 0)
+    return f"{plural(trials, 'trial')} · {plural(people, 'person', 'people')}"
 
 
 def exclusions(report: dict[str, Any]) -> dict[str, Any]:
@@ -167,10 +178,9 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
             "y": labels,
             "x": [flagged.get(n, {}).get("trials", 0) for n in names],
             "marker": {"color": [HUMAN if rules.get(n) else "#cbd2d9" for n in names]},
-            "customdata": [flagged.get(n, {}).get("participants", 0) for n in names],
-            "texttemplate": "%{x} trials · %{customdata} people",
+            "text": [_flagged_words(flagged.get(n, {})) for n in names],
             "textposition": "auto",
-            "hovertemplate": "%{y}: %{x} trials of %{customdata} participants<extra></extra>",
+            "hovertemplate": "%{y}: %{text}<extra></extra>",
         }
     ]
     counts = data[0]["x"]
@@ -192,9 +202,8 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
         "layout": layout(
             xaxis={
                 "title": {"text": "Trials flagged"},
-                "rangemode": "tozero",
+                **count_axis(max(counts)),
                 "range": [0, max(*counts, 4) * 1.05],
-                "tickformat": ",d",
             },
             yaxis={"autorange": "reversed", "ticksuffix": "  "},
             margin={"l": 180},
@@ -209,28 +218,24 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
     return {"id": "exclusions", "title": "Exclusions by rule", "figure": figure, "caption": caption}
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def exclusion_lines(report: dict[str, Any]) -> list[str]:
     """What each rule did to this view's numbers, in words (the exclusions chart as text)."""
     people, rules = report["participation"], report["rules"]
     lines = [
-        f"Analysed: {_plural(people['included_trials'], 'trial')} of "
-        f"{_plural(people['answered_trials'], 'answered trial')}, from "
-        f"{_plural(people['included_participants'], 'participant')}."
+        f"Analysed: {plural(people['included_trials'], 'trial')} of "
+        f"{plural(people['answered_trials'], 'answered trial')}, from "
+        f"{plural(people['included_participants'], 'participant')}."
     ]
     if rules.get("completed_only") and people["unfinished_trials"]:
         lines.append(
-            f"Not completed yet: {_plural(people['unfinished_trials'], 'trial')} of participants "
+            f"Not completed yet: {plural(people['unfinished_trials'], 'trial')} of participants "
             "still taking part (or who left) are left out until they finish."
         )
     for name, label in RULE_LABELS.items():
         flagged = people["flagged"].get(name, {"participants": 0, "trials": 0})
         counts = (
-            f"{_plural(flagged['participants'], 'participant')} "
-            f"({_plural(flagged['trials'], 'trial')})"
+            f"{plural(flagged['participants'], 'participant')} "
+            f"({plural(flagged['trials'], 'trial')})"
         )
         if rules.get(name):
             lines.append(f"{label}: removed {counts}.")

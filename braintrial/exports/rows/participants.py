@@ -6,9 +6,12 @@ from django.db.models import CharField, Count, F, IntegerField, OuterRef, QueryS
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 
-from braintrial.analysis.rules import ExclusionRules, participant_rule_reasons
+from braintrial.analysis.rules import (
+    ExclusionRules,
+    participant_analysed_q,
+    participant_rule_reasons,
+)
 from braintrial.exports.expressions import (
-    any_reason,
     bool_cell,
     text_cell,
     time_cell,
@@ -29,14 +32,12 @@ EXCLUSION_REASONS = list(participant_rule_reasons())
 def participants_base(
     studies: QuerySet[Study], include_excluded: bool, rules: ExclusionRules | None = None
 ) -> QuerySet[Participant]:
-    """The participants of ``studies``; without ``include_excluded`` only those no participant
-    rule removes under ``rules`` (None: each participant's own study settings)."""
+    """The participants of ``studies``; without ``include_excluded`` only those the analysis
+    under ``rules`` draws on (None: each participant's own study settings): the dashboard's
+    "from N participants", by the same rule (analysis.rules.participant_analysed_q)."""
     queryset = Participant.objects.filter(study__in=studies)
     if not include_excluded:
-        reasons = (
-            EXCLUSION_REASONS if rules is None else list(participant_rule_reasons(rules=rules))
-        )
-        queryset = queryset.exclude(any_reason(reasons))
+        queryset = queryset.filter(participant_analysed_q(rules=rules))
     return queryset.order_by("id")
 
 
@@ -117,7 +118,7 @@ COLUMNS = [
         "taker (not an exclusion rule; judge it yourself).",
         "0/1",
     ),
-    *participant_reason_columns(EXCLUSION_REASONS, under="the study's rules"),
+    *participant_reason_columns(EXCLUSION_REASONS, rules=None, under="the study's rules"),
     col("started_at", time_cell("started_at"), "Arrival on the landing page (UTC).", "timestamp"),
     col("consented_at", time_cell("consented_at"), "Consent given (UTC).", "timestamp"),
     col("declined_at", time_cell("declined_at"), "Consent declined (UTC).", "timestamp"),
@@ -157,6 +158,7 @@ PARTICIPANTS = ExportKind(
     base_queryset=participants_base,
     columns=COLUMNS,
     reason_columns=participant_reasons_under,
-    excluded_doc="By default participants that an exclusion rule of the study removes are left "
-    "out; with include_excluded every participant is listed.",
+    excluded_doc="By default only the participants the analysis draws on are listed (analysed = "
+    "1: at least one answered test trial survives the rules, the dashboard's 'from N "
+    "participants'); with include_excluded every participant who opened the link is listed.",
 )

@@ -8,6 +8,7 @@ from django.db.models import Q
 from braintrial.analysis.rules import (
     RULE_NAMES,
     ExclusionRules,
+    participant_analysed_q,
     participant_rule_reasons,
     trial_exclusion_reasons,
 )
@@ -41,9 +42,20 @@ def trial_reasons_under(rules: ExclusionRules) -> list[Column]:
     return trial_reason_columns(trial_exclusion_reasons(rules=rules), under="the dashboard's rules")
 
 
-def participant_reason_columns(reasons: list[tuple[str, Q]], *, under: str) -> list[Column]:
-    """excluded and excluded_by under ``reasons`` (the study's settings or a dashboard view's)."""
+def participant_reason_columns(
+    reasons: list[tuple[str, Q]], *, rules: ExclusionRules | None, under: str
+) -> list[Column]:
+    """analysed, excluded and excluded_by under ``reasons`` and ``rules`` (the study's settings,
+    None, or a dashboard view's)."""
     return [
+        Column(
+            "analysed",
+            flag_cell(participant_analysed_q(rules=rules)),
+            f"1 if at least one answered test trial of this participant survives the analysis "
+            f"under {under} (the dashboard's 'from N participants'), else 0: e.g. 0 for someone "
+            "who consented and answered nothing, or has not completed yet.",
+            "0/1",
+        ),
         Column(
             "excluded",
             flag_cell(any_reason(reasons)),
@@ -62,4 +74,4 @@ def participant_reason_columns(reasons: list[tuple[str, Q]], *, under: str) -> l
 
 def participant_reasons_under(rules: ExclusionRules) -> list[Column]:
     reasons = list(participant_rule_reasons(rules=rules))
-    return participant_reason_columns(reasons, under="the dashboard's rules")
+    return participant_reason_columns(reasons, rules=rules, under="the dashboard's rules")

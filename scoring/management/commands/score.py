@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from tqdm import tqdm
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
@@ -31,27 +31,19 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr (a terminal) or a line per chunk (a log file)."""
-
-    def __init__(self, *, total: int, done: int) -> None:
-        self.total, self.done, self.started = total, done, time.monotonic()
-        self.base = done
-        self.tty = sys.stderr.isatty()
-
-    def show(self, done: int, *, final: bool = False) -> None:
-        self.done = done
-        width = 30
-        filled = int(width * done / max(self.total, 1))
-        elapsed = time.monotonic() - self.started
-        rate = (done - self.base) / elapsed if elapsed > 0 else 0.0
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} items"
-        line += f"  {rate:.2f} items/s"
-        if self.tty:
-            sys.stderr.write("\r" + line + ("\n" if final else ""))
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
+def progress_bar(*, run: ScoreRun) -> tqdm:
+    """The run's progress on stderr with the time elapsed and an estimate of the time left
+    (tqdm's, from the pace of this command's chunks; items scored before count as done)."""
+    return tqdm(
+        total=run.n_total,
+        initial=run.n_done,
+        file=sys.stderr,
+        desc=f"Run {run.pk}",
+        unit="item",
+        dynamic_ncols=True,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} items "
+        "[{elapsed} elapsed, {remaining} left, {rate_fmt}]",
+    )
 
 
 class Command(BaseCommand):
@@ -108,28 +100,30 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, previous)
 
     def _foreground(self, run: ScoreRun) -> None:
-        bar = ProgressBar(total=run.n_total, done=run.n_done)
+        bar = progress_bar(run=run)
         try:
             for item_ids in score_run_missing_chunks(run=run):
-                before = bar.done
+                before = bar.n
 
                 def progress(n_scored: int, before: int = before) -> None:
-                    bar.show(before + n_scored)
+                    bar.update(before + n_scored - bar.n)
 
                 score_run_chunk_process(run_id=run.pk, item_ids=item_ids, progress=progress)
                 run.refresh_from_db()
-                bar.show(run.n_done)
+                bar.update(run.n_done - bar.n)
                 if not run.is_active:
                     break
         except KeyboardInterrupt:
+            bar.close()
             # The interrupt may land in the middle of a query, which leaves the connection
             # unusable: cancel on a fresh one. Otherwise the run would stay "running" and the
             # next worker start would resume it.
             connection.close()
             score_run_cancel(run=run)
             raise CommandError(f"Run {run.pk} cancelled; its scores so far are kept.") from None
-        bar.show(run.n_done, final=True)
         run.refresh_from_db()
+        bar.update(run.n_done - bar.n)
+        bar.close()
         if run.status != ScoreRun.Status.SUCCEEDED:
             raise CommandError(f"Run {run.pk} {run.status}: {run.error or 'stopped'}")
         correct = run.scores.filter(correct=True).count()

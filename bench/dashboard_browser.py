@@ -1,0 +1,303 @@
+"""Benchmark: the researcher pages in Chromium, against gunicorn, Redis and a reports worker.
+
+Targets (issue 21): a study page's charts drawn within 1 s of navigation on a warm cache; no
+page answers slower than 1 s on the server. Measured on two studies in the bench database of
+bench/dashboard.py (braintrial_bench on DATABASE_URL's server): the published BrainBench study
+(imported here if missing) and the made-up 100,000-trial study (built by bench/dashboard.py).
+
+Runs gunicorn (DEBUG=0, collected static files), a private Redis (cache and broker) and a Celery
+worker on the ``reports`` queue, then for each study:
+
+- cold: the cache emptied, no report computed yet: the request computes it (the only case that
+  does: a study nobody has looked at since the cache was emptied);
+- warm: the page again (report cached, plotly.js in the browser's cache): server time and
+  the time from navigation start until the last chart is drawn;
+- new data: an answer added, then the page: the latest report is served at once while the
+  worker computes the new one; then the time until the page shows the new figures.
+
+Then every other researcher page once, warm. Prints a table and PASS/FAIL per target.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+        .venv/bin/python bench/dashboard_browser.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from dashboard import SLUG as BIG_SLUG  # noqa: E402
+from dashboard import bench_database, build  # noqa: E402
+from harness import ROOT, Gunicorn, PrivateRedis, load_average  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+USER, PASSWORD = "bench-researcher", "bench-password-not-secret-42"
+REPEAT = int(os.environ.get("BENCH_REPEAT", 5))
+TARGET_S = 1.0
+
+
+def prepare() -> list[str]:
+    """The bench database with both studies and a researcher who reads every study."""
+    bench_database()
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Permission, User
+    from django.core.management import call_command
+    from django.db import connection
+
+    from braintrial.brainbench.names import STUDY_SLUG
+    from braintrial.studies.models import Study
+
+    call_command("migrate", verbosity=0, interactive=False)
+    build()
+    if not Study.objects.filter(slug=STUDY_SLUG).exists():
+        t0 = time.perf_counter()
+        for command in ("import_brainbench", "import_published_scores", "import_published_trials"):
+            call_command(command, verbosity=0)
+        print(f"Imported the published study in {time.perf_counter() - t0:.1f} s.")
+    user = User.objects.filter(username=USER).first() or User.objects.create_user(
+        USER, password=PASSWORD
+    )
+    # A researcher of both studies who may change them: every researcher page answers 200.
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_all_studies", "change_study"])
+    )
+    for study in Study.objects.filter(slug__in=[STUDY_SLUG, BIG_SLUG]):
+        study.researchers.add(user)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return [STUDY_SLUG, BIG_SLUG]
+
+
+def answer_added(slug: str) -> None:
+    """New data: one more answer of a participant of the study (its data version changes)."""
+    from django.utils import timezone
+
+    from braintrial.participants.models import Trial
+
+    trial = Trial.objects.filter(participant__study__slug=slug, correct__isnull=False).first()
+    Trial.objects.filter(pk=trial.pk).update(answered_at=timezone.now())
+
+
+def server_ms(response: Any) -> float:
+    """Time from the request sent to the first byte of the answer (the server's time)."""
+    timing = response.request.timing
+    return timing["responseStart"] - timing["requestStart"]
+
+
+def charts_drawn_ms(page: Any) -> float:
+    """Milliseconds from navigation start until the first screen is complete: the page loaded
+    and every chart on it drawn (the page draws a chart as it comes near the screen; on a study
+    page the numbers, rules and runs come first, so the first screen may hold no chart)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.chart')].filter(c => {"
+        "  const r = c.getBoundingClientRect(); return r.top < window.innerHeight && r.bottom > 0;"
+        "}).every(c => c.querySelector('.main-svg'))",
+        timeout=60_000,
+    )
+    return float(page.evaluate("performance.now()"))
+
+
+def every_chart_drawn_ms(page: Any) -> float:
+    """Milliseconds from navigation start until every chart is drawn, scrolling down the page
+    one screen at a time as a reader would (no pause to read)."""
+    for chart in page.locator(".chart").all():
+        chart.scroll_into_view_if_needed()
+        chart.locator(".main-svg").first.wait_for(timeout=60_000)
+    return float(page.evaluate("performance.now()"))
+
+
+def main() -> None:
+    # Playwright's sync API runs an event loop in this thread; the ORM writes between pages
+    # (answer_added) are plain blocking calls all the same.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    slugs = prepare()
+    from playwright.sync_api import sync_playwright
+
+    static_root = tempfile.mkdtemp(prefix="bt_static_")
+    env = {
+        **os.environ,
+        "STATIC_ROOT": static_root,
+        "DJANGO_SETTINGS_MODULE": "braintrial.settings",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    rows: list[tuple[str, str, float, float | None]] = []
+    with PrivateRedis() as redis:
+        extra = {"STATIC_ROOT": static_root, "CELERY_BROKER_URL": redis.url(1)}
+        worker_env = {**os.environ, **extra, "REDIS_URL": redis.url(0), "LOG_LEVEL": "WARNING"}
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "braintrial",
+                "worker",
+                "-Q",
+                "reports",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=worker_env,
+        )
+        try:
+            with Gunicorn(
+                code=ROOT,
+                database_url=os.environ["DATABASE_URL"],
+                redis_url=redis.url(0),
+                workers=3,
+                extra_env=extra,
+            ) as web:
+                rows = measure(web.url, slugs, redis, sync_playwright)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    report(rows)
+
+
+def measure(base: str, slugs: list[str], redis: Any, sync_playwright: Any) -> list[Any]:
+    import redis as redis_client
+
+    cache = redis_client.Redis.from_url(redis.url(0))
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # A cold report of the published study takes many seconds on a busy machine.
+        page.set_default_timeout(300_000)
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", USER)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        for slug in slugs:
+            url = f"{base}/dashboard/{slug}/"
+            cache.flushdb()
+            response = page.goto(url)
+            rows.append(
+                (
+                    slug,
+                    "page, cold cache (computed here)",
+                    server_ms(response),
+                    charts_drawn_ms(page),
+                )
+            )
+            server, drawn = [], []
+            for _ in range(REPEAT):
+                response = page.goto(url)
+                server.append(server_ms(response))
+                drawn.append(charts_drawn_ms(page))
+            rows.append(
+                (
+                    slug,
+                    "page, warm: first screen",
+                    statistics.median(server),
+                    statistics.median(drawn),
+                )
+            )
+            every = []
+            for _ in range(REPEAT):
+                page.goto(url)
+                every.append(every_chart_drawn_ms(page))
+            rows.append((slug, "page, warm: every chart, scrolling", 0.0, statistics.median(every)))
+            answer_added(slug)
+            response = page.goto(url)
+            rows.append(
+                (
+                    slug,
+                    "page, new data (latest report served)",
+                    server_ms(response),
+                    charts_drawn_ms(page),
+                )
+            )
+            t0 = time.perf_counter()
+            data = page.evaluate(f"fetch('/dashboard/{slug}/data.json').then(r => r.json())")
+            while data.get("updating") and time.perf_counter() - t0 < 60:
+                time.sleep(0.2)
+                data = page.evaluate(f"fetch('/dashboard/{slug}/data.json').then(r => r.json())")
+            rows.append(
+                (
+                    slug,
+                    "new figures ready (worker), s after",
+                    (time.perf_counter() - t0) * 1000,
+                    None,
+                )
+            )
+            for name, path in (
+                ("data.json, warm", f"/dashboard/{slug}/data.json"),
+                ("items page", f"/dashboard/{slug}/items/"),
+                ("settings page", f"/dashboard/{slug}/settings/"),
+            ):
+                times = [server_ms(page.goto(base + path)) for _ in range(REPEAT)]
+                rows.append((slug, name, statistics.median(times), None))
+        for name, path in (
+            ("study list", "/dashboard/"),
+            ("API root", "/api/"),
+            ("data dictionary", "/exports/dictionary/"),
+        ):
+            times = [server_ms(page.goto(base + path)) for _ in range(REPEAT)]
+            rows.append(("-", name, statistics.median(times), None))
+        page.goto(f"{base}/dashboard/{slugs[0]}/")
+        sizes = page.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.name.includes('plotly'))"
+            ".map(e => [e.name.split('/').pop(), e.encodedBodySize, e.decodedBodySize])"
+        )
+        browser.close()
+    for name, encoded, decoded in sizes:
+        print(
+            f"plotly.js served: {name}, {decoded / 1e6:.2f} MB ({encoded / 1e6:.2f} MB on the wire)"
+        )
+    return rows
+
+
+def report(rows: list[Any]) -> None:
+    print(f"\n{'study':<18} {'what':<40} {'server ms':>10} {'charts drawn ms':>16}")
+    for slug, what, server, drawn in rows:
+        drawn_text = f"{drawn:16.0f}" if drawn is not None else " " * 16
+        server_text = f"{server:10.0f}" if server else " " * 10
+        print(f"{slug:<18} {what:<40} {server_text} {drawn_text}")
+    first_screens = [d for _, what, _, d in rows if what == "page, warm: first screen"]
+    servers = [s for _, what, s, _ in rows if "cold" not in what and "worker" not in what]
+    every = [d for _, what, _, d in rows if "every chart" in what]
+    colds = [s for _, what, s, _ in rows if "cold" in what]
+    print(f"\n{load_average()}; {REPEAT} repeats, medians")
+    print(
+        ("PASS" if max(every) <= TARGET_S * 1000 else "FAIL")
+        + f": every chart drawn within 1 s of navigation, warm cache, scrolling through the page "
+        f"(worst {max(every):.0f} ms)"
+    )
+    print(f"(first screen complete: worst {max(first_screens):.0f} ms)")
+    print(
+        ("PASS" if max(servers) <= TARGET_S * 1000 else "FAIL")
+        + f": every page answers within 1 s on the server (worst {max(servers):.0f} ms)"
+    )
+    print(
+        f"(cold cache, computed in the request: worst {max(colds):.0f} ms; after a data change "
+        "the worker computes it and the page serves the latest report meanwhile)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The study report is computed in the background when the data changes: a researcher gets the
+latest report at once (marked as being updated) instead of waiting for the new one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from braintrial.dashboard import services
+from braintrial.dashboard.tasks import study_report_compute
+from braintrial.participants.models import Participant
+from tests.factories import participant_make, trial_make
+
+from .conftest import World, login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_background(settings) -> None:
+    settings.DASHBOARD_BACKGROUND_REPORTS = True
+
+
+@pytest.fixture
+def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The study ids handed to the reports queue (the broker itself is not under test here)."""
+    sent: list[int] = []
+
+    def apply_async(*, args: list[Any], retry: bool) -> None:
+        sent.append(args[0])
+
+    monkeypatch.setattr(study_report_compute, "apply_async", apply_async)
+    cache.clear()
+    return sent
+
+
+def _answer_one_more(world: World) -> None:
+    person, _ = participant_make(world.study, 7, status=Participant.Status.COMPLETED)
+    trial_make(person, world.items[0], 1, correct=True)
+
+
+def test_new_data_serves_the_latest_report_while_the_new_one_is_computed(
+    world: World, handed_over: list[int]
+) -> None:
+    client = login(world.researcher)
+    data_url = reverse("dashboard:study_data", args=[world.study.slug])
+    first = client.get(data_url).json()  # never computed: computed in the request
+    assert first["updating"] is False and handed_over == []
+    answered = first["report"]["participation"]["answered_trials"]
+
+    _answer_one_more(world)
+    stale = client.get(data_url).json()
+    # At once, the latest report under its own version (so the page asks again), and the
+    # computation handed over once however often the page asks meanwhile.
+    assert stale["updating"] is True and stale["version"] == first["version"]
+    assert stale["report"]["participation"]["answered_trials"] == answered
+    client.get(data_url)
+    assert handed_over == [world.study.pk]
+
+    study_report_compute(world.study.pk)  # what the worker runs
+    fresh = client.get(data_url, {"since": stale["version"]}).json()
+    assert fresh["updating"] is False and fresh["version"] != first["version"]
+    assert fresh["report"]["participation"]["answered_trials"] == answered + 1
+    page = client.get(reverse("dashboard:study_detail", args=[world.study.slug]))
+    assert page.context["payload"]["version"] == fresh["version"]
+
+
+def test_without_a_queue_the_request_computes_the_report_itself(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*, args: list[Any], retry: bool) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(study_report_compute, "apply_async", broker_down)
+    cache.clear()
+    client = login(world.researcher)
+    data_url = reverse("dashboard:study_data", args=[world.study.slug])
+    answered = client.get(data_url).json()["report"]["participation"]["answered_trials"]
+    _answer_one_more(world)
+    now = client.get(data_url).json()
+    assert now["updating"] is False
+    assert now["report"]["participation"]["answered_trials"] == answered + 1
+
+
+def test_a_handover_nobody_takes_up_is_given_up(world: World, handed_over: list[int]) -> None:
+    """No worker consumes the reports queue: after REFRESH_WAIT_SECONDS the request computes
+    the report itself, so stale figures are never served for longer."""
+    client = login(world.researcher)
+    data_url = reverse("dashboard:study_data", args=[world.study.slug])
+    client.get(data_url)
+    _answer_one_more(world)
+    assert client.get(data_url).json()["updating"] is True
+    lock = f"dashboard:report-refreshing:{world.study.pk}"
+    cache.set(lock, cache.get(lock) - services.REFRESH_WAIT_SECONDS - 1)
+    assert client.get(data_url).json()["updating"] is False
+
+
+def test_a_starting_worker_queues_the_reports_nobody_has_computed(
+    world: World, handed_over: list[int]
+) -> None:
+    login(world.researcher).get(reverse("dashboard:study_data", args=[world.study.slug]))
+    assert services.study_reports_refresh_recent() == 1  # the other study: never computed
+    assert handed_over == [world.other_study.pk]
