@@ -32,7 +32,8 @@ from scoring.selectors import scores_valid
 
 # The report is recomputed only when its data version changes; the timeout only bounds how long
 # keys of old versions linger in the cache. A day: the paper's analyses (leave-one-out team fits)
-# take seconds on a study the size of the published one, whose data never changes.
+# are the slowest part of the page on a study the size of the published one, whose data never
+# changes.
 REPORT_CACHE_SECONDS = 24 * 3600
 
 
@@ -151,8 +152,9 @@ def study_page_data(
     version = study_data_version(study=study)
     if since == version:
         return {"version": version, "unchanged": True}
-    # Only the report is cached: the figures are built from it in about a millisecond, so
-    # switching the item set costs nothing and a new release never serves stale figures.
+    # Only the report is cached: the figures are cheap to build from it (bench/dashboard.py
+    # times both), so switching the item set costs next to nothing and a new release never
+    # serves stale figures.
     key = (
         "dashboard:report:"
         + hashlib.sha1(f"{study.pk}|{_rules_key(rules)}|{version}".encode()).hexdigest()
