@@ -46,15 +46,16 @@ def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> dict[str, Any]:
 
 
 def _models(*, items: Items, scores: Scores, item_rows: np.ndarray) -> dict[str, Any]:
+    columns = scores.correct[item_rows]  # items x scorers, NaN where not scored
+    have = ~np.isnan(columns)
+    overall = stats.accuracy_counts_many((columns == 1.0).sum(axis=0), have.sum(axis=0))
     out: dict[str, Any] = {}
     for j, scorer in enumerate(scores.scorers):
-        column = scores.correct[item_rows, j]
-        have = ~np.isnan(column)
-        correct = column[have] == 1.0
+        correct = columns[have[:, j], j] == 1.0
         out[scorer["name"]] = {
-            "accuracy": stats.accuracy(correct),
+            "accuracy": overall[j],
             "by_section": stats.accuracy_by_group(
-                correct, items.section[item_rows[have]], items.section_labels
+                correct, items.section[item_rows[have[:, j]]], items.section_labels
             ),
         }
     return out

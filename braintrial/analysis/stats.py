@@ -1,4 +1,4 @@
-"""Pure numeric helpers for the analysis (numpy only, no Django).
+"""Pure numeric helpers for the analysis (numpy, scipy and statsmodels; no Django).
 
 Every function returns plain Python numbers (or None where a figure is undefined) so that the
 report is JSON-serialisable as it stands.
@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
+from statsmodels.stats.proportion import proportion_confint
 
 N_BINS = 20
 TOP_EXPERTISE_FRACTION = 0.2
@@ -18,7 +19,7 @@ TOP_EXPERTISE_MIN_TRIALS = 5
 # 95% intervals. Wilson's score interval keeps its coverage near 95% down to a handful of
 # trials and never leaves [0, 1]; the normal-approximation SEM collapses to 0 at 0% or 100%
 # ("100.0% +- 0.0" from one trial), which reads as certainty.
-Z_95 = 1.959963984540054
+ALPHA = 0.05
 # Below this many trials (or items) a figure is shown with a warning: its interval is wide.
 MIN_N = 30
 
@@ -27,14 +28,21 @@ def _float(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float | None, float | None]:
-    """Wilson score interval of a proportion k/n (95% by default); (None, None) for n = 0."""
+def wilson_intervals(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95% Wilson score intervals of the proportions k/n, elementwise (statsmodels'
+    ``proportion_confint``); every n > 0. Computed for many counts at once: one call per
+    array, not per figure, keeps the report's hundreds of intervals cheap."""
+    low, high = proportion_confint(k, n, alpha=ALPHA, method="wilson")
+    # In [0, 1] in exact arithmetic; the clip keeps rounding at k = 0 or k = n from leaving it.
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def wilson_interval(k: int, n: int) -> tuple[float | None, float | None]:
+    """95% Wilson score interval of a proportion k/n; (None, None) for n = 0."""
     if n == 0:
         return None, None
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = wilson_intervals(np.array([k]), np.array([n]))
+    return float(low[0]), float(high[0])
 
 
 def accuracy(correct: np.ndarray) -> dict[str, Any]:
@@ -49,11 +57,23 @@ def accuracy(correct: np.ndarray) -> dict[str, Any]:
 
 def accuracy_counts(k: int, n: int) -> dict[str, Any]:
     """``accuracy`` from the counts: k correct of n."""
-    k, n = int(k), int(n)
+    return accuracy_counts_many(np.array([k]), np.array([n]))[0]
+
+
+def accuracy_counts_many(k: np.ndarray, n: np.ndarray) -> list[dict[str, Any]]:
+    """``accuracy_counts`` of each pair (k[i], n[i]), the intervals computed together."""
+    k, n = k.astype(np.int64), n.astype(np.int64)
+    low, high = np.zeros(n.size), np.zeros(n.size)
+    filled = n > 0
+    if filled.any():
+        low[filled], high[filled] = wilson_intervals(k[filled], n[filled])
+    return [_accuracy(int(k[i]), int(n[i]), float(low[i]), float(high[i])) for i in range(n.size)]
+
+
+def _accuracy(k: int, n: int, low: float, high: float) -> dict[str, Any]:
     if n == 0:
         return {"accuracy": None, "sem": None, "low": None, "high": None, "n": 0, "k": 0}
     p = k / n
-    low, high = wilson_interval(k, n)
     return {
         "accuracy": p,
         "sem": math.sqrt(p * (1 - p) / n),
@@ -72,10 +92,9 @@ def accuracy_by_group(
         return {}
     n = np.bincount(groups, minlength=len(labels))
     k = np.bincount(groups, weights=correct.astype(np.float64), minlength=len(labels))
-    out: dict[str, dict[str, Any]] = {}
-    for index in np.flatnonzero(n):
-        out[labels[index]] = accuracy_counts(int(k[index] + 0.5), int(n[index]))
-    return out
+    filled = np.flatnonzero(n)
+    accs = accuracy_counts_many((k[filled] + 0.5).astype(np.int64), n[filled])
+    return {labels[index]: acc for index, acc in zip(filled, accs, strict=True)}
 
 
 def top_expertise_mask(expertise: np.ndarray, groups: np.ndarray, order: np.ndarray) -> np.ndarray:
