@@ -29,7 +29,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from braintrial.participants.countries import COUNTRIES
+from braintrial.participants.countries import COUNTRIES, COUNTRY_LABELS
 from braintrial.participants.models import Gender, Participant, Position
 from braintrial.participants.services import Recruitment, TrialAnswer
 from braintrial.participants.services.steps import Demographics
@@ -117,7 +117,9 @@ class DemographicsForm(forms.Form):
     age = forms.IntegerField(label="How old are you?", min_value=16, max_value=100)
     country = forms.ChoiceField(
         label="Which country are you based in?",
-        choices=FixedChoices(_blank("Select…") + [(c, c) for c in COUNTRIES]),
+        choices=FixedChoices(
+            _blank("Select…") + [(c, COUNTRY_LABELS.get(c, c)) for c in COUNTRIES]
+        ),
         widget=PlainSelect,
     )
     position = forms.ChoiceField(
