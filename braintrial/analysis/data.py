@@ -25,6 +25,7 @@ from scoring.models import Scorer
 from scoring.selectors import scores_valid
 
 from .rules import ExclusionRules, trial_analysed_q, trial_flags, trial_unanswered_q
+from .types import ScorerInfo, SkippedScorer
 
 SOURCES = (Item.Source.HUMAN.value, Item.Source.GPT4.value)
 NO_POSITION = "(not given)"
@@ -202,11 +203,11 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
 class Scores:
     """Model scores on the items in scope: arrays (item index x scorer), NaN where missing."""
 
-    scorers: list[dict]
+    scorers: list[ScorerInfo]
     correct: np.ndarray  # float: 1.0 / 0.0 / NaN
     confidence: np.ndarray  # |PPL_original - PPL_altered|
     margin: np.ndarray  # ln PPL_altered - ln PPL_original: > 0 prefers the original
-    skipped: list[dict]
+    skipped: list[SkippedScorer]
 
 
 def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
@@ -244,10 +245,12 @@ def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
         with np.errstate(divide="ignore", invalid="ignore"):
             margin[item_row, scorer_col] = np.log(table[:, 3]) - np.log(table[:, 2])
     missing = np.isnan(correct[scope]).sum(axis=0)
-    keep, scorers, skipped = [], [], []
+    keep: list[int] = []
+    scorers: list[ScorerInfo] = []
+    skipped: list[SkippedScorer] = []
     for j, c in enumerate(candidates):
         n_scored = int(scope.sum() - missing[j])
-        meta = {
+        meta: ScorerInfo = {
             "id": c["id"],
             "name": c["name"],
             "display_name": c["display_name"] or c["name"],

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from . import stats
 from .data import Items, Scores, Trials
+from .types import Agreement, Binned, Calibration, HumanFigures, ModelFigures, SourceFigures
 
 
 def source_analysis(
     *, items: Items, trials: Trials, scores: Scores, item_mask: np.ndarray, trial_mask: np.ndarray
-) -> dict[str, Any]:
+) -> SourceFigures:
     """Humans, models, calibration and agreement on the items in ``item_mask`` (the teams are
     fitted per item source by analysis.paper).
 
@@ -30,7 +29,7 @@ def source_analysis(
     }
 
 
-def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> dict[str, Any]:
+def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> HumanFigures:
     correct = trials.correct[t]
     item = trials.item[t]
     rated = trials.expertise[t] >= 1
@@ -45,11 +44,11 @@ def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _models(*, items: Items, scores: Scores, item_rows: np.ndarray) -> dict[str, Any]:
+def _models(*, items: Items, scores: Scores, item_rows: np.ndarray) -> dict[str, ModelFigures]:
     columns = scores.correct[item_rows]  # items x scorers, NaN where not scored
     have = ~np.isnan(columns)
     overall = stats.accuracy_counts_many((columns == 1.0).sum(axis=0), have.sum(axis=0))
-    out: dict[str, Any] = {}
+    out: dict[str, ModelFigures] = {}
     for j, scorer in enumerate(scores.scorers):
         correct = columns[have[:, j], j] == 1.0
         out[scorer["name"]] = {
@@ -63,12 +62,12 @@ def _models(*, items: Items, scores: Scores, item_rows: np.ndarray) -> dict[str,
 
 def _calibration(
     *, trials: Trials, scores: Scores, t: np.ndarray, item_rows: np.ndarray
-) -> dict[str, Any]:
+) -> Calibration:
     rated = t[trials.confidence[t] >= 1]
     humans = stats.binned_accuracy(
         trials.confidence[rated].astype(np.float64), trials.correct[rated], trials.trial_id[rated]
     )
-    models: dict[str, Any] = {}
+    models: dict[str, Binned] = {}
     for j, scorer in enumerate(scores.scorers):
         confidence = scores.confidence[item_rows, j]
         have = ~np.isnan(confidence)
@@ -78,7 +77,7 @@ def _calibration(
     return {"humans": humans, "models": models}
 
 
-def _expertise(*, trials: Trials, t: np.ndarray) -> dict[str, Any]:
+def _expertise(*, trials: Trials, t: np.ndarray) -> Binned:
     rated = t[trials.expertise[t] >= 1]
     return stats.binned_accuracy(
         trials.expertise[rated].astype(np.float64), trials.correct[rated], trials.trial_id[rated]
@@ -87,7 +86,7 @@ def _expertise(*, trials: Trials, t: np.ndarray) -> dict[str, Any]:
 
 def _agreement(
     *, items: Items, trials: Trials, scores: Scores, t: np.ndarray, rows: np.ndarray
-) -> dict[str, Any]:
+) -> Agreement:
     n_all = items.ids.size
     answered = np.bincount(trials.item[t], minlength=n_all)
     hits = np.bincount(

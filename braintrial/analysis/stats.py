@@ -7,11 +7,12 @@ report is JSON-serialisable as it stands.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
 from statsmodels.stats.proportion import proportion_confint
+
+from .types import Accuracy, Bin, Binned, Fit
 
 N_BINS = 20
 TOP_EXPERTISE_FRACTION = 0.2
@@ -45,7 +46,7 @@ def wilson_interval(k: int, n: int) -> tuple[float | None, float | None]:
     return float(low[0]), float(high[0])
 
 
-def accuracy(correct: np.ndarray) -> dict[str, Any]:
+def accuracy(correct: np.ndarray) -> Accuracy:
     """Proportion correct with its 95% Wilson interval and standard error.
 
     ``low`` / ``high``: the Wilson score interval (what the dashboard shows). ``sem`` is the
@@ -55,12 +56,12 @@ def accuracy(correct: np.ndarray) -> dict[str, Any]:
     return accuracy_counts(int(np.count_nonzero(correct)), int(correct.size))
 
 
-def accuracy_counts(k: int, n: int) -> dict[str, Any]:
+def accuracy_counts(k: int, n: int) -> Accuracy:
     """``accuracy`` from the counts: k correct of n."""
     return accuracy_counts_many(np.array([k]), np.array([n]))[0]
 
 
-def accuracy_counts_many(k: np.ndarray, n: np.ndarray) -> list[dict[str, Any]]:
+def accuracy_counts_many(k: np.ndarray, n: np.ndarray) -> list[Accuracy]:
     """``accuracy_counts`` of each pair (k[i], n[i]), the intervals computed together."""
     k, n = k.astype(np.int64), n.astype(np.int64)
     low, high = np.zeros(n.size), np.zeros(n.size)
@@ -70,7 +71,7 @@ def accuracy_counts_many(k: np.ndarray, n: np.ndarray) -> list[dict[str, Any]]:
     return [_accuracy(int(k[i]), int(n[i]), float(low[i]), float(high[i])) for i in range(n.size)]
 
 
-def _accuracy(k: int, n: int, low: float, high: float) -> dict[str, Any]:
+def _accuracy(k: int, n: int, low: float, high: float) -> Accuracy:
     if n == 0:
         return {"accuracy": None, "sem": None, "low": None, "high": None, "n": 0, "k": 0}
     p = k / n
@@ -86,7 +87,7 @@ def _accuracy(k: int, n: int, low: float, high: float) -> dict[str, Any]:
 
 def accuracy_by_group(
     correct: np.ndarray, groups: np.ndarray, labels: list[str]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Accuracy]:
     """Accuracy per group code; ``groups`` holds indexes into ``labels``. Empty groups left out."""
     if correct.size == 0:
         return {}
@@ -119,7 +120,7 @@ def top_expertise_mask(expertise: np.ndarray, groups: np.ndarray, order: np.ndar
     return kept
 
 
-def fit_line(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
+def fit_line(x: np.ndarray, y: np.ndarray) -> Fit:
     """Ordinary least squares y = slope * x + intercept; None with fewer than 2 distinct x."""
     if x.size < 2 or np.ptp(x) == 0:
         return {"slope": None, "intercept": None}
@@ -130,7 +131,7 @@ def fit_line(x: np.ndarray, y: np.ndarray) -> dict[str, float | None]:
 
 def binned_accuracy(
     score: np.ndarray, correct: np.ndarray, order: np.ndarray, n_bins: int = N_BINS
-) -> dict[str, Any]:
+) -> Binned:
     """Accuracy in equal-count bins of ``score`` (confidence, |dPPL| or expertise).
 
     Sorted by score ascending, ties by ``order``; ``np.array_split`` sizes differ by at most one
@@ -153,7 +154,7 @@ def binned_accuracy(
     mean = np.add.reduceat(values, starts) / sizes
     low = np.minimum.reduceat(values, starts)
     high = np.maximum.reduceat(values, starts)
-    bins = [
+    bins: list[Bin] = [
         {
             "bin": number + 1,
             "n": int(sizes[number]),
