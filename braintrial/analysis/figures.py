@@ -6,7 +6,15 @@ import numpy as np
 
 from . import stats
 from .data import Items, Scores, Trials
-from .types import Agreement, Binned, Calibration, HumanFigures, ModelFigures, SourceFigures
+from .types import (
+    Accuracy,
+    Agreement,
+    Binned,
+    Calibration,
+    HumanFigures,
+    ModelFigures,
+    SourceFigures,
+)
 
 
 def source_analysis(
@@ -46,18 +54,20 @@ def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> HumanFigures:
 
 def _models(*, items: Items, scores: Scores, item_rows: np.ndarray) -> dict[str, ModelFigures]:
     columns = scores.correct[item_rows]  # items x scorers, NaN where not scored
-    have = ~np.isnan(columns)
-    overall = stats.accuracy_counts_many((columns == 1.0).sum(axis=0), have.sum(axis=0))
-    out: dict[str, ModelFigures] = {}
-    for j, scorer in enumerate(scores.scorers):
-        correct = columns[have[:, j], j] == 1.0
-        out[scorer["name"]] = {
-            "accuracy": overall[j],
-            "by_section": stats.accuracy_by_group(
-                correct, items.section[item_rows[have[:, j]]], items.section_labels
-            ),
-        }
-    return out
+    scored, right = ~np.isnan(columns), columns == 1.0
+    overall = stats.accuracy_counts_many(right.sum(axis=0), scored.sum(axis=0))
+    # Every scorer's accuracy per section at once: counts are scorers x sections.
+    in_section = np.eye(len(items.section_labels), dtype=np.int64)[items.section[item_rows]]
+    n, k = scored.T.astype(np.int64) @ in_section, right.T.astype(np.int64) @ in_section
+    filled = np.nonzero(n)
+    by_section = stats.accuracy_counts_many(k[filled], n[filled])
+    sections: list[dict[str, Accuracy]] = [{} for _ in scores.scorers]
+    for j, s, acc in zip(*filled, by_section, strict=True):
+        sections[j][items.section_labels[s]] = acc
+    return {
+        scorer["name"]: {"accuracy": overall[j], "by_section": sections[j]}
+        for j, scorer in enumerate(scores.scorers)
+    }
 
 
 def _calibration(
