@@ -21,7 +21,11 @@ APP_DIRS = ("braintrial", "scoring")
 # Past this many lines a module is looked at again (see the docstring); not a limit to fit.
 LONG_MODULE_LINES = 300
 # Modules over LONG_MODULE_LINES that were looked at and stay whole: path -> why.
-LONG_MODULES: dict[str, str] = {}
+LONG_MODULES: dict[str, str] = {
+    "braintrial/analysis/types.py": "the study report's one contract: TypedDicts only, no code "
+    "paths, declared in the report's own order so that it reads as the report's shape; split, "
+    "a reader would follow one report across several files",
+}
 MAX_THIN_LINES = 15
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
