@@ -57,6 +57,22 @@ def bench_database() -> str:
     return name
 
 
+def _reusable() -> bool:
+    """True when the bench study exists at the sizes asked for; exits when it exists at others."""
+    from braintrial.participants.models import Trial
+    from braintrial.studies.models import Study
+    from scoring.models import Scorer
+
+    study = Study.objects.filter(slug=SLUG).first()
+    if study is None:
+        return False
+    n_trials = Trial.objects.filter(participant__study=study).count()
+    n_scorers = Scorer.objects.filter(name__startswith="bench-").count()
+    if (n_trials, n_scorers) != (N_TRIALS, N_SCORERS):
+        sys.exit(f"Study {SLUG} exists with other sizes: drop the bench database and rerun.")
+    return True
+
+
 def build(rng_seed: int = 7) -> None:
     import numpy as np
     from django.utils import timezone
@@ -66,14 +82,9 @@ def build(rng_seed: int = 7) -> None:
     from braintrial.studies.models import Study
     from scoring.models import ItemScore, Scorer
 
-    study = Study.objects.filter(slug=SLUG).first()
-    if study:
-        n_trials = Trial.objects.filter(participant__study=study).count()
-        n_scorers = Scorer.objects.filter(name__startswith="bench-").count()
-        if (n_trials, n_scorers) == (N_TRIALS, N_SCORERS):
-            print(f"Reusing the bench data set ({N_TRIALS:,} trials, {N_SCORERS} scorers).")
-            return
-        sys.exit(f"Study {SLUG} exists with other sizes: drop the bench database and rerun.")
+    if _reusable():
+        print(f"Reusing the bench data set ({N_TRIALS:,} trials, {N_SCORERS} scorers).")
+        return
     t0 = time.perf_counter()
     rng = np.random.default_rng(rng_seed)
     study = Study.objects.create(slug=SLUG, title="Benchmark study", bank="bench")
@@ -249,7 +260,7 @@ def main() -> None:
     from django.db import connection
 
     # Fresh bulk-loaded tables have no planner statistics until autovacuum gets to them; without
-    # them Postgres picks nested loops and the same queries take a minute instead of 0.1 s.
+    # them Postgres picks nested loops and the same queries take orders of magnitude longer.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     measure()

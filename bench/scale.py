@@ -187,7 +187,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=40)
-    # One per core plus one: what the README advises for this code (measured best on 2 cores).
+    # One per core plus one: what docs/scaling.md advises for this code (best on 2 cores).
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument(
         "--prefix", default=os.environ.get("BENCH_DATABASE_PREFIX", "braintrial_scale")

@@ -43,7 +43,7 @@ from scoring.engine.config import PairScore, VersionScore
 
 # bf16 dense tensor peak (TFLOP/s, no sparsity) by GPU name; --peak-tflops for any other.
 BF16_PEAK = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 121.0}
-# Largest relative PPL difference that counts as equal for a bf16 model (see the README).
+# Largest relative PPL difference that counts as equal for a bf16 model (docs/performance.md).
 BF16_TOLERANCE = 1e-2
 
 

@@ -1,10 +1,8 @@
 """Response headers and request limits that protect participants and researchers.
 
-Content-Security-Policy: pages load scripts, styles and data only from this site.
-
-An injected <script> or a script from elsewhere does not run, so a participant's answers and a
-researcher's data cannot be read out by a third party even if some text were ever rendered
-unescaped. The pages are built for it: no inline scripts, plotly.js served from this site.
+The Content-Security-Policy comes from django-csp (settings.CONTENT_SECURITY_POLICY); what is
+here is this project's own: researcher data kept out of shared caches, and participant pages
+that take only their own small forms.
 """
 
 from __future__ import annotations
@@ -14,37 +12,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
-
-POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        # plotly.js sets style attributes and writes <style> elements as it draws.
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-
-
-class ContentSecurityPolicyMiddleware:
-    """Sets the policy on every response not already carrying one, except under the path
-    prefixes of settings.CSP_EXEMPT_PATHS (third-party pages with inline scripts)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        exempt = tuple(getattr(settings, "CSP_EXEMPT_PATHS", ()))
-        if "Content-Security-Policy" not in response and not request.path.startswith(exempt):
-            response["Content-Security-Policy"] = POLICY
-        return response
-
 
 # Researcher data must not be kept by a shared cache (a proxy, a CDN) and served to someone else.
 PRIVATE_PREFIXES = ("/dashboard/", "/api/", "/exports/", "/admin/", "/accounts/")

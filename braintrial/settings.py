@@ -9,47 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
 
-from braintrial.api.description import API_DESCRIPTION
+from braintrial.env import env_bool, env_list, secret_key
 from braintrial.postgres import postgres_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BRAINTRIAL_VAR_DIR", BASE_DIR / "var"))
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _secret_key() -> str:
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
-    # Embedded mode: one random key per installation, kept under var/ so sessions survive restarts.
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = _secret_key()
+SECRET_KEY = secret_key(var_dir=VAR_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 # Served over https (HTTPS=1), through a TLS proxy that sets X-Forwarded-Proto (TLS_PROXY=1).
 HTTPS = env_bool("HTTPS", False)
@@ -81,6 +52,7 @@ INSTALLED_APPS = [
     "braintrial.api",
     "scoring",
     "axes",  # login throttling (see "auth" below)
+    "csp",  # Content-Security-Policy (see "security" below); its checks refuse old settings
 ]
 
 MIDDLEWARE = [
@@ -96,7 +68,7 @@ MIDDLEWARE = [
     "braintrial.timezones.DisplayTimeZoneMiddleware",  # times in the researcher's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "braintrial.security.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "braintrial.security.PrivateCacheMiddleware",
     # Last: turns a lockout noticed by the authentication backend into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -262,9 +234,26 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 
 # Only the study's host and names under it; preload allows a submission to browsers, makes none.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
-# braintrial.security sets a Content-Security-Policy everywhere but here (Django's admin and the
-# Swagger UI page carry inline scripts).
-CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
+# Pages load scripts, styles and data only from this site: an injected <script> or a script from
+# elsewhere does not run, so participants' answers and researchers' data cannot be read out by a
+# third party even if some text were ever rendered unescaped. The pages are built for it (no
+# inline scripts, plotly.js served from here). A response that sets its own policy keeps it.
+CONTENT_SECURITY_POLICY = {
+    # Django's admin and the Swagger UI page carry inline scripts.
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # plotly.js sets style attributes and writes <style> elements as it draws.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 # braintrial.security.FormOnlyMiddleware: POST bodies here must be url-encoded forms.
 FORM_ONLY_PATHS = ["/s/"]
 
@@ -288,7 +277,15 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "braintrial API",
-    "DESCRIPTION": API_DESCRIPTION,
+    "DESCRIPTION": (
+        "Studies, items, participants, trials, model scores and analyses of braintrial, for "
+        "researchers (token or session login; each researcher sees the studies that name them). "
+        "Lists are paginated (`limit`, `offset`) and take `?study=<slug>` and "
+        "`?updated_since=<ISO 8601 date-time>` for incremental pulls. One endpoint per "
+        "operation: reads are GET on the collection, writes POST to `.../create/` or "
+        "`.../start/`. The same data as CSV files: `/exports/<slug>/trials.csv` and others, "
+        "documented at `/exports/dictionary/`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from drf-spectacular-sidecar's static files: the docs page works offline.

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from braintrial.admin_base import ReadOnlyAdmin
-from scoring.models import CONFIG_FIELDS, ItemScore, Scorer, ScoreRun
+from scoring.config import CONFIG_FIELDS
+from scoring.models import ItemScore, Scorer, ScoreRun
 from scoring.services import score_run_cancel, score_run_start
 from scoring.services.scorers import scorer_config_locked
 

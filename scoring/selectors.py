@@ -19,7 +19,8 @@ from django.utils import timezone
 from braintrial.participants.selectors import items_for_studies
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
-from scoring.models import ACTIVE_RUN_STATUSES, CONFIG_FIELDS, ItemScore, Scorer, ScoreRun
+from scoring.config import CONFIG_FIELDS
+from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
 
 
 def score_valid_q() -> Q:

@@ -25,9 +25,21 @@ from scoring.models import Scorer
 from scoring.selectors import scores_valid
 
 from .rules import ExclusionRules, trial_analysed_q, trial_flags, trial_unanswered_q
+from .types import ScorerInfo, SkippedScorer
 
 SOURCES = (Item.Source.HUMAN.value, Item.Source.GPT4.value)
 NO_POSITION = "(not given)"
+
+# The layout of a trial's packed word (_trial_word), lowest bits first: one bit per condition,
+# the participant's position code, the expertise and the confidence sliders (0 where missing).
+CONDITION_BITS = 12
+POSITION_SHIFT = CONDITION_BITS
+POSITION_BITS = 3  # code 0 (not given) and one per Position choice
+EXPERTISE_SHIFT = POSITION_SHIFT + POSITION_BITS
+SLIDER_BITS = 7  # a slider is 1..100 (the Trial table checks it)
+CONFIDENCE_SHIFT = EXPERTISE_SHIFT + SLIDER_BITS
+POSITION_MASK = (1 << POSITION_BITS) - 1
+SLIDER_MASK = (1 << SLIDER_BITS) - 1
 
 
 def _fetch(sql: str, params: tuple | list) -> list[tuple]:
@@ -40,8 +52,9 @@ def _int_columns(queryset: QuerySet, names: list[str]) -> np.ndarray:
     """The ``names`` columns of ``queryset`` (integers, never NULL) as one int64 matrix.
 
     On Postgres the server packs every row into one bytea (int8send: big-endian, fixed width)
-    read straight into numpy: no Python object per value, about ten times faster than
-    fetchall at 100,000 rows. Other databases (the SQLite quick start) fetch rows.
+    read straight into numpy: no Python object per value, where fetchall builds one per value
+    (bench/dashboard.py times the report at 100,000 trials; docs/performance.md has the
+    figures). Other databases (the SQLite quick start) fetch rows.
     """
     rows = queryset.order_by().values_list(*names)
     if connection.vendor != "postgresql":
@@ -121,11 +134,13 @@ def items_load(*, study: Study) -> Items:
 def _trial_word(conditions: dict[str, Q]) -> Expression:
     """A trial's small fields packed into one integer (fewer values to move, see _int_columns).
 
-    Bit n holds condition n of ``conditions`` (at most 12); then the position (3 bits),
-    expertise and confidence (7 bits each, 0 where missing).
+    Bit n holds condition n of ``conditions`` (at most CONDITION_BITS); then the position code
+    (POSITION_BITS), expertise and confidence (SLIDER_BITS each, 0 where missing).
     """
-    if len(conditions) > 12:
-        raise ValueError("Only 12 conditions fit below the position bits.")
+    if len(conditions) > CONDITION_BITS:
+        raise ValueError(f"Only {CONDITION_BITS} conditions fit below the position bits.")
+    if len(Position.values) > POSITION_MASK:
+        raise ValueError(f"Only {POSITION_MASK} positions fit in {POSITION_BITS} bits.")
     bits = [
         Case(When(q, then=Value(1 << n)), default=Value(0))
         for n, q in enumerate(conditions.values())
@@ -135,9 +150,9 @@ def _trial_word(conditions: dict[str, Q]) -> Expression:
         for n, code in enumerate(Position.values, start=1)
     ]
     word: Expression = sum(bits[1:], bits[0])
-    word += Value(1 << 12) * Case(*positions, default=Value(0))
-    word += Value(1 << 15) * Coalesce("expertise", Value(0))
-    word += Value(1 << 22) * Coalesce("confidence", Value(0))
+    word += Value(1 << POSITION_SHIFT) * Case(*positions, default=Value(0))
+    word += Value(1 << EXPERTISE_SHIFT) * Coalesce("expertise", Value(0))
+    word += Value(1 << CONFIDENCE_SHIFT) * Coalesce("confidence", Value(0))
     return ExpressionWrapper(word, output_field=BigIntegerField())
 
 
@@ -167,8 +182,8 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
     assigned = np.bincount(item_index[bit["held"]], minlength=items.ids.size)
     answered = bit["answered"]
     word = word[answered]
-    confidence = (word >> 22) & 127
-    expertise = (word >> 15) & 127
+    confidence = (word >> CONFIDENCE_SHIFT) & SLIDER_MASK
+    expertise = (word >> EXPERTISE_SHIFT) & SLIDER_MASK
     names = dict(Position.choices)
     return Trials(
         trial_id=rows[answered, 0],
@@ -177,7 +192,7 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
         correct=bit["correct"][answered],
         confidence=np.where(confidence > 0, confidence, -1),
         expertise=np.where(expertise > 0, expertise, -1),
-        position=(word >> 12) & 7,
+        position=(word >> POSITION_SHIFT) & POSITION_MASK,
         position_labels=[NO_POSITION, *(str(names[code]) for code in Position.values)],
         flags={name: bit[name][answered] for name in flags},
         assigned=assigned,
@@ -188,11 +203,11 @@ def trials_load(*, study: Study, items: Items, rules: ExclusionRules) -> Trials:
 class Scores:
     """Model scores on the items in scope: arrays (item index x scorer), NaN where missing."""
 
-    scorers: list[dict]
+    scorers: list[ScorerInfo]
     correct: np.ndarray  # float: 1.0 / 0.0 / NaN
     confidence: np.ndarray  # |PPL_original - PPL_altered|
     margin: np.ndarray  # ln PPL_altered - ln PPL_original: > 0 prefers the original
-    skipped: list[dict]
+    skipped: list[SkippedScorer]
 
 
 def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
@@ -230,10 +245,12 @@ def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
         with np.errstate(divide="ignore", invalid="ignore"):
             margin[item_row, scorer_col] = np.log(table[:, 3]) - np.log(table[:, 2])
     missing = np.isnan(correct[scope]).sum(axis=0)
-    keep, scorers, skipped = [], [], []
+    keep: list[int] = []
+    scorers: list[ScorerInfo] = []
+    skipped: list[SkippedScorer] = []
     for j, c in enumerate(candidates):
         n_scored = int(scope.sum() - missing[j])
-        meta = {
+        meta: ScorerInfo = {
             "id": c["id"],
             "name": c["name"],
             "display_name": c["display_name"] or c["name"],

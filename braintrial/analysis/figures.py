@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from . import stats
 from .data import Items, Scores, Trials
+from .types import (
+    Accuracy,
+    Agreement,
+    Binned,
+    Calibration,
+    HumanFigures,
+    ModelFigures,
+    SourceFigures,
+)
 
 
 def source_analysis(
     *, items: Items, trials: Trials, scores: Scores, item_mask: np.ndarray, trial_mask: np.ndarray
-) -> dict[str, Any]:
+) -> SourceFigures:
     """Humans, models, calibration and agreement on the items in ``item_mask`` (the teams are
     fitted per item source by analysis.paper).
 
@@ -30,7 +37,7 @@ def source_analysis(
     }
 
 
-def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> dict[str, Any]:
+def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> HumanFigures:
     correct = trials.correct[t]
     item = trials.item[t]
     rated = trials.expertise[t] >= 1
@@ -45,29 +52,32 @@ def _humans(*, items: Items, trials: Trials, t: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _models(*, items: Items, scores: Scores, item_rows: np.ndarray) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for j, scorer in enumerate(scores.scorers):
-        column = scores.correct[item_rows, j]
-        have = ~np.isnan(column)
-        correct = column[have] == 1.0
-        out[scorer["name"]] = {
-            "accuracy": stats.accuracy(correct),
-            "by_section": stats.accuracy_by_group(
-                correct, items.section[item_rows[have]], items.section_labels
-            ),
-        }
-    return out
+def _models(*, items: Items, scores: Scores, item_rows: np.ndarray) -> dict[str, ModelFigures]:
+    columns = scores.correct[item_rows]  # items x scorers, NaN where not scored
+    scored, right = ~np.isnan(columns), columns == 1.0
+    overall = stats.accuracy_counts_many(right.sum(axis=0), scored.sum(axis=0))
+    # Every scorer's accuracy per section at once: counts are scorers x sections.
+    in_section = np.eye(len(items.section_labels), dtype=np.int64)[items.section[item_rows]]
+    n, k = scored.T.astype(np.int64) @ in_section, right.T.astype(np.int64) @ in_section
+    filled = np.nonzero(n)
+    by_section = stats.accuracy_counts_many(k[filled], n[filled])
+    sections: list[dict[str, Accuracy]] = [{} for _ in scores.scorers]
+    for j, s, acc in zip(*filled, by_section, strict=True):
+        sections[j][items.section_labels[s]] = acc
+    return {
+        scorer["name"]: {"accuracy": overall[j], "by_section": sections[j]}
+        for j, scorer in enumerate(scores.scorers)
+    }
 
 
 def _calibration(
     *, trials: Trials, scores: Scores, t: np.ndarray, item_rows: np.ndarray
-) -> dict[str, Any]:
+) -> Calibration:
     rated = t[trials.confidence[t] >= 1]
     humans = stats.binned_accuracy(
         trials.confidence[rated].astype(np.float64), trials.correct[rated], trials.trial_id[rated]
     )
-    models: dict[str, Any] = {}
+    models: dict[str, Binned] = {}
     for j, scorer in enumerate(scores.scorers):
         confidence = scores.confidence[item_rows, j]
         have = ~np.isnan(confidence)
@@ -77,7 +87,7 @@ def _calibration(
     return {"humans": humans, "models": models}
 
 
-def _expertise(*, trials: Trials, t: np.ndarray) -> dict[str, Any]:
+def _expertise(*, trials: Trials, t: np.ndarray) -> Binned:
     rated = t[trials.expertise[t] >= 1]
     return stats.binned_accuracy(
         trials.expertise[rated].astype(np.float64), trials.correct[rated], trials.trial_id[rated]
@@ -86,7 +96,7 @@ def _expertise(*, trials: Trials, t: np.ndarray) -> dict[str, Any]:
 
 def _agreement(
     *, items: Items, trials: Trials, scores: Scores, t: np.ndarray, rows: np.ndarray
-) -> dict[str, Any]:
+) -> Agreement:
     n_all = items.ids.size
     answered = np.bincount(trials.item[t], minlength=n_all)
     hits = np.bincount(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from django.db.models import Count, Q
@@ -20,13 +20,14 @@ from .rules import (
     participant_excluded_q,
     rule_flagged_q,
 )
+from .types import Day, Exposure, ExposureItem, ExposureSpread, FlagCount, Participation
 
 Status = Participant.Status
 
 
 def participation(
     *, study: Study, trials: Trials, included: np.ndarray, rules: ExclusionRules
-) -> dict[str, Any]:
+) -> Participation:
     """Counts of participants by stage and of exclusions by rule, and activity per day.
 
     ``started`` counts participants past consent (in progress, completed or abandoned).
@@ -57,16 +58,21 @@ def participation(
             if rule.level == "participant"
         },
     )
-    flagged: dict[str, dict[str, int]] = {}
+    flagged: dict[str, FlagCount] = {}
     for rule in RULES:
         flags = trials.flags[rule.name]
         if rule.level == "participant":
-            n_people = counts.pop(f"flagged_{rule.name}")
+            n_people = counts[f"flagged_{rule.name}"]
         else:
             n_people = int(np.unique(trials.participant_id[flags]).size)
         flagged[rule.name] = {"participants": n_people, "trials": int(flags.sum())}
     return {
-        **counts,
+        "visited": counts["visited"],
+        "declined": counts["declined"],
+        "started": counts["started"],
+        "active": counts["active"],
+        "completed": counts["completed"],
+        "abandoned": counts["abandoned"],
         "answered_trials": int(trials.trial_id.size),
         "unfinished_trials": int(trials.flags["unfinished"].sum()),
         "included_trials": int(included.sum()),
@@ -79,11 +85,11 @@ def participation(
     }
 
 
-def _by_day(*, study: Study) -> list[dict[str, Any]]:
+def _by_day(*, study: Study) -> list[Day]:
     """Participants started and completed, and trials answered, per calendar day."""
-    days: dict[str, dict[str, Any]] = {}
+    days: dict[str, Day] = {}
 
-    def add(rows: Any, key: str) -> None:
+    def add(rows: Any, key: Literal["started", "completed", "answered"]) -> None:
         for row in rows:
             if row["day"] is None:
                 continue
@@ -122,7 +128,7 @@ def _by_day(*, study: Study) -> list[dict[str, Any]]:
     return [days[d] for d in sorted(days)]
 
 
-def exposure(*, study: Study, items: Items, trials: Trials, included: np.ndarray) -> dict[str, Any]:
+def exposure(*, study: Study, items: Items, trials: Trials, included: np.ndarray) -> Exposure:
     """How often each test item of the bank was assigned, answered and kept.
 
     ``n_assigned`` counts the item's trials held by participants whose items were not released
@@ -132,7 +138,7 @@ def exposure(*, study: Study, items: Items, trials: Trials, included: np.ndarray
     assigned = trials.assigned
     answered = np.bincount(trials.item, minlength=n_items)
     kept = np.bincount(trials.item[included], minlength=n_items)
-    rows = [
+    rows: list[ExposureItem] = [
         {
             "item_id": int(items.ids[i]),
             "abstract_id": int(items.abstract_id[i]) if items.abstract_id[i] >= 0 else None,
@@ -144,7 +150,7 @@ def exposure(*, study: Study, items: Items, trials: Trials, included: np.ndarray
         }
         for i in range(n_items)
     ]
-    by_source = {}
+    by_source: dict[str, ExposureSpread] = {}
     for code, source in enumerate(SOURCES):
         mask = items.source == code
         if mask.any():

@@ -6,7 +6,7 @@ figure is computed from them in vectorised code (analysis.stats, analysis.figure
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
+from .types import ReportFigures, RulesInfo, SourceReport, StudyReport, paper_source
 
 METHODS = {
     "accuracy": "Proportion correct over trials (humans) or items (models); k correct of n. "
@@ -50,59 +51,11 @@ METHODS = {
 }
 
 
-def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[str, Any]:
+def study_report(*, study: Study, rules: ExclusionRules | None = None) -> StudyReport:
     """Every analysis figure of ``study`` under ``rules`` (default: the study's own rules).
 
-    JSON-serialisable. Structure (an ``Acc`` is
-    ``{"accuracy", "sem", "low", "high": float | None, "n": int, "k": int}``, low/high the
-    95% Wilson interval)::
-
-        {
-          "study": {"id", "slug", "title", "bank", "is_open"},
-          "rules": {"failed_catch", "no_slider", "outside_help", "recognised", "fast": bool,
-                    "min_rt_ms": int, "completed_only": bool},
-          "methods": {name: str},                 # how each figure is computed
-          "scorers": [{"id", "name", "display_name", "is_published", "n_items_scored"}],
-          "scorers_skipped": [{... same, "reason"}],  # scores incomplete, no succeeded run
-          "sources": {"all" | "human" | "gpt4": {
-              "n_items": int,                      # test items in scope of this source
-              "humans": {"accuracy": Acc, "by_section": {section: Acc},
-                         "by_position": {position label: Acc}, "top_expertise": Acc},
-              "models": {scorer name: {"accuracy": Acc, "by_section": {section: Acc}}},
-              "calibration": {"humans": Calib, "models": {scorer name: Calib}},
-              "expertise": Calib,                   # accuracy by expertise bins
-              "agreement": {"n_items": int, "scorers": [name],
-                            "human_model": {name: rho | None},
-                            "model_model": [[rho | None]],   # scorers x scorers
-                            "mean_human_model": float | None,
-                            "mean_model_model": float | None},
-              "team": {scorer name: {"n": int, "team": Acc, "human": Acc, "model": Acc,
-                                     "weights": {"human", "model"}, "beats_both": bool,
-                                     "validation": str}},   # {} for "all"
-          }},
-          "participation": {"visited", "declined", "started", "active",
-                            "completed", "abandoned", "answered_trials", "unfinished_trials",
-                            "included_trials",
-                            "included_participants", "excluded_participants",
-                            "excluded_trials",
-                            "flagged": {rule: {"participants": int, "trials": int}},
-                            "by_day": [{"date": "YYYY-MM-DD", "started", "completed",
-                                        "answered"}]},
-          "exposure": {"items": [{"item_id", "abstract_id", "source", "journal_section",
-                                  "n_assigned", "n_answered", "n_included"}],
-                       "by_source": {source: {"n_items", "min", "max", "mean"}}},
-          "paper": {"scorers": [{... scorer, "model_source", "family", "params_b", "kind",
-                                 "base_model", "released", "paper_llm"}],
-                    "human" | "gpt4": {"headline", "agreement", "agreement_log_ratio",
-                                       "base_vs_chat", "size", "braingpt", "memorisation",
-                                       "by_subfield", "expertise", "calibration", "teams", ...}},
-          "reproduction": {"citation": str, "rows": [{"key", "analysis", "paper", "app",
-                           "definition", "n", "matches": bool | None, "note"}]},
-        }
-
-    A ``Calib`` is ``{"n": int, "bins": [{"bin", "n", "score_min", "score_max", "score_mean",
-    "accuracy"}], "fit": {"slope", "intercept"}}``. The headline human figure (the paper's
-    63.4%) is ``report["sources"]["human"]["humans"]["accuracy"]``.
+    JSON-serialisable; its shape is ``analysis.types.StudyReport``, each part documented there.
+    ``methods`` says in words how each figure is computed.
     """
     rules = rules or ExclusionRules.from_study(study)
     items = items_load(study=study)
@@ -115,20 +68,20 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
         scope[:] = True
     scores = scores_load(study=study, items=items, scope=scope)
 
-    sources: dict[str, Any] = {}
-    for key in ("all", *SOURCES):
-        item_mask = scope if key == "all" else scope & (items.source == SOURCES.index(key))
-        trial_mask = included & item_mask[trials.item]
-        sources[key] = figures.source_analysis(
-            items=items, trials=trials, scores=scores, item_mask=item_mask, trial_mask=trial_mask
-        )
     paper = paper_analyses(
         items=items, trials=trials, included=included, scores=scores, scope=scope
     )
-    for key in SOURCES:
-        sources[key]["team"] = paper[key]["teams"]["pairs"]
-    sources["all"]["team"] = {}
-    report = {
+    sources: dict[str, SourceReport] = {}
+    for key in ("all", *SOURCES):
+        item_mask = scope if key == "all" else scope & (items.source == SOURCES.index(key))
+        trial_mask = included & item_mask[trials.item]
+        figures_ = figures.source_analysis(
+            items=items, trials=trials, scores=scores, item_mask=item_mask, trial_mask=trial_mask
+        )
+        # The teams are fitted per item source (analysis.paper): none for the pooled items.
+        source = paper_source(paper, key)
+        sources[key] = {**figures_, "team": source["teams"]["pairs"] if source else {}}
+    report: ReportFigures = {
         "study": {
             "id": study.pk,
             "slug": study.slug,
@@ -136,7 +89,7 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
             "bank": study.bank,
             "is_open": study.is_open,
         },
-        "rules": rules.as_dict(),
+        "rules": _rules_info(rules),
         "methods": METHODS,
         "scorers": scores.scorers,
         "scorers_skipped": scores.skipped,
@@ -145,5 +98,9 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
         "exposure": exposure(study=study, items=items, trials=trials, included=included),
         "paper": paper,
     }
-    report["reproduction"] = reproduction_panel(report=report)
-    return report
+    return {**report, "reproduction": reproduction_panel(report=report)}
+
+
+def _rules_info(rules: ExclusionRules) -> RulesInfo:
+    # RulesInfo is ExclusionRules field for field (tests/analysis/test_types.py keeps them so).
+    return cast(RulesInfo, rules.as_dict())

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from braintrial.brainbench.files import PublishedDataError
-from scoring.models import ModelKind
+from scoring.config import ModelKind
 
 COLUMNS = ("model", "family", "params_b", "kind", "base_model", "paper_llm", "released")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from braintrial.brainbench.files import PublishedDataError
 from braintrial.brainbench.names import TEMPLATES_DIR
-from scoring.models import TEMPLATE_SLOT
+from scoring.config import TEMPLATE_SLOT
 
 
 def prompt_template_path(*, directory: Path, model: str) -> Path:

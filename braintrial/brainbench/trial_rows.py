@@ -50,11 +50,11 @@ def _integer(value: str, name: str, low: int, high: int) -> int:
     return int(number)
 
 
-def _parse_row(
+def _item(
     raw: dict[str, str], items: dict[tuple[str, str], Item], dois: dict[int, str]
-) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """(pid, person fields, trial fields) of one data row; ValueError names what is wrong."""
-    pid = str(_integer(raw["pid"], "pid", 0, 10**15))
+) -> tuple[Item, str]:
+    """The row's item (by abstract_id's doi and the section's source) and the section name
+    the row gives."""
     abstract_id = _integer(raw["abstract_id"], "abstract_id", 1, 10**9)
     if abstract_id not in dois:
         raise ValueError(f"unknown abstract_id {abstract_id} (not in {IDS_FILE})")
@@ -70,9 +70,24 @@ def _parse_row(
             f"no {SECTION_SOURCES[prefix].label} item with abstract_id {abstract_id} "
             f"(doi {dois[abstract_id]}) in the item bank '{BANK}'"
         )
-    outside = raw["click_outside"].strip()
-    if outside not in ("", "clicked"):
-        raise ValueError(f"click_outside {outside!r} must be empty or 'clicked'")
+    return item, section
+
+
+def _experience(value: str) -> Decimal:
+    """Years of experience, 0..999.9 with at most one decimal."""
+    try:
+        experience = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"experience {value!r} is not a number") from None
+    if not experience.is_finite() or not 0 <= experience <= Decimal("999.9"):
+        raise ValueError(f"experience {value} is outside 0..999.9")
+    if experience != experience.quantize(Decimal("0.1")):
+        raise ValueError(f"experience {value} has more than one decimal")
+    return experience.quantize(Decimal("0.1"))
+
+
+def _person(raw: dict[str, str]) -> dict[str, Any]:
+    """The participant fields of a row (repeated on each of the participant's rows)."""
     sex, position = raw["sex"].strip(), raw["current position"].strip()
     if sex not in Gender.values:
         raise ValueError(f"sex {sex!r} is not one of {', '.join(Gender.values)}")
@@ -80,25 +95,30 @@ def _parse_row(
         raise ValueError(
             f"current position {position!r} is not one of {', '.join(Position.values)}"
         )
-    try:
-        experience = Decimal(raw["experience"].strip())
-    except InvalidOperation:
-        raise ValueError(f"experience {raw['experience']!r} is not a number") from None
-    if not experience.is_finite() or not 0 <= experience <= Decimal("999.9"):
-        raise ValueError(f"experience {raw['experience']} is outside 0..999.9")
-    if experience != experience.quantize(Decimal("0.1")):
-        raise ValueError(f"experience {raw['experience']} has more than one decimal")
+    experience = _experience(raw["experience"])
     country = raw["country"].strip()
     if len(country) > 100:
         raise ValueError("country is longer than 100 characters")
-    moved = _integer(raw["click_slider"], "click_slider", 0, 1) == 1
-    person = {
+    return {
         "gender": sex,
         "age": _integer(raw["age"], "age", 0, 150),
         "country": country,
         "position": position,
-        "experience_years": experience.quantize(Decimal("0.1")),
+        "experience_years": experience,
     }
+
+
+def _parse_row(
+    raw: dict[str, str], items: dict[tuple[str, str], Item], dois: dict[int, str]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(pid, person fields, trial fields) of one data row; ValueError names what is wrong."""
+    pid = str(_integer(raw["pid"], "pid", 0, 10**15))
+    item, section = _item(raw, items, dois)
+    outside = raw["click_outside"].strip()
+    if outside not in ("", "clicked"):
+        raise ValueError(f"click_outside {outside!r} must be empty or 'clicked'")
+    person = _person(raw)
+    moved = _integer(raw["click_slider"], "click_slider", 0, 1) == 1
     trial: dict[str, Any] = {
         "item_id": item.pk,
         "correct": _integer(raw["correct"], "correct", 0, 1) == 1,
@@ -155,20 +175,30 @@ def published_trials_parse(
         trial["position"] = len(entry["trials"]) + 1
         entry["trials"].append(trial)
     if errors:
-        shown = "\n".join(errors[:MAX_ERRORS_SHOWN])
-        more = len(errors) - MAX_ERRORS_SHOWN
-        raise PublishedDataError(
-            f"{len(errors)} invalid row(s):\n{shown}"
-            + (f"\n... and {more} more" if more > 0 else "")
-        )
+        raise _invalid_rows(errors)
     if not people:
         raise PublishedDataError(f"{TRIALS_FILE} holds no trials.")
-    by_id = {item.pk: item for item in items.values()}
-    for item_id, (section, rows) in mismatched.items():
-        item = by_id[item_id]
-        notes.append(
-            f"{item} (abstract_id {item.abstract_id}): journal_section {section!r} in "
-            f"{TRIALS_FILE} (data rows {', '.join(map(str, rows))}), {item.journal_section!r} "
-            "in the item bank; the item's section is used."
-        )
+    notes.extend(_mismatch_notes(mismatched, items=items))
     return people
+
+
+def _invalid_rows(errors: list[str]) -> PublishedDataError:
+    """One error listing the first MAX_ERRORS_SHOWN problems and how many more there are."""
+    shown = "\n".join(errors[:MAX_ERRORS_SHOWN])
+    more = len(errors) - MAX_ERRORS_SHOWN
+    return PublishedDataError(
+        f"{len(errors)} invalid row(s):\n{shown}" + (f"\n... and {more} more" if more > 0 else "")
+    )
+
+
+def _mismatch_notes(
+    mismatched: dict[int, tuple[str, list[int]]], *, items: dict[tuple[str, str], Item]
+) -> list[str]:
+    """One line per item whose rows name another journal section than the item bank does."""
+    by_id = {item.pk: item for item in items.values()}
+    return [
+        f"{by_id[item_id]} (abstract_id {by_id[item_id].abstract_id}): journal_section "
+        f"{section!r} in {TRIALS_FILE} (data rows {', '.join(map(str, rows))}), "
+        f"{by_id[item_id].journal_section!r} in the item bank; the item's section is used."
+        for item_id, (section, rows) in mismatched.items()
+    ]

@@ -167,8 +167,9 @@ def study_page_data(
         return {"version": version, "unchanged": True}
     if rules == ExclusionRules.from_study(study):
         rules = None  # the study's own view, whether or not the page spelled its rules out
-    # Only the report is cached: the figures are built from it in about a millisecond, so
-    # switching the item set costs nothing and a new release never serves stale figures.
+    # Only the report is cached: the figures are cheap to build from it (bench/dashboard.py
+    # times both), so switching the item set costs next to nothing and a new release never
+    # serves stale figures.
     report = cache.get(report_cache_key(study_id=study.pk, rules=rules, version=version))
     updating = False
     if report is None and rules is None:

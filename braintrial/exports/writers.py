@@ -1,8 +1,8 @@
 """Streaming CSV writers: the file is produced in chunks, never held in memory whole.
 
 Two paths write the same bytes. On Postgres the query runs inside ``COPY (...) TO STDOUT
-(FORMAT csv)`` and the server's CSV output is passed through in chunks (several hundred thousand
-rows per second). Elsewhere (the embedded SQLite quick start) a server-side/chunked cursor over
+(FORMAT csv)`` and the server's CSV output is passed through in chunks (bench/export.py measures
+the rate). Elsewhere (the embedded SQLite quick start) a server-side/chunked cursor over
 ``values_list`` feeds Python's csv module. Cells are already formatted by the query (see
 expressions.py), so neither path touches model instances.
 """

@@ -1,7 +1,9 @@
 """Countries offered for "Which country are you based in?".
 
-Short English names, spelled as the published participant data spells them (United States,
-United Kingdom, ...), so answers line up with that data. "Other" covers anything not listed.
+Stored as the published participant data spells them (United States, United Kingdom, Ireland
+{Republic}, ...), so answers line up with that data (tests/participants/test_countries.py checks
+every spelling it holds); shown by their plain name where the two differ (COUNTRY_LABELS).
+"Other" covers anything not listed.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ COUNTRIES: tuple[str, ...] = (
     "Indonesia",
     "Iran",
     "Iraq",
-    "Ireland",
+    "Ireland {Republic}",
     "Israel",
     "Italy",
     "Jamaica",
@@ -209,3 +211,6 @@ COUNTRIES: tuple[str, ...] = (
     "Other",
     "Prefer Not to Answer",
 )
+
+# What a participant reads where the stored spelling is not how the name is written.
+COUNTRY_LABELS = {"Ireland {Republic}": "Ireland"}

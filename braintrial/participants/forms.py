@@ -29,7 +29,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from braintrial.participants.countries import COUNTRIES
+from braintrial.participants.countries import COUNTRIES, COUNTRY_LABELS
 from braintrial.participants.models import Gender, Participant, Position
 from braintrial.participants.services import Recruitment, TrialAnswer
 from braintrial.participants.services.steps import Demographics
@@ -60,7 +60,8 @@ def _options(choices: tuple[tuple[Any, Any], ...]) -> tuple[tuple[str, str, str]
 
 class FixedChoices(BaseChoiceIterator):
     """Flat choices fixed for the life of the process. Django takes them as they are (no
-    normalising on every pass, which cost a millisecond a request for the 200 countries), a
+    normalising on every pass, a cost that shows in the profile of the demographics page with
+    its 200 countries), a
     form's copy of its fields shares them instead of copying them, and PlainSelect escapes their
     options once."""
 
@@ -86,8 +87,8 @@ class FixedChoices(BaseChoiceIterator):
 
 class PlainSelect(forms.Select):
     """A select of flat choices written out in Python, each option escaped once per process.
-    Django renders each option through the template engine, which took 9 ms for the demographics
-    page's 200 countries: more than the rest of the request. The markup is the same: the
+    Django renders each option through the template engine, which for the demographics page's
+    200 countries profiled as more than the rest of the request. The markup is the same: the
     field's attributes, the chosen value."""
 
     def render(
@@ -116,7 +117,9 @@ class DemographicsForm(forms.Form):
     age = forms.IntegerField(label="How old are you?", min_value=16, max_value=100)
     country = forms.ChoiceField(
         label="Which country are you based in?",
-        choices=FixedChoices(_blank("Select…") + [(c, c) for c in COUNTRIES]),
+        choices=FixedChoices(
+            _blank("Select…") + [(c, COUNTRY_LABELS.get(c, c)) for c in COUNTRIES]
+        ),
         widget=PlainSelect,
     )
     position = forms.ChoiceField(

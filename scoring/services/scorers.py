@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from scoring.models import ACTIVE_RUN_STATUSES, CONFIG_FIELDS, TEMPLATE_SLOT, Scorer, ScoreRun
+from scoring.config import CONFIG_FIELDS, TEMPLATE_SLOT
+from scoring.models import ACTIVE_RUN_STATUSES, Scorer, ScoreRun
 
 if TYPE_CHECKING:
     from scoring.engine import ScorerConfig

@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from braintrial.analysis.types import StudyReport
 from braintrial.brainbench.names import STUDY_SLUG
+
+from .test_types import shape_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +183,8 @@ def test_report_json_carries_the_paper_and_the_panel(published: Any) -> None:
     table = io.StringIO()
     call_command("report", "--study", STUDY_SLUG, stdout=table)
     assert "Reproduction of Luo et al. (2024)" in table.getvalue()
+
+
+def test_the_published_report_has_its_declared_shape(published: Any) -> None:
+    """Every key of the report is declared in analysis.types, every declared key is there."""
+    assert shape_errors(published["report"], StudyReport) == []

@@ -137,3 +137,12 @@ def test_pairwise_spearman_by_missing_pattern_matches_pair_by_pair() -> None:
             both = ~np.isnan(columns[:, a]) & ~np.isnan(columns[:, b])
             expected = spearmanr(columns[both, a], columns[both, b]).statistic
             assert result[a, b] == pytest.approx(expected), (a, b)
+
+
+def test_many_counts_give_what_each_count_gives_alone() -> None:
+    """The intervals computed for many counts at once are each count's own interval."""
+    k, n = np.array([0, 3, 0, 7, 10]), np.array([0, 4, 10, 7, 300])
+    assert stats.accuracy_counts_many(k, n) == [
+        stats.accuracy_counts(int(a), int(b)) for a, b in zip(k, n, strict=True)
+    ]
+    assert stats.accuracy_counts_many(k[:1], n[:1])[0]["low"] is None

@@ -9,11 +9,10 @@ ignore NaN (a constant column).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..stats import rounded, spearman_matrix
+from ..types import PaperAgreement
 from .data import ModelScores
 
 DIFFICULTIES = ("raw", "log_ratio")
@@ -43,7 +42,7 @@ def agreement(
     rows: np.ndarray,
     columns: list[int],
     difficulty: str = "raw",
-) -> dict[str, Any]:
+) -> PaperAgreement:
     """Spearman agreement over the item indexes ``rows`` between the humans (``human``: per
     item proportion correct) and the model ``columns``.
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..data import SOURCES, Items, Scores, Trials
 from ..stats import accuracy
+from ..types import PaperBinned, PaperCalibrated, PaperCalibration, PaperReport, PaperSource
 from . import calibration, humans, model_figures
 from .agreement import agreement, human_difficulty
 from .data import ModelScores, model_scores_load
@@ -16,7 +15,7 @@ from .teams import teams
 
 def paper_analyses(
     *, items: Items, trials: Trials, included: np.ndarray, scores: Scores, scope: np.ndarray
-) -> dict[str, Any]:
+) -> PaperReport:
     """{"scorers": the scorers that count, described; "human" | "gpt4": the paper's analyses
     on that source's items in ``scope``}.
 
@@ -25,17 +24,19 @@ def paper_analyses(
     of the study's own (not published) scorers; the several-model team of the paper LLMs.
     """
     model_scores = model_scores_load(items=items, scores=scores)
-    out: dict[str, Any] = {"scorers": model_scores.scorers}
-    for code, source in enumerate(SOURCES):
+
+    def analysed(source: str) -> PaperSource:
+        code = SOURCES.index(source)
         rows = np.flatnonzero(scope & (items.source == code))
         t = np.flatnonzero(included & (items.source[trials.item] == code))
-        out[source] = _source(items=items, trials=trials, t=t, models=model_scores, rows=rows)
-    return out
+        return _source(items=items, trials=trials, t=t, models=model_scores, rows=rows)
+
+    return {"scorers": model_scores.scorers, "human": analysed("human"), "gpt4": analysed("gpt4")}
 
 
 def _source(
     *, items: Items, trials: Trials, t: np.ndarray, models: ModelScores, rows: np.ndarray
-) -> dict[str, Any]:
+) -> PaperSource:
     correct, item = trials.correct[t], trials.item[t]
     human_acc = accuracy(correct)
     difficulty, _ = human_difficulty(item=item, correct=correct, n_items=items.ids.size)
@@ -82,7 +83,7 @@ def _source(
     }
 
 
-def _expertise(*, trials: Trials, t: np.ndarray) -> dict[str, Any]:
+def _expertise(*, trials: Trials, t: np.ndarray) -> PaperBinned:
     rated = t[trials.expertise[t] >= 1]
     return calibration.paper_bins(
         score=trials.expertise[rated].astype(np.float64),
@@ -94,10 +95,10 @@ def _expertise(*, trials: Trials, t: np.ndarray) -> dict[str, Any]:
 
 def _calibration(
     *, trials: Trials, t: np.ndarray, models: ModelScores, rows: np.ndarray
-) -> dict[str, Any]:
+) -> PaperCalibration:
     rated = t[trials.confidence[t] >= 1]
     confidence = trials.confidence[rated].astype(np.float64)
-    out: dict[str, Any] = {
+    out: PaperCalibration = {
         "humans": {
             **calibration.paper_bins(
                 score=confidence,
@@ -115,10 +116,11 @@ def _calibration(
         diff = models.difficulty[rows, j]
         have = ~np.isnan(diff)
         score, right = np.abs(diff[have]), diff[have] > 0
-        out["models"][models.scorers[j]["name"]] = {
+        calibrated: PaperCalibrated = {
             **calibration.paper_bins(
                 score=score, correct=right, order=rows[have], n_bins=calibration.CALIBRATION_BINS
             ),
             "test": calibration.calibration_test(confidence=score, correct=right),
         }
+        out["models"][models.scorers[j]["name"]] = calibrated
     return out

@@ -11,12 +11,11 @@ one-sample t-test of the 5 slopes against 0, one-sided.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from scipy import stats as scipy_stats
 
 from ..stats import fit_line, rounded
+from ..types import CalibrationTest, PaperBin, PaperBinned
 from .logistic import logistic_fit
 
 CALIBRATION_BINS = 20
@@ -28,7 +27,7 @@ TEST_SEED = 42
 
 def paper_bins(
     *, score: np.ndarray, correct: np.ndarray, order: np.ndarray, n_bins: int
-) -> dict[str, Any]:
+) -> PaperBinned:
     """Accuracy per bin of ordinal score ranks, bin k = ranks in [k*N/n_bins, (k+1)*N/n_bins).
 
     ``order`` breaks ties (stored order). Bin sizes follow from the edges (floor/ceil of the
@@ -47,7 +46,7 @@ def paper_bins(
     midpoints = (edges[:-1] + edges[1:]) / 2
     filled = sizes > 0
     accuracy = np.where(filled, hits / np.maximum(sizes, 1), np.nan)
-    bins = [
+    bins: list[PaperBin] = [
         {
             "bin": k + 1,
             "n": int(sizes[k]),
@@ -60,7 +59,7 @@ def paper_bins(
     return {"n": n, "bins": bins, "fit": fit_line(midpoints[filled], accuracy[filled])}
 
 
-def calibration_test(*, confidence: np.ndarray, correct: np.ndarray) -> dict[str, Any]:
+def calibration_test(*, confidence: np.ndarray, correct: np.ndarray) -> CalibrationTest:
     """The authors' logistic calibration test: is the slope of correct on confidence > 0?
 
     ``confidence``: raw (slider 1-100, or |PPL_original - PPL_altered|). Returns the mean slope

@@ -16,13 +16,14 @@ from scoring.models import Scorer
 from scoring.selectors import scores_valid
 
 from ..data import Items, Scores
+from ..types import PaperScorer, ScorerInfo
 
 
 @dataclass(frozen=True)
 class ModelScores:
     """Arrays (item index x scorer, scorers as in Scores.scorers), NaN where not scored."""
 
-    scorers: list[dict[str, Any]]  # Scores.scorers plus the model's description
+    scorers: list[PaperScorer]  # Scores.scorers plus the model's description
     ppl_original: np.ndarray
     ppl_altered: np.ndarray
     zlib_original: np.ndarray  # bytes of the zlib-compressed original prompt
@@ -77,11 +78,22 @@ def model_scores_load(*, items: Items, scores: Scores) -> ModelScores:
         arrays["altered"][at, cols] = [r[3] for r in rows]
         arrays["zlib"][at, cols] = [np.nan if r[4] is None else r[4] for r in rows]
     return ModelScores(
-        scorers=[
-            {**scorer, **{key: described[scorer["id"]][key] for key in _DESCRIPTION}}
-            for scorer in scores.scorers
-        ],
+        scorers=[_described(scorer, described[scorer["id"]]) for scorer in scores.scorers],
         ppl_original=arrays["original"],
         ppl_altered=arrays["altered"],
         zlib_original=arrays["zlib"],
     )
+
+
+def _described(scorer: ScorerInfo, row: dict[str, Any]) -> PaperScorer:
+    """``scorer`` with the _DESCRIPTION fields of its Scorer row."""
+    return {
+        **scorer,
+        "model_source": row["model_source"],
+        "family": row["family"],
+        "params_b": row["params_b"],
+        "kind": row["kind"],
+        "base_model": row["base_model"],
+        "released": row["released"],
+        "paper_llm": row["paper_llm"],
+    }

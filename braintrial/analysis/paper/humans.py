@@ -8,11 +8,10 @@ is the mean over the paper's LLMs of their accuracy on the section's items.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..stats import accuracy, rounded
+from ..types import Subfield
 from .data import ModelScores
 
 TOP_PERCENTILE = 80
@@ -27,14 +26,14 @@ def by_subfield(
     expertise: np.ndarray,
     models: ModelScores,
     rows: np.ndarray,
-) -> dict[str, Any]:
+) -> dict[str, Subfield]:
     """Per section label: humans, top-20% humans and the mean paper LLM.
 
     ``section``: section index per item index; ``rows``: the item indexes of the source;
     ``trial_section``, ``correct``, ``expertise``: per included trial of the source.
     """
     columns = models.paper_llms()
-    out: dict[str, Any] = {}
+    out: dict[str, Subfield] = {}
     for code, label in enumerate(labels):
         in_trials = trial_section == code
         items = rows[section[rows] == code]

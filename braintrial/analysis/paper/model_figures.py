@@ -15,6 +15,17 @@ import numpy as np
 from scipy import stats as scipy_stats
 
 from ..stats import rounded
+from ..types import (
+    BaseVsChat,
+    BrainGPT,
+    ChatPair,
+    Headline,
+    Memorisation,
+    Memorised,
+    SizeFigure,
+    SizePoint,
+    TTest,
+)
 from .data import ModelScores
 
 BASE_OF_BRAINGPT = "mistralai/Mistral-7B-v0.1"
@@ -34,20 +45,18 @@ def _scored(models: ModelScores, rows: np.ndarray, j: int) -> int:
     return int((~np.isnan(models.difficulty[rows, j])).sum())
 
 
-def _t(result: Any) -> dict[str, Any]:
+def _t(result: Any) -> TTest:
     return {"t": rounded(float(result.statistic)), "p": float(result.pvalue)}
 
 
-def headline(
-    *, models: ModelScores, rows: np.ndarray, human_accuracy: float | None
-) -> dict[str, Any]:
+def headline(*, models: ModelScores, rows: np.ndarray, human_accuracy: float | None) -> Headline:
     """Mean accuracy of the paper's LLMs on ``rows`` against the humans' accuracy.
 
     Only LLMs scored on every item of ``rows`` enter (no mean over different item sets).
     """
     columns = [j for j in models.paper_llms() if _scored(models, rows, j) == rows.size]
     accs = np.array([_accuracy(models, rows, j) for j in columns], dtype=np.float64)
-    out: dict[str, Any] = {
+    out: Headline = {
         "n_models": len(columns),
         "n_items": int(rows.size),
         "mean": rounded(float(accs.mean())) if accs.size else None,
@@ -58,15 +67,16 @@ def headline(
         "p": None,
     }
     if accs.size > 1 and human_accuracy is not None and np.ptp(accs) > 0:
-        out.update(_t(scipy_stats.ttest_1samp(accs, human_accuracy)), df=int(accs.size - 1))
+        test = _t(scipy_stats.ttest_1samp(accs, human_accuracy))
+        out["t"], out["df"], out["p"] = test["t"], int(accs.size - 1), test["p"]
     return out
 
 
-def base_vs_chat(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
+def base_vs_chat(*, models: ModelScores, rows: np.ndarray) -> BaseVsChat:
     """Each paper LLM that is a chat or instruct version, beside the base model it starts
     from; paired t-test over the pairs (chat - base)."""
     by_source = {s["model_source"]: j for j, s in enumerate(models.scorers)}
-    pairs = []
+    pairs: list[ChatPair] = []
     for j in models.paper_llms():
         scorer = models.scorers[j]
         base = by_source.get(scorer["base_model"])
@@ -81,7 +91,7 @@ def base_vs_chat(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
                         "tuned_accuracy": tuned,
                     }
                 )
-    out: dict[str, Any] = {"pairs": pairs, "n_pairs": len(pairs), "t": None, "p": None}
+    out: BaseVsChat = {"pairs": pairs, "n_pairs": len(pairs), "t": None, "p": None}
     if pairs:
         plain_accs = np.array([p["base_accuracy"] for p in pairs], dtype=np.float64)
         tuned_accs = np.array([p["tuned_accuracy"] for p in pairs], dtype=np.float64)
@@ -89,35 +99,38 @@ def base_vs_chat(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
         out["mean_tuned"] = rounded(float(tuned_accs.mean()))
         out["base_better"] = int((plain_accs > tuned_accs).sum())
         if len(pairs) > 1 and np.ptp(tuned_accs - plain_accs) > 0:
-            out.update(_t(scipy_stats.ttest_rel(tuned_accs, plain_accs)))
+            test = _t(scipy_stats.ttest_rel(tuned_accs, plain_accs))
+            out["t"], out["p"] = test["t"], test["p"]
     return out
 
 
-def size(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
+def size(*, models: ModelScores, rows: np.ndarray) -> SizeFigure:
     """Accuracy against parameters (billions) over the paper's LLMs: Spearman rho and the
     least-squares slope of accuracy on log10(parameters)."""
-    points = [
-        (models.scorers[j]["params_b"], _accuracy(models, rows, j), models.scorers[j]["name"])
-        for j in models.paper_llms()
-        if models.scorers[j]["params_b"] and _accuracy(models, rows, j) is not None
-    ]
-    out: dict[str, Any] = {
-        "points": [{"name": n, "params_b": p, "accuracy": a} for p, a, n in points],
+    points: list[SizePoint] = []
+    for j in models.paper_llms():
+        params_b, acc = models.scorers[j]["params_b"], _accuracy(models, rows, j)
+        if params_b and acc is not None:
+            points.append(
+                {"name": models.scorers[j]["name"], "params_b": params_b, "accuracy": acc}
+            )
+    out: SizeFigure = {
+        "points": points,
         "n_models": len(points),
         "rho": None,
         "p": None,
         "slope_per_decade": None,
     }
     if len(points) > 2:
-        params = np.array([p for p, _, _ in points])
-        accs = np.array([a for _, a, _ in points])
+        params = np.array([p["params_b"] for p in points])
+        accs = np.array([p["accuracy"] for p in points])
         rho = scipy_stats.spearmanr(params, accs)
-        out.update(rho=rounded(float(rho.statistic)), p=float(rho.pvalue))
+        out["rho"], out["p"] = rounded(float(rho.statistic)), float(rho.pvalue)
         out["slope_per_decade"] = rounded(float(np.polyfit(np.log10(params), accs, 1)[0]))
     return out
 
 
-def braingpt(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
+def braingpt(*, models: ModelScores, rows: np.ndarray) -> BrainGPT:
     """Mistral-7B against its LoRA fine-tune on neuroscience (BrainGPT): accuracy of both and
     a paired t-test of the correct (original) version's perplexity, base - fine-tune."""
     base = models.column(model_source=BASE_OF_BRAINGPT)
@@ -125,7 +138,7 @@ def braingpt(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
     if base is None or tuned is None:
         return {"available": False}
     both = rows[~np.isnan(models.ppl_original[rows, base] + models.ppl_original[rows, tuned])]
-    out: dict[str, Any] = {
+    out: BrainGPT = {
         "available": True,
         "n_items": int(both.size),
         "base_accuracy": _accuracy(models, both, base),
@@ -136,18 +149,19 @@ def braingpt(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
     }
     if both.size > 1:
         ppl_base, ppl_tuned = models.ppl_original[both, base], models.ppl_original[both, tuned]
-        out.update(_t(scipy_stats.ttest_rel(ppl_base, ppl_tuned)))
+        test = _t(scipy_stats.ttest_rel(ppl_base, ppl_tuned))
+        out["t"], out["p"] = test["t"], test["p"]
         out["mean_ppl_base"] = rounded(float(ppl_base.mean()))
         out["mean_ppl_tuned"] = rounded(float(ppl_tuned.mean()))
     return out
 
 
-def memorisation(*, models: ModelScores, rows: np.ndarray) -> dict[str, Any]:
+def memorisation(*, models: ModelScores, rows: np.ndarray) -> Memorisation:
     """Per model of at least LARGE_PARAMS_B billion parameters: Spearman rho between the
     correct version's perplexity and its prompt's zlib length (bytes), and the mean ratio
     ln(PPL) / zlib bytes. A memorised text has a perplexity far lower than its compressibility
     predicts."""
-    per_model = {}
+    per_model: dict[str, Memorised] = {}
     for j, scorer in enumerate(models.scorers):
         if not scorer["params_b"] or scorer["params_b"] < LARGE_PARAMS_B:
             continue

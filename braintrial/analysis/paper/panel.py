@@ -8,8 +8,7 @@ precision; qualitative findings match when the app's figures point the same way.
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..types import ReportFigures, Reproduction
 from .panel_figures import (
     accuracy_rows,
     agreement_row,
@@ -31,7 +30,7 @@ PAPER_CITATION = (
 )
 
 
-def reproduction_panel(*, report: dict[str, Any]) -> dict[str, Any]:
+def reproduction_panel(*, report: ReportFigures) -> Reproduction:
     """Rows of {key, analysis, paper, app, definition, n, matches, note} in the paper's order.
 
     ``matches`` is True / False, or None where the paper gives no comparable number.

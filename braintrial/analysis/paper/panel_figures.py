@@ -3,10 +3,18 @@ the agreement and the BrainGPT gain."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..types import PanelRow, PaperReport, PaperSourceKey, ReportFigures
 from .text import MISSING, num_text, p_text, pct_text, row_text, same_text
 
+# The paper's human accuracy and its LLM mean, per item source: (source, items, figure).
+HUMAN_FIGURES: tuple[tuple[PaperSourceKey, str, float], ...] = (
+    ("human", "human-written", 0.634),
+    ("gpt4", "GPT-4", 0.698),
+)
+LLM_MEAN_FIGURES: tuple[tuple[PaperSourceKey, str, float], ...] = (
+    ("human", "human-written", 0.814),
+    ("gpt4", "GPT-4", 0.804),
+)
 MODEL_FIGURES = {
     "meta-llama/Llama-2-7b-hf": 0.815,
     "mistralai/Mistral-7B-v0.1": 0.830,
@@ -16,9 +24,9 @@ MODEL_FIGURES = {
 }
 
 
-def accuracy_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+def accuracy_rows(report: ReportFigures) -> list[PanelRow]:
     rows = []
-    for source, label, figure in (("human", "human-written", 0.634), ("gpt4", "GPT-4", 0.698)):
+    for source, label, figure in HUMAN_FIGURES:
         acc = report["sources"][source]["humans"]["accuracy"]
         rows.append(
             row_text(
@@ -60,7 +68,7 @@ def accuracy_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def model_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+def model_rows(report: ReportFigures) -> list[PanelRow]:
     by_source = {s["model_source"]: s["name"] for s in report["paper"]["scorers"]}
     display = {s["name"]: s["display_name"] for s in report["scorers"]}
     rows = []
@@ -84,9 +92,9 @@ def model_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def headline_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
+def headline_rows(paper: PaperReport) -> list[PanelRow]:
     rows = []
-    for source, label, figure in (("human", "human-written", 0.814), ("gpt4", "GPT-4", 0.804)):
+    for source, label, figure in LLM_MEAN_FIGURES:
         head = paper[source]["headline"]
         rows.append(
             row_text(
@@ -110,13 +118,13 @@ def headline_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
                 "The authors' paired t-test of the 15 LLM accuracies against the human "
                 "accuracy repeated (a one-sample t-test against it).",
                 f"{head['n_models']} models",
-                None if head["p"] is None else bool(head["p"] < 0.001 and head["t"] > 0),
+                _llms_better(head["t"], head["p"]),
             )
         )
     return rows
 
 
-def agreement_row(paper: dict[str, Any]) -> dict[str, Any]:
+def agreement_row(paper: PaperReport) -> PanelRow:
     agree = paper["human"]["agreement"]
     mm, hm = agree["model_model"], agree["human_model"]
     return row_text(
@@ -139,7 +147,7 @@ def agreement_row(paper: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def braingpt_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
+def braingpt_rows(paper: PaperReport) -> list[PanelRow]:
     gain = paper["human"]["braingpt"]
     if not gain.get("available") or not gain["n_items"]:
         return []
@@ -162,7 +170,19 @@ def braingpt_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
             f"t({gain['df']}) = {num_text(gain['t'], 2)}, {p_text(gain['p'])}",
             "The authors' paired t-test of PPL(original), base against fine-tune.",
             f"{gain['n_items']} items",
-            gain["t"] is not None and gain["t"] > 0 and gain["p"] < 0.001,
+            _lower_after(gain["t"], gain["p"]),
             "The paper shows this as a figure; its t is not quoted here.",
         ),
     ]
+
+
+def _lower_after(t: float | None, p: float | None) -> bool:
+    """The paired t-test (base - fine-tune) says the fine-tune's perplexity is lower."""
+    return t is not None and p is not None and t > 0 and p < 0.001
+
+
+def _llms_better(t: float | None, p: float | None) -> bool | None:
+    """The LLMs' mean is above the humans', p < 0.001; None where the test was not computed."""
+    if t is None or p is None:
+        return None
+    return bool(p < 0.001 and t > 0)

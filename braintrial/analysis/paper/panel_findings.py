@@ -3,12 +3,11 @@ expertise, memorisation and the human-AI teams."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..types import PanelRow, PaperReport, PaperSourceKey
 from .text import MISSING, num_text, p_text, pct_text, row_text
 
 
-def comparison_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
+def comparison_rows(paper: PaperReport) -> list[PanelRow]:
     pairs, size = paper["human"]["base_vs_chat"], paper["human"]["size"]
     sections = paper["human"]["by_subfield"]
     llm_ahead = [
@@ -52,11 +51,12 @@ def comparison_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def calibration_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
+def calibration_rows(paper: PaperReport) -> list[PanelRow]:
     calib = paper["human"]["calibration"]
     human_test = calib["humans"]["test"]
-    tests = [m["test"] for m in calib["models"].values() if m["test"]["p"] is not None]
-    worst = max((t["p"] for t in tests), default=None)
+    # One-sided p of each LLM whose test could be computed.
+    p_values = [p for m in calib["models"].values() if (p := m["test"]["p"]) is not None]
+    worst = max(p_values, default=None)
     quartiles = paper["human"]["expertise"]["bins"]
     return [
         row_text(
@@ -65,7 +65,7 @@ def calibration_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
             "all calibrated: logistic slope > 0, one-sided p < 0.001",
             f"humans t({human_test['df']}) = {num_text(human_test['t'], 1)}, "
             f"{p_text(human_test['p'])}; "
-            f"LLMs {sum(t['p'] < 0.001 for t in tests)} of {len(tests)} at p < 0.001 "
+            f"LLMs {sum(p < 0.001 for p in p_values)} of {len(p_values)} at p < 0.001 "
             f"(largest p {num_text(worst, 5) if worst is not None else MISSING})",
             "20 bins of ordinal confidence ranks [k N/20, (k+1) N/20); test: logistic "
             "regression of correct on confidence in 5 random 80% subsamples (seed 42), "
@@ -91,7 +91,7 @@ def calibration_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def memorisation_row(paper: dict[str, Any]) -> dict[str, Any]:
+def memorisation_row(paper: PaperReport) -> PanelRow:
     memo = paper["human"]["memorisation"]
     return row_text(
         "memorisation",
@@ -107,9 +107,16 @@ def memorisation_row(paper: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def team_rows(paper: dict[str, Any]) -> list[dict[str, Any]]:
+# The teams per item source, the published set (GPT-4 items) first: (source, items).
+TEAM_SOURCES: tuple[tuple[PaperSourceKey, str], ...] = (
+    ("gpt4", "GPT-4 items (the published set)"),
+    ("human", "human items"),
+)
+
+
+def team_rows(paper: PaperReport) -> list[PanelRow]:
     rows = []
-    for source, label in (("gpt4", "GPT-4 items (the published set)"), ("human", "human items")):
+    for source, label in TEAM_SOURCES:
         team = paper[source]["teams"]
         pairs = team["pairs"].values()
         better = sum(p["beats_both"] for p in pairs)

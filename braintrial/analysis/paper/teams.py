@@ -11,11 +11,10 @@ cross-validated over trials: each trial is decided by weights fitted on all othe
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..stats import accuracy
+from ..types import Accuracy, TeamFit, TeamPair, Teams, WithAll
 from .data import ModelScores
 from .logistic import logistic_fit, logistic_kfold_margin, logistic_loo_margin
 
@@ -33,7 +32,7 @@ def _scaled(x: np.ndarray) -> np.ndarray:
     return x / np.where(rms > 0, rms, 1.0)
 
 
-def team_decide(*, judgments: np.ndarray) -> dict[str, Any]:
+def team_decide(*, judgments: np.ndarray) -> TeamFit:
     """LOO accuracy of the team over the rows of ``judgments`` (trials x members, signed)."""
     x = _scaled(judgments)
     penalty = np.full(x.shape[1], _PENALTY)
@@ -58,7 +57,7 @@ def teams(
     models: ModelScores,
     columns: list[int],
     together: list[int],
-) -> dict[str, Any]:
+) -> Teams:
     """A human with each model of ``columns``; a human with all of ``together``; those models
     without the human.
 
@@ -67,7 +66,7 @@ def teams(
     """
     human = np.where(correct, 1.0, -1.0) * confidence
     judged = models.log_ratio[item]  # trials x scorers
-    pairs: dict[str, Any] = {}
+    pairs: dict[str, TeamPair] = {}
     for j in columns:
         have = ~np.isnan(judged[:, j])
         if have.sum() < 3:
@@ -81,13 +80,20 @@ def teams(
             "model": model_acc,
             "weights": {"human": fitted["weights"][0], "model": fitted["weights"][1]},
             "validation": fitted["validation"],
-            "beats_both": fitted["team"]["accuracy"]
-            > max(human_acc["accuracy"], model_acc["accuracy"]),
+            "beats_both": _beats(fitted["team"], human_acc, model_acc),
         }
     return {
         "pairs": pairs,
-        **_ensembles(human=human, judged=judged, correct=correct, columns=together, models=models),
+        "with_all": _ensembles(
+            human=human, judged=judged, correct=correct, columns=together, models=models
+        ),
     }
+
+
+def _beats(team: Accuracy, *members: Accuracy) -> bool:
+    """The team is more accurate than each member (all on the same, non-empty trials)."""
+    best = max(m["accuracy"] or 0.0 for m in members)
+    return team["accuracy"] is not None and team["accuracy"] > best
 
 
 def _ensembles(
@@ -97,22 +103,20 @@ def _ensembles(
     correct: np.ndarray,
     columns: list[int],
     models: ModelScores,
-) -> dict[str, Any]:
+) -> WithAll | None:
     have = ~np.isnan(judged[:, columns]).any(axis=1) if columns else np.zeros(0, dtype=bool)
     if len(columns) < 2 or have.sum() < len(columns) + 3:
-        return {"with_all": None}
+        return None
     machines = judged[np.ix_(have, np.asarray(columns, dtype=np.int64))]
     best = max(float(np.mean(machines[:, k] > 0)) for k in range(len(columns)))
     with_human = team_decide(judgments=np.column_stack([human[have], machines]))
     alone = team_decide(judgments=machines)
     return {
-        "with_all": {
-            "n": int(have.sum()),
-            "n_models": len(columns),
-            "scorers": [models.scorers[j]["name"] for j in columns],
-            "human": accuracy(correct[have]),
-            "best_model": best,
-            "models_team": alone["team"],
-            "team": with_human["team"],
-        }
+        "n": int(have.sum()),
+        "n_models": len(columns),
+        "scorers": [models.scorers[j]["name"] for j in columns],
+        "human": accuracy(correct[have]),
+        "best_model": best,
+        "models_team": alone["team"],
+        "team": with_human["team"],
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from ..types import PanelRow
 
 MISSING = "n/a"
 
@@ -30,7 +30,7 @@ def row_text(
     n: str,
     matches: bool | None,
     note: str = "",
-) -> dict[str, Any]:
+) -> PanelRow:
     return {
         "key": key,
         "analysis": analysis,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from braintrial.analysis.types import StudyReport
 from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.dashboard.charts import accuracy, models, participation, study
 from braintrial.dashboard.charts.common import empty_note
@@ -23,7 +24,7 @@ POOLED_NOTE = (
 )
 
 
-def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dict[str, Any]:
+def figures_from_report(*, report: StudyReport, source: str = "human") -> dict[str, Any]:
     """The page's summary figures and every chart, for the items of ``source``; on the
     published study also the reproduction panel (the paper's figures beside the app's)."""
     charts = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from braintrial.analysis.types import Accuracy, StudyReport
 from braintrial.dashboard.charts.common import (
     CHANCE,
     HUMAN,
@@ -20,7 +21,7 @@ from braintrial.dashboard.charts.common import (
 )
 
 
-def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
+def headline(report: StudyReport, source: str) -> dict[str, Any]:
     """Each model's accuracy with SEM, sorted; human experts and top-20% experts as lines."""
     part = report["sources"][source]
     names, colors = model_names(report), model_colors(report)
@@ -98,7 +99,7 @@ def headline(report: dict[str, Any], source: str) -> dict[str, Any]:
     }
 
 
-def _item_sets(models: list[tuple[str, dict[str, Any]]]) -> str:
+def _item_sets(models: list[tuple[str, Accuracy]]) -> str:
     """How many items the bars stand on; different item sets are said, never mixed silently."""
     counts: dict[int, int] = {}
     for _, acc in models:
@@ -121,21 +122,24 @@ def tick_label(label: str, *, width: int = 12) -> str:
     return label[:cut] + "<br>" + label[cut + 1 :]
 
 
-def split(report: dict[str, Any], source: str, key: str) -> dict[str, Any]:
+def _model_accuracy(report: StudyReport, source: str, name: str) -> Accuracy | None:
+    """A model's accuracy on the items of ``source``; None where it has no figures there."""
+    figures = report["sources"][source]["models"].get(name)
+    return figures["accuracy"] if figures else None
+
+
+def split(report: StudyReport, source: str, key: str) -> dict[str, Any]:
     """Human accuracy per group (bars, 95% Wilson intervals), each model a dot where it applies."""
     part = report["sources"][source]
     names = model_names(report)
-    groups: dict[str, Any]
-    model_groups: dict[str, dict[str, Any]]
+    groups: dict[str, Accuracy]
+    model_groups: dict[str, dict[str, Accuracy | None]]
     if key == "source":
         groups = {
             SOURCE_LABELS[s]: report["sources"][s]["humans"]["accuracy"] for s in ("human", "gpt4")
         }
         model_groups = {
-            name: {
-                SOURCE_LABELS[s]: report["sources"][s]["models"].get(name, {}).get("accuracy")
-                for s in ("human", "gpt4")
-            }
+            name: {SOURCE_LABELS[s]: _model_accuracy(report, s, name) for s in ("human", "gpt4")}
             for name in names
         }
     elif key == "section":

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from braintrial.analysis.types import Accuracy, StudyReport
+
 SOURCE_LABELS = {"human": "human-written", "gpt4": "GPT-4-written", "all": "all"}
 HUMAN = "#c0392b"
 TOP = "#7d3c98"
@@ -16,29 +18,40 @@ CHANCE = "#9aa5b1"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
-def pct(acc: dict[str, Any] | None) -> str:
-    if not acc or acc.get("accuracy") is None:
-        return "–"
-    return f"{100 * acc['accuracy']:.1f}%"
+def pct(acc: Accuracy | None) -> str:
+    value = acc["accuracy"] if acc else None
+    return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def interval_bars(accs: list[dict[str, Any]], **style: Any) -> dict[str, Any]:
+def _above(acc: Accuracy) -> float:
+    """How far the interval reaches above the accuracy (0 where there is no answer)."""
+    high, value = acc["high"], acc["accuracy"]
+    return high - value if high is not None and value is not None else 0
+
+
+def _below(acc: Accuracy) -> float:
+    low, value = acc["low"], acc["accuracy"]
+    return value - low if low is not None and value is not None else 0
+
+
+def interval_bars(accs: list[Accuracy], **style: Any) -> dict[str, Any]:
     """Plotly error bars from each Acc's 95% Wilson interval (asymmetric near 0% and 100%)."""
     return {
         "type": "data",
         "symmetric": False,
-        "array": [(a["high"] - a["accuracy"]) if a.get("high") is not None else 0 for a in accs],
-        "arrayminus": [(a["accuracy"] - a["low"]) if a.get("low") is not None else 0 for a in accs],
+        "array": [_above(a) for a in accs],
+        "arrayminus": [_below(a) for a in accs],
         "color": "#52606d",
         **style,
     }
 
 
-def interval_text(acc: dict[str, Any]) -> str:
+def interval_text(acc: Accuracy) -> str:
     """'95% CI 20.7-100.0%' for an Acc, '' where there is no answer."""
-    if acc.get("low") is None:
+    low, high = acc["low"], acc["high"]
+    if low is None or high is None:
         return ""
-    return f"95% CI {100 * acc['low']:.1f}\u2013{100 * acc['high']:.1f}%"
+    return f"95% CI {100 * low:.1f}\u2013{100 * high:.1f}%"
 
 
 def layout(**extra: Any) -> dict[str, Any]:
@@ -85,11 +98,11 @@ def hline(y: float, color: str, label: str, dash: str = "dash") -> tuple[dict, d
     return shape, note
 
 
-def model_names(report: dict[str, Any]) -> dict[str, str]:
+def model_names(report: StudyReport) -> dict[str, str]:
     return {s["name"]: s["display_name"] for s in report["scorers"]}
 
 
-def model_colors(report: dict[str, Any]) -> dict[str, str]:
+def model_colors(report: StudyReport) -> dict[str, str]:
     return {s["name"]: MODEL if s["is_published"] else OWN_MODEL for s in report["scorers"]}
 
 

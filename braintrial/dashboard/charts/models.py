@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from braintrial.analysis.types import Binned, StudyReport
 from braintrial.dashboard.charts.common import (
     HUMAN,
     MODEL,
@@ -24,10 +25,16 @@ from braintrial.dashboard.charts.common import (
 CALIBRATION_MODELS = 4
 MODEL_PALETTE = ["#4a7fc1", "#1f9e89", "#e09f3e", "#6c5b7b", "#3d5a80", "#8d6e63"]
 BIN_AXIS = {"dtick": 1, "range": [0.4, 20.6], "zeroline": False}
+# The team chart's bars per model: (TeamPair key, legend, colour).
+TEAM_BARS: tuple[tuple[Literal["human", "model", "team"], str, str], ...] = (
+    ("human", "Human alone", HUMAN),
+    ("model", "Model alone", MODEL),
+    ("team", "Team", "#2d6a4f"),
+)
 ACCURACY_AXIS = {"title": {"text": "Accuracy"}, "range": [0, 1.02], "tickformat": ".0%"}
 
 
-def _binned_traces(calib: dict[str, Any], name: str, color: str, unit: str) -> list[dict]:
+def _binned_traces(calib: Binned, name: str, color: str, unit: str) -> list[dict]:
     bins = calib["bins"]
     x = [b["bin"] for b in bins]
     points = {
@@ -43,8 +50,8 @@ def _binned_traces(calib: dict[str, Any], name: str, color: str, unit: str) -> l
         f"{unit} %{{customdata[1]:.3g}} to %{{customdata[2]:.3g}}<extra></extra>",
     }
     traces: list[dict[str, Any]] = [points]
-    fit = calib["fit"]
-    if fit["slope"] is not None and x:
+    slope, intercept = calib["fit"]["slope"], calib["fit"]["intercept"]
+    if slope is not None and intercept is not None and x:
         ends = [min(x), max(x)]
         traces.append(
             {
@@ -54,21 +61,21 @@ def _binned_traces(calib: dict[str, Any], name: str, color: str, unit: str) -> l
                 "legendgroup": name,
                 "showlegend": False,
                 "x": ends,
-                "y": [fit["intercept"] + fit["slope"] * e for e in ends],
+                "y": [intercept + slope * e for e in ends],
                 "line": {"color": color, "width": 2, "dash": "dash"},
-                "hovertemplate": f"{name} fit: {fit['slope']:+.3f} per bin<extra></extra>",
+                "hovertemplate": f"{name} fit: {slope:+.3f} per bin<extra></extra>",
             }
         )
     return traces
 
 
-def _top_models(report: dict[str, Any], source: str, k: int) -> list[str]:
+def _top_models(report: StudyReport, source: str, k: int) -> list[str]:
     models = report["sources"][source]["models"]
     ranked = sorted(models, key=lambda n: -(models[n]["accuracy"]["accuracy"] or 0))
     return ranked[:k]
 
 
-def calibration_charts(report: dict[str, Any], source: str) -> list[dict[str, Any]]:
+def calibration_charts(report: StudyReport, source: str) -> list[dict[str, Any]]:
     """Accuracy by confidence bins (humans: slider; models: |dPPL|) and by expertise bins."""
     part = report["sources"][source]
     names = model_names(report)
@@ -130,7 +137,7 @@ def calibration_charts(report: dict[str, Any], source: str) -> list[dict[str, An
     return [calibration, expertise]
 
 
-def agreement(report: dict[str, Any], source: str) -> dict[str, Any]:
+def agreement(report: StudyReport, source: str) -> dict[str, Any]:
     """Spearman correlations of item difficulty, humans first, then every model."""
     agree = report["sources"][source]["agreement"]
     names = model_names(report)
@@ -189,7 +196,7 @@ def agreement(report: dict[str, Any], source: str) -> dict[str, Any]:
     }
 
 
-def team(report: dict[str, Any], source: str) -> dict[str, Any]:
+def team(report: StudyReport, source: str) -> dict[str, Any]:
     """Human alone, model alone and the human-model team, per model."""
     teams = report["sources"][source]["team"]
     names = model_names(report)
@@ -198,11 +205,7 @@ def team(report: dict[str, Any], source: str) -> dict[str, Any]:
     )
     x = tick_labels([names.get(n, n) for n in ranked])
     data = []
-    for key, label, color in (
-        ("human", "Human alone", HUMAN),
-        ("model", "Model alone", MODEL),
-        ("team", "Team", "#2d6a4f"),
-    ):
+    for key, label, color in TEAM_BARS:
         accs = [teams[n][key] for n in ranked]
         data.append(
             {

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from braintrial.analysis.types import StudyReport
 from braintrial.dashboard.charts.common import (
     HUMAN,
     MODEL,
@@ -17,12 +18,10 @@ from braintrial.dashboard.charts.common import (
 DAY_MS = 24 * 3600 * 1000
 
 
-def funnel(report: dict[str, Any]) -> dict[str, Any]:
+def funnel(report: StudyReport) -> dict[str, Any]:
     p = report["participation"]
-    stages = [("Opened the link", p["visited"])]
-    if p.get("consented") is not None:
-        stages.append(("Consented", p["consented"]))
-    stages += [
+    stages = [
+        ("Opened the link", p["visited"]),
         ("Started the trials", p["started"]),
         ("Completed", p["completed"]),
         ("Kept after exclusions", p["included_participants"]),
@@ -83,7 +82,7 @@ def _daily_line(name: str, x: list[str], y: list[int], color: str) -> dict[str, 
     }
 
 
-def timeline(report: dict[str, Any]) -> dict[str, Any]:
+def timeline(report: StudyReport) -> dict[str, Any]:
     days = report["participation"]["by_day"]
     x = [d["date"] for d in days]
     data = [

@@ -10,6 +10,7 @@ from typing import Any
 
 from braintrial.analysis.rules import RULE_LABELS
 from braintrial.analysis.stats import MIN_N
+from braintrial.analysis.types import Agreement, FlagCount, StudyReport, paper_source
 from braintrial.dashboard.charts.common import (
     HUMAN,
     SOURCE_LABELS,
@@ -32,7 +33,7 @@ def small_n_warning(n: int, unit: str) -> str:
     return f"Only {n} {unit} (under {MIN_N}): read the interval, not the percentage."
 
 
-def summary(report: dict[str, Any], source: str) -> list[dict[str, str]]:
+def summary(report: StudyReport, source: str) -> list[dict[str, str]]:
     """The few numbers a researcher reads first."""
     part = report["sources"][source]
     humans = part["humans"]["accuracy"]
@@ -79,10 +80,11 @@ def summary(report: dict[str, Any], source: str) -> list[dict[str, str]]:
     ]
 
 
-def _agreement_kpi(report: dict[str, Any], source: str, agree: dict[str, Any]) -> dict[str, str]:
+def _agreement_kpi(report: StudyReport, source: str, agree: Agreement) -> dict[str, str]:
     """The paper's agreement (raw PPL difference, its 15 LLMs) where it can be computed, else
     this app's, saying which."""
-    paper = report.get("paper", {}).get(source, {}).get("agreement")
+    analyses = paper_source(report["paper"], source)
+    paper = analyses["agreement"] if analyses else None
     if paper and paper["n_models"] >= 2:
         return {
             "label": "Mean ρ human–model (the paper's definition)",
@@ -101,7 +103,7 @@ def _rho(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def exposure(report: dict[str, Any]) -> dict[str, Any]:
+def exposure(report: StudyReport) -> dict[str, Any]:
     """Assignments per item, items sorted within source: a flat profile means balance."""
     exp = report["exposure"]
     data = []
@@ -166,24 +168,25 @@ def _flagged_words(flagged: dict[str, int]) -> str:
     return f"{plural(trials, 'trial')} · {plural(people, 'person', 'people')}"
 
 
-def exclusions(report: dict[str, Any]) -> dict[str, Any]:
+def exclusions(report: StudyReport) -> dict[str, Any]:
     p, rules = report["participation"], report["rules"]
     names = list(RULE_LABELS)
     labels = [RULE_LABELS[n] + ("" if rules.get(n) else " (off)") for n in names]
     flagged = p["flagged"]
+    none: FlagCount = {"participants": 0, "trials": 0}
+    counts = [flagged.get(n, none)["trials"] for n in names]
     data = [
         {
             "type": "bar",
             "orientation": "h",
             "y": labels,
-            "x": [flagged.get(n, {}).get("trials", 0) for n in names],
+            "x": counts,
             "marker": {"color": [HUMAN if rules.get(n) else "#cbd2d9" for n in names]},
             "text": [_flagged_words(flagged.get(n, {})) for n in names],
             "textposition": "auto",
             "hovertemplate": "%{y}: %{text}<extra></extra>",
         }
     ]
-    counts = data[0]["x"]
     notes = []
     if not any(counts):
         notes.append(
@@ -218,7 +221,7 @@ def exclusions(report: dict[str, Any]) -> dict[str, Any]:
     return {"id": "exclusions", "title": "Exclusions by rule", "figure": figure, "caption": caption}
 
 
-def exclusion_lines(report: dict[str, Any]) -> list[str]:
+def exclusion_lines(report: StudyReport) -> list[str]:
     """What each rule did to this view's numbers, in words (the exclusions chart as text)."""
     people, rules = report["participation"], report["rules"]
     lines = [

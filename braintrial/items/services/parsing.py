@@ -83,7 +83,9 @@ def combined_defect_find(*, combined: str, original: str, altered: str) -> str:
     return ""
 
 
-def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedRow:
+def _row_values(record: dict[str, str | None], *, name: str, row: int) -> dict[str, str]:
+    """Each known column's text ("" for a missing optional column), once the row has as many
+    fields as the header and every value is valid UTF-8 without NUL bytes."""
     values: dict[str, str] = {}
     for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         value = record.get(column)
@@ -99,6 +101,11 @@ def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedR
         values[column] = value
     if None in record:  # DictReader puts surplus fields under the key None
         raise _fail(name, row, "has more fields than the header (an unquoted comma?)")
+    return values
+
+
+def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedRow:
+    values = _row_values(record, name=name, row=row)
     original, altered = values["original_abstract"], values["incorrect_abstract"]
     for column, text in (("original_abstract", original), ("incorrect_abstract", altered)):
         if not text.strip():

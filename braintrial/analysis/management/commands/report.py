@@ -9,12 +9,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from braintrial.analysis.rules import RULE_NAMES, ExclusionRules
 from braintrial.analysis.selectors import study_report
+from braintrial.analysis.types import Accuracy, StudyReport
 from braintrial.studies.models import Study
 
 SOURCE_TITLES = {"human": "Human-written items", "gpt4": "GPT-4-written items", "all": "All items"}
 
 
-def _acc(acc: dict[str, Any] | None) -> str:
+def _acc(acc: Accuracy | None) -> str:
     if not acc or acc["accuracy"] is None:
         return "-"
     return f"{acc['accuracy']:.3f} ± {acc['sem']:.3f}  ({acc['k']}/{acc['n']})"
@@ -78,11 +79,11 @@ class Command(BaseCommand):
         else:
             self._print_table(report)
 
-    def _print_table(self, report: dict[str, Any]) -> None:
+    def _print_table(self, report: StudyReport) -> None:
         out = self.stdout.write
         out(f"{report['study']['title']} ({report['study']['slug']})")
         rules = report["rules"]
-        active = [name for name in RULE_NAMES if rules[name]]
+        active = [name for name in RULE_NAMES if rules.get(name)]
         out(f"Exclusions on: {', '.join(active) or 'none'} (fast = under {rules['min_rt_ms']} ms)")
         if not rules["completed_only"]:
             out("Answers of participants who have not completed are counted too.")
@@ -128,7 +129,7 @@ class Command(BaseCommand):
             for scorer in report["scorers_skipped"]:
                 out(f"Skipped {scorer['display_name']}: {scorer['reason']}")
 
-    def _print_reproduction(self, report: dict[str, Any]) -> None:
+    def _print_reproduction(self, report: StudyReport) -> None:
         out = self.stdout.write
         out("")
         out(f"== Reproduction of {report['reproduction']['citation']} ==")

@@ -1,0 +1,470 @@
+"""The study report's shape: what ``analysis.selectors.study_report`` returns and its readers
+(the dashboard's charts, ``manage.py report``, the API) take.
+
+TypedDicts rather than dataclasses: the report stays the plain JSON-ready dict the API sends,
+``report --json`` prints and the cache pickles, while mypy checks every key a chart reads.
+Keys appear in the report in the order declared here. Proportions are in 0..1; ``None`` marks
+a figure that cannot be computed (no data, a constant column).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+# Item sources of the report: "human" and "gpt4" (analysis.data.SOURCES), and "all" of both.
+PaperSourceKey = Literal["human", "gpt4"]
+PAPER_SOURCES: tuple[PaperSourceKey, ...] = ("human", "gpt4")
+
+
+class Accuracy(TypedDict):
+    """Proportion correct, k of n (trials for humans, items for models); the rest None at n = 0.
+
+    ``low`` / ``high``: the 95% Wilson score interval; ``sem``: the binomial standard error
+    sqrt(p(1-p)/n).
+    """
+
+    accuracy: float | None
+    sem: float | None
+    low: float | None
+    high: float | None
+    n: int
+    k: int
+
+
+class Fit(TypedDict):
+    """Least-squares line; both None with fewer than two distinct x."""
+
+    slope: float | None
+    intercept: float | None
+
+
+class Bin(TypedDict):
+    """One equal-count bin (1 = lowest score) and the range of scores in it."""
+
+    bin: int
+    n: int
+    score_min: float
+    score_max: float
+    score_mean: float
+    accuracy: float
+
+
+class Binned(TypedDict):
+    """Accuracy in equal-count bins of a score (confidence, |dPPL| or expertise)."""
+
+    bins: list[Bin]
+    fit: Fit  # of bin accuracy over bin number
+    n: int
+
+
+# --- the study, its rules and its scorers ---------------------------------------------------
+
+
+class StudyInfo(TypedDict):
+    id: int
+    slug: str
+    title: str
+    bank: str
+    is_open: bool
+
+
+class RulesInfo(TypedDict):
+    """The exclusion rules applied (``ExclusionRules.as_dict``): one switch per rule of
+    ``analysis.rules.RULES``, the thresholds and variants, and ``completed_only``."""
+
+    failed_catch: bool
+    no_slider: bool
+    outside_help: bool
+    outside_help_trial: bool
+    recognised: bool
+    fast: bool
+    min_rt_ms: int
+    catch_rule: str
+    completed_only: bool
+
+
+class ScorerInfo(TypedDict):
+    """A scorer that counts (published, or with a valid score for every item in scope)."""
+
+    id: int
+    name: str
+    display_name: str
+    is_published: bool
+    n_items_scored: int
+
+
+class SkippedScorer(ScorerInfo):
+    reason: str  # e.g. "12 items in scope have no score"
+
+
+class PaperScorer(ScorerInfo):
+    """A scorer that counts, with what its model is (the published models' description)."""
+
+    model_source: str
+    family: str
+    params_b: float | None
+    kind: str
+    base_model: str
+    released: str
+    paper_llm: bool
+
+
+# --- the figures of one item source ---------------------------------------------------------
+
+
+class HumanFigures(TypedDict):
+    accuracy: Accuracy
+    by_section: dict[str, Accuracy]  # journal section -> accuracy; empty sections left out
+    by_position: dict[str, Accuracy]  # current position -> accuracy
+    top_expertise: Accuracy  # per item the top 20% of trials by expertise
+
+
+class ModelFigures(TypedDict):
+    accuracy: Accuracy
+    by_section: dict[str, Accuracy]
+
+
+class Calibration(TypedDict):
+    humans: Binned  # by the confidence slider
+    models: dict[str, Binned]  # scorer name -> by |PPL_original - PPL_altered|
+
+
+class Agreement(TypedDict):
+    """Spearman rho of item difficulty (this app's definition, every scorer that counts)."""
+
+    n_items: int
+    scorers: list[str]  # scorer names, the order of model_model's rows and columns
+    human_model: dict[str, float | None]
+    model_model: list[list[float | None]]
+    mean_human_model: float | None
+    mean_model_model: float | None
+
+
+class TeamWeights(TypedDict):
+    human: float
+    model: float
+
+
+class TeamPair(TypedDict):
+    """A human with one model (Yanez et al.), and each alone on the same trials."""
+
+    n: int
+    team: Accuracy
+    human: Accuracy
+    model: Accuracy
+    weights: TeamWeights
+    validation: str  # "leave-one-out" or "<k>-fold"
+    beats_both: bool
+
+
+class SourceFigures(TypedDict):
+    """Humans, models, calibration and agreement on one item source (analysis.figures)."""
+
+    n_items: int  # test items in scope of this source
+    humans: HumanFigures
+    models: dict[str, ModelFigures]  # scorer name -> figures
+    calibration: Calibration
+    expertise: Binned  # human accuracy by expertise bins
+    agreement: Agreement
+
+
+class SourceReport(SourceFigures):
+    team: dict[str, TeamPair]  # scorer name -> team; empty for "all"
+
+
+# --- participation and exposure -------------------------------------------------------------
+
+
+class FlagCount(TypedDict):
+    participants: int
+    trials: int
+
+
+class Day(TypedDict):
+    date: str  # YYYY-MM-DD (UTC)
+    started: int
+    completed: int
+    answered: int
+
+
+class Participation(TypedDict):
+    """Participants by stage, trials kept and left out, what each rule flags, and days."""
+
+    visited: int
+    declined: int
+    started: int  # past consent: in progress, completed or abandoned
+    active: int
+    completed: int
+    abandoned: int
+    answered_trials: int
+    unfinished_trials: int  # answers of participants who have not completed
+    included_trials: int
+    excluded_trials: int
+    included_participants: int
+    excluded_participants: int
+    flagged: dict[str, FlagCount]  # rule name -> flagged, switched on or not
+    by_day: list[Day]
+
+
+class ExposureItem(TypedDict):
+    item_id: int
+    abstract_id: int | None
+    source: str
+    journal_section: str
+    n_assigned: int
+    n_answered: int
+    n_included: int
+
+
+class ExposureSpread(TypedDict):
+    n_items: int
+    min: int
+    max: int
+    mean: float
+
+
+class Exposure(TypedDict):
+    items: list[ExposureItem]
+    by_source: dict[str, ExposureSpread]
+
+
+# --- the paper's analyses (analysis.paper) --------------------------------------------------
+
+
+class TTest(TypedDict):
+    t: float | None
+    p: float
+
+
+class Headline(TypedDict):
+    """Mean accuracy of the paper's LLMs against the humans' and the authors' t-test."""
+
+    n_models: int
+    n_items: int
+    mean: float | None
+    sd: float | None
+    human: float | None
+    t: float | None
+    df: int | None
+    p: float | None
+
+
+class MeanSd(TypedDict):
+    mean: float | None
+    sd: float | None
+
+
+class ModelPairs(MeanSd):
+    n_pairs: int
+
+
+class PaperAgreement(TypedDict):
+    """Item-difficulty agreement the paper's way (raw PPL difference, its 15 LLMs)."""
+
+    difficulty: str  # "raw" or "log_ratio"
+    n_items: int
+    n_models: int
+    scorers: list[str]
+    model_model: ModelPairs
+    human_model: MeanSd
+    human_by_model: dict[str, float | None]
+
+
+class ChatPair(TypedDict):
+    base: str
+    tuned: str
+    base_accuracy: float
+    tuned_accuracy: float
+
+
+class BaseVsChat(TypedDict):
+    pairs: list[ChatPair]
+    n_pairs: int
+    t: float | None
+    p: float | None
+    # Only with at least one pair:
+    mean_base: NotRequired[float | None]
+    mean_tuned: NotRequired[float | None]
+    base_better: NotRequired[int]
+
+
+class SizePoint(TypedDict):
+    name: str
+    params_b: float
+    accuracy: float
+
+
+class SizeFigure(TypedDict):
+    points: list[SizePoint]
+    n_models: int
+    rho: float | None
+    p: float | None
+    slope_per_decade: float | None
+
+
+class BrainGPT(TypedDict):
+    """Mistral-7B against its neuroscience LoRA; only ``available`` where either is missing."""
+
+    available: bool
+    n_items: NotRequired[int]
+    base_accuracy: NotRequired[float | None]
+    tuned_accuracy: NotRequired[float | None]
+    t: NotRequired[float | None]
+    p: NotRequired[float | None]
+    df: NotRequired[int]
+    mean_ppl_base: NotRequired[float | None]
+    mean_ppl_tuned: NotRequired[float | None]
+
+
+class Memorised(TypedDict):
+    n_items: int
+    rho: float | None
+    mean_ppl: float | None
+    min_ppl: float | None
+
+
+class Memorisation(TypedDict):
+    models: dict[str, Memorised]
+    n_models: int
+    mean_rho: float | None
+
+
+class Subfield(TypedDict):
+    n_items: int
+    humans: Accuracy
+    top_humans: Accuracy
+    mean_llm: float | None
+    n_llms: int
+
+
+class PaperBin(TypedDict):
+    bin: int
+    n: int
+    accuracy: float | None
+    score_min: float | None
+    score_max: float | None
+
+
+class PaperBinned(TypedDict):
+    """Bins of ordinal score ranks with the authors' edges."""
+
+    n: int
+    bins: list[PaperBin]
+    fit: Fit  # of bin accuracy on the bins' rank midpoints
+
+
+class CalibrationTest(TypedDict):
+    """The authors' logistic calibration test (slope of correct on confidence > 0)."""
+
+    n: int
+    slope: float | None
+    intercept: float | None
+    t: float | None
+    df: int | None
+    p: float | None
+
+
+class PaperCalibrated(PaperBinned):
+    test: CalibrationTest
+
+
+class PaperCalibration(TypedDict):
+    humans: PaperCalibrated
+    models: dict[str, PaperCalibrated]
+
+
+class TeamFit(TypedDict):
+    team: Accuracy
+    weights: list[float]
+    validation: str
+
+
+class WithAll(TypedDict):
+    """A human with every paper LLM together, and those LLMs without the human."""
+
+    n: int
+    n_models: int
+    scorers: list[str]
+    human: Accuracy
+    best_model: float
+    models_team: Accuracy
+    team: Accuracy
+
+
+class Teams(TypedDict):
+    pairs: dict[str, TeamPair]
+    with_all: WithAll | None
+
+
+class PaperSource(TypedDict):
+    """The paper's analyses on one item source."""
+
+    n_items: int
+    n_trials: int
+    humans: Accuracy
+    headline: Headline
+    agreement: PaperAgreement
+    agreement_log_ratio: PaperAgreement
+    base_vs_chat: BaseVsChat
+    size: SizeFigure
+    braingpt: BrainGPT
+    memorisation: Memorisation
+    by_subfield: dict[str, Subfield]
+    expertise: PaperBinned
+    calibration: PaperCalibration
+    teams: Teams
+
+
+class PaperReport(TypedDict):
+    scorers: list[PaperScorer]
+    human: PaperSource
+    gpt4: PaperSource
+
+
+class PanelRow(TypedDict):
+    key: str
+    analysis: str
+    paper: str  # the paper's figure or finding
+    app: str  # this app's, on the same data
+    definition: str
+    n: str
+    matches: bool | None  # None: no comparable number
+    note: str
+
+
+class Reproduction(TypedDict):
+    citation: str
+    rows: list[PanelRow]
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+class ReportFigures(TypedDict):
+    """Every figure of a study; the reproduction panel is built from these."""
+
+    study: StudyInfo
+    rules: RulesInfo
+    methods: dict[str, str]  # how each figure is computed
+    scorers: list[ScorerInfo]
+    scorers_skipped: list[SkippedScorer]  # scores incomplete, no succeeded run
+    sources: dict[str, SourceReport]  # "all", "human", "gpt4"
+    participation: Participation
+    exposure: Exposure
+    paper: PaperReport
+
+
+class StudyReport(ReportFigures):
+    """The study report. The headline human figure (the paper's 63.4%) is
+    ``report["sources"]["human"]["humans"]["accuracy"]``."""
+
+    reproduction: Reproduction
+
+
+def paper_source(paper: PaperReport, source: str) -> PaperSource | None:
+    """The paper's analyses of ``source``; None for "all" (the paper has no pooled figures)."""
+    if source == "human":
+        return paper["human"]
+    if source == "gpt4":
+        return paper["gpt4"]
+    return None
