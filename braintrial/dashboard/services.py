@@ -12,6 +12,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from braintrial.analysis.rules import ExclusionRules
 from braintrial.analysis.selectors import study_report
+from braintrial.analysis.types import StudyReport
 from braintrial.studies.models import Study
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ REFRESH_WAIT_SECONDS = 60
 
 def study_report_refresh(
     *, study: Study, rules: ExclusionRules | None = None, version: str | None = None
-) -> dict[str, Any]:
+) -> StudyReport:
     """Compute the study's report under ``rules`` (None: its own) and cache it for its data
     ``version`` (None: the current one); under its own rules, also as the study's latest."""
     from braintrial.dashboard.selectors import (

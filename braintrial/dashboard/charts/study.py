@@ -162,7 +162,7 @@ def exposure(report: StudyReport) -> dict[str, Any]:
     }
 
 
-def _flagged_words(flagged: dict[str, int]) -> str:
+def _flagged_words(flagged: FlagCount | dict[str, int]) -> str:
     """'1 trial · 1 person', '4 trials · 2 people'."""
     trials, people = flagged.get("trials", 0), flagged.get("participants", 0)
     return f"{plural(trials, 'trial')} · {plural(people, 'person', 'people')}"
