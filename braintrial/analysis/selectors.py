@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
 from . import figures
@@ -18,6 +19,7 @@ from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
+from .science.report import science_report
 
 METHODS = {
     "accuracy": "Proportion correct over trials (humans) or items (models); k correct of n. "
@@ -45,6 +47,8 @@ METHODS = {
     "sources": "'human' = human-written test cases (the paper's headline figures), 'gpt4' = "
     "GPT-4-written, 'all' = both, beyond the paper: models scored on 300 items, humans on "
     "every included trial.",
+    "science": "Beyond the paper: item analysis, clustered intervals, IRT and planning "
+    "(analysis.science; its 'method' entry says how).",
     "paper": "The paper's analyses computed the paper's way (analysis.paper; definitions in "
     "each module); 'reproduction' sets each beside the paper's figure.",
 }
@@ -146,4 +150,19 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
         "paper": paper,
     }
     report["reproduction"] = reproduction_panel(report=report)
+    report["science"] = science_report(
+        items=items,
+        trials=trials,
+        included=included,
+        scores=scores,
+        scope=scope,
+        defects=_defects(items.ids),
+        per_participant={"human": study.n_human_trials, "gpt4": study.n_gpt4_trials},
+    )
     return report
+
+
+def _defects(item_ids: np.ndarray) -> list[str]:
+    """The importer's defect note of each item (empty where none), in item index order."""
+    notes = dict(Item.objects.filter(pk__in=item_ids.tolist()).values_list("pk", "defect"))
+    return [notes.get(int(pk), "") or "" for pk in item_ids]
