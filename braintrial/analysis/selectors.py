@@ -19,7 +19,7 @@ from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
-from .science.report import science_report
+from .science.report import item_rows_build, science_report
 
 METHODS = {
     "accuracy": "Proportion correct over trials (humans) or items (models); k correct of n. "
@@ -166,3 +166,25 @@ def _defects(item_ids: np.ndarray) -> list[str]:
     """The importer's defect note of each item (empty where none), in item index order."""
     notes = dict(Item.objects.filter(pk__in=item_ids.tolist()).values_list("pk", "defect"))
     return [notes.get(int(pk), "") or "" for pk in item_ids]
+
+
+def study_item_analysis(
+    *, study: Study, rules: ExclusionRules | None = None
+) -> list[dict[str, Any]]:
+    """The item analysis of ``study`` under ``rules`` (default: its own), one dict per test item
+    of its bank (analysis.science.items), without the report's model fits."""
+    rules = rules or ExclusionRules.from_study(study)
+    items = items_load(study=study)
+    trials = trials_load(study=study, items=items, rules=rules)
+    scope = np.zeros(items.ids.size, dtype=bool)
+    scope[trials.item] = True
+    if not scope.any():
+        scope[:] = True
+    scores = scores_load(study=study, items=items, scope=scope)
+    return item_rows_build(
+        items=items,
+        trials=trials,
+        included=trials.included(rules),
+        scores=scores,
+        defects=_defects(items.ids),
+    )

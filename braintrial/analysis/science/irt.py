@@ -129,13 +129,13 @@ def rasch_fit(responses: Responses) -> RaschFit:
     )
     difficulty = -np.log(np.clip(rate, 0.05, 0.95) / (1 - np.clip(rate, 0.05, 0.95)))
     slope, previous, converged, iteration = 1.0, -np.inf, False, 0
-    for iteration in range(1, MAX_ITERATIONS + 1):
+    while iteration < MAX_ITERATIONS and not converged:
+        iteration += 1
         posterior, loglik = _person_posterior(responses, difficulty, slope, nodes, log_w)
-        if abs(loglik - previous) < TOLERANCE * max(1.0, abs(loglik)):
-            converged = True
-            break
+        converged = abs(loglik - previous) < TOLERANCE * max(1.0, abs(loglik))
         previous = loglik
-        difficulty, slope = _m_step(responses, posterior, difficulty, slope, nodes, answered)
+        if not converged:
+            difficulty, slope = _m_step(responses, posterior, difficulty, slope, nodes, answered)
     posterior, loglik = _person_posterior(responses, difficulty, slope, nodes, log_w)
     mean = posterior @ nodes
     sd = np.sqrt(np.maximum(posterior @ nodes**2 - mean**2, 0.0))

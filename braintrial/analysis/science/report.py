@@ -105,9 +105,7 @@ def _source(
     mixed = boot_p = boot_c = None
     if _enough(person, item, correct):
         boot_p = _interval_dict(bootstrap_participants(participant=person, correct=correct))
-        boot_c = _interval_dict(
-            bootstrap_crossed(participant=person, item=item, correct=correct)
-        )
+        boot_c = _interval_dict(bootstrap_crossed(participant=person, item=item, correct=correct))
         expertise = np.where(trials.expertise[t] > 0, trials.expertise[t], np.nan).astype(float)
         answers = Answers(respondent=person, item=item, correct=correct, expertise=expertise)
         try:
@@ -170,7 +168,9 @@ def _irt(*, items: Items, trials: Trials, t: np.ndarray, scores: Scores) -> dict
     for j, scorer in enumerate(scores.scorers):
         where = irt.ability_place(fit=fit, correct=scores.correct[:, j])
         if where is not None:
-            placed.append({"name": scorer["name"], "display_name": scorer["display_name"]} | asdict(where))
+            placed.append(
+                {"name": scorer["name"], "display_name": scorer["display_name"]} | asdict(where)
+            )
     quantiles = np.quantile(fit.ability, [0.1, 0.25, 0.5, 0.75, 0.9]).tolist()
     return {
         "fitted": True,
@@ -245,16 +245,7 @@ def science_report(
     """The report's ``science`` entry (see METHOD). ``defects``: the importer's note per item
     index; ``per_participant``: test items a participant answers, per source."""
     t_all = np.flatnonzero(included)
-    rows = item_analysis(
-        trials=ItemTrials(
-            participant=trials.participant_id[t_all],
-            item=trials.item[t_all],
-            correct=trials.correct[t_all],
-            confidence=trials.confidence[t_all],
-        ),
-        model_correct=scores.correct,
-        defects=defects,
-    )
+    rows = _item_rows(trials=trials, t=t_all, scores=scores, defects=defects)
     intervals: dict[str, Any] = {}
     fits: dict[str, tuple[CrossedFit | None, CrossedFit | None]] = {}
     for k, source in enumerate(SOURCES):
@@ -272,12 +263,7 @@ def science_report(
         "method": METHOD,
         "headline_interval": "wilson",
         "items": items_summary(rows, scope=scope),
-        "item_rows": [
-            {"item_id": int(items.ids[r.index]), "source": SOURCES[int(items.source[r.index])]}
-            | {k: v for k, v in asdict(r).items() if k != "index"}
-            | {"suspect_reasons": list(r.suspect_reasons)}
-            for r in rows
-        ],
+        "item_rows": item_rows_as_dicts(items=items, rows=rows),
         "intervals": intervals,
         "irt": _irt(items=items, trials=trials, t=t_all, scores=scores),
         "planning": {
@@ -293,6 +279,39 @@ def science_report(
             ),
         },
     }
+
+
+def _item_rows(
+    *, trials: Trials, t: np.ndarray, scores: Scores, defects: list[str]
+) -> list[ItemRow]:
+    return item_analysis(
+        trials=ItemTrials(
+            participant=trials.participant_id[t],
+            item=trials.item[t],
+            correct=trials.correct[t],
+            confidence=trials.confidence[t],
+        ),
+        model_correct=scores.correct,
+        defects=defects,
+    )
+
+
+def item_rows_as_dicts(*, items: Items, rows: list[ItemRow]) -> list[dict[str, Any]]:
+    """The rows keyed by item id, JSON-serialisable (the report's and the items file's)."""
+    return [
+        {"item_id": int(items.ids[r.index]), "source": SOURCES[int(items.source[r.index])]}
+        | {k: v for k, v in asdict(r).items() if k != "index"}
+        | {"suspect_reasons": list(r.suspect_reasons)}
+        for r in rows
+    ]
+
+
+def item_rows_build(
+    *, items: Items, trials: Trials, included: np.ndarray, scores: Scores, defects: list[str]
+) -> list[dict[str, Any]]:
+    """Item analysis alone (no model fit): for the items file."""
+    rows = _item_rows(trials=trials, t=np.flatnonzero(included), scores=scores, defects=defects)
+    return item_rows_as_dicts(items=items, rows=rows)
 
 
 def items_summary(rows: list[ItemRow], *, scope: np.ndarray) -> dict[str, Any]:

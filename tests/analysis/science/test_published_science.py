@@ -46,3 +46,44 @@ def test_every_defective_published_row_is_suspect(published: Any) -> None:
     defective = [r for r in rows if r["defect"]]
     assert len(defective) == 5
     assert all(r["suspect"] for r in defective)
+
+
+def test_items_export_carries_the_item_analysis(published: Any, tmp_path: Any) -> None:
+    import csv
+
+    from django.core.management import call_command
+
+    target = tmp_path / "items.csv"
+    call_command("export", "items", "--study", "brainbench-2024", "-o", str(target))
+    rows = list(csv.DictReader(target.open(newline="", encoding="utf-8")))
+    assert len(rows) == 300
+    answered = [r for r in rows if r["human_n"] and int(r["human_n"]) > 0]
+    assert sum(int(r["human_n"]) for r in rows if r["human_n"]) == 1514
+    assert sum(int(r["human_k"]) for r in rows if r["human_k"]) == 641 + 351
+    some = answered[0]
+    assert float(some["human_accuracy"]) == pytest.approx(
+        int(some["human_k"]) / int(some["human_n"]), abs=1e-5
+    )
+    assert any(r["discrimination"] for r in rows)
+    defective = [r for r in rows if r["defect"]]
+    assert len(defective) == 5
+    assert all(r["suspect"] == "1" and "defective" in r["suspect_reasons"] for r in defective)
+    assert {r["models_correct"] != "" for r in rows} == {True}
+
+
+def test_an_items_file_of_several_studies_leaves_the_analysis_empty(
+    published: Any, tmp_path: Any
+) -> None:
+    import csv
+
+    from django.core.management import call_command
+
+    from tests.factories import study_make
+
+    study_make("second")
+    target = tmp_path / "items.csv"
+    call_command("export", "items", "--all", "-o", str(target))
+    rows = list(csv.DictReader(target.open(newline="", encoding="utf-8")))
+    assert len(rows) > 300 and "discrimination" in rows[0]
+    # An item's human accuracy belongs to one study: a file of several leaves it empty.
+    assert {r["human_n"] for r in rows} == {""}
