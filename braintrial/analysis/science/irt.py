@@ -28,7 +28,7 @@ from scipy.stats import norm
 # Quadrature points for the population integral, and the grid on which one test taker's
 # ability is read off (models may stand far above the human range).
 N_QUADRATURE = 41
-ABILITY_GRID = np.linspace(-8.0, 8.0, 1601)
+ABILITY_GRID = np.linspace(-15.0, 15.0, 3001)
 B_PRIOR_SD = 3.0
 MAX_ITERATIONS = 1000
 TOLERANCE = 1e-7

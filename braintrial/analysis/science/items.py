@@ -8,7 +8,8 @@ Per item, from the analysed human trials and the valid model scores:
 * discrimination: the corrected item-rest correlation (point-biserial) between being right on
   this item and the participant's share right on their other analysed items, over participants
   who answered at least ``MIN_REST_ITEMS`` other items; reported from ``MIN_DISCRIMINATION_N``
-  such participants on, since on fewer it is noise;
+  such participants on, since on fewer it is noise; it flags the item where it is significantly
+  negative;
 * mean confidence when right and when wrong;
 * the importer's defect note, and a suspect flag with its reasons.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import t as student_t
 
 from braintrial.analysis.stats import wilson_interval
 
@@ -26,13 +28,16 @@ MIN_DISCRIMINATION_N = 5
 # "Most humans and most models get it wrong": below half right on both sides, from at least
 # this many human trials.
 MIN_WRONG_N = 3
-# An item-rest correlation at or below this flags the item (it is answered right more often by
-# those who do worse elsewhere).
-NEGATIVE_DISCRIMINATION = -0.2
+# An item-rest correlation below zero flags the item when it is significantly so (one-sided
+# p below this): on the handful of participants an item has, a negative r by chance is common.
+NEGATIVE_DISCRIMINATION_P = 0.05
 
 REASON_DEFECT = "the importer flagged the row as defective"
 REASON_WRONG = "most humans and most models choose the altered version"
-REASON_NEGATIVE = "negative discrimination: people who do better elsewhere get it wrong more often"
+REASON_NEGATIVE = (
+    "negative discrimination: people who do better elsewhere get it wrong more often "
+    "(significantly, one-sided p < 0.05)"
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,16 @@ def _mean_by_item(values: np.ndarray, item: np.ndarray, mask: np.ndarray, n: int
         return np.where(count > 0, total / count, np.nan)
 
 
+def _significantly_negative(r: float, n: int) -> bool:
+    """r < 0 with a one-sided p below NEGATIVE_DISCRIMINATION_P (t test of a correlation)."""
+    if not np.isfinite(r) or r >= 0 or n < 3:
+        return False
+    if r <= -1:
+        return True
+    t = r * np.sqrt((n - 2) / (1 - r * r))
+    return bool(student_t.cdf(t, n - 2) < NEGATIVE_DISCRIMINATION_P)
+
+
 def _float(value: float) -> float | None:
     return None if not np.isfinite(value) else float(value)
 
@@ -139,7 +154,7 @@ def item_analysis(
         mostly_wrong = accuracy is not None and accuracy < 0.5 and n[i] >= MIN_WRONG_N
         if mostly_wrong and np.isfinite(models[i]) and models[i] < 0.5:
             reasons.append(REASON_WRONG)
-        if np.isfinite(discrimination[i]) and discrimination[i] <= NEGATIVE_DISCRIMINATION:
+        if _significantly_negative(discrimination[i], discrimination_n[i]):
             reasons.append(REASON_NEGATIVE)
         rows.append(
             ItemRow(

@@ -21,11 +21,18 @@ bootstrap over participants only.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import gpboost
 import numpy as np
 from scipy.special import expit
+
+# GPBoost writes its optimiser's notes to standard output unless given a logger: they go to the
+# log instead, so that `manage.py report --json` stays JSON.
+_LOG = logging.getLogger("braintrial.analysis.gpboost")
+_LOG.addHandler(logging.NullHandler())
+gpboost.register_logger(_LOG)
 
 N_DRAWS = 4000
 N_BOOTSTRAP = 2000

@@ -20,6 +20,7 @@ from braintrial.analysis.selectors import study_item_analysis
 from braintrial.exports.rows.base import Column
 from braintrial.studies.models import Study
 
+
 def _number(value: Any) -> str:
     return "" if value is None else format(float(value), ".6g")
 
@@ -111,7 +112,7 @@ FIELDS: list[tuple[str, str, Callable[[Any], str], str, str]] = [
         "text",
         "';'-separated: the importer flagged the row as defective; most humans and most "
         "models choose the altered version (under half right on both sides, from 3 human "
-        "trials); negative discrimination (-0.2 or below).",
+        "trials); negative discrimination (below zero, one-sided p < 0.05).",
     ),
 ]
 NAMES = [name for name, *_ in FIELDS]
@@ -124,9 +125,7 @@ class _Cell(Func):
     output_field = CharField()
 
     def __init__(self, blob: str, key: str) -> None:
-        super().__init__(
-            Cast(Value(blob), JSONField()), Cast(F("id"), CharField()), Value(key)
-        )
+        super().__init__(Cast(Value(blob), JSONField()), Cast(F("id"), CharField()), Value(key))
         self.key = key
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
