@@ -166,7 +166,7 @@ def ability_place(*, fit: RaschFit, correct: np.ndarray) -> Placement | None:
     cdf = np.cumsum(post)
     mean = float(post @ ABILITY_GRID)
     low = float(ABILITY_GRID[np.searchsorted(cdf, 0.025)])
-    high = float(ABILITY_GRID[min(np.searchsorted(cdf, 0.975), ABILITY_GRID.size - 1)])
+    high = float(ABILITY_GRID[min(int(np.searchsorted(cdf, 0.975)), ABILITY_GRID.size - 1)])
     return Placement(
         ability=mean,
         low=low,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from braintrial.brainbench.names import STUDY_SLUG
-from braintrial.dashboard.charts import accuracy, models, participation, study
+from braintrial.dashboard.charts import accuracy, models, participation, science, study
 from braintrial.dashboard.charts.common import empty_note
 
 # The pooled view is this app's, not the paper's: every chart on it says so.
@@ -34,6 +34,7 @@ def figures_from_report(*, report: dict[str, Any], source: str = "human") -> dic
         *models.calibration_charts(report, source),
         models.agreement(report, source),
         models.team(report, source),
+        science.ability_scale(report),
         participation.funnel(report),
         participation.timeline(report),
         study.exposure(report),

@@ -126,10 +126,10 @@ class _Cell(Func):
 
     def __init__(self, blob: str, key: str) -> None:
         super().__init__(Cast(Value(blob), JSONField()), Cast(F("id"), CharField()), Value(key))
-        self.key = key
+        self.blob, self.key = blob, key
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        blob = self.source_expressions[0].source_expressions[0]
+        blob = Value(self.blob)
         path = Concat(Value('$."'), Cast(F("id"), CharField()), Value(f'".{self.key}'))
         func = Func(blob, path, function="json_extract", output_field=CharField())
         return func.resolve_expression(compiler.query).as_sql(compiler, connection)
