@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+
+from braintrial.analysis.selectors import study_report
+from braintrial.brainbench.names import STUDY_SLUG
+from braintrial.items.models import Item
+from braintrial.participants.models import Participant, Trial
+from braintrial.studies.models import Study
+from scoring.models import ItemScore, Scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = ROOT / "test-output"
@@ -36,3 +46,27 @@ def brainbench_dir() -> Path:
     if not (path / "BrainBench_Human_v0.1.csv").exists():
         pytest.fail(f"BrainBench data not found at {path} (set BRAINBENCH_DIR)")
     return path
+
+
+@pytest.fixture(scope="module")
+def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Items, published trials and published model scores, imported once for the module.
+
+    The imports commit outside the per-test transactions, so everything they added is deleted
+    afterwards (rows that existed before, such as built-in items, are left alone).
+    """
+    with django_db_blocker.unblock():
+        items_before = set(Item.objects.values_list("pk", flat=True))
+        scorers_before = set(Scorer.objects.values_list("pk", flat=True))
+        call_command("import_brainbench", stdout=io.StringIO())
+        out = io.StringIO()
+        call_command("import_published_trials", stdout=out)
+        call_command("import_published_scores", stdout=io.StringIO())
+        study = Study.objects.get(slug=STUDY_SLUG)
+        yield {"study": study, "output": out.getvalue(), "report": study_report(study=study)}
+        Trial.objects.filter(participant__study=study).delete()
+        Participant.objects.filter(study=study).delete()
+        study.delete()
+        Scorer.objects.exclude(pk__in=scorers_before).delete()
+        ItemScore.objects.exclude(item_id__in=items_before).delete()
+        Item.objects.exclude(pk__in=items_before).delete()

@@ -6,10 +6,11 @@ figure is computed from them in vectorised code (analysis.stats, analysis.figure
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 
+from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
 from . import figures
@@ -18,6 +19,7 @@ from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
+from .science.report import item_rows_build, science_report
 from .types import ReportFigures, RulesInfo, SourceReport, StudyReport, paper_source
 
 METHODS = {
@@ -46,6 +48,8 @@ METHODS = {
     "sources": "'human' = human-written test cases (the paper's headline figures), 'gpt4' = "
     "GPT-4-written, 'all' = both, beyond the paper: models scored on 300 items, humans on "
     "every included trial.",
+    "science": "Beyond the paper: item analysis, clustered intervals, IRT and planning "
+    "(analysis.science; its 'method' entry says how).",
     "paper": "The paper's analyses computed the paper's way (analysis.paper; definitions in "
     "each module); 'reproduction' sets each beside the paper's figure.",
 }
@@ -98,9 +102,46 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> StudyR
         "exposure": exposure(study=study, items=items, trials=trials, included=included),
         "paper": paper,
     }
-    return {**report, "reproduction": reproduction_panel(report=report)}
+    science = science_report(
+        items=items,
+        trials=trials,
+        included=included,
+        scores=scores,
+        scope=scope,
+        defects=_defects(items.ids),
+        per_participant={"human": study.n_human_trials, "gpt4": study.n_gpt4_trials},
+    )
+    return {**report, "reproduction": reproduction_panel(report=report), "science": science}
 
 
 def _rules_info(rules: ExclusionRules) -> RulesInfo:
     # RulesInfo is ExclusionRules field for field (tests/analysis/test_types.py keeps them so).
     return cast(RulesInfo, rules.as_dict())
+
+
+def _defects(item_ids: np.ndarray) -> list[str]:
+    """The importer's defect note of each item (empty where none), in item index order."""
+    notes = dict(Item.objects.filter(pk__in=item_ids.tolist()).values_list("pk", "defect"))
+    return [notes.get(int(pk), "") or "" for pk in item_ids]
+
+
+def study_item_analysis(
+    *, study: Study, rules: ExclusionRules | None = None
+) -> list[dict[str, Any]]:
+    """The item analysis of ``study`` under ``rules`` (default: its own), one dict per test item
+    of its bank (analysis.science.items), without the report's model fits."""
+    rules = rules or ExclusionRules.from_study(study)
+    items = items_load(study=study)
+    trials = trials_load(study=study, items=items, rules=rules)
+    scope = np.zeros(items.ids.size, dtype=bool)
+    scope[trials.item] = True
+    if not scope.any():
+        scope[:] = True
+    scores = scores_load(study=study, items=items, scope=scope)
+    return item_rows_build(
+        items=items,
+        trials=trials,
+        included=trials.included(rules),
+        scores=scores,
+        defects=_defects(items.ids),
+    )

@@ -454,11 +454,149 @@ class ReportFigures(TypedDict):
     paper: PaperReport
 
 
+# The science entry: beyond the paper (analysis.science).
+
+
+class Interval(TypedDict):
+    estimate: float
+    low: float
+    high: float
+
+
+class CrossedFitReport(TypedDict):
+    accuracy: Interval  # population-averaged, probability scale
+    sd_respondents: float  # logit scale
+    sd_items: float
+    fixed: dict[str, Interval]  # logit scale: "intercept" (and "expertise")
+    n_answers: int
+    n_respondents: int
+    n_items: int
+
+
+class HumanFitReport(CrossedFitReport, total=False):
+    expertise_effect: Interval  # logits per sd of the expertise rating
+
+
+class SourceIntervals(TypedDict):
+    n_trials: int
+    n_participants: int
+    n_items: int
+    wilson: Accuracy  # the headline's
+    bootstrap_participants: Interval | None
+    bootstrap_crossed: Interval | None
+    mixed: HumanFitReport | None
+    models: CrossedFitReport | None
+    gap: Interval | None  # models minus humans
+    note: str
+
+
+class ItemRowReport(TypedDict):
+    item_id: int
+    source: str  # "human" | "gpt4"
+    n: int
+    k: int
+    accuracy: float | None
+    low: float | None
+    high: float | None
+    models_correct: float | None
+    models_agreement: float | None
+    n_models: int
+    discrimination: float | None
+    discrimination_n: int
+    confidence_right: float | None
+    confidence_wrong: float | None
+    defect: str
+    suspect: bool
+    suspect_reasons: list[str]
+
+
+class ItemsSummary(TypedDict):
+    n_items: int
+    n_answered: int
+    n_with_discrimination: int
+    median_discrimination: float | None
+    n_defective: int
+    n_suspect: int
+    suspect_by_reason: dict[str, int]
+
+
+class Placement(TypedDict):
+    name: str
+    display_name: str
+    ability: float
+    low: float
+    high: float
+    n_items: int
+    top_percent: float
+    top_percent_low: float
+    top_percent_high: float
+
+
+class HumanAbilities(TypedDict):
+    ability_mean: float
+    ability_quantiles: dict[str, float]  # "10", "25", "50", "75", "90"
+    abilities: list[float]  # each participant's EAP, sorted
+    top_percent_of_median: float
+
+
+class IrtReport(TypedDict, total=False):
+    fitted: bool
+    note: str  # where not fitted
+    slope: float
+    converged: bool
+    n_participants: int
+    n_items: int
+    humans: HumanAbilities
+    scorers: list[Placement]  # best first
+
+
+class PlanResult(TypedDict):
+    participants: int | None
+    achieved: float
+    limit: str
+
+
+class Plan(TypedDict):
+    half_width: float
+    gap: float
+    power: float
+    per_participant: int
+    bank: int
+    participants_for_half_width: PlanResult
+    participants_for_power: PlanResult
+    variances: dict[str, float | None]
+
+
+class Components(TypedDict):
+    intercept: float
+    model_effect: float | None
+    sd_people: float
+    sd_items: float
+    sd_scorers: float
+
+
+class PlanningReport(TypedDict):
+    components: Components
+    components_from: str  # "this study" | "the published study"
+    default: Plan
+
+
+class ScienceReport(TypedDict):
+    method: str
+    headline_interval: str  # which interval the study page's headline uses: "wilson"
+    items: ItemsSummary
+    item_rows: list[ItemRowReport]
+    intervals: dict[str, SourceIntervals]  # "human", "gpt4"
+    irt: IrtReport
+    planning: PlanningReport
+
+
 class StudyReport(ReportFigures):
     """The study report. The headline human figure (the paper's 63.4%) is
     ``report["sources"]["human"]["humans"]["accuracy"]``."""
 
     reproduction: Reproduction
+    science: ScienceReport
 
 
 def paper_source(paper: PaperReport, source: str) -> PaperSource | None:

@@ -22,5 +22,6 @@ urlpatterns = [
     path("<slug:slug>/items/import/", setup.study_items_import, name="study_items_import"),
     path("<slug:slug>/qr.svg", setup.study_qr, name="study_qr"),
     path("<slug:slug>/data.json", views.study_data, name="study_data"),
+    path("<slug:slug>/science/", views.study_science, name="study_science"),
     path("<slug:slug>/runs/", views.score_run_start, name="score_run_start"),
 ]

@@ -24,6 +24,7 @@ from braintrial.dashboard.forms import (
 )
 from braintrial.dashboard.links import export_links, participant_link
 from braintrial.dashboard.plotly_bundle import plotly_bundle
+from braintrial.dashboard.science import science_page_data
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_editable, study_get_for_researcher
 from scoring import services as scoring_services
@@ -76,6 +77,20 @@ def _study_context(
         "exports": export_links(study=study, rules=rules),
         "plotly_bundle": plotly_bundle().name,
     }
+
+
+@require_GET
+@login_required
+def study_science(request: HttpRequest, slug: str) -> HttpResponse:
+    """Items and models among the experts: item analysis, clustered intervals, IRT, planning."""
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    try:
+        context = science_page_data(study=study, query=request.GET)
+    except ValidationError as exc:
+        return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
+    context["study"] = study
+    context["query"] = request.GET.copy()
+    return render(request, "dashboard/study_science.html", context)
 
 
 @require_GET

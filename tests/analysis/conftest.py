@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from django.core.management import call_command
 
-from braintrial.analysis.selectors import study_report
-from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
-from scoring.models import ItemScore, Scorer
+from scoring.models import Scorer
 from tests.factories import (
     item_make,
     participant_make,
@@ -98,27 +93,3 @@ class Lab:
 @pytest.fixture
 def lab(db: None) -> Lab:
     return Lab(study=Study.objects.create(slug="lab", title="Lab", bank=BANK))
-
-
-@pytest.fixture(scope="module")
-def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """Items, published trials and published model scores, imported once for the module.
-
-    The imports commit outside the per-test transactions, so everything they added is deleted
-    afterwards (rows that existed before, such as built-in items, are left alone).
-    """
-    with django_db_blocker.unblock():
-        items_before = set(Item.objects.values_list("pk", flat=True))
-        scorers_before = set(Scorer.objects.values_list("pk", flat=True))
-        call_command("import_brainbench", stdout=io.StringIO())
-        out = io.StringIO()
-        call_command("import_published_trials", stdout=out)
-        call_command("import_published_scores", stdout=io.StringIO())
-        study = Study.objects.get(slug=STUDY_SLUG)
-        yield {"study": study, "output": out.getvalue(), "report": study_report(study=study)}
-        Trial.objects.filter(participant__study=study).delete()
-        Participant.objects.filter(study=study).delete()
-        study.delete()
-        Scorer.objects.exclude(pk__in=scorers_before).delete()
-        ItemScore.objects.exclude(item_id__in=items_before).delete()
-        Item.objects.exclude(pk__in=items_before).delete()

@@ -14,7 +14,7 @@ from typing import Any
 
 from braintrial.analysis.types import StudyReport
 from braintrial.brainbench.names import STUDY_SLUG
-from braintrial.dashboard.charts import accuracy, models, participation, study
+from braintrial.dashboard.charts import accuracy, models, participation, science, study
 from braintrial.dashboard.charts.common import empty_note
 
 # The pooled view is this app's, not the paper's: every chart on it says so.
@@ -35,6 +35,7 @@ def figures_from_report(*, report: StudyReport, source: str = "human") -> dict[s
         *models.calibration_charts(report, source),
         models.agreement(report, source),
         models.team(report, source),
+        science.ability_scale(report),
         participation.funnel(report),
         participation.timeline(report),
         study.exposure(report),

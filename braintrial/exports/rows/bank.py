@@ -18,6 +18,7 @@ from braintrial.exports.expressions import (
     time_cell,
 )
 from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.item_analysis import empty_columns, item_analysis_columns
 from braintrial.exports.rows.trials import section_label
 from braintrial.items.models import Item
 from braintrial.participants.selectors import items_of_studies_q
@@ -221,8 +222,9 @@ ITEMS = ExportKind(
     row_doc="One row per item (test case) of the item banks the studies draw from, and the "
     "practice and catch items their participants were shown.",
     base_queryset=items_base,
-    columns=ITEM_COLUMNS,
+    columns=[*ITEM_COLUMNS, *empty_columns()],
     excluded_doc="By default only test items; with include_excluded also practice and catch items.",
+    study_columns=item_analysis_columns,
 )
 
 SCORES = ExportKind(

@@ -37,6 +37,9 @@ class ExportKind:
     # The columns that say why a row is left out, under given rules (replacing those of the
     # same name in ``columns``); None for files that no exclusion rule touches.
     reason_columns: Callable[[ExclusionRules], list[Column]] | None = None
+    # Columns computed from the studies a file covers (replacing those of the same name in
+    # ``columns``, which show them empty): the items file's item analysis.
+    study_columns: Callable[[QuerySet[Study], ExclusionRules | None], list[Column]] | None = None
 
     @property
     def header(self) -> list[str]:
@@ -61,6 +64,9 @@ class ExportKind:
         ``rules``: the exclusion rules of a dashboard view (None: each study's own settings).
         """
         columns = self.columns_under(rules)
+        if self.study_columns is not None:
+            computed = {column.name: column for column in self.study_columns(studies, rules)}
+            columns = [computed.get(column.name, column) for column in columns]
         aliases = {f"c{i}": column.expression for i, column in enumerate(columns)}
         queryset = self.base_queryset(studies, include_excluded, rules)
         return queryset.annotate(**aliases).values_list(*aliases)

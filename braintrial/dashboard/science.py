@@ -1,0 +1,125 @@
+"""The study's "items and models among the experts" page: the item analysis table (sorted and
+filtered as asked), the clustered intervals beside Wilson's, every scorer on the human ability
+scale, and the planning of a next study. Everything comes from the cached study report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from braintrial.analysis.science.planning import Components
+from braintrial.analysis.science.report import (
+    DEFAULT_GAP,
+    DEFAULT_HALF_WIDTH,
+    DEFAULT_POWER,
+    plan,
+)
+from braintrial.dashboard.selectors import study_page_data
+from braintrial.studies.models import Study
+
+# Sortable columns of the item table: (parameter value, header, row key).
+SORTS = [
+    ("item", "Item", "item_id"),
+    ("n", "Human trials", "n"),
+    ("accuracy", "Human accuracy", "accuracy"),
+    ("models", "Models right", "models_correct"),
+    ("agreement", "Model agreement", "models_agreement"),
+    ("discrimination", "Discrimination", "discrimination"),
+    ("confidence_right", "Confidence right", "confidence_right"),
+    ("confidence_wrong", "Confidence wrong", "confidence_wrong"),
+]
+SORT_KEYS = {value: key for value, _, key in SORTS}
+
+
+class ItemTableForm(forms.Form):
+    """What the item table shows: ?sort=&order=&source=&suspect=."""
+
+    sort = forms.ChoiceField(choices=[(v, h) for v, h, _ in SORTS], required=False)
+    order = forms.ChoiceField(
+        choices=[("asc", "ascending"), ("desc", "descending")], required=False
+    )
+    source = forms.ChoiceField(
+        choices=[("all", "All"), ("human", "Human-written"), ("gpt4", "GPT-4-written")],
+        required=False,
+    )
+    suspect = forms.BooleanField(required=False, label="Suspect items only")
+
+
+class PlanningForm(forms.Form):
+    """The targets of the planning section (?half_width=&gap=&power=)."""
+
+    half_width = forms.FloatField(
+        min_value=0.005, max_value=0.5, required=False, label="Interval half-width"
+    )
+    gap = forms.FloatField(min_value=0.01, max_value=0.9, required=False, label="Human-model gap")
+    power = forms.FloatField(min_value=0.5, max_value=0.99, required=False, label="Power")
+
+
+def _sorted_rows(rows: list[dict[str, Any]], data: dict[str, Any]) -> list[dict[str, Any]]:
+    source = data.get("source") or "all"
+    if source != "all":
+        rows = [r for r in rows if r["source"] == source]
+    if data.get("suspect"):
+        rows = [r for r in rows if r["suspect"]]
+    key = SORT_KEYS[data.get("sort") or "item"]
+    descending = data.get("order") == "desc"
+    present = [r for r in rows if r[key] is not None]
+    missing = [r for r in rows if r[key] is None]  # empty values last either way
+    present.sort(key=lambda r: (r[key], r["item_id"]), reverse=descending)
+    return present + missing
+
+
+def _header_links(query: QueryDict, data: dict[str, Any]) -> list[dict[str, str]]:
+    """Each sortable header's link (its second click reverses the order) and its aria-sort."""
+    current, order = data.get("sort") or "item", data.get("order") or "asc"
+    links = []
+    for value, header, _ in SORTS:
+        params = query.copy()
+        params["sort"] = value
+        params["order"] = "desc" if value == current and order == "asc" else "asc"
+        state = "none"
+        if value == current:
+            state = "descending" if order == "desc" else "ascending"
+        links.append({"header": header, "href": "?" + params.urlencode(), "aria_sort": state})
+    return links
+
+
+def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
+    """The page's content. Raises forms.ValidationError naming the parameter at fault."""
+    table, targets = ItemTableForm(query), PlanningForm(query)
+    for form in (table, targets):
+        if not form.is_valid():
+            raise forms.ValidationError(
+                [
+                    f"{name}: {'; '.join(str(e) for e in errors)}"
+                    for name, errors in form.errors.items()
+                ]
+            )
+    science = study_page_data(study=study)["report"]["science"]
+    rows = _sorted_rows(science["item_rows"], table.cleaned_data)
+    chosen = {
+        "half_width": targets.cleaned_data.get("half_width") or DEFAULT_HALF_WIDTH,
+        "gap": targets.cleaned_data.get("gap") or DEFAULT_GAP,
+        "power": targets.cleaned_data.get("power") or DEFAULT_POWER,
+    }
+    default = science["planning"]["default"]
+    planned = plan(
+        Components(**science["planning"]["components"]),
+        half_width=chosen["half_width"],
+        gap_size=chosen["gap"],
+        power=chosen["power"],
+        per_participant=default["per_participant"],
+        bank=default["bank"],
+    )
+    return {
+        "science": science,
+        "rows": rows,
+        "n_rows": len(rows),
+        "table": table.cleaned_data,
+        "headers": _header_links(query, table.cleaned_data),
+        "planning": planned,
+        "planning_from": science["planning"]["components_from"],
+        "targets": chosen,
+    }
