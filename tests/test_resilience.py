@@ -145,6 +145,9 @@ def test_a_post_on_a_dropped_connection_gets_a_self_reloading_503_and_stores_not
     assert participant.trials.filter(correct__isnull=False).count() == 1
 
 
+# The handler looks at the connection (to drop a broken one), which an earlier test of the same
+# process may have left open: the test may touch the database like the handler does.
+@pytest.mark.django_db
 def test_an_unavailable_database_outside_a_view_gets_the_503_not_a_500() -> None:
     request = RequestFactory().get("/dashboard/alpha/data.json")
     try:
