@@ -19,7 +19,8 @@ from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
-from .science.report import item_rows_build, science_report
+from .science.item_rows import item_rows_build
+from .science.report import science_report
 from .types import ReportFigures, RulesInfo, SourceReport, StudyReport, paper_source
 
 METHODS = {

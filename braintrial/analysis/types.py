@@ -539,9 +539,9 @@ class HumanAbilities(TypedDict):
     top_percent_of_median: float
 
 
-class IrtReport(TypedDict, total=False):
+class IrtReport(TypedDict):
     fitted: bool
-    note: str  # where not fitted
+    note: str  # why not, where not fitted
     slope: float
     converged: bool
     n_participants: int

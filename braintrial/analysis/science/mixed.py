@@ -107,7 +107,10 @@ def _fit(answers: Answers, exog: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             likelihood="bernoulli_logit",
             num_parallel_threads=1,
         )
-        model.fit(y=answers.correct.astype(float), X=exog, params=params)
+        try:
+            model.fit(y=answers.correct.astype(float), X=exog, params=params)
+        except gpboost.basic.GPBoostError:
+            continue  # e.g. no finite likelihood at the start on a tiny study: the next one
         coef = np.asarray(model.get_coef(std_err=True), dtype=float)
         if np.isfinite(coef).all():
             return coef, np.asarray(model.get_cov_pars(std_err=True), dtype=float)

@@ -16,13 +16,11 @@ from braintrial.analysis.data import SOURCES, Items, Scores, Trials
 from braintrial.analysis.stats import accuracy_counts
 from braintrial.analysis.types import Accuracy, ScienceReport
 
-from . import irt, planning
-from .items import ItemRow, ItemTrials, item_analysis
+from . import planning
+from .abilities import MIN_ITEMS, MIN_RESPONDENTS, enough_answers, irt_report
+from .item_rows import item_rows_as_dicts, item_rows_compute, items_summary
 from .mixed import Answers, CrossedFit, bootstrap_crossed, bootstrap_participants, crossed_fit, gap
 
-# A crossed fit needs this many respondents and items with answers, or it is left out.
-MIN_RESPONDENTS = 3
-MIN_ITEMS = 3
 # Independent draws for the humans' and the models' fits (their difference is the gap).
 HUMANS_SEED, MODELS_SEED = 20240101, 20240102
 # The planning defaults the dashboard starts from.
@@ -80,14 +78,6 @@ def _fit_dict(fit: CrossedFit) -> dict[str, Any]:
     }
 
 
-def _enough(respondent: np.ndarray, item: np.ndarray, correct: np.ndarray) -> bool:
-    return (
-        np.unique(respondent).size >= MIN_RESPONDENTS
-        and np.unique(item).size >= MIN_ITEMS
-        and 0 < correct.sum() < correct.size
-    )
-
-
 def _model_answers(scores: Scores, item_rows: np.ndarray) -> Answers | None:
     block = scores.correct[item_rows]
     row, scorer = np.nonzero(~np.isnan(block))
@@ -104,7 +94,7 @@ def _source(
     humans_fit = models_fit = None
     note = ""
     mixed = boot_p = boot_c = None
-    if _enough(person, item, correct):
+    if enough_answers(person, item, correct):
         boot_p = _interval_dict(bootstrap_participants(participant=person, correct=correct))
         boot_c = _interval_dict(bootstrap_crossed(participant=person, item=item, correct=correct))
         expertise = np.where(trials.expertise[t] > 0, trials.expertise[t], np.nan).astype(float)
@@ -124,7 +114,7 @@ def _source(
         )
     model_answers = _model_answers(scores, item_rows)
     models = gap_dict = None
-    if model_answers is not None and _enough(
+    if model_answers is not None and enough_answers(
         model_answers.respondent, model_answers.item, model_answers.correct
     ):
         try:
@@ -150,43 +140,6 @@ def _source(
         humans_fit,
         models_fit,
     )
-
-
-def _irt(*, items: Items, trials: Trials, t: np.ndarray, scores: Scores) -> dict[str, Any]:
-    person_ids, person = np.unique(trials.participant_id[t], return_inverse=True)
-    if not _enough(person, trials.item[t], trials.correct[t]):
-        return {"fitted": False, "note": "too few human answers to fit the scale", "scorers": []}
-    fit = irt.rasch_fit(
-        irt.Responses(
-            person=person,
-            item=trials.item[t],
-            correct=trials.correct[t],
-            n_people=int(person_ids.size),
-            n_items=int(items.ids.size),
-        )
-    )
-    placed = []
-    for j, scorer in enumerate(scores.scorers):
-        where = irt.ability_place(fit=fit, correct=scores.correct[:, j])
-        if where is not None:
-            placed.append(
-                {"name": scorer["name"], "display_name": scorer["display_name"]} | asdict(where)
-            )
-    quantiles = np.quantile(fit.ability, [0.1, 0.25, 0.5, 0.75, 0.9]).tolist()
-    return {
-        "fitted": True,
-        "slope": fit.slope,
-        "converged": fit.converged,
-        "n_participants": int(person_ids.size),
-        "n_items": int(np.isfinite(fit.difficulty).sum()),
-        "humans": {
-            "ability_mean": float(fit.ability.mean()),
-            "ability_quantiles": dict(zip(["10", "25", "50", "75", "90"], quantiles, strict=True)),
-            "abilities": [round(float(a), 4) for a in np.sort(fit.ability)],
-            "top_percent_of_median": 50.0,
-        },
-        "scorers": sorted(placed, key=lambda row: -row["ability"]),
-    }
 
 
 def components_from(humans: CrossedFit | None, models: CrossedFit | None) -> planning.Components:
@@ -246,7 +199,7 @@ def science_report(
     """The report's ``science`` entry (see METHOD). ``defects``: the importer's note per item
     index; ``per_participant``: test items a participant answers, per source."""
     t_all = np.flatnonzero(included)
-    rows = _item_rows(trials=trials, t=t_all, scores=scores, defects=defects)
+    rows = item_rows_compute(trials=trials, t=t_all, scores=scores, defects=defects)
     intervals: dict[str, Any] = {}
     fits: dict[str, tuple[CrossedFit | None, CrossedFit | None]] = {}
     for k, source in enumerate(SOURCES):
@@ -266,7 +219,7 @@ def science_report(
         "items": items_summary(rows, scope=scope),
         "item_rows": item_rows_as_dicts(items=items, rows=rows),
         "intervals": intervals,
-        "irt": _irt(items=items, trials=trials, t=t_all, scores=scores),
+        "irt": irt_report(items=items, trials=trials, t=t_all, scores=scores),
         "planning": {
             "components": asdict(components),
             "components_from": "this study" if humans_fit is not None else "the published study",
@@ -283,56 +236,3 @@ def science_report(
     # Built from plain dicts (dataclasses.asdict): the declaration in analysis.types says
     # their shape, which tests/analysis/science checks on the published study.
     return cast(ScienceReport, science)
-
-
-def _item_rows(
-    *, trials: Trials, t: np.ndarray, scores: Scores, defects: list[str]
-) -> list[ItemRow]:
-    return item_analysis(
-        trials=ItemTrials(
-            participant=trials.participant_id[t],
-            item=trials.item[t],
-            correct=trials.correct[t],
-            confidence=trials.confidence[t],
-        ),
-        model_correct=scores.correct,
-        defects=defects,
-    )
-
-
-def item_rows_as_dicts(*, items: Items, rows: list[ItemRow]) -> list[dict[str, Any]]:
-    """The rows keyed by item id, JSON-serialisable (the report's and the items file's)."""
-    return [
-        {"item_id": int(items.ids[r.index]), "source": SOURCES[int(items.source[r.index])]}
-        | {k: v for k, v in asdict(r).items() if k != "index"}
-        | {"suspect_reasons": list(r.suspect_reasons)}
-        for r in rows
-    ]
-
-
-def item_rows_build(
-    *, items: Items, trials: Trials, included: np.ndarray, scores: Scores, defects: list[str]
-) -> list[dict[str, Any]]:
-    """Item analysis alone (no model fit): for the items file."""
-    rows = _item_rows(trials=trials, t=np.flatnonzero(included), scores=scores, defects=defects)
-    return item_rows_as_dicts(items=items, rows=rows)
-
-
-def items_summary(rows: list[ItemRow], *, scope: np.ndarray) -> dict[str, Any]:
-    """Counts over the items in scope: how many were answered, discriminate, are suspect (by
-    reason) or flagged by the importer."""
-    in_scope = [row for row in rows if scope[row.index]]
-    reasons: dict[str, int] = {}
-    for row in in_scope:
-        for reason in row.suspect_reasons:
-            reasons[reason] = reasons.get(reason, 0) + 1
-    discriminations = [r.discrimination for r in in_scope if r.discrimination is not None]
-    return {
-        "n_items": len(in_scope),
-        "n_answered": sum(1 for r in in_scope if r.n),
-        "n_with_discrimination": len(discriminations),
-        "median_discrimination": float(np.median(discriminations)) if discriminations else None,
-        "n_defective": sum(1 for r in in_scope if r.defect),
-        "n_suspect": sum(1 for r in in_scope if r.suspect),
-        "suspect_by_reason": reasons,
-    }
