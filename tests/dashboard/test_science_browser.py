@@ -37,6 +37,9 @@ def test_items_view_and_ability_scale_in_chromium(
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url("**/dashboard/brainbench-2024/")
+        # Charts are drawn as they come near the screen: scroll to this one.
+        page.wait_for_selector("#chart-ability", state="attached", timeout=30_000)
+        page.locator("#chart-ability").scroll_into_view_if_needed()
         page.wait_for_selector("#chart-ability .main-svg", timeout=30_000)
         expect(page.locator("#caption-ability")).to_contain_text("n = 171 participants")
         page.screenshot(path=str(output_dir / "ability.png"), full_page=True)
