@@ -38,6 +38,7 @@ STUDY_SETTINGS = (
     "slug",
     "description",
     "is_open",
+    "language",
     "bank",
     "n_human_trials",
     "n_gpt4_trials",
@@ -91,6 +92,14 @@ class Study(models.Model):
     )
     bank = models.SlugField(
         max_length=64, default=PUBLISHED_BANK, help_text="Item bank to draw from."
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the participant pages: buttons, questions, messages and the "
+        "default consent and instructions texts. The study's own texts and items are shown as "
+        "written.",
     )
 
     n_human_trials = models.PositiveSmallIntegerField(
