@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0005_participant_pages'),
+        ('studies', '0006_comparison_ranks_analysed_participants'),
     ]
 
     operations = [
