@@ -124,6 +124,7 @@ def _study(**extra: Any) -> Study:
         "highlight_differences": True,
         "outside_help_per_trial": True,
         "completion_url": "https://app.prolific.com/submissions/complete?cc=C0DE42",
+        "is_open": True,
         **{k: v for k, v in STUDY_CONTENT.items() if k != "title"},
     }
     fields.update(extra)
@@ -227,8 +228,6 @@ def content(bank: list[Any]) -> Content:
     from braintrial.items.models import Item
 
     texts = {text for item in Item.objects.all() for text in (item.original, item.altered)}
-    # The default consent text is the study's own text too (researchers edit it).
-    texts.add(Study._meta.get_field("consent_text").get_default())
     return Content(fields={*STUDY_CONTENT.values(), "braintrial"}, texts=texts)
 
 

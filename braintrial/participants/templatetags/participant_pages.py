@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from braintrial.studies.models import Study
-from braintrial.studies.texts import study_text_fill
+from braintrial.studies.texts import study_text_shown
 
 register = template.Library()
 SLIDER = "participants/_slider.html"
@@ -58,4 +58,4 @@ def study_text(study: Study, field: str) -> str:
     from the study: the numbers participants read are the ones the study runs."""
     if field not in TEXT_FIELDS:
         raise template.TemplateSyntaxError(f"study_text: {field!r} is not a study text")
-    return study_text_fill(study=study, text=getattr(study, field))
+    return study_text_shown(study=study, field=field)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('participants', '0007_raw_insert_defaults'),
+        ('participants', '0008_hashes_and_repeat_flag_without_db_defaults'),
     ]
 
     operations = [

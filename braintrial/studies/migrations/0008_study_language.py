@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0006_comparison_ranks_analysed_participants'),
+        ('studies', '0007_readiness_flagged_items_text_placeholders'),
     ]
 
     operations = [
