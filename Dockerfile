@@ -37,6 +37,9 @@ COPY braintrial ./braintrial
 COPY scoring ./scoring
 COPY templates ./templates
 COPY static ./static
+COPY locale ./locale
+# The participant pages' translations, compiled from their .po files.
+RUN pybabel -q compile -d locale -D django
 # The code runs from /app (PYTHONPATH), not from site-packages: settings.BASE_DIR is /app, where
 # templates/ and static/ are.
 RUN useradd --create-home --uid 1000 braintrial \

@@ -16,7 +16,7 @@ PLOTLY_JS_VERSION := 4.1.1
 PLOTLY_JS_SHA256 := 79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a
 PLOTLY_BUNDLE := var/vendor/plotly-cartesian-$(PLOTLY_JS_VERSION).min.js
 
-.PHONY: install browser demo test test-fast check lint types imports bench clean
+.PHONY: install browser messages messages-update demo test test-fast check lint types imports bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,20 +41,35 @@ $(PLOTLY_BUNDLE):
 
 install: $(VENV)/.installed $(PLOTLY_BUNDLE)
 
+# The participant pages' translations: the .po files are the source, compiled with Babel (a
+# dependency), so no gettext is needed on the machine.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -i $< -o $@
+
+messages: $(MO_FILES)
+
+# After changing participant-facing text: collect it into the .po files, then translate every
+# new entry (tests/participants/test_translations.py finds any left empty).
+messages-update: install
+	$(PY) manage.py makemessages -l de -l es -l zh_Hans --no-obsolete --no-location \
+	  --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'templates/dashboard/*' \
+	  --ignore 'templates/exports/*' --ignore 'templates/registration/*' --ignore 'templates/admin/*'
+
 browser:
 	@command -v chromium >/dev/null || { \
 	  echo "Installing Debian chromium for the browser tests"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium chromium-driver >/dev/null; }
 
-demo: install
+demo: install messages
 	bash scripts/demo.sh
 
-test: install browser
+test: install messages browser
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
 # The edit-test loop: no browser, no real pretrained model, no worker processes.
-test-fast: install
+test-fast: install messages
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
 

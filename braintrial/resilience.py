@@ -19,10 +19,12 @@ import logging
 import sys
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_request, override
 from django.views import defaults
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,13 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         )
     else:
         context = {"reload_url": _reload_url(request), "reload_s": RETRY_AFTER_S}
-        response = HttpResponse(render_to_string("503.html", context), status=503)
+        # The study's language cannot be read without the database: a participant page takes
+        # the browser's preferred one among those offered; the researcher's pages stay English.
+        participant = request.path.startswith("/s/")
+        language = get_language_from_request(request) if participant else settings.LANGUAGE_CODE
+        with override(language):
+            page = render_to_string("503.html", context)
+        response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER_S)
     response["Cache-Control"] = "no-store"
     return response

@@ -1,12 +1,21 @@
 """Countries offered for "Which country are you based in?".
 
 Stored as the published participant data spells them (United States, United Kingdom, Ireland
-{Republic}, ...), so answers line up with that data (tests/participants/test_countries.py checks
-every spelling it holds); shown by their plain name where the two differ (COUNTRY_LABELS).
-"Other" covers anything not listed.
+{Republic}, ...), so answers line up with that data whatever language the page is shown in
+(tests/participants/test_countries.py checks every spelling it holds); shown by their plain name
+where the two differ (COUNTRY_LABELS), and in other languages by the Unicode CLDR's name of their
+ISO 3166 code (through Babel). "Other" covers anything not listed.
 """
 
 from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from babel import Locale
+from django.utils.functional import lazy
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext_lazy as _
 
 COUNTRIES: tuple[str, ...] = (
     "Afghanistan",
@@ -214,3 +223,64 @@ COUNTRIES: tuple[str, ...] = (
 
 # What a participant reads where the stored spelling is not how the name is written.
 COUNTRY_LABELS = {"Ireland {Republic}": "Ireland"}
+
+# The published spellings that are not CLDR's English name of their code.
+_CODE_OF_SPELLING = {
+    "Antigua and Barbuda": "AG",
+    "Bosnia and Herzegovina": "BA",
+    "Cabo Verde": "CV",
+    "Congo": "CG",
+    "Côte d'Ivoire": "CI",
+    "Czech Republic": "CZ",
+    "Democratic Republic of the Congo": "CD",
+    "Hong Kong": "HK",
+    "Ireland {Republic}": "IE",
+    "Myanmar": "MM",
+    "Palestine": "PS",
+    "Saint Kitts and Nevis": "KN",
+    "Saint Lucia": "LC",
+    "Saint Vincent and the Grenadines": "VC",
+    "Sao Tome and Principe": "ST",
+    "Trinidad and Tobago": "TT",
+    "Turkey": "TR",
+}
+# Answers that are no country, and a name people use that CLDR spells as an administrative title
+# ("Hong Kong SAR China"): translated here instead.
+_OWN_LABELS = {
+    "Other": _("Other"),
+    "Prefer Not to Answer": _("Prefer not to answer"),
+    "Hong Kong": _("Hong Kong"),
+}
+_NOT_A_COUNTRY = ("Other", "Prefer Not to Answer")
+
+
+@cache
+def country_codes() -> dict[str, str]:
+    """The ISO 3166 code of every listed country, by its stored spelling."""
+    english = {name: code for code, name in Locale("en").territories.items()}
+    return {
+        name: _CODE_OF_SPELLING.get(name) or english[name]
+        for name in COUNTRIES
+        if name not in _NOT_A_COUNTRY
+    }
+
+
+@cache
+def _names(language: str) -> dict[str, str]:
+    territories = Locale.parse(to_locale(language)).territories
+    return {spelling: territories[code] for spelling, code in country_codes().items()}
+
+
+def _label(spelling: str) -> str:
+    language = get_language() or "en"
+    if language.split("-")[0] == "en":
+        return COUNTRY_LABELS.get(spelling, spelling)
+    return _names(language)[spelling]
+
+
+_lazy_label = lazy(_label, str)
+
+
+def country_choices() -> list[tuple[str, Any]]:
+    """(stored value, label in the active language) of every entry of COUNTRIES, in order."""
+    return [(name, _OWN_LABELS.get(name) or _lazy_label(name)) for name in COUNTRIES]

@@ -28,13 +28,15 @@ from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-from braintrial.participants.countries import COUNTRIES, COUNTRY_LABELS
+from braintrial.participants.countries import country_choices
 from braintrial.participants.models import Gender, Participant, Position
 from braintrial.participants.services import Recruitment, TrialAnswer
 from braintrial.participants.services.steps import Demographics
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 MOVED = [("1", "moved"), ("0", "not moved")]
 # A day: a client measure beyond it is not a measure of this page.
 MAX_RT_CLIENT_MS = 24 * 60 * 60 * 1000
@@ -45,13 +47,19 @@ RECRUITMENT_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
 EXPERIENCE_FROM_AGE = 10
 
 
-def _blank(label: str) -> list[tuple[str, str]]:
-    return [("", label)]
+SELECT = pgettext_lazy("a select's empty choice", "Select…")
+
+
+def _blank() -> list[tuple[str, Any]]:
+    return [("", SELECT)]
 
 
 @functools.cache
-def _options(choices: tuple[tuple[Any, Any], ...]) -> tuple[tuple[str, str, str], ...]:
-    """(value, markup up to the value, markup after it) of each option, escaped once."""
+def _options(
+    choices: tuple[tuple[Any, Any], ...], language: str | None
+) -> tuple[tuple[str, str, str], ...]:
+    """(value, markup up to the value, markup after it) of each option, escaped once for each
+    language: the labels are translated when they are escaped."""
     return tuple(
         (str(key), format_html('<option value="{}"', key), format_html(">{}</option>", label))
         for key, label in choices
@@ -63,12 +71,13 @@ class FixedChoices(BaseChoiceIterator):
     normalising on every pass, a cost that shows in the profile of the demographics page with
     its 200 countries), a
     form's copy of its fields shares them instead of copying them, and PlainSelect escapes their
-    options once."""
+    options once per language. Labels may be lazy translations: they are read in the language
+    active when the page is drawn."""
 
-    def __init__(self, choices: Iterable[tuple[str, str]]) -> None:
-        self._pairs = tuple((str(key), str(label)) for key, label in choices)
+    def __init__(self, choices: Iterable[tuple[str, Any]]) -> None:
+        self._pairs = tuple((str(key), label) for key, label in choices)
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
         return iter(self._pairs)
 
     def __len__(self) -> int:
@@ -80,9 +89,9 @@ class FixedChoices(BaseChoiceIterator):
     def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoices:
         return self
 
-    @functools.cached_property
+    @property
     def options(self) -> tuple[tuple[str, str, str], ...]:
-        return _options(self._pairs)
+        return _options(self._pairs, get_language())
 
 
 class PlainSelect(forms.Select):
@@ -98,37 +107,37 @@ class PlainSelect(forms.Select):
         fixed = self.choices if isinstance(self.choices, FixedChoices) else None
         options = "".join(
             f"{start}{' selected' if key in chosen else ''}{end}"
-            for key, start, end in (fixed.options if fixed else _options(tuple(self.choices)))
+            for key, start, end in (
+                fixed.options if fixed else _options(tuple(self.choices), get_language())
+            )
         )
         attributes = flatatt(self.build_attrs(self.attrs, attrs))
         return format_html('<select name="{}"{}>{}</select>', name, attributes, mark_safe(options))
 
 
 class ConsentForm(forms.Form):
-    consent = forms.ChoiceField(choices=[("agree", "I agree"), ("decline", "I do not agree")])
+    consent = forms.ChoiceField(choices=[("agree", _("I agree")), ("decline", _("I do not agree"))])
 
 
 class DemographicsForm(forms.Form):
     gender = forms.ChoiceField(
-        label="What is your gender identity?",
-        choices=FixedChoices(_blank("Select…") + Gender.choices),
+        label=_("What is your gender identity?"),
+        choices=FixedChoices(_blank() + Gender.choices),
         widget=PlainSelect,
     )
-    age = forms.IntegerField(label="How old are you?", min_value=16, max_value=100)
+    age = forms.IntegerField(label=_("How old are you?"), min_value=16, max_value=100)
     country = forms.ChoiceField(
-        label="Which country are you based in?",
-        choices=FixedChoices(
-            _blank("Select…") + [(c, COUNTRY_LABELS.get(c, c)) for c in COUNTRIES]
-        ),
+        label=_("Which country are you based in?"),
+        choices=FixedChoices(_blank() + country_choices()),
         widget=PlainSelect,
     )
     position = forms.ChoiceField(
-        label="What is your current position?",
-        choices=FixedChoices(_blank("Select…") + Position.choices),
+        label=_("What is your current position?"),
+        choices=FixedChoices(_blank() + Position.choices),
         widget=PlainSelect,
     )
     experience_years = forms.DecimalField(
-        label="How many years of experience in neuroscience do you have?",
+        label=_("How many years of experience in neuroscience do you have?"),
         min_value=0,
         max_value=70,
         max_digits=4,
@@ -141,8 +150,11 @@ class DemographicsForm(forms.Form):
         if age is not None and years is not None and years > age - EXPERIENCE_FROM_AGE:
             self.add_error(
                 "experience_years",
-                f"At {age} you can have at most {max(age - EXPERIENCE_FROM_AGE, 0)} years of "
-                "experience: please check your age and your years of experience.",
+                gettext(
+                    "At %(age)s you can have at most %(years)s years of experience: please "
+                    "check your age and your years of experience."
+                )
+                % {"age": age, "years": max(age - EXPERIENCE_FROM_AGE, 0)},
             )
         return data
 
@@ -153,26 +165,26 @@ class DemographicsForm(forms.Form):
 class TrialForm(forms.Form):
     position = forms.IntegerField(min_value=0, max_value=1000, widget=forms.HiddenInput)
     choice = forms.ChoiceField(
-        label="Version",
-        choices=FixedChoices([("A", "Version A"), ("B", "Version B")]),
-        error_messages={"required": "Please choose the version you think is published."},
+        label=_("Version"),
+        choices=FixedChoices([("A", _("Version A")), ("B", _("Version B"))]),
+        error_messages={"required": _("Please choose the version you think is published.")},
     )
     confidence = forms.IntegerField(
-        label="Confidence",
+        label=_("Confidence"),
         min_value=1,
         max_value=100,
-        error_messages={"required": "Please set how confident you are (1 to 100)."},
+        error_messages={"required": _("Please set how confident you are (1 to 100).")},
     )
     expertise = forms.IntegerField(
-        label="Expertise",
+        label=_("Expertise"),
         min_value=1,
         max_value=100,
-        error_messages={"required": "Please set how much expertise you have (1 to 100)."},
+        error_messages={"required": _("Please set how much expertise you have (1 to 100).")},
     )
     recognised = forms.ChoiceField(
-        label="Seen before",
+        label=_("Seen before"),
         choices=FixedChoices(YES_NO),
-        error_messages={"required": "Please say whether you have seen this study before."},
+        error_messages={"required": _("Please say whether you have seen this study before.")},
     )
     rt_client_ms = forms.IntegerField(min_value=0, max_value=MAX_RT_CLIENT_MS, required=False)
     blur_count = forms.IntegerField(min_value=0, max_value=MAX_BLUR_COUNT, required=False)
@@ -203,12 +215,13 @@ def _moved(value: str) -> bool | None:
 
 class DebriefForm(forms.Form):
     outside_help = forms.ChoiceField(
-        label="Did you use any outside help (search engines, papers, colleagues, AI tools) "
-        "to answer?",
+        label=_(
+            "Did you use any outside help (search engines, papers, colleagues, AI tools) to answer?"
+        ),
         choices=YES_NO,
     )
     feedback = forms.CharField(
-        label="Anything you would like to tell us? (optional)",
+        label=_("Anything you would like to tell us? (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -232,8 +245,10 @@ class RecruitmentForm(forms.Form):
         prolific = [data.get(k) for k in ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")]
         if self.prolific_mode and not all(prolific):
             raise ValidationError(
-                "Please open this study from its Prolific page: the link is missing "
-                "PROLIFIC_PID, STUDY_ID or SESSION_ID."
+                _(
+                    "Please open this study from its Prolific page: the link is missing "
+                    "PROLIFIC_PID, STUDY_ID or SESSION_ID."
+                )
             )
         return data
 

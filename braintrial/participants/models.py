@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
@@ -15,19 +16,20 @@ from braintrial.studies.models import Study
 
 class Gender(models.TextChoices):
     # Values are the published study's codings, so exports match participant_data.csv.
-    MALE = "Male", "Male"
-    FEMALE = "Female", "Female"
-    VARIANT = "Gender Variant/Non-Conforming", "Gender Variant/Non-Conforming"
-    UNDISCLOSED = "Prefer Not to Answer", "Prefer Not to Answer"
+    # Labels are what participants read, in the study's language.
+    MALE = "Male", _("Male")
+    FEMALE = "Female", _("Female")
+    VARIANT = "Gender Variant/Non-Conforming", _("Gender variant/non-conforming")
+    UNDISCLOSED = "Prefer Not to Answer", _("Prefer not to answer")
 
 
 class Position(models.TextChoices):
-    PREDOCTORAL = "Predoctoral student", "Predoctoral student"
-    DOCTORAL = "Doctoral student", "Doctoral student"
-    POSTDOC = "Postdoctoral researcher", "Postdoctoral researcher"
-    FACULTY = "Faculty/Academic staff", "Faculty/Academic staff"
-    SCIENTIST = "Research scientist", "Research scientist"
-    OTHER = "__other", "Other"
+    PREDOCTORAL = "Predoctoral student", _("Predoctoral student")
+    DOCTORAL = "Doctoral student", _("Doctoral student")
+    POSTDOC = "Postdoctoral researcher", _("Postdoctoral researcher")
+    FACULTY = "Faculty/Academic staff", _("Faculty/academic staff")
+    SCIENTIST = "Research scientist", _("Research scientist")
+    OTHER = "__other", _("Other")
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):

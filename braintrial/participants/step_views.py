@@ -13,6 +13,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from braintrial.participants import services
 from braintrial.participants.flow import (
@@ -30,7 +31,9 @@ from braintrial.participants.models import Participant
 # back-button or repeated POST of a page already behind them lands on their current step,
 # never on a page with nothing to do. Keyed so that the URL carries no text of ours.
 NOTES = {
-    "answered": "That page was already answered; your first answer is kept. You can go on here.",
+    "answered": gettext_lazy(
+        "That page was already answered; your first answer is kept. You can go on here."
+    ),
 }
 
 
@@ -82,13 +85,13 @@ def step_answer(request: HttpRequest, *, participant: Participant, now: datetime
     state = flow_state_get(participant=participant)
     step = step_posted(name=request.POST.get("step", ""))
     if step is None:
-        return _out_of_date(request, state, "This page is not part of the study.")
+        return _out_of_date(request, state, gettext("This page is not part of the study."))
     # Where the service checks the turn, the current step is needed only to show errors.
     if not step.service_checks_turn and step is not current_step(state):
         if step.is_done(state):
             # A repeated or back-button POST of an answered step: keep the first answer.
             return _to_current_step(participant, "answered")
-        return _out_of_date(request, state, "This page is not yet due.")
+        return _out_of_date(request, state, gettext("This page is not yet due."))
     return _validate(request, state, step, now=now)
 
 

@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -118,6 +118,11 @@ def _start(request: HttpRequest, study: Study, form: RecruitmentForm) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
     study = study_get_open(slug=slug)
+    with translation.override(study.language):
+        return _landing(request, study)
+
+
+def _landing(request: HttpRequest, study: Study) -> HttpResponse:
     if request.COOKIES.get(cookie_name(study)) and request.method == "GET":
         return redirect("participants:flow", slug=study.slug)
     form = RecruitmentForm(request.GET or request.POST, prolific_mode=study.prolific_mode)
@@ -160,10 +165,17 @@ def flow(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         participant = _participant(request, slug)
     except PermissionDenied:
-        return _forbidden(request, study_get_open(slug=slug))
+        study = study_get_open(slug=slug)
+        with translation.override(study.language):
+            return _forbidden(request, study)
     if participant is None:
         study = study_get_open(slug=slug)  # an unknown study is a 404, not the way to a landing
         return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
+    with translation.override(participant.study.language):
+        return _step(request, participant)
+
+
+def _step(request: HttpRequest, participant: Participant) -> HttpResponse:
     now = timezone.now()
     services.participant_touch(participant=participant, now=now)
     if request.method == "POST":

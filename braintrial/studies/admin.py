@@ -83,7 +83,7 @@ class StudyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Texts", {"fields": ["consent_text", "instructions_text"]}),
+        ("Texts", {"fields": ["language", "consent_text", "instructions_text"]}),
         (
             "Participant pages",
             {

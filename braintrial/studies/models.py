@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from braintrial.items.bank_names import PUBLISHED_BANK
-from braintrial.studies.texts import placeholders_validate
+from braintrial.studies.texts import DEFAULT_CONSENT, placeholders_validate
 
 # Catch trials each participant gets when the study has them (the assignment uses this).
 N_CATCH_TRIALS = 2
@@ -20,16 +20,7 @@ MINUTES_AROUND = 4
 # The 'answered too fast' threshold a new study starts with (ms; the published protocol's).
 DEFAULT_MIN_RT_MS = 5000
 
-# The numbers come from the study ({trials}, {minutes}: studies.texts), so the consent a
-# participant agrees to states the trials and the duration the study runs.
-DEFAULT_CONSENT = (
-    "You are invited to take part in a study comparing how neuroscientists and language models "
-    "predict the results of neuroscience studies. You will read {trials} pairs of abstracts and "
-    "pick the one with the published results. It takes about {minutes} minutes. Taking part is "
-    "voluntary; you can stop at any time by closing the page. Your answers are stored without "
-    "your name and are used for research only."
-)
-
+__all__ = ["DEFAULT_CONSENT", "STUDY_SETTINGS", "Study"]
 
 # What a researcher sets for a study, in the order a person reads it: the dashboard's setup form
 # and the API take exactly these.
@@ -38,6 +29,7 @@ STUDY_SETTINGS = (
     "slug",
     "description",
     "is_open",
+    "language",
     "bank",
     "n_human_trials",
     "n_gpt4_trials",
@@ -91,6 +83,14 @@ class Study(models.Model):
     )
     bank = models.SlugField(
         max_length=64, default=PUBLISHED_BANK, help_text="Item bank to draw from."
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the participant pages: buttons, questions, messages and the "
+        "default consent and instructions texts. The study's own texts and items are shown as "
+        "written.",
     )
 
     n_human_trials = models.PositiveSmallIntegerField(

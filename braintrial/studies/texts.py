@@ -15,10 +15,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 if TYPE_CHECKING:  # models.py imports this module for its validators
     from braintrial.studies.models import Study
 
+# The numbers come from the study ({trials}, {minutes}), so the consent a participant agrees to
+# states the trials and the duration the study runs. A study that keeps it shows it in the
+# study's language (the translations carry the same placeholders).
+DEFAULT_CONSENT = gettext_noop(
+    "You are invited to take part in a study comparing how neuroscientists and language models "
+    "predict the results of neuroscience studies. You will read {trials} pairs of abstracts and "
+    "pick the one with the published results. It takes about {minutes} minutes. Taking part is "
+    "voluntary; you can stop at any time by closing the page. Your answers are stored without "
+    "your name and are used for research only."
+)
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 PLACEHOLDERS: dict[str, Callable[[Study], int]] = {
     "trials": lambda study: study.n_trials_shown,
@@ -50,6 +61,16 @@ def study_text_fill(*, study: Study, text: str) -> str:
         return str(fill(study)) if fill else match.group(0)
 
     return PLACEHOLDER.sub(value, text)
+
+
+def study_text_shown(*, study: Study, field: str) -> str:
+    """The study's text ``field`` as its participants read it: the default consent in the
+    active language (the study's, on participant pages), a researcher's own text as written,
+    and the placeholders filled from the study."""
+    text: str = getattr(study, field)
+    if field == "consent_text" and text == DEFAULT_CONSENT:
+        text = gettext(DEFAULT_CONSENT)
+    return study_text_fill(study=study, text=text)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(code.textContent.trim()).then(
-        function () { status.textContent = "Copied."; },
-        function () { status.textContent = "Copying failed: please select the code and copy it."; }
+        function () { status.textContent = button.dataset.copied; },
+        function () { status.textContent = button.dataset.copyFailed; }
       );
     });
   }
@@ -29,12 +29,13 @@
     if (!(seconds > 0)) return; // a participant back on a finished study is not sent away
     // Time enough to read the page and copy the code, and a way to stop it (WCAG 2.2.1).
     stay.hidden = false;
-    status.textContent = "You will be taken back to Prolific in " + seconds + " seconds.";
+    // The page's words, in the study's language, come from the box's data attributes.
+    status.textContent = box.dataset.leaving.replace("{seconds}", String(seconds));
     var timer = window.setTimeout(function () { window.location.assign(link.href); }, seconds * 1000);
     stay.addEventListener("click", function () {
       window.clearTimeout(timer);
       stay.hidden = true;
-      status.textContent = "You stay on this page. Use the button above to return to Prolific.";
+      status.textContent = box.dataset.staying;
     });
   }
 

@@ -17,6 +17,8 @@
   var blurs = 0;
   var away = false;
   var message = form.querySelector("[data-message]");
+  // The page's words, in the study's language, come from the form's data attributes.
+  var words = form.dataset;
   // The script checks the answers itself and says what is missing in one message.
   form.noValidate = true;
 
@@ -48,7 +50,7 @@
     label.setAttribute("for", range.id);
     moved.value = "0";
     // Screen readers would otherwise announce the hidden starting value as an answer.
-    range.setAttribute("aria-valuetext", "not set yet");
+    range.setAttribute("aria-valuetext", words.notSet);
     var middle = String((parseInt(range.min, 10) + parseInt(range.max, 10)) >> 1);
     range.value = middle;
     function touch() {
@@ -56,7 +58,7 @@
       range.removeAttribute("aria-valuetext");
       number.value = range.value;
       moved.value = "1";
-      output.textContent = "Your answer: " + range.value;
+      output.textContent = words.yourAnswer + " " + range.value;
     }
     // The first arrow or page key on a slider not set yet shows its starting point as the
     // answer instead of moving past it unseen; the next keys move from the value on screen.
@@ -81,16 +83,16 @@
   var submitting = false;
   form.addEventListener("submit", function (event) {
     var missing = [];
-    if (!form.querySelector("input[name=choice]:checked")) { missing.push({ text: "which version is the published one", el: form.querySelector("input[name=choice]") }); }
+    if (!form.querySelector("input[name=choice]:checked")) { missing.push({ text: words.missingChoice, el: form.querySelector("input[name=choice]") }); }
     sliders.forEach(function (s) {
       if (!s.number.value) { missing.push({ text: s.label.getAttribute("data-short"), el: s.range }); }
     });
-    if (!form.querySelector("input[name=recognised]:checked")) { missing.push({ text: "whether you have seen this study before", el: form.querySelector("input[name=recognised]") }); }
+    if (!form.querySelector("input[name=recognised]:checked")) { missing.push({ text: words.missingRecognised, el: form.querySelector("input[name=recognised]") }); }
     if (missing.length || submitting) {
       event.preventDefault();
       if (missing.length) {
-        message.textContent = "Please answer every question. Still missing: " +
-          missing.map(function (m) { return m.text; }).join("; ") + ".";
+        message.textContent = words.missing.replace(
+          "{items}", missing.map(function (m) { return m.text; }).join(words.separator));
         missing[0].el.focus();
       }
       return;

@@ -15,6 +15,7 @@ from braintrial.studies.models import STUDY_SETTINGS, Study
 STUDY_FIELDS = list(STUDY_SETTINGS)
 LABELS = {
     "is_open": "Open: the participant link admits new participants",
+    "language": "Language of the participant pages",
     "bank": "Item bank",
     "n_human_trials": "Human-written test cases per participant",
     "n_gpt4_trials": "GPT-4-written test cases per participant",

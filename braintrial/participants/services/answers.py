@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 
 from braintrial.participants.flags import trial_flags_compute
 from braintrial.participants.models import Participant, Trial
@@ -61,7 +62,10 @@ def trial_show(*, trial: Trial, now: datetime) -> Trial:
 def _check_repeat(trial: Trial, answer: TrialAnswer) -> None:
     if not answer.same_as(trial):
         raise AnswerConflict(
-            "This trial already has an answer and it cannot be changed. Your first answer is kept."
+            gettext(
+                "This trial already has an answer and it cannot be changed. Your first answer "
+                "is kept."
+            )
         )
 
 
@@ -88,11 +92,11 @@ def trial_answer_submit(
         or current is None
         or current.pk != trial.pk
     ):
-        raise StepNotCurrent("This is not the trial you are on.")
+        raise StepNotCurrent(gettext("This is not the trial you are on."))
     if trial.shown_at is None:
         # The server clock starts when the page is first shown; an answer to an unseen trial
         # has no response time and is not one a participant gave.
-        raise StepNotCurrent("Please open the trial page before answering it.")
+        raise StepNotCurrent(gettext("Please open the trial page before answering it."))
     rt_server_ms = max(0, int((now - trial.shown_at).total_seconds() * 1000))
     # Every condition is on the trial row itself or, through EXISTS, on its participant's row;
     # none on a second scan of the trials (which a filter on participant__status would add as
@@ -127,6 +131,6 @@ def trial_answer_submit(
     # Lost a race with an identical (double-click) or different submission of the same trial.
     trial.refresh_from_db()
     if trial.correct is None:
-        raise StepNotCurrent("This session is no longer active.")
+        raise StepNotCurrent(gettext("This session is no longer active."))
     _check_repeat(trial, answer)
     return False

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.forms import BoundField
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from braintrial.studies.models import Study
-from braintrial.studies.texts import study_text_fill
+from braintrial.studies.texts import study_text_shown
 
 register = template.Library()
 SLIDER = "participants/_slider.html"
@@ -25,6 +26,7 @@ def _render_slider(context: tuple[tuple[str, Any], ...]) -> SafeString:
 
 # The markup depends on these few values only: an unanswered page's sliders are the same for
 # every participant. Values typed into a page sent back with errors are the only other ones.
+# The language is part of the key: the hints around the values are translated.
 _cached_slider = lru_cache(maxsize=256)(_render_slider)
 
 
@@ -45,6 +47,7 @@ def slider(
         ("value", None if value is None else str(value)),
         ("invalid", bool(field.errors)),
         ("moved", None if moved is None else str(moved)),
+        ("language", get_language()),
     )
     return (_render_slider if settings.DEBUG else _cached_slider)(context)
 
@@ -55,4 +58,4 @@ def study_text(study: Study, field: str) -> str:
     from the study: the numbers participants read are the ones the study runs."""
     if field not in TEXT_FIELDS:
         raise template.TemplateSyntaxError(f"study_text: {field!r} is not a study text")
-    return study_text_fill(study=study, text=getattr(study, field))
+    return study_text_shown(study=study, field=field)
