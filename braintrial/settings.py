@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "braintrial.api",
     "scoring",
     "axes",  # login throttling (see "auth" below)
+    # The audit trail: django-auditlog records model changes; braintrial.audit adds the events.
+    "auditlog",
+    "braintrial.audit",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +94,8 @@ MIDDLEWARE = [
     "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the logged-in researcher (and the client address) on audit entries.
+    "braintrial.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "braintrial.security.ContentSecurityPolicyMiddleware",
@@ -186,6 +191,15 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
     }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# `celery -A braintrial beat` sends these; a worker on the default queue runs them (README,
+# "Data protection"). Identifiers due for deletion are purged once a day.
+CELERY_BEAT_SCHEDULE = {
+    "purge-identifiers-daily": {
+        "task": "braintrial.participants.tasks.identifiers_purge_due",
+        "schedule": 24 * 3600,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
 # loses at most one chunk.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
