@@ -10,10 +10,16 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from braintrial.studies.banks import bank_usable_for_study
 from braintrial.studies.models import Study
-from braintrial.studies.services import item_bank_claim
+from braintrial.studies.selectors import consent_text_for_participants
+from braintrial.studies.services import (
+    consent_version_get_or_create,
+    item_bank_claim,
+    study_closed_at_follow,
+)
 
 
 def _bank_checked_form(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
@@ -50,6 +56,7 @@ class StudyAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["researchers"]
+    readonly_fields = ["closed_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "is_open", "researchers"]}),
         (
@@ -91,6 +98,7 @@ class StudyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Data protection", {"fields": ["identifier_retention_days", "closed_at"]}),
         (
             "Exclusion rules",
             {
@@ -115,7 +123,10 @@ class StudyAdmin(admin.ModelAdmin):
         return _bank_checked_form(form, request.user)
 
     def save_model(self, request: HttpRequest, obj: Study, form: Any, change: bool) -> None:
+        was_open = Study.objects.filter(pk=obj.pk, is_open=True).exists() if change else True
+        study_closed_at_follow(study=obj, was_open=was_open, now=timezone.now())
         super().save_model(request, obj, form, change)
+        consent_version_get_or_create(text=consent_text_for_participants(study=obj))
         # Checked by the form; the admin's transaction holds the study and its bank together.
         if "bank" in form.changed_data and isinstance(request.user, User):
             item_bank_claim(user=request.user, name=obj.bank)

@@ -22,6 +22,7 @@ from braintrial.studies.item_import import (
     items_import_into_study,
     items_preview_for_study,
 )
+from braintrial.participants.selectors import consent_versions_of_study
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_researcher_add
 
@@ -29,6 +30,19 @@ from braintrial.studies.services import study_researcher_add
 # then stores exactly the rows the preview showed, without a second upload.
 UPLOAD_KEY = "dashboard:item-upload:{study}"
 PREVIEW_ROWS = 50
+
+
+def consent_warning(*, study: Study | None) -> str:
+    """What the settings page says above the consent text of a study that has participants."""
+    versions = consent_versions_of_study(study=study) if study else []
+    if not versions:
+        return ""
+    agreed = ", ".join(f"{n} to version {short}" for short, n in versions)
+    return (
+        f"Participants have answered this consent text ({agreed}). Changing it creates a new "
+        "version: new participants agree to the new text, and everyone keeps the version they "
+        "agreed to (participants.csv, consent_version)."
+    )
 
 
 def study_form_render(
@@ -54,6 +68,7 @@ def study_form_render(
         "invite_form": invite_form or InviteForm(),
         "invite_errors": invite_errors or [],
         "researchers": study.researchers.order_by("username") if study else [],
+        "consent_warning": consent_warning(study=study),
     }
     status = 400 if invite_errors or (form.is_bound and form.errors) else 200
     return render(request, "dashboard/study_form.html", context, status=status)
