@@ -38,6 +38,7 @@ def participation(
         active=Count("id", filter=Q(status=Status.ACTIVE)),
         completed=Count("id", filter=Q(status=Status.COMPLETED)),
         abandoned=Count("id", filter=Q(status=Status.ABANDONED)),
+        withdrawn=Count("id", filter=Q(status=Status.WITHDRAWN)),
         **{
             f"flagged_{rule.name}": Count(
                 "id",

@@ -81,7 +81,8 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> dict[s
                                      "validation": str}},   # {} for "all"
           }},
           "participation": {"visited", "declined", "started", "active",
-                            "completed", "abandoned", "answered_trials", "unfinished_trials",
+                            "completed", "abandoned", "withdrawn", "answered_trials",
+                            "unfinished_trials",
                             "included_trials",
                             "included_participants", "excluded_participants",
                             "excluded_trials",
