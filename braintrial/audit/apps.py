@@ -27,5 +27,8 @@ class AuditConfig(AppConfig):
         ):
             model = apps.get_model(label)
             if not auditlog.contains(model):
-                auditlog.register(model, exclude_fields=_NOT_AUDITED, m2m_fields=m2m)
+                # The row's own columns: reverse relations (a study's participants) are not
+                # part of what a researcher changed.
+                own = [f.name for f in model._meta.concrete_fields if f.name not in _NOT_AUDITED]
+                auditlog.register(model, include_fields=own, m2m_fields=m2m)
         user_locked_out.connect(login_lockout_record, dispatch_uid="audit.login_lockout")

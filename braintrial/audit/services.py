@@ -13,24 +13,20 @@ import getpass
 from collections.abc import Iterable
 from typing import Any
 
-from auditlog.context import auditlog_value
 from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Model
 from django.http import HttpRequest
 
+from braintrial.audit.middleware import request_actor
 from braintrial.net import client_address
 
 Actor = User | AbstractBaseUser | AnonymousUser | None
 
 
 def _context_actor() -> User | None:
-    """The user of the request in progress (django-auditlog's middleware sets it), if any."""
-    try:
-        actor = auditlog_value.get().get("actor")
-    except LookupError:
-        return None
-    return actor if isinstance(actor, User) else None
+    """The user of the request in progress (braintrial.audit.middleware), if any."""
+    return request_actor.get()
 
 
 def _operator() -> str:

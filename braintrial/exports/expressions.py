@@ -161,6 +161,19 @@ def pseudonym_key() -> str:
     return salted_hmac("braintrial.exports.pseudonym", "v1", algorithm="sha256").hexdigest()
 
 
+class Sha256Hex(SHA256):
+    """SHA-256 as 64 hex digits. On Postgres through its built-in sha256() (11 and later):
+    Django's own SHA256 calls pgcrypto's digest(), an extension a server may not have."""
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')",
+            **extra_context,
+        )
+
+
 def pseudonym_cell(path: str, *, study_path: str) -> Expression:
     """The keyed hash of the text at ``path``, per study: SHA-256(key:study:SHA-256(key:study:
     value)), first PSEUDONYM_HEX_DIGITS hex digits; empty for an empty value. The study's id is
@@ -168,8 +181,8 @@ def pseudonym_cell(path: str, *, study_path: str) -> Expression:
     study always gives the same pseudonym, so the files still join on it. Computed by the
     database (Postgres and SQLite alike), as every other cell."""
     salt = Concat(Value(pseudonym_key() + ":"), Cast(F(study_path), CharField()), Value(":"))
-    inner = SHA256(Concat(salt, F(path), output_field=CharField()))
-    outer = SHA256(Concat(salt, inner, output_field=CharField()))
+    inner = Sha256Hex(Concat(salt, F(path), output_field=CharField()))
+    outer = Sha256Hex(Concat(salt, inner, output_field=CharField()))
     return Case(
         When(**{path: ""}, then=Value(None, output_field=CharField())),
         default=Left(outer, PSEUDONYM_HEX_DIGITS),
