@@ -91,7 +91,7 @@ def _by_day(*, study: Study) -> list[dict[str, Any]]:
         recruitment_source=Participant.RecruitmentSource.IMPORTED
     )
     add(
-        people.exclude(status__in=[Status.CONSENT, Status.DECLINED])
+        people.exclude(status__in=[Status.CONSENT, Status.DECLINED, Status.WITHDRAWN])
         .annotate(day=TruncDate("started_at"))
         .values("day")
         .annotate(n=Count("id")),
