@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from braintrial.items.models import Item
 from braintrial.participants.flags import participant_flags_compute
@@ -45,8 +46,10 @@ def _consent_version(participant: Participant, version_shown: str) -> ConsentVer
     )
     if version_shown and not version.sha256.startswith(version_shown):
         raise StepNotCurrent(
-            "The consent text was changed while you were reading it. Please read the new text "
-            "before you answer."
+            gettext(
+                "The consent text was changed while you were reading it. Please read the new "
+                "text before you answer."
+            )
         )
     return version
 
