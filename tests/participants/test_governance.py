@@ -251,3 +251,21 @@ def test_privacy_notice_follows_the_study_settings(study: Study) -> None:
     assert "1 day after the study closes" in text and "Prolific participant id" in text
     assert "lab@example.org" in text and "The study is closed" in text
     assert Client().get("/s/no-such-study/privacy/").status_code == 404
+
+
+def test_the_database_refuses_to_change_or_delete_an_audit_entry(study: Study) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the guard is a Postgres trigger")
+    user = User.objects.create_user(username="leaves-later", email="l@example.org")
+    from braintrial.audit.services import audit_event_record
+
+    entry = audit_event_record(event="data.download", instance=study, actor=user)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).update(object_repr="forged")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).delete()
+    user.delete()  # the account may go; the entry stays, with the e-mail address
+    entry.refresh_from_db()
+    assert entry.actor_id is None and entry.actor_email == "l@example.org"
