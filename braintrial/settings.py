@@ -79,8 +79,7 @@ INSTALLED_APPS = [
     "braintrial.api",
     "scoring",
     "axes",  # login throttling (see "auth" below)
-    # The audit trail: django-auditlog records model changes; braintrial.audit adds the events.
-    "auditlog",
+    "auditlog",  # the audit trail of model changes; braintrial.audit adds the other events
     "braintrial.audit",
 ]
 
@@ -94,8 +93,7 @@ MIDDLEWARE = [
     "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Names the logged-in researcher (and the client address) on audit entries.
-    "braintrial.audit.middleware.AuditMiddleware",
+    "braintrial.audit.middleware.AuditMiddleware",  # who did it, on audit entries
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "braintrial.security.ContentSecurityPolicyMiddleware",
@@ -165,8 +163,7 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER", VAR_DIR / "broker"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # Embedded broker: messages are files in one folder, shared by the web process and the worker.
-    # (The file-system transport ignores the host name; kombu warns when there is none.)
+    # Embedded broker: files in one folder shared by web and worker (kombu wants a host name).
     CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
     (CELERY_BROKER_FOLDER / "processed").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -185,23 +182,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A message taken by a worker that dies is delivered again after this many seconds; a
-    # restarting worker also resumes active scoring runs at once (scoring.tasks).
+    # Redelivery of a dying worker's message (s); a restarting worker resumes runs at once.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
     }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-# `celery -A braintrial beat` sends these; a worker on the default queue runs them (README,
-# "Data protection"). Identifiers due for deletion are purged once a day.
-CELERY_BEAT_SCHEDULE = {
-    "purge-identifiers-daily": {
-        "task": "braintrial.participants.tasks.identifiers_purge_due",
-        "schedule": 24 * 3600,
-    },
-}
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
-# loses at most one chunk.
+# Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits: a crash loses one.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
 
 # --- auth, i18n, static ---------------------------------------------------------------------

@@ -63,7 +63,9 @@ def test_housekeeping_runs_the_beat_schedule_on_the_default_queue(compose: dict)
 
     command = compose["services"]["housekeeping"]["command"]
     assert "--beat" in command and command[command.index("-Q") + 1] == "default"
-    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    from braintrial.celery import app
+
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert identifiers_purge_due.name in scheduled
     assert settings.CELERY_TASK_DEFAULT_QUEUE == "default"
     assert compose["services"]["housekeeping"]["depends_on"]["web"]["condition"] == (

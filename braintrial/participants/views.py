@@ -188,29 +188,34 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     400 for a reference that matches nobody (nothing is changed); the answers of a withdrawal
     are erased at once and the page says so."""
     study = study_get_open(slug=slug)
-    if request.method == "GET":
-        return _withdrawal_page(request, study, WithdrawalForm())
-    form = WithdrawalForm(request.POST)
-    if not form.is_valid():
-        return _withdrawal_page(request, study, form, status=400)
-    session = _owned_session(request, study) if form.cleaned_data["how"] == "session" else None
-    if form.cleaned_data["how"] == "session" and session is None:
+    form = WithdrawalForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid() or not _withdrawn(request, study, form):
+        status = 200 if request.method == "GET" else 400
+        return _withdrawal_page(request, study, form if form.is_bound else WithdrawalForm(), status)
+    response = render(request, "participants/withdrawn.html", {"study": study})
+    response.delete_cookie(cookie_name(study), path=f"/s/{study.slug}/", samesite="Lax")
+    return response
+
+
+def _withdrawn(request: HttpRequest, study: Study, form: WithdrawalForm) -> bool:
+    """Withdraw as the valid ``form`` says; False with the form's error when nobody matches."""
+    by_session = form.cleaned_data["how"] == "session"
+    session = _owned_session(request, study) if by_session else None
+    if by_session and session is None:
         form.add_error(None, _("This browser has no session of this study. Use your reference."))
-        return _withdrawal_page(request, study, form, status=400)
+        return False
     try:
         services.participant_withdraw(
             study=study,
             now=timezone.now(),
             participant=session,
-            reference=form.cleaned_data["reference"],
+            reference="" if by_session else form.cleaned_data["reference"],
             requested_by="participant",
         )
     except services.NotWithdrawable:
         form.add_error("reference", _("No participation in this study has this reference."))
-        return _withdrawal_page(request, study, form, status=400)
-    response = render(request, "participants/withdrawn.html", {"study": study})
-    response.delete_cookie(cookie_name(study), path=f"/s/{study.slug}/", samesite="Lax")
-    return response
+        return False
+    return True
 
 
 @require_GET

@@ -6,6 +6,7 @@ import base64
 import io
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -43,6 +44,15 @@ def consent_warning(*, study: Study | None) -> str:
         "version: new participants agree to the new text, and everyone keeps the version they "
         "agreed to (participants.csv, consent_version)."
     )
+
+
+def study_saved_say(request: HttpRequest, *, form: StudyForm, study: Study) -> None:
+    """Tell the researcher the settings are saved, and warn when a study with participants
+    got a new consent text (its participants' versions are unchanged by the save)."""
+    messages.success(request, "Settings saved.")
+    warning = consent_warning(study=study) if "consent_text" in form.changed_data else ""
+    if warning:
+        messages.warning(request, "The consent text changed: a new consent version. " + warning)
 
 
 def study_form_render(

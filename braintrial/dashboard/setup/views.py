@@ -53,17 +53,12 @@ def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
     study = study_get_for_editor(user=request.user, slug=slug)
     form = StudyForm(request.POST or None, instance=study, editing=True)
     if request.method == "POST" and "preview" not in request.POST and form.is_valid():
-        warning = pages.consent_warning(study=study) if "consent_text" in form.changed_data else ""
         try:
             services.study_update(study=study, editor=_researcher(request), fields=form.settings())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Settings saved.")
-            if warning:
-                messages.warning(
-                    request, "The consent text changed: a new consent version. " + warning
-                )
+            pages.study_saved_say(request, form=form, study=study)
             return redirect("dashboard:study_detail", slug=study.slug)
     return pages.study_form_render(request, form=form, study=study)
 
