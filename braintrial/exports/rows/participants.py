@@ -162,6 +162,13 @@ COLUMNS = [
         "timestamp",
     ),
     col(
+        "identifiers_purged_at",
+        time_cell("identifiers_purged_at"),
+        "When the study's identifier retention ran out and the recruitment and session ids, "
+        "hashes and user agent were erased (UTC); empty while they are kept.",
+        "timestamp",
+    ),
+    col(
         "user_agent",
         text_cell("user_agent"),
         "Browser user agent; empty in a pseudonymised file and after the retention period.",
