@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Count, Q, QuerySet
@@ -126,7 +126,13 @@ class StudyAdmin(admin.ModelAdmin):
         was_open = Study.objects.filter(pk=obj.pk, is_open=True).exists() if change else True
         study_closed_at_follow(study=obj, was_open=was_open, now=timezone.now())
         super().save_model(request, obj, form, change)
-        consent_version_get_or_create(text=consent_text_for_participants(study=obj))
+        version = consent_version_get_or_create(text=consent_text_for_participants(study=obj))
+        if change and "consent_text" in form.changed_data and obj.participants.exists():
+            messages.warning(
+                request,
+                f"The consent text changed while the study has participants: new participants "
+                f"agree to version {version.short}; earlier ones keep the version they agreed to.",
+            )
         # Checked by the form; the admin's transaction holds the study and its bank together.
         if "bank" in form.changed_data and isinstance(request.user, User):
             item_bank_claim(user=request.user, name=obj.bank)
