@@ -17,13 +17,13 @@ from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyFo
 from braintrial.items.selectors import item_test_cases
 from braintrial.items.services import ImportReport, ItemImportError
 from braintrial.items.services.preview import ItemPreview
+from braintrial.participants.selectors import consent_versions_of_study
 from braintrial.studies.banks import item_banks_summary
 from braintrial.studies.item_import import (
     bank_change_check,
     items_import_into_study,
     items_preview_for_study,
 )
-from braintrial.participants.selectors import consent_versions_of_study
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_researcher_add
 
