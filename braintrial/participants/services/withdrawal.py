@@ -106,9 +106,8 @@ def _find(study: Study, *, recruitment_id: str, reference: str, public_id: str) 
     if recruitment_id:
         people = people.filter(recruitment_id=recruitment_id)
     elif reference:
+        # Keys are hashes of 12-character references: a blank one matches nobody.
         people = people.filter(withdrawal_key=withdrawal_key(reference=reference))
-        if re.sub(r"[^A-Z0-9]", "", reference.upper()) == "":
-            people = people.none()
     elif public_id:
         people = people.filter(public_id=public_id)
     else:
