@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "scoring",
     "axes",  # login throttling (see "auth" below)
     "csp",  # Content-Security-Policy (see "security" below); its checks refuse old settings
+    "auditlog",  # the audit trail of model changes; braintrial.audit adds the other events
+    "braintrial.audit",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "braintrial.timezones.DisplayTimeZoneMiddleware",  # times in the researcher's zone
+    "braintrial.audit.middleware.AuditMiddleware",  # who did it, on audit entries
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -133,8 +136,7 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_FOLDER = Path(os.environ.get("CELERY_BROKER_FOLDER", VAR_DIR / "broker"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # Embedded broker: messages are files in one folder, shared by the web process and the worker.
-    # (The file-system transport ignores the host name; kombu warns when there is none.)
+    # Embedded broker: files in one folder shared by web and worker (kombu wants a host name).
     CELERY_BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
     (CELERY_BROKER_FOLDER / "processed").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -156,14 +158,12 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A message taken by a worker that dies is delivered again after this many seconds; a
-    # restarting worker also resumes active scoring runs at once (scoring.tasks).
+    # Redelivery of a dying worker's message (s); a restarting worker resumes runs at once.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
     }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-# Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits its scores, so a crash
-# loses at most one chunk.
+# Items per scoring task (0: 8 on CPU, 128 on a GPU); each chunk commits: a crash loses one.
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
 # Chunks of one run in the queue at once: 1, runs take turns (docs/scoring-queue.md).
 SCORING_RUN_LANES = int(os.environ.get("SCORING_RUN_LANES", 1))

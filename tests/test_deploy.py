@@ -31,7 +31,7 @@ def compose() -> dict:
 
 def test_services_and_their_order(compose: dict) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "reports"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "reports", "housekeeping"}
     for name in ("web", "worker"):
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
@@ -59,6 +59,23 @@ def test_worker_consumes_the_scoring_queue_only_on_a_gpu(compose: dict) -> None:
     assert "deploy" not in reports
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices[0]["capabilities"] == ["gpu"]
+
+
+def test_housekeeping_runs_the_beat_schedule_on_the_default_queue(compose: dict) -> None:
+    """The daily purge of identifiers: beat inside one worker of the default queue, where the
+    scheduled task is routed."""
+    from braintrial.participants.tasks import identifiers_purge_due
+
+    command = compose["services"]["housekeeping"]["command"]
+    assert "--beat" in command and command[command.index("-Q") + 1] == "default"
+    from braintrial.celery import app
+
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert identifiers_purge_due.name in scheduled
+    assert settings.CELERY_TASK_DEFAULT_QUEUE == "default"
+    assert compose["services"]["housekeeping"]["depends_on"]["web"]["condition"] == (
+        "service_healthy"
+    )
 
 
 def test_production_settings_are_required_not_defaulted(compose: dict) -> None:

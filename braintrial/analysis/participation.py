@@ -45,6 +45,7 @@ def participation(
         active=Count("id", filter=Q(status=Status.ACTIVE)),
         completed=Count("id", filter=Q(status=Status.COMPLETED)),
         abandoned=Count("id", filter=Q(status=Status.ABANDONED)),
+        withdrawn=Count("id", filter=Q(status=Status.WITHDRAWN)),
         **{
             f"flagged_{rule.name}": Count(
                 "id",
@@ -73,6 +74,7 @@ def participation(
         "active": counts["active"],
         "completed": counts["completed"],
         "abandoned": counts["abandoned"],
+        "withdrawn": counts["withdrawn"],
         "answered_trials": int(trials.trial_id.size),
         "unfinished_trials": int(trials.flags["unfinished"].sum()),
         "included_trials": int(included.sum()),
@@ -103,7 +105,7 @@ def _by_day(*, study: Study) -> list[Day]:
         recruitment_source=Participant.RecruitmentSource.IMPORTED
     )
     add(
-        people.exclude(status__in=[Status.CONSENT, Status.DECLINED])
+        people.exclude(status__in=[Status.CONSENT, Status.DECLINED, Status.WITHDRAWN])
         .annotate(day=TruncDate("started_at"))
         .values("day")
         .annotate(n=Count("id")),

@@ -196,6 +196,7 @@ class Participation(TypedDict):
     active: int
     completed: int
     abandoned: int
+    withdrawn: int  # tombstones: their answers and personal data erased
     answered_trials: int
     unfinished_trials: int  # answers of participants who have not completed
     included_trials: int

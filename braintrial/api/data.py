@@ -17,6 +17,7 @@ from braintrial.analysis.rules import (
 from braintrial.api.base import ResearcherApi
 from braintrial.api.filters import ListFilters, filter_studies, list_filters_parse, since
 from braintrial.api.serializers import ItemOutput, ParticipantOutput, TrialOutput
+from braintrial.audit.services import audit_download_record
 from braintrial.participants.selectors import (
     item_get_for_researcher,
     items_for_researcher,
@@ -26,7 +27,19 @@ from braintrial.participants.selectors import (
 
 
 class FilteredListApi(ResearcherApi, generics.ListAPIView):
-    """A list over the researcher's studies, or the one named by ``?study=``."""
+    """A list over the researcher's studies, or the one named by ``?study=``. Each page served
+    is a data download, recorded in the audit trail for every study it covers."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        studies, _ = self.filtered()
+        audit_download_record(
+            actor=request.user,
+            studies=studies,
+            what=f"api {request.path}",
+            options={"query": {k: v[:10] for k, v in request.query_params.lists()}},
+        )
+        return response
 
     def filtered(self) -> tuple[Any, Any]:
         filters = list_filters_parse(request=self.request)
@@ -55,8 +68,10 @@ class ItemDetailApi(ResearcherApi):
         summary="Participants",
         description=(
             "updated_since compares with updated_at, which every change to the participant "
-            "moves (steps, completion, abandonment). excluded / excluded_by: the study's "
-            "participant rules, as in participants.csv."
+            "moves (steps, completion, abandonment, withdrawal). excluded / excluded_by: the "
+            "study's participant rules, as in participants.csv. A withdrawn participant is "
+            "listed as a tombstone (status withdrawn, every answer and identifier empty) so that "
+            "a copy made earlier can be erased too."
         ),
     )
 )

@@ -94,6 +94,14 @@ class ParticipantOutput(ExcludedFields, serializers.ModelSerializer):
     study: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
+    consent_version = serializers.CharField(
+        source="consent_version.short",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="First 12 hex digits of the SHA-256 of the consent text agreed to (or "
+        "declined), as in participants.csv.",
+    )
 
     class Meta:
         model = Participant
@@ -103,7 +111,7 @@ class ParticipantOutput(ExcludedFields, serializers.ModelSerializer):
             "experience_years", "outside_help", "feedback", "flag_failed_catch",
             "flag_no_slider", "flag_outside_help", "consented_at", "declined_at",
             "instructions_done_at", "started_at", "last_seen_at", "completed_at", "released_at",
-            "updated_at", "excluded", "excluded_by",
+            "updated_at", "consent_version", "withdrawn_at", "excluded", "excluded_by",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from braintrial.analysis.rules import RULE_LABELS, RULE_NAMES, ExclusionRules, rules_parse
@@ -59,3 +61,30 @@ class ScoreRunStartForm(forms.Form):
             "required": "Pick a scorer to run.",
         },
     )
+
+
+class ResearcherWithdrawForm(forms.Form):
+    """Withdraw a participant who asked for it: by recruitment id or by withdrawal reference,
+    with the reason that the audit trail keeps."""
+
+    recruitment_id = forms.CharField(
+        label="Recruitment id (PROLIFIC_PID or pid)", required=False, max_length=128, strip=True
+    )
+    reference = forms.CharField(
+        label="or withdrawal reference", required=False, max_length=40, strip=True
+    )
+    reason = forms.CharField(
+        label="Reason (kept in the audit log: no names or addresses)",
+        max_length=500,
+        widget=forms.TextInput,
+        strip=True,
+    )
+    confirm = forms.BooleanField(
+        label="I understand that the participant's answers and personal data are erased for good."
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("recruitment_id")) == bool(cleaned.get("reference")):
+            raise ValidationError("Give either the recruitment id or the withdrawal reference.")
+        return cleaned

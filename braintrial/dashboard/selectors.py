@@ -38,7 +38,14 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
     """
     studies = list(studies_for_researcher(user=user).order_by("-created_at"))
     ids = [study.pk for study in studies]
-    started = ~Q(status__in=[Participant.Status.CONSENT, Participant.Status.DECLINED])
+    # Withdrawn participants are tombstones: counted in the funnel only, not as started.
+    started = ~Q(
+        status__in=[
+            Participant.Status.CONSENT,
+            Participant.Status.DECLINED,
+            Participant.Status.WITHDRAWN,
+        ]
+    )
     people: dict[int, dict[str, Any]] = {
         row["study_id"]: dict(row)
         for row in Participant.objects.filter(study_id__in=ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from braintrial.dashboard import views
+from braintrial.dashboard import governance, views
 from braintrial.dashboard.setup import views as setup
 
 app_name = "dashboard"
@@ -24,4 +24,11 @@ urlpatterns = [
     path("<slug:slug>/data.json", views.study_data, name="study_data"),
     path("<slug:slug>/science/", views.study_science, name="study_science"),
     path("<slug:slug>/runs/", views.score_run_start, name="score_run_start"),
+    path("<slug:slug>/participants/", governance.participant_list, name="participant_list"),
+    path(
+        "<slug:slug>/participants/withdraw/",
+        governance.participant_withdraw_view,
+        name="participant_withdraw",
+    ),
+    path("<slug:slug>/audit/", governance.study_audit, name="study_audit"),
 ]

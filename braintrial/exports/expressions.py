@@ -20,8 +20,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Concat, NullIf, Ord
+from django.db.models.functions import SHA256, Cast, Concat, Left, NullIf, Ord
 from django.db.models.lookups import In
+from django.utils.crypto import salted_hmac
 
 from braintrial.analysis.rules import reasons_any
 
@@ -146,3 +147,44 @@ def any_reason(reasons: list[tuple[str, Q]]) -> Q:
     """True where any of the named conditions holds: the row is excluded by default; no row
     where there is no reason (Q() would mean every row)."""
     return reasons_any(reasons)
+
+
+# Pseudonyms: 16 hex digits (64 bits) of a keyed hash, enough that two participants of a study
+# never share one, short enough to read.
+PSEUDONYM_HEX_DIGITS = 16
+
+
+def pseudonym_key() -> str:
+    """The key of the pseudonyms, derived from SECRET_KEY: without it a pseudonym cannot be
+    traced back to its recruitment id by hashing candidate ids. (Rotating SECRET_KEY changes
+    every pseudonym; files exported before then keep the old ones.)"""
+    return salted_hmac("braintrial.exports.pseudonym", "v1", algorithm="sha256").hexdigest()
+
+
+class Sha256Hex(SHA256):
+    """SHA-256 as 64 hex digits. On Postgres through its built-in sha256() (11 and later):
+    Django's own SHA256 calls pgcrypto's digest(), an extension a server may not have."""
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')",
+            **extra_context,
+        )
+
+
+def pseudonym_cell(path: str, *, study_path: str) -> Expression:
+    """The keyed hash of the text at ``path``, per study: SHA-256(key:study:SHA-256(key:study:
+    value)), first PSEUDONYM_HEX_DIGITS hex digits; empty for an empty value. The study's id is
+    hashed in, so that one person's ids in two studies do not link up; the same id within a
+    study always gives the same pseudonym, so the files still join on it. Computed by the
+    database (Postgres and SQLite alike), as every other cell."""
+    salt = Concat(Value(pseudonym_key() + ":"), Cast(F(study_path), CharField()), Value(":"))
+    inner = Sha256Hex(Concat(salt, F(path), output_field=CharField()))
+    outer = Sha256Hex(Concat(salt, inner, output_field=CharField()))
+    return Case(
+        When(**{path: ""}, then=Value(None, output_field=CharField())),
+        default=Left(outer, PSEUDONYM_HEX_DIGITS),
+        output_field=CharField(),
+    )

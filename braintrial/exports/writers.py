@@ -61,14 +61,18 @@ def csv_stream(
     include_excluded: bool = False,
     rules: ExclusionRules | None = None,
     method: Method = "auto",
+    pseudonymise: bool = False,
 ) -> Generator[bytes, None, None]:
     """UTF-8 CSV of ``kind`` over ``studies``, header first, in chunks of about 256 KiB; the
     first chunk is made only after the query has run.
 
     The caller has already limited ``studies`` to what the reader may see. ``rules``: the
-    exclusion rules of a dashboard view (None: each study's own settings).
+    exclusion rules of a dashboard view (None: each study's own settings). ``pseudonymise``:
+    recruitment ids as keyed hashes, session ids and user agents left out (rows/base.py).
     """
-    queryset = kind.rows_queryset(studies=studies, include_excluded=include_excluded, rules=rules)
+    queryset = kind.rows_queryset(
+        studies=studies, include_excluded=include_excluded, rules=rules, pseudonymise=pseudonymise
+    )
     if method == "auto":
         vendor = connections[queryset.db].vendor
         method = "copy" if vendor == "postgresql" else "python"

@@ -105,7 +105,9 @@ class Step(Generic[F]):
 
 def _consent(participant: Participant, form: ConsentForm, now: datetime) -> None:
     agree = form.cleaned_data["consent"] == "agree"
-    services.participant_consent_record(participant=participant, agree=agree, now=now)
+    services.participant_consent_record(
+        participant=participant, agree=agree, now=now, version_shown=form.cleaned_data["version"]
+    )
 
 
 def _demographics(participant: Participant, form: DemographicsForm, now: datetime) -> None:
@@ -164,6 +166,7 @@ STEPS: tuple[Step[Any], ...] = (
         is_done=lambda state: state.participant.consented_at is not None,
         form=ConsentForm,
         handle=_consent,
+        context=pages.consent_context,
     ),
     Step(
         name="demographics",
@@ -222,6 +225,12 @@ DETOURS: tuple[Step[Any], ...] = (
         template="participants/expired.html",
         is_done=_never_done,
         end_page_for=Participant.Status.ABANDONED,
+    ),
+    Step(
+        name="withdrawn",
+        template="participants/withdrawn.html",
+        is_done=_never_done,
+        end_page_for=Participant.Status.WITHDRAWN,
     ),
 )
 

@@ -117,6 +117,9 @@ class PlainSelect(forms.Select):
 
 class ConsentForm(forms.Form):
     consent = forms.ChoiceField(choices=[("agree", _("I agree")), ("decline", _("I do not agree"))])
+    # The first hex digits of the consent version the page showed: a text changed while the
+    # participant read it is shown again rather than agreed to unread.
+    version = forms.RegexField(regex=r"^[0-9a-f]{12,64}$", required=False)
 
 
 class DemographicsForm(forms.Form):
@@ -265,3 +268,27 @@ class RecruitmentForm(forms.Form):
         if data.get("pid"):
             return Recruitment(source=Participant.RecruitmentSource.PID, recruitment_id=data["pid"])
         return Recruitment()
+
+
+class WithdrawalForm(forms.Form):
+    """The withdrawal page: ``how`` = ``session`` (this browser's session of the study) or
+    ``reference`` (the withdrawal reference from the completion page, in ``reference``)."""
+
+    how = forms.ChoiceField(choices=[("session", "session"), ("reference", "reference")])
+    reference = forms.CharField(
+        label=_("Withdrawal reference"), required=False, max_length=40, strip=True
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("how") == "reference":
+            letters = re.sub(r"[\s-]", "", cleaned.get("reference", "")).upper()
+            if not re.fullmatch(r"[A-Z2-9]{12}", letters):
+                self.add_error(
+                    "reference",
+                    _(
+                        "Type the 12 letters and digits of your reference, as on your "
+                        "completion page (for example ABCD-EFGH-2345)."
+                    ),
+                )
+        return cleaned

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from braintrial.items.models import Item
-from braintrial.studies.models import Study
+from braintrial.studies.models import ConsentVersion, Study
 
 
 class Gender(models.TextChoices):
@@ -47,6 +47,8 @@ class Participant(models.Model):
         ACTIVE = "active", "In progress"
         COMPLETED = "completed", "Completed"
         ABANDONED = "abandoned", "Abandoned"
+        # A tombstone: answers and personal data erased at the participant's request.
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     class RecruitmentSource(models.TextChoices):
         DIRECT = "", "Direct link"
@@ -96,6 +98,18 @@ class Participant(models.Model):
     # Moved by any change to the row: steps, completion and its flags, abandonment.
     updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
+    # The consent text the participant agreed to (or declined), as they read it.
+    consent_version = models.ForeignKey(
+        ConsentVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # SHA-256 of the withdrawal reference shown on the completion page: the reference itself is
+    # known only to the participant, and a database dump withdraws nobody.
+    withdrawal_key = models.CharField(max_length=64, blank=True, default="", db_default="")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    identifiers_purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention period erased the identifiers."
+    )
+
     # Participant-level exclusion flags: stored facts; the study decides which rules apply.
     flag_failed_catch = models.BooleanField(default=False)
     # db_default: rows written without the ORM (bulk COPY, raw inserts) get the fact too.
@@ -116,6 +130,11 @@ class Participant(models.Model):
                 fields=["study", "recruitment_id"],
                 condition=~models.Q(recruitment_id=""),
                 name="participant_one_take_per_recruitment_id",
+            ),
+            models.UniqueConstraint(
+                fields=["withdrawal_key"],
+                condition=~models.Q(withdrawal_key=""),
+                name="participant_withdrawal_key_unique",
             ),
         ]
         indexes = [

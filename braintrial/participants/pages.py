@@ -15,7 +15,9 @@ from braintrial.items.services.diff import segments_compute
 from braintrial.participants import services
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
+from braintrial.participants.services.withdrawal import withdrawal_key
 from braintrial.studies.models import Study
+from braintrial.studies.selectors import consent_digest, consent_text_for_participants
 
 if TYPE_CHECKING:  # flow.py imports this module
     from braintrial.participants.flow import FlowState
@@ -77,8 +79,25 @@ def trial_context(
     }
 
 
+def consent_context(state: FlowState, now: datetime) -> Context:
+    """The consent text as the participant reads it, and its version, which the form sends back
+    so that what is agreed to is what was read."""
+    text = consent_text_for_participants(study=state.participant.study)
+    return {"consent_text": text, "consent_version": consent_digest(text=text)[:12]}
+
+
 def practice_over_context(state: FlowState, now: datetime) -> Context:
     return {"total": len(state.main_trials)}
+
+
+def _withdrawal_reference_shown(state: FlowState) -> str:
+    """The participant's withdrawal reference, once completion has stored its hash (empty for
+    participants who completed before references existed: theirs would not be found)."""
+    participant = state.participant
+    reference = services.withdrawal_reference(participant=participant)
+    if participant.withdrawal_key != withdrawal_key(reference=reference):
+        return ""
+    return reference
 
 
 def results_context(state: FlowState, now: datetime) -> Context:
@@ -87,8 +106,9 @@ def results_context(state: FlowState, now: datetime) -> Context:
     published protocol's setting shows it; the score alone needs at least ``score``. The page
     comes after the debrief question, so what it shows cannot sway the answer to it."""
     detail = state.participant.study.debrief_detail
+    reference = _withdrawal_reference_shown(state)
     if detail == Study.DebriefDetail.NONE:
-        return {"detail": detail}
+        return {"detail": detail, "withdrawal_reference": reference}
     results = [
         {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
         for n, t in enumerate(state.main_trials, start=1)
@@ -98,6 +118,7 @@ def results_context(state: FlowState, now: datetime) -> Context:
     tests = [r for r in results if not r["catch"]]
     context: Context = {
         "detail": detail,
+        "withdrawal_reference": reference,
         "n_correct": sum(1 for r in tests if r["correct"]),
         "n_trials": len(tests),
         "n_catch": len(results) - len(tests),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -145,7 +146,11 @@ def participants_for_studies(
 ) -> QuerySet[Participant]:
     """The studies' participants by id; ``since`` compares with updated_at (every change to
     the row moves it)."""
-    people = Participant.objects.filter(study__in=studies).select_related("study").order_by("id")
+    people = (
+        Participant.objects.filter(study__in=studies)
+        .select_related("study", "consent_version")
+        .order_by("id")
+    )
     return people.filter(updated_at__gte=since) if since else people
 
 
@@ -200,3 +205,59 @@ def item_get_for_researcher(*, user: AbstractBaseUser | AnonymousUser, item_id: 
         return items_for_researcher(user=user, studies=studies).get(pk=item_id)
     except Item.DoesNotExist as exc:
         raise Http404("No such item.") from exc
+
+
+@dataclass(frozen=True)
+class PrivacyNotice:
+    """What the privacy notice states, read from the study's settings at every request, so
+    that the notice cannot say anything the study does not do."""
+
+    prolific: bool
+    retention_days: int
+    # When the identifiers of a closed study are erased (None while the study is open).
+    identifiers_erased_on: date | None
+    n_researchers: int
+    institution: str
+    contact_email: str
+    outside_help_per_trial: bool
+    limits_starts_per_address: bool
+    shows_comparison: bool
+
+
+def privacy_notice_facts(*, study: Study) -> PrivacyNotice:
+    erased_on = None
+    if not study.is_open and study.closed_at is not None:
+        erased_on = (study.closed_at + timedelta(days=study.identifier_retention_days)).date()
+    return PrivacyNotice(
+        prolific=study.prolific_mode,
+        retention_days=study.identifier_retention_days,
+        identifiers_erased_on=erased_on,
+        n_researchers=study.researchers.count(),
+        institution=study.institution,
+        contact_email=study.contact_email,
+        outside_help_per_trial=study.outside_help_per_trial,
+        limits_starts_per_address=study.starts_per_address_per_hour > 0,
+        shows_comparison=study.show_model_comparison,
+    )
+
+
+def consent_versions_of_study(*, study: Study) -> list[tuple[str, int]]:
+    """(first 12 hex digits, participants) of each consent version the study's participants
+    answered, oldest first."""
+    rows = (
+        Participant.objects.filter(study=study, consent_version__isnull=False)
+        .values("consent_version__sha256", "consent_version__created_at")
+        .annotate(n=Count("pk"))
+        .order_by("consent_version__created_at")
+    )
+    return [(row["consent_version__sha256"][:12], row["n"]) for row in rows]
+
+
+def participants_for_researcher_list(*, study: Study) -> QuerySet[Participant]:
+    """The study's participants as the dashboard lists them, newest first."""
+    return (
+        Participant.objects.filter(study=study)
+        .select_related("consent_version")
+        .annotate(n_answered=Count("trials", filter=Q(trials__correct__isnull=False)))
+        .order_by("-started_at", "-pk")
+    )

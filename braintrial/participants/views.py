@@ -24,15 +24,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from braintrial.net import client_address
 from braintrial.participants import services
 from braintrial.participants import step_views as steps
-from braintrial.participants.forms import RecruitmentForm
+from braintrial.participants.forms import RecruitmentForm, WithdrawalForm
 from braintrial.participants.models import Participant
-from braintrial.participants.selectors import participant_get_by_study_token, study_get_open
+from braintrial.participants.selectors import (
+    participant_get_by_study_token,
+    privacy_notice_facts,
+    study_get_open,
+)
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
 
@@ -181,3 +186,59 @@ def _step(request: HttpRequest, participant: Participant) -> HttpResponse:
     if request.method == "POST":
         return steps.step_answer(request, participant=participant, now=now)
     return steps.step_show(request, participant=participant, now=now)
+
+
+def _withdrawal_page(
+    request: HttpRequest, study: Study, form: WithdrawalForm, status: int = 200
+) -> HttpResponse:
+    context = {
+        "study": study,
+        "form": form,
+        "has_session": _owned_session(request, study) is not None,
+    }
+    return render(request, "participants/withdraw.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Withdraw from the study: this browser's session, or by the withdrawal reference.
+    400 for a reference that matches nobody (nothing is changed); the answers of a withdrawal
+    are erased at once and the page says so."""
+    study = study_get_open(slug=slug)
+    form = WithdrawalForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid() or not _withdrawn(request, study, form):
+        status = 200 if request.method == "GET" else 400
+        return _withdrawal_page(request, study, form if form.is_bound else WithdrawalForm(), status)
+    response = render(request, "participants/withdrawn.html", {"study": study})
+    response.delete_cookie(cookie_name(study), path=f"/s/{study.slug}/", samesite="Lax")
+    return response
+
+
+def _withdrawn(request: HttpRequest, study: Study, form: WithdrawalForm) -> bool:
+    """Withdraw as the valid ``form`` says; False with the form's error when nobody matches."""
+    by_session = form.cleaned_data["how"] == "session"
+    session = _owned_session(request, study) if by_session else None
+    if by_session and session is None:
+        form.add_error(None, _("This browser has no session of this study. Use your reference."))
+        return False
+    try:
+        services.participant_withdraw(
+            study=study,
+            now=timezone.now(),
+            participant=session,
+            reference="" if by_session else form.cleaned_data["reference"],
+            requested_by="participant",
+        )
+    except services.NotWithdrawable:
+        form.add_error("reference", _("No participation in this study has this reference."))
+        return False
+    return True
+
+
+@require_GET
+def privacy(request: HttpRequest, slug: str) -> HttpResponse:
+    """The privacy notice, written from the study's settings (participants.selectors)."""
+    study = study_get_open(slug=slug)
+    notice = privacy_notice_facts(study=study)
+    return render(request, "participants/privacy.html", {"study": study, "notice": notice})

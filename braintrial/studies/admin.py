@@ -6,18 +6,24 @@ import copy
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.forms.models import construct_instance
 from django.http import HttpRequest
+from django.utils import timezone
 
 from braintrial.studies.banks import bank_usable_for_study
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_open_check
-from braintrial.studies.services import item_bank_claim
+from braintrial.studies.selectors import consent_text_for_participants
+from braintrial.studies.services import (
+    consent_version_get_or_create,
+    item_bank_claim,
+    study_closed_at_follow,
+)
 
 
 def _bank_checked_form(form: type[forms.ModelForm], user: Any) -> type[forms.ModelForm]:
@@ -67,6 +73,7 @@ class StudyAdmin(admin.ModelAdmin):
     search_fields = ["slug", "title"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["researchers"]
+    readonly_fields = ["closed_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "description", "is_open", "researchers"]}),
         (
@@ -109,6 +116,7 @@ class StudyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Data protection", {"fields": ["identifier_retention_days", "closed_at"]}),
         (
             "Exclusion rules",
             {
@@ -133,7 +141,16 @@ class StudyAdmin(admin.ModelAdmin):
         return _bank_checked_form(form, request.user)
 
     def save_model(self, request: HttpRequest, obj: Study, form: Any, change: bool) -> None:
+        was_open = Study.objects.filter(pk=obj.pk, is_open=True).exists() if change else True
+        study_closed_at_follow(study=obj, was_open=was_open, now=timezone.now())
         super().save_model(request, obj, form, change)
+        version = consent_version_get_or_create(text=consent_text_for_participants(study=obj))
+        if change and "consent_text" in form.changed_data and obj.participants.exists():
+            messages.warning(
+                request,
+                f"The consent text changed while the study has participants: new participants "
+                f"agree to version {version.short}; earlier ones keep the version they agreed to.",
+            )
         # Checked by the form; the admin's transaction holds the study and its bank together.
         if "bank" in form.changed_data and isinstance(request.user, User):
             item_bank_claim(user=request.user, name=obj.bank)

@@ -57,6 +57,7 @@ STUDY_SETTINGS = (
     "exclude_recognised",
     "exclude_fast",
     "min_rt_ms",
+    "identifier_retention_days",
 )
 
 
@@ -191,6 +192,17 @@ class Study(models.Model):
         blank=True,
         help_text="Expected duration stated to participants; blank estimates it from the trials.",
     )
+    # Data protection: identifiers (recruitment and session ids, address and browser-mark hashes)
+    # are erased this many days after the study closes (manage.py purge_identifiers, daily).
+    identifier_retention_days = models.PositiveIntegerField(
+        default=90,
+        validators=[MaxValueValidator(3650)],
+        help_text="Days after the study closes until recruitment ids, session ids and the "
+        "address and browser hashes are erased (answers are kept). 0: as soon as it closes.",
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the study last closed."
+    )
     researchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="studies"
     )
@@ -232,3 +244,23 @@ class Study(models.Model):
             return self.expected_minutes
         trials = self.n_trials_shown + (1 if self.practice_enabled else 0)
         return math.ceil(trials * MINUTES_PER_TRIAL + MINUTES_AROUND)
+
+
+class ConsentVersion(models.Model):
+    """One consent text exactly as participants read it, stored once: participants who agreed
+    to the same words share the row. Identified by the SHA-256 of the text (UTF-8)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.short
+
+    @property
+    def short(self) -> str:
+        """The first 12 hex digits: what pages and exports show."""
+        return self.sha256[:12]

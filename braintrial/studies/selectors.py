@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -63,3 +65,14 @@ def study_get_for_editor(*, user: User | AbstractBaseUser | AnonymousUser, slug:
     if not study_editable(user=user, study=study):
         raise PermissionDenied("You may read this study but not change it.")
     return study
+
+
+def consent_text_for_participants(*, study: Study) -> str:
+    """The consent text exactly as the consent page shows it: what a participant's consent
+    version records (its SHA-256), so any filling-in of the study's own figures happens here."""
+    return study.consent_text
+
+
+def consent_digest(*, text: str) -> str:
+    """The SHA-256 (hex) of a consent text's UTF-8: its version's identity."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

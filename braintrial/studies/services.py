@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from braintrial.items.models import ItemBank
 from braintrial.studies.banks import bank_readable
-from braintrial.studies.models import Study
+from braintrial.studies.models import ConsentVersion, Study
 from braintrial.studies.readiness import study_open_check
+from braintrial.studies.selectors import consent_digest, consent_text_for_participants
+
+
+def consent_version_get_or_create(*, text: str) -> ConsentVersion:
+    """The version of this exact consent text, stored once (the SHA-256 of its UTF-8 is unique:
+    two participants agreeing to a new text at once create one row)."""
+    digest = consent_digest(text=text)
+    version, _ = ConsentVersion.objects.get_or_create(sha256=digest, defaults={"text": text})
+    return version
+
+
+def study_closed_at_follow(*, study: Study, was_open: bool, now: datetime) -> None:
+    """Set ``closed_at`` when the study closes and clear it when it opens again: the retention
+    of identifiers counts from the last closing (precondition: ``study`` not yet saved)."""
+    if was_open and not study.is_open:
+        study.closed_at = now
+    elif study.is_open:
+        study.closed_at = None
 
 
 def item_bank_claim(*, user: User, name: str) -> ItemBank:
@@ -37,7 +57,9 @@ def study_create(*, slug: str, title: str, **settings: Any) -> Study:
     study = Study(slug=slug, title=title, **settings)
     study.full_clean()
     study_open_check(study=study)
+    study_closed_at_follow(study=study, was_open=True, now=timezone.now())
     study.save()
+    consent_version_get_or_create(text=consent_text_for_participants(study=study))
     return study
 
 
@@ -63,18 +85,22 @@ def study_update(*, study: Study, editor: User, fields: dict[str, Any]) -> Study
     """Change a study's settings after validating every field; nothing is saved if one fails.
 
     A new bank follows the rule of ``study_create_with_researcher``, for ``editor``. An open
-    study must be ready with its new settings (``studies.readiness``).
+    study must be ready with its new settings (``studies.readiness``). A changed consent text is
+    stored as a new version (participants keep the version they agreed to); django-auditlog
+    records the change with its old and new values.
     """
     # From the database: a ModelForm has already written its cleaned values onto ``study``.
-    bank_before = Study.objects.values_list("bank", flat=True).get(pk=study.pk)
+    before = Study.objects.get(pk=study.pk)
     for name, value in fields.items():
         setattr(study, name, value)
     study.full_clean()
     study_open_check(study=study)
+    study_closed_at_follow(study=study, was_open=before.is_open, now=timezone.now())
     with transaction.atomic():
-        if study.bank != bank_before:
+        if study.bank != before.bank:
             item_bank_claim(user=editor, name=study.bank)
         study.save()
+        consent_version_get_or_create(text=consent_text_for_participants(study=study))
     return study
 
 

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from braintrial.audit.services import audit_event_record
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
@@ -237,6 +238,13 @@ def score_run_cancel(*, run: ScoreRun) -> ScoreRun:
     run.refresh_from_db()
     if not updated:
         raise ValidationError(f"Run {run.pk} is {run.status}; only queued or running runs cancel.")
+    # The actor is the request's user (admin, dashboard) or the command's operator.
+    audit_event_record(
+        event="score_run.cancel",
+        instance=run,
+        study_id=run.study_id,
+        details={"scorer": str(run.scorer), "run": run.pk},
+    )
     return run
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from auditlog.models import LogEntry
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 
+from braintrial.audit.services import audit_event_record
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
 from scoring.services.queue import score_queue_check
@@ -51,4 +53,13 @@ def score_run_start(
         raise PermissionDenied("Only staff may score the whole item bank; name a study.")
     if enqueue:
         score_queue_check()
-    return score_run_create(scorer=scorer, study=study, source=source, limit=limit, enqueue=enqueue)
+    run = score_run_create(scorer=scorer, study=study, source=source, limit=limit, enqueue=enqueue)
+    audit_event_record(
+        event="score_run.start",
+        instance=run,
+        actor=user if isinstance(user, User) else None,
+        study_id=study.pk if study is not None else None,
+        action=LogEntry.Action.CREATE,
+        details={"scorer": scorer.name, "source": source or "all", "limit": limit},
+    )
+    return run

@@ -24,7 +24,14 @@ PARTICIPANT_RENAMED = {
 }  # fmt: skip
 # Secrets: the cookie token's hash; the keyed hashes of the browser mark and client address
 # (repeat_suspected is their exported meaning).
-NOT_EXPORTED = {"token_hash", "browser_mark_hash", "address_hash"}
+# Hashes are for the server alone; withdrawn participants (withdrawn_at) are in no file.
+NOT_EXPORTED = {
+    "token_hash",
+    "browser_mark_hash",
+    "address_hash",
+    "withdrawal_key",
+    "withdrawn_at",
+}
 
 
 def field_names(model) -> set[str]:

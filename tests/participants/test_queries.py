@@ -21,13 +21,14 @@ pytestmark = pytest.mark.django_db
 # the steps before the practice and the end page need nothing else. A trial page adds the
 # trials, its two abstracts and the first-shown time (not on a reload); an answer the trials and
 # the update. The consent POST adds the assignment (release check, activation, bank, lock,
-# counters read and update, trials insert); here its transaction is a savepoint, counted as two
-# queries. The first start of a study also creates its counters: three more queries, once.
+# counters read and update, trials insert) and the read of the consent version agreed to; here
+# its transaction is a savepoint, counted as two queries. The first start of a study also
+# creates its counters: three more queries, once.
 # The "practice is over" page reads the trials to count them, and its POST to find the current
 # step (the practice must be answered). No session or user query anywhere.
 EXPECTED = {
     "GET consent": 1,
-    "POST consent": 10,
+    "POST consent": 11,
     "GET demographics": 1,
     "POST demographics": 2,
     "GET instructions": 1,

@@ -43,7 +43,8 @@ def funnel(report: StudyReport) -> dict[str, Any]:
     ]
     caption = (
         f"Participants at each stage (n = {p['visited']} opened the link; {p['declined']} "
-        f"declined consent, {p['active']} in progress, {p['abandoned']} abandoned). "
+        f"declined consent, {p['active']} in progress, {p['abandoned']} abandoned, "
+        f"{p.get('withdrawn', 0)} withdrawn and erased). "
         f"Kept: with at least one trial left after the exclusion rules."
     )
     return {

@@ -44,6 +44,8 @@ LABELS = {
     "exclude_recognised": "Exclude trials whose paper was recognised",
     "exclude_fast": "Exclude trials answered faster than the minimum response time",
     "min_rt_ms": "Minimum response time (ms)",
+    "identifier_retention_days": "Erase recruitment ids, session ids and address hashes this "
+    "many days after the study closes",
 }
 
 

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyFo
 from braintrial.items.selectors import item_test_cases, items_flagged
 from braintrial.items.services import ImportReport, ItemImportError
 from braintrial.items.services.preview import ItemPreview
+from braintrial.participants.selectors import consent_versions_of_study
 from braintrial.studies.banks import item_banks_summary
 from braintrial.studies.item_import import (
     bank_change_check,
@@ -32,6 +34,28 @@ from braintrial.studies.texts import study_text_fill, study_text_warnings
 # then stores exactly the rows the preview showed, without a second upload.
 UPLOAD_KEY = "dashboard:item-upload:{study}"
 PREVIEW_ROWS = 50
+
+
+def consent_warning(*, study: Study | None) -> str:
+    """What the settings page says above the consent text of a study that has participants."""
+    versions = consent_versions_of_study(study=study) if study else []
+    if not versions:
+        return ""
+    agreed = ", ".join(f"{n} to version {short}" for short, n in versions)
+    return (
+        f"Participants have answered this consent text ({agreed}). Changing it creates a new "
+        "version: new participants agree to the new text, and everyone keeps the version they "
+        "agreed to (participants.csv, consent_version)."
+    )
+
+
+def study_saved_say(request: HttpRequest, *, form: StudyForm, study: Study) -> None:
+    """Tell the researcher the settings are saved, and warn when a study with participants
+    got a new consent text (its participants' versions are unchanged by the save)."""
+    messages.success(request, "Settings saved.")
+    warning = consent_warning(study=study) if "consent_text" in form.changed_data else ""
+    if warning:
+        messages.warning(request, "The consent text changed: a new consent version. " + warning)
 
 
 def study_form_render(
@@ -55,6 +79,7 @@ def study_form_render(
         "invite_errors": invite_errors or [],
         "researchers": study.researchers.order_by("username") if study else [],
         "readiness": study_readiness(study=study) if study else None,
+        "consent_warning": consent_warning(study=study),
     }
     status = 400 if invite_errors or (form.is_bound and form.errors) else 200
     return render(request, "dashboard/study_form.html", context, status=status)

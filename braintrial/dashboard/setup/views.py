@@ -69,7 +69,7 @@ def study_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Settings saved.")
+            pages.study_saved_say(request, form=form, study=study)
             _readiness_warn(request, study)
             return redirect("dashboard:study_detail", slug=study.slug)
     return pages.study_form_render(request, form=form, study=study)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
 from django.db.models.expressions import Combinable
 
 from braintrial.analysis.rules import ExclusionRules
+from braintrial.exports.expressions import pseudonym_cell
 from braintrial.studies.models import Study
 
 
@@ -20,6 +21,11 @@ class Column:
     expression: Combinable
     doc: str
     type: str = "text"  # "integer", "number", "0/1", "text", "timestamp": for the dictionary
+    # In a pseudonymised file: "hash" puts the keyed hash of the field at ``source`` in the
+    # cell (expressions.pseudonym_cell), "blank" leaves it empty; "" keeps the cell.
+    pseudonym: str = ""
+    source: str = ""
+    study_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,15 +64,28 @@ class ExportKind:
         studies: QuerySet[Study],
         include_excluded: bool,
         rules: ExclusionRules | None = None,
+        pseudonymise: bool = False,
     ) -> QuerySet:
         """A values_list queryset: one tuple of formatted cells per row, in header order.
 
         ``rules``: the exclusion rules of a dashboard view (None: each study's own settings).
+        ``pseudonymise``: recruitment ids replaced by their keyed hash, session ids left out.
         """
         columns = self.columns_under(rules)
         if self.study_columns is not None:
             computed = {column.name: column for column in self.study_columns(studies, rules)}
             columns = [computed.get(column.name, column) for column in columns]
+        if pseudonymise:
+            columns = [_pseudonymised(column) for column in columns]
         aliases = {f"c{i}": column.expression for i, column in enumerate(columns)}
         queryset = self.base_queryset(studies, include_excluded, rules)
         return queryset.annotate(**aliases).values_list(*aliases)
+
+
+def _pseudonymised(column: Column) -> Column:
+    if column.pseudonym == "hash":
+        cell = pseudonym_cell(column.source, study_path=column.study_path)
+        return replace(column, expression=cell)
+    if column.pseudonym == "blank":
+        return replace(column, expression=Value(None, output_field=CharField()))
+    return column

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Left
 
 from braintrial.analysis.rules import (
     ExclusionRules,
@@ -35,7 +35,10 @@ def participants_base(
     """The participants of ``studies``; without ``include_excluded`` only those the analysis
     under ``rules`` draws on (None: each participant's own study settings): the dashboard's
     "from N participants", by the same rule (analysis.rules.participant_analysed_q)."""
-    queryset = Participant.objects.filter(study__in=studies)
+    # Withdrawn participants are tombstones without data: no file lists them.
+    queryset = Participant.objects.filter(study__in=studies).exclude(
+        status=Participant.Status.WITHDRAWN
+    )
     if not include_excluded:
         queryset = queryset.filter(participant_analysed_q(rules=rules))
     return queryset.order_by("id")
@@ -53,15 +56,22 @@ def test_trial_count(**conditions: object) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def col(name: str, expression: str | Combinable, doc: str, kind: str = "text") -> Column:
-    return Column(name, F(expression) if isinstance(expression, str) else expression, doc, kind)
+def col(
+    name: str, expression: str | Combinable, doc: str, kind: str = "text", **more: str
+) -> Column:
+    expr = F(expression) if isinstance(expression, str) else expression
+    return Column(name, expr, doc, kind, **more)
 
 
 COLUMNS = [
     col("pid", "id", "Participant number in this database; the pid of trials.csv.", "integer"),
     col("participant", Cast("public_id", CharField()), "Public id (UUID)."),
     col("study", text_cell("study__slug"), "Study slug."),
-    col("status", "status", "consent, declined, active, completed or abandoned."),
+    col(
+        "status",
+        "status",
+        "consent, declined, active, completed or abandoned (withdrawn participants are left out).",
+    ),
     col(
         "recruitment_source",
         text_cell("recruitment_source"),
@@ -70,10 +80,20 @@ COLUMNS = [
     col(
         "recruitment_id",
         text_cell("recruitment_id"),
-        "PROLIFIC_PID or pid parameter; the published pid for imported participants.",
+        "PROLIFIC_PID or pid parameter; the published pid for imported participants. In a "
+        "pseudonymised file, a keyed hash of it instead (the same in every file of the study). "
+        "Empty once the study's identifier retention has run out.",
+        pseudonym="hash",
+        source="recruitment_id",
+        study_path="study_id",
     ),
     col("prolific_study_id", text_cell("prolific_study_id"), "Prolific STUDY_ID."),
-    col("prolific_session_id", text_cell("prolific_session_id"), "Prolific SESSION_ID."),
+    col(
+        "prolific_session_id",
+        text_cell("prolific_session_id"),
+        "Prolific SESSION_ID; empty in a pseudonymised file and after the retention period.",
+        pseudonym="blank",
+    ),
     col("age", "age", "Age in years.", "integer"),
     col("country", text_cell("country"), "Answer to 'Which country are you based in?'."),
     col(
@@ -142,7 +162,27 @@ COLUMNS = [
         "Items released after abandoning (UTC).",
         "timestamp",
     ),
-    col("user_agent", text_cell("user_agent"), "Browser user agent."),
+    col(
+        "identifiers_purged_at",
+        time_cell("identifiers_purged_at"),
+        "When the study's identifier retention ran out and the recruitment and session ids, "
+        "hashes and user agent were erased (UTC); empty while they are kept.",
+        "timestamp",
+    ),
+    col(
+        "user_agent",
+        text_cell("user_agent"),
+        "Browser user agent; empty in a pseudonymised file and after the retention period.",
+        pseudonym="blank",
+    ),
+    col(
+        "consent_version",
+        Left("consent_version__sha256", 12),
+        "The consent text the participant agreed to (or declined): the first 12 hex digits of "
+        "the SHA-256 of its UTF-8 text exactly as the consent page showed it, with the study's "
+        "figures filled in. Each distinct text is stored once (admin: Consent versions); a "
+        "changed text is a new version. Empty while the participant is still reading it.",
+    ),
     col(
         "updated_at",
         time_cell("updated_at"),

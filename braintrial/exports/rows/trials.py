@@ -158,8 +158,12 @@ COLUMNS = [
     Column(
         "recruitment_id",
         text_cell(f"{P}recruitment_id"),
-        "PROLIFIC_PID or pid parameter; the published pid for imported trials.",
+        "PROLIFIC_PID or pid parameter; the published pid for imported trials. In a "
+        "pseudonymised file, a keyed hash of it instead (the same in every file of the study).",
         "text",
+        pseudonym="hash",
+        source=f"{P}recruitment_id",
+        study_path=f"{P}study_id",
     ),
     Column("trial_id", F("id"), "Trial number in this database.", "integer"),
     Column(

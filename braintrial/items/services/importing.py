@@ -12,8 +12,9 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from braintrial.audit.services import audit_event_record
 from braintrial.items.builtin import BUILTIN_BANK, BUILTIN_SOURCE_FILE
-from braintrial.items.models import Item
+from braintrial.items.models import Item, ItemBank
 from braintrial.items.services.banks import item_bank_ensure
 from braintrial.items.services.diff import differences_compute
 from braintrial.items.services.parsing import ItemImportError, ParsedRow, rows_parse
@@ -42,6 +43,8 @@ class ImportReport:
     defects: list[str] = field(default_factory=list)
     source_file: str = ""
     bank: str = ""
+    # For the audit trail: row -> {field: [old, new]} of the rows an import changed.
+    changes: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -175,6 +178,12 @@ def _file_write(prepared: PreparedFile) -> ImportReport:
                 Item(bank=prepared.bank, source_file=prepared.source_file, row=parsed.row, **values)
             )
         elif any(getattr(item, name) != value for name, value in values.items()):
+            report.changes[parsed.row] = {
+                name: [getattr(item, name), value]
+                for name, value in values.items()
+                # The differences are derived from the two abstracts, which are recorded.
+                if getattr(item, name) != value and name != "differences"
+            }
             for name, value in values.items():
                 setattr(item, name, value)
             item.updated_at = now
@@ -184,6 +193,19 @@ def _file_write(prepared: PreparedFile) -> ImportReport:
     Item.objects.bulk_create(to_create)
     Item.objects.bulk_update(to_update, [*_IMPORTED_FIELDS, "updated_at"])
     report.created, report.updated = len(to_create), len(to_update)
+    if report.changed:
+        bank = ItemBank.objects.get(name=prepared.bank)
+        audit_event_record(
+            event="items.import",
+            instance=bank,
+            details={
+                "bank": prepared.bank,
+                "source_file": prepared.source_file,
+                "created_rows": [item.row for item in to_create],
+                "updated": {str(row): fields for row, fields in report.changes.items()},
+                "unchanged": report.unchanged,
+            },
+        )
     return report
 
 

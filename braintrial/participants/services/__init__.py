@@ -36,11 +36,18 @@ from braintrial.participants.services.steps import (
     participant_practice_over,
     participant_touch,
 )
+from braintrial.participants.services.withdrawal import (
+    NotWithdrawable,
+    Withdrawal,
+    participant_withdraw,
+    withdrawal_reference,
+)
 
 __all__ = [
     "AlreadyTaken",
     "AnswerConflict",
     "AssignmentError",
+    "NotWithdrawable",
     "Recruitment",
     "SessionElsewhere",
     "StartRefused",
@@ -51,6 +58,7 @@ __all__ = [
     "TooManyStarts",
     "TrialAnswer",
     "Visitor",
+    "Withdrawal",
     "participant_complete",
     "participant_consent_record",
     "participant_demographics_record",
@@ -59,8 +67,10 @@ __all__ = [
     "participant_start",
     "participant_token_issue",
     "participant_touch",
+    "participant_withdraw",
     "participants_release_abandoned",
     "trial_answer_submit",
     "trial_show",
     "trials_assign",
+    "withdrawal_reference",
 ]

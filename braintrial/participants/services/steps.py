@@ -7,14 +7,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from braintrial.items.models import Item
 from braintrial.participants.flags import participant_flags_compute
 from braintrial.participants.models import Participant
+from braintrial.participants.services.answers import StepNotCurrent
 from braintrial.participants.services.assignment import (
     participants_release_abandoned,
     trials_assign,
 )
+from braintrial.participants.services.withdrawal import withdrawal_key, withdrawal_reference
+from braintrial.studies.models import ConsentVersion
+from braintrial.studies.selectors import consent_text_for_participants
+from braintrial.studies.services import consent_version_get_or_create
 
 IN_PROGRESS = (Participant.Status.CONSENT, Participant.Status.ACTIVE)
 TOUCH_EVERY = timedelta(seconds=30)
@@ -32,15 +38,39 @@ def participant_touch(*, participant: Participant, now: datetime) -> None:
     Participant.objects.filter(pk=participant.pk, status__in=IN_PROGRESS).update(last_seen_at=now)
 
 
-def participant_consent_record(*, participant: Participant, agree: bool, now: datetime) -> None:
+def _consent_version(participant: Participant, version_shown: str) -> ConsentVersion:
+    """The version of the consent text the participant read: the study's text now, which must
+    be the one the page showed (``version_shown``, its first hex digits; empty: not checked)."""
+    version = consent_version_get_or_create(
+        text=consent_text_for_participants(study=participant.study)
+    )
+    if version_shown and not version.sha256.startswith(version_shown):
+        raise StepNotCurrent(
+            gettext(
+                "The consent text was changed while you were reading it. Please read the new "
+                "text before you answer."
+            )
+        )
+    return version
+
+
+def participant_consent_record(
+    *, participant: Participant, agree: bool, now: datetime, version_shown: str = ""
+) -> None:
     """Agreeing activates the participant and assigns their items; declining ends the flow.
+    Either way the participant records the consent version they answered (the text as read).
 
     Both only apply while the participant is still reading the consent page, so a repeated
-    POST does nothing. Raises AssignmentError (nothing stored) when the bank is too small.
+    POST does nothing. Raises AssignmentError (nothing stored) when the bank is too small, and
+    StepNotCurrent when the consent text changed since the page was shown.
     """
+    version = _consent_version(participant, version_shown)
     if not agree:
         Participant.objects.filter(pk=participant.pk, status=Participant.Status.CONSENT).update(
-            status=Participant.Status.DECLINED, declined_at=now, last_seen_at=now
+            status=Participant.Status.DECLINED,
+            declined_at=now,
+            last_seen_at=now,
+            consent_version=version,
         )
         return
     # Abandoned participants give their items back first, so this one can be assigned them.
@@ -48,7 +78,12 @@ def participant_consent_record(*, participant: Participant, agree: bool, now: da
     with transaction.atomic():
         activated = Participant.objects.filter(
             pk=participant.pk, status=Participant.Status.CONSENT
-        ).update(status=Participant.Status.ACTIVE, consented_at=now, last_seen_at=now)
+        ).update(
+            status=Participant.Status.ACTIVE,
+            consented_at=now,
+            last_seen_at=now,
+            consent_version=version,
+        )
         if activated:
             # Takes the study's assignment lock (see assignment.py) until this block commits.
             trials_assign(participant=participant, now=now)
@@ -103,6 +138,8 @@ def participant_complete(
         moved=[flag for t in trials for flag in (t.confidence_moved, t.expertise_moved)],
         outside_help=outside_help,
     )
+    # Shown on the completion page from now on; only its hash is kept (services/withdrawal.py).
+    key = withdrawal_key(reference=withdrawal_reference(participant=participant))
     return bool(
         Participant.objects.filter(
             pk=participant.pk, status=Participant.Status.ACTIVE, completed_at__isnull=True
@@ -113,5 +150,6 @@ def participant_complete(
             outside_help=outside_help,
             feedback=feedback,
             **flags,
+            withdrawal_key=key,
         )
     )

@@ -91,6 +91,7 @@ class Command(BaseCommand):
         out(
             f"Participants: {p['visited']} arrived, {p['declined']} declined, {p['started']} "
             f"started, {p['completed']} completed, {p['abandoned']} abandoned, "
+            f"{p['withdrawn']} withdrawn, "
             f"{p['excluded_participants']} excluded. Trials: {p['answered_trials']} answered, "
             f"{p['included_trials']} included."
         )

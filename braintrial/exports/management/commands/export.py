@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from braintrial.audit.services import audit_download_record
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.writers import csv_stream
 from braintrial.studies.models import Study
@@ -29,6 +30,11 @@ class Command(BaseCommand):
             action="store_true",
             help="also the rows an analysis leaves out (excluded, practice, catch, unanswered)",
         )
+        parser.add_argument(
+            "--pseudonymise",
+            action="store_true",
+            help="recruitment ids as a keyed hash per study; session ids and user agents empty",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The command line is trusted like the admin: it may read every study.
@@ -38,10 +44,21 @@ class Command(BaseCommand):
             studies = Study.objects.filter(slug=options["study"])
             if not studies.exists():
                 raise CommandError(f"No study with slug {options['study']!r}.")
+        audit_download_record(
+            actor=None,
+            studies=studies,
+            what=f"{options['kind']}.csv (command)",
+            options={
+                "include_excluded": options["include_excluded"],
+                "rules": "study settings",
+                "pseudonymised": options["pseudonymise"],
+            },
+        )
         chunks = csv_stream(
             kind=EXPORT_KINDS[options["kind"]],
             studies=studies,
             include_excluded=options["include_excluded"],
+            pseudonymise=options["pseudonymise"],
         )
         if options["output"] in (None, "-"):
             for chunk in chunks:
