@@ -19,15 +19,15 @@ class Gender(models.TextChoices):
     # Labels are what participants read, in the study's language.
     MALE = "Male", _("Male")
     FEMALE = "Female", _("Female")
-    VARIANT = "Gender Variant/Non-Conforming", _("Gender variant/non-conforming")
-    UNDISCLOSED = "Prefer Not to Answer", _("Prefer not to answer")
+    VARIANT = "Gender Variant/Non-Conforming", _("Gender Variant/Non-Conforming")
+    UNDISCLOSED = "Prefer Not to Answer", _("Prefer Not to Answer")
 
 
 class Position(models.TextChoices):
     PREDOCTORAL = "Predoctoral student", _("Predoctoral student")
     DOCTORAL = "Doctoral student", _("Doctoral student")
     POSTDOC = "Postdoctoral researcher", _("Postdoctoral researcher")
-    FACULTY = "Faculty/Academic staff", _("Faculty/academic staff")
+    FACULTY = "Faculty/Academic staff", _("Faculty/Academic staff")
     SCIENTIST = "Research scientist", _("Research scientist")
     OTHER = "__other", _("Other")
 

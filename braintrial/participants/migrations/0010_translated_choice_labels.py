@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='participant',
             name='gender',
-            field=models.CharField(blank=True, choices=[('Male', 'Male'), ('Female', 'Female'), ('Gender Variant/Non-Conforming', 'Gender variant/non-conforming'), ('Prefer Not to Answer', 'Prefer not to answer')], max_length=40),
+            field=models.CharField(blank=True, choices=[('Male', 'Male'), ('Female', 'Female'), ('Gender Variant/Non-Conforming', 'Gender Variant/Non-Conforming'), ('Prefer Not to Answer', 'Prefer Not to Answer')], max_length=40),
         ),
         migrations.AlterField(
             model_name='participant',
             name='position',
-            field=models.CharField(blank=True, choices=[('Predoctoral student', 'Predoctoral student'), ('Doctoral student', 'Doctoral student'), ('Postdoctoral researcher', 'Postdoctoral researcher'), ('Faculty/Academic staff', 'Faculty/academic staff'), ('Research scientist', 'Research scientist'), ('__other', 'Other')], max_length=40),
+            field=models.CharField(blank=True, choices=[('Predoctoral student', 'Predoctoral student'), ('Doctoral student', 'Doctoral student'), ('Postdoctoral researcher', 'Postdoctoral researcher'), ('Faculty/Academic staff', 'Faculty/Academic staff'), ('Research scientist', 'Research scientist'), ('__other', 'Other')], max_length=40),
         ),
     ]
