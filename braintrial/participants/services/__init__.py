@@ -17,6 +17,7 @@ from braintrial.participants.services.assignment import (
 )
 from braintrial.participants.services.start import (
     AlreadyTaken,
+    BrowserBusy,
     Recruitment,
     SessionElsewhere,
     StartRefused,
@@ -41,6 +42,7 @@ __all__ = [
     "AlreadyTaken",
     "AnswerConflict",
     "AssignmentError",
+    "BrowserBusy",
     "Recruitment",
     "SessionElsewhere",
     "StartRefused",
