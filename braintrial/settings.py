@@ -15,6 +15,7 @@ from pathlib import Path
 import dj_database_url
 
 from braintrial.api.description import API_DESCRIPTION
+from braintrial.security_settings import *  # noqa: F403 (logins, client networks, error pages)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BRAINTRIAL_VAR_DIR", BASE_DIR / "var"))
@@ -200,29 +201,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Proxies appending to X-Forwarded-For: the client address is the entry the outermost one added
 # (braintrial.net); DRF's throttles and django-axes both read it, so clients cannot forge it.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
-# No per-address limit on participant starts from here (pilots and load tests on this machine).
-START_LIMIT_EXEMPT_NETWORKS = env_list("START_LIMIT_EXEMPT_NETWORKS", ["127.0.0.0/8", "::1/128"])
-# One client is one network for start limits and repeat flags: an IPv6 connection holds a /64.
-ADDRESS_NETWORK_PREFIX_IPV4 = int(os.environ.get("ADDRESS_NETWORK_PREFIX_IPV4", 32))
-ADDRESS_NETWORK_PREFIX_IPV6 = int(os.environ.get("ADDRESS_NETWORK_PREFIX_IPV6", 64))
 # The axes backend refuses any login, even the right password, while the address or username is
 # locked out; Django's login() gives each login a new session key.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# braintrial.logins and docs/security.md: a login resets only its own username's failures; a
-# lockout lasts LOGIN_COOLOFF_MINUTES, doubled for each further one within the window.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
-LOGIN_COOLOFF_MINUTES = float(os.environ.get("LOGIN_COOLOFF_MINUTES", 15))
-LOGIN_COOLOFF_MAX_HOURS = float(os.environ.get("LOGIN_COOLOFF_MAX_HOURS", 24))
-LOGIN_BACKOFF_WINDOW_HOURS = float(os.environ.get("LOGIN_BACKOFF_WINDOW_HOURS", 24))
-AXES_COOLOFF_TIME = "braintrial.logins.login_cool_off"
-AXES_HANDLER = "braintrial.logins.LoginAttemptHandler"
-AXES_USE_ATTEMPT_EXPIRATION = True  # each lockout keeps the end it was given
-AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the back-off counts these
-# Guesses during a lockout are refused unchecked and neither counted nor extend it.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Either key locks: guessing one account from many addresses, or many accounts from one.
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "braintrial.net.client_address"
@@ -269,8 +254,6 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 CSP_EXEMPT_PATHS = ["/admin/", "/api/docs/"]
 # braintrial.security.FormOnlyMiddleware: POST bodies here must be url-encoded forms.
 FORM_ONLY_PATHS = ["/s/", "/accounts/login/", "/admin/login/"]
-# A failed CSRF check gets a page that reads nothing of the request (braintrial.errors).
-CSRF_FAILURE_VIEW = "braintrial.errors.csrf_failure"
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
