@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from braintrial.studies.models import Study
+from braintrial.studies.models import Study, StudyInvitation
 
 # Reading every study is a permission of its own (superusers hold it): the staff flag only opens
 # the admin, whose own model permissions say what may be done there.
@@ -63,3 +66,21 @@ def study_get_for_editor(*, user: User | AbstractBaseUser | AnonymousUser, slug:
     if not study_editable(user=user, study=study):
         raise PermissionDenied("You may read this study but not change it.")
     return study
+
+
+# Invitations wait this long for their answer; an old one is of no use to anybody.
+INVITATION_DAYS = 30
+
+
+def study_invitations_pending(*, user: User) -> QuerySet[StudyInvitation]:
+    """Invitations waiting for ``user``'s answer, newest first, the expired ones left out."""
+    fresh = timezone.now() - timedelta(days=INVITATION_DAYS)
+    return StudyInvitation.objects.filter(
+        username=user.get_username(), created_at__gte=fresh
+    ).order_by("-created_at")
+
+
+def study_invitations_of(*, study: Study) -> QuerySet[StudyInvitation]:
+    """The study's invitations still waiting for an answer (for its researchers to see)."""
+    fresh = timezone.now() - timedelta(days=INVITATION_DAYS)
+    return study.invitations.filter(created_at__gte=fresh).order_by("username")
