@@ -128,42 +128,42 @@ class Attacks:
         self.base, self.database_url = base, database_url
         self.n = 0
 
-    def browser(self, address: str = "") -> Browser:
+    def _browser(self, address: str = "") -> Browser:
         self.n += 1
         return Browser(self.base, address or f"198.18.{self.n // 250}.{self.n % 250 + 1}")
 
-    def sql(self, query: str, *params: Any) -> Any:
+    def _sql(self, query: str, *params: Any) -> Any:
         with psycopg.connect(self.database_url) as conn:
             row = conn.execute(query, params).fetchone()
             return None if row is None else row[0]
 
-    def start(self, client: Browser, **params: str) -> requests.Response:
+    def _start(self, client: Browser, **params: str) -> requests.Response:
         """The landing page (which sets the CSRF cookie and the mark), then Start."""
         client.get(f"/s/{SLUG}/")
         return client.post(f"/s/{SLUG}/", params)
 
-    def token(self, client: Browser, username: str) -> str:
+    def _token(self, client: Browser, username: str) -> str:
         login = {"username": username, "password": PASSWORDS[username]}
         return str(client.post("/api/auth/token/", login).json()["token"])
 
-    def participants(self) -> int:
-        return int(self.sql("SELECT count(*) FROM participants_participant"))
+    def _participants(self) -> int:
+        return int(self._sql("SELECT count(*) FROM participants_participant"))
 
     # --- issue 20 -----------------------------------------------------------------------------
     def lockout_reset_by_own_login(self) -> bool:
-        client = self.browser()
+        client = self._browser()
         for _ in range(3):
             for _ in range(4):
                 client.login("victim", "a-wrong-guess")
             client.login("guesser", PASSWORDS["guesser"])
             client.post("/accounts/logout/", {})
-        fresh = self.browser()
+        fresh = self._browser()
         return fresh.login("victim", PASSWORDS["victim"]) == 429
 
     def foreign_charsets(self) -> bool:
-        owner = self.browser()
+        owner = self._browser()
         owner.login("owner", PASSWORDS["owner"])
-        anonymous = self.browser()
+        anonymous = self._browser()
         anonymous.get(f"/s/{SLUG}/")
         paths = [f"/s/{SLUG}/", f"/s/{SLUG}/flow/", "/accounts/login/", "/admin/login/"]
         dashboard = ["/dashboard/studies/new/", f"/dashboard/{SLUG}/settings/"]
@@ -188,23 +188,24 @@ class Attacks:
         return ok
 
     def ipv6_network(self) -> bool:
-        before = self.participants()
+        before = self._participants()
         codes = [
-            self.start(self.browser(f"2001:db8:77:1::{n + 1:x}"), pid=f"v6-{n}") for n in range(30)
+            self._start(self._browser(f"2001:db8:77:1::{n + 1:x}"), pid=f"v6-{n}")
+            for n in range(30)
         ]
         started = sum(r.status_code == 302 for r in codes)
-        flagged = self.sql(
+        flagged = self._sql(
             "SELECT count(*) FROM participants_participant WHERE recruitment_id LIKE 'v6-%%' "
             "AND repeat_suspected"
         )
-        return self.participants() - before == started == 20 and flagged == started - 1
+        return self._participants() - before == started == 20 and flagged == started - 1
 
     def simultaneous_starts(self) -> bool:
         ok = True
         for _ in range(5):
-            client = self.browser()
+            client = self._browser()
             client.get(f"/s/{SLUG}/")  # the mark and the CSRF cookie
-            before = self.participants()
+            before = self._participants()
             barrier = threading.Barrier(6)
             codes: list[int] = []
 
@@ -221,11 +222,11 @@ class Attacks:
                 thread.start()
             for thread in threads:
                 thread.join(timeout=120)
-            ok &= self.participants() - before == 1 and codes == [302] * 6
+            ok &= self._participants() - before == 1 and codes == [302] * 6
         return ok
 
     def quadratic_diff_and_import_rule(self) -> bool:
-        owner = self.browser()
+        owner = self._browser()
         owner.login("owner", PASSWORDS["owner"])
         words = [f"w{i}" for i in range(6000)]
         altered = [*words[:3000], "changed", *words[3001:]]
@@ -240,8 +241,8 @@ class Attacks:
         took = time.perf_counter() - start
         refused = response.status_code == 400 and "at most 2,000" in response.text
         # A user with only add_study: their own study, but no import, on the API as anywhere.
-        api = self.browser()
-        token = self.token(api, "creator")
+        api = self._browser()
+        token = self._token(api, "creator")
         auth = {"Authorization": f"Token {token}"}
         study = {"slug": "mine", "title": "M", "bank": "mine"}
         made = api.post("/api/studies/create/", json=study, headers=auth)
@@ -255,13 +256,13 @@ class Attacks:
         return refused and took < 5 and made.status_code == 201 and imported.status_code == 403
 
     def client_chosen_mark(self) -> bool:
-        client = self.browser()
+        client = self._browser()
         client.get("/accounts/login/")  # the CSRF cookie, not the mark
         client.cookies["bt_mark"] = "m" * 40
         client.post(f"/s/{SLUG}/", {"pid": "marked-1"})
         issued = client.cookies.get("bt_mark", "")
-        study = self.sql("SELECT id FROM studies_study WHERE slug = %s", SLUG)
-        stored = self.sql(
+        study = self._sql("SELECT id FROM studies_study WHERE slug = %s", SLUG)
+        stored = self._sql(
             "SELECT browser_mark_hash FROM participants_participant WHERE recruitment_id = %s",
             "marked-1",
         )
@@ -270,7 +271,7 @@ class Attacks:
         return bool(stored) and issued != "m" * 40 and stored not in unkeyed
 
     def completion_code_elsewhere(self) -> bool:
-        response = self.start(self.browser(), pid="done-1")
+        response = self._start(self._browser(), pid="done-1")
         return (
             response.status_code == 200
             and "already completed" in response.text
@@ -279,27 +280,27 @@ class Attacks:
 
     def loopback_repeats(self) -> bool:
         codes = [
-            self.start(self.browser("127.0.0.1"), pid=f"loop-{n}").status_code for n in range(25)
+            self._start(self._browser("127.0.0.1"), pid=f"loop-{n}").status_code for n in range(25)
         ]
-        flagged = self.sql(
+        flagged = self._sql(
             "SELECT count(*) FROM participants_participant WHERE recruitment_id LIKE 'loop-%%' "
             "AND repeat_suspected"
         )
         return codes == [302] * 25 and flagged == 24
 
     def whole_bank_run_of_staff(self) -> bool:
-        api = self.browser()
-        token = self.token(api, "staff")
+        api = self._browser()
+        token = self._token(api, "staff")
         auth = {"Authorization": f"Token {token}"}
         response = api.post("/api/runs/start/", json={"scorer": "smol"}, headers=auth)
-        secret = self.sql(
+        secret = self._sql(
             "SELECT count(*) FROM scoring_scorerun_items ri JOIN items_item i ON i.id = ri.item_id "
             "WHERE i.bank = 'secret-bank'"
         )
         return response.status_code in (201, 400, 403) and secret == 0
 
     def invite_tells_nothing(self) -> bool:
-        owner = self.browser()
+        owner = self._browser()
         owner.login("owner", PASSWORDS["owner"])
         answers = []
         for name in ("victim", "no-such-person-here"):
@@ -307,14 +308,14 @@ class Attacks:
             page = owner.get(response.headers.get("Location", "/")).text.replace(name, "NAME")
             match = re.search(r"Invitation for NAME[^<]*", page)
             answers.append((response.status_code, match.group(0) if match else ""))
-        added = self.sql(
+        added = self._sql(
             "SELECT count(*) FROM studies_study_researchers r JOIN auth_user u ON u.id = r.user_id "
             "WHERE u.username = 'victim'"
         )
         return answers[0] == answers[1] and answers[0][1] != "" and added == 0
 
     def multipart_login_upload(self) -> bool:
-        client = self.browser()
+        client = self._browser()
         client.get("/accounts/login/")
         body = b"--b\r\nContent-Disposition: form-data; name=f; filename=x\r\n\r\n"
         body += b"x" * (30 * 1024 * 1024) + b"\r\n--b--\r\n"
@@ -326,29 +327,38 @@ class Attacks:
 
     # --- held before --------------------------------------------------------------------------
     def forged_token(self) -> bool:
-        client = self.browser()
+        client = self._browser()
         client.cookies[f"bt_{SLUG}"] = "forged-" + "x" * 40
         return client.get(f"/s/{SLUG}/flow/").status_code == 403
 
     def skipped_step(self) -> bool:
-        client = self.browser()
-        self.start(client)
-        response = client.post(f"/s/{SLUG}/flow/", {"step": "trials", "position": "1",
-                                                    "choice": "A"})  # fmt: skip
-        return response.status_code == 409
+        """A whole trial answer sent before consent: the way back to the current step, and
+        nothing stored."""
+        client = self._browser()
+        self._start(client, pid="skipper-1")
+        answer = {"step": "trials", "position": "1", "choice": "A", "confidence": "50",
+                  "expertise": "50", "recognised": "no"}  # fmt: skip
+        response = client.post(f"/s/{SLUG}/flow/", answer)
+        stored = self._sql(
+            "SELECT count(*) FROM participants_trial t JOIN participants_participant p "
+            "ON p.id = t.participant_id WHERE p.recruitment_id = 'skipper-1' "
+            "AND t.correct IS NOT NULL"
+        )
+        print(f"  answer before consent: {response.status_code}, answers stored: {stored}")
+        return response.status_code in (302, 409) and stored == 0
 
     def takeover_by_recruitment_id(self) -> bool:
-        self.start(self.browser(), pid="alive-1")
-        return self.start(self.browser(), pid="alive-1").status_code == 409
+        self._start(self._browser(), pid="alive-1")
+        return self._start(self._browser(), pid="alive-1").status_code == 409
 
     def huge_body(self) -> bool:
-        client = self.browser()
-        self.start(client)
+        client = self._browser()
+        self._start(client)
         response = client.post(f"/s/{SLUG}/flow/", {"step": "consent", "x": "y" * 2_000_000})
         return response.status_code in (400, 413)
 
     def odd_content_types(self) -> bool:
-        client = self.browser()
+        client = self._browser()
         client.get(f"/s/{SLUG}/")
         codes = [
             client.post(f"/s/{SLUG}/", b'{"pid": "j"}', headers={"Content-Type": kind}).status_code
@@ -357,24 +367,60 @@ class Attacks:
         return codes == [415, 415, 415]
 
     def missing_csrf_token(self) -> bool:
-        client = self.browser()
+        client = self._browser()
         client.get(f"/s/{SLUG}/")
         client.cookies.pop("csrftoken", None)
         return client.request("POST", f"/s/{SLUG}/", data={"pid": "no-csrf"}).status_code == 403
 
     def bad_ids_and_paths(self) -> bool:
-        owner = self.browser()
+        owner = self._browser()
         owner.login("owner", PASSWORDS["owner"])
         codes = [
             owner.get(path).status_code
             for path in (
                 "/api/items/999999999/", "/api/items/abc/", "/dashboard/no-such/",
-                "/s/no-such/", "/s/%ff%fe/", "/api/participants/?since=not-a-date",
+                "/s/no-such/", "/s/%ff%fe/", "/api/participants/?updated_since=not-a-date",
                 "/dashboard/secret-bank/", "/exports/no-such/trials.csv",
             )
         ]  # fmt: skip
         print(f"  status codes: {codes}")
         return all(400 <= code < 500 or code == 302 for code in codes)
+
+    def fuzzed_bodies_and_queries(self) -> bool:
+        """Every form endpoint with odd content types and bodies, and odd query strings: no 5xx
+        (counted for the whole pass), whatever the answer."""
+        owner = self._browser()
+        owner.login("owner", PASSWORDS["owner"])
+        anonymous = self._browser()
+        anonymous.get(f"/s/{SLUG}/")
+        endpoints = [
+            (anonymous, f"/s/{SLUG}/"), (anonymous, f"/s/{SLUG}/flow/"),
+            (anonymous, "/accounts/login/"), (anonymous, "/admin/login/"),
+            (anonymous, "/api/auth/token/"), (owner, "/dashboard/studies/new/"),
+            (owner, f"/dashboard/{SLUG}/settings/"), (owner, f"/dashboard/{SLUG}/researchers/"),
+            (owner, f"/dashboard/{SLUG}/items/check/"), (owner, f"/dashboard/{SLUG}/runs/"),
+            (owner, "/api/studies/create/"), (owner, f"/api/studies/{SLUG}/items/import/"),
+        ]  # fmt: skip
+        types = [
+            "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=ascii",
+            "multipart/form-data; boundary=z", "multipart/form-data; boundary=", "application/json",
+            "application/json; charset=utf-32", "text/plain", "",
+        ]  # fmt: skip
+        bodies = [
+            b"", b"\x00\x01\x02", b"a=%ff%fe%00&b=\xc3\x28", b"=&=&&==",
+            b"step=consent&consent=agree", b'{"a": [1, {"b": null}]}',
+            b"--z\r\nContent-Disposition: form-data\r\n\r\nx",
+            b"a=" + b"b" * 70_000,
+        ]  # fmt: skip
+        for client, path in endpoints:
+            token = client.cookies.get("csrftoken", "")
+            for kind in types:
+                for body in bodies:
+                    data = body.replace(b"step=", f"csrfmiddlewaretoken={token}&step=".encode())
+                    client.post(path, data, headers={"Content-Type": kind})
+            for query in ("?pid=%00", "?PROLIFIC_PID=" + "x" * 5000, "?a=%ff", "?step=;drop"):
+                client.get(path + query)
+        return True
 
 
 class ProxiedGunicorn(Gunicorn):
@@ -421,7 +467,6 @@ def main() -> int:
         ) as web:
             attacks = Attacks(web.url, url)
             names = [name for name in vars(Attacks) if not name.startswith("_")]
-            names = [n for n in names if n not in ("browser", "sql", "token", "participants")]
             results: dict[str, bool] = {}
             for name in names:
                 method: Callable[[], bool] = getattr(attacks, name)
