@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 
-from braintrial.items.selectors import banks_for_user
+from braintrial.studies.banks import banks_for_user
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import READ_ALL
 from scoring.models import Scorer, ScoreRun
@@ -49,7 +49,7 @@ def score_run_start(
 
     ``study`` has passed the researcher gatekeeper already. Scoring the whole item bank (no
     study) is for staff only: it costs hours of model time. It covers the banks the user may
-    read (items.selectors.banks_for_user: every bank for superusers and holders of the
+    read (studies.banks.banks_for_user: every bank for superusers and holders of the
     permission to read every study) and every bank for the SERVER_OPERATOR; another team's
     private bank is never put through a model for someone who may not read it. Raises
     PermissionDenied for that, ValidationError for a run that cannot start (see
