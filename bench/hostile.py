@@ -332,8 +332,8 @@ class Attacks:
         return client.get(f"/s/{SLUG}/flow/").status_code == 403
 
     def skipped_step(self) -> bool:
-        """A whole trial answer sent before consent: the way back to the current step, and
-        nothing stored."""
+        """A whole trial answer sent before consent: refused (no such trial yet, 404; or the
+        way back to the current step), and nothing stored."""
         client = self._browser()
         self._start(client, pid="skipper-1")
         answer = {"step": "trials", "position": "1", "choice": "A", "confidence": "50",
@@ -345,7 +345,7 @@ class Attacks:
             "AND t.correct IS NOT NULL"
         )
         print(f"  answer before consent: {response.status_code}, answers stored: {stored}")
-        return response.status_code in (302, 409) and stored == 0
+        return response.status_code in (302, 404, 409) and stored == 0
 
     def takeover_by_recruitment_id(self) -> bool:
         self._start(self._browser(), pid="alive-1")
