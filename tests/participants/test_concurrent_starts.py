@@ -55,7 +55,7 @@ def test_simultaneous_starts_from_one_browser_make_one_participant(
     ensure_builtin_items()
     make_bank()
     study = study_create(
-        slug="clicks", title="Clicks", bank=BANK, repeat_policy=policy,
+        slug="clicks", title="Clicks", bank=BANK, repeat_policy=policy, is_open=True,
         starts_per_address_per_hour=0,
     )  # fmt: skip
     for round_ in range(4):
