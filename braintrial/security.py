@@ -86,8 +86,8 @@ class FormOnlyMiddleware:
       url-encoded forms: any other POST body (a multipart upload above all, which Django would
       spool to disk) is refused with 415 before anything, the CSRF check included, parses it.
     * Every form body (url-encoded or multipart) is parsed here. One that cannot be parsed (a
-      charset other than UTF-8, bad multipart, too many fields) gets a 400 page (413 when too
-      large) and one line in the log. Left to the CSRF check, the same body failed again in
+      charset other than UTF-8, bad multipart, too many fields, too large) gets a 400 page
+      and one line in the log. Left to the CSRF check, the same body failed again in
       every error handler that re-ran the check, and ended as a 500 with a long traceback.
 
     Place it before CsrfViewMiddleware."""
@@ -122,8 +122,8 @@ def _form_parse(request: HttpRequest) -> HttpResponse | None:
     a body that cannot be parsed, None for one that can."""
     try:
         request.POST  # noqa: B018 (parsing is the point)
-    except RequestDataTooBig:
-        status, reason = 413, "The request body is too large."
+    except RequestDataTooBig:  # 400, as Django answers it (clients and tests rely on that)
+        status, reason = 400, "The request body is too large."
     except (BadRequest, SuspiciousOperation, MultiPartParserError, UnicodeError, ValueError) as exc:
         status, reason = 400, "The request body could not be read as a form."
         logger.warning("Unreadable form body: %s %s: %s", request.method, request.path, exc)
