@@ -6,6 +6,11 @@ Entries to its left were written by the client and may be forged, so they are ne
 no proxy (``NUM_PROXIES = 0``) the header is ignored and the socket's address is the client's.
 DRF's throttles read the same setting (``REST_FRAMEWORK["NUM_PROXIES"]``) the same way, and
 django-axes is pointed here (``AXES_CLIENT_IP_CALLABLE``).
+
+Limits and repeat flags key on the client's *network*, not its address: an ordinary IPv6
+connection gets a whole /64 from its provider and may pick any address in it for each request,
+so the /64 is what one IPv6 client is (``ADDRESS_NETWORK_PREFIX_IPV6``); an IPv4 client is its
+address (``ADDRESS_NETWORK_PREFIX_IPV4``, 32).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def client_address(request: HttpRequest) -> str:
@@ -32,7 +39,31 @@ def client_address(request: HttpRequest) -> str:
     return hops[-min(proxies, len(hops))]
 
 
-def _exempt_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def address_network(address: str) -> IPNetwork | None:
+    """The network one client holds: the address's /64 (IPv6) or the address itself (IPv4),
+    by the configured prefix lengths. An IPv4 address written as IPv6 (``::ffff:a.b.c.d``)
+    counts as IPv4. None for a missing or unparsable address."""
+    ip = _parse(address)
+    if ip is None:
+        return None
+    if ip.version == 4:
+        prefix = int(getattr(settings, "ADDRESS_NETWORK_PREFIX_IPV4", 32))
+    else:
+        prefix = int(getattr(settings, "ADDRESS_NETWORK_PREFIX_IPV6", 64))
+    return ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+
+
+def _exempt_networks() -> tuple[IPNetwork, ...]:
     return tuple(
         ipaddress.ip_network(net, strict=False)
         for net in getattr(settings, "START_LIMIT_EXEMPT_NETWORKS", [])
@@ -40,10 +71,10 @@ def _exempt_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, .
 
 
 def address_is_limited(address: str) -> bool:
-    """Whether per-address limits apply: not to the exempt networks (by default this machine,
-    where pilots and load tests run), nor to a missing or unparsable address."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    """Whether per-address start limits apply: not to the exempt networks (by default this
+    machine, where pilots and load tests run), nor to a missing or unparsable address. Repeat
+    flags apply to every parsable address, exempt or not (participants.services.start)."""
+    ip = _parse(address)
+    if ip is None:
         return False
     return not any(ip in net for net in _exempt_networks())

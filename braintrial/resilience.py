@@ -25,7 +25,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language_from_request, override
-from django.views import defaults
+
+from braintrial.errors import error_response
 
 logger = logging.getLogger(__name__)
 # Lost or refused connections. IntegrityError, DataError and ProgrammingError are bugs or bad
@@ -111,9 +112,10 @@ class DatabaseUnavailableMiddleware:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: an unavailable database that surfaced outside a view (a middleware, the
-    session save) still gets the 503 page; anything else Django's plain 500 page."""
+    session save) still gets the 503 page; anything else the plain 500 page (braintrial.errors,
+    which cannot fail on the request that caused it)."""
     exception = sys.exc_info()[1]
     if isinstance(exception, UNAVAILABLE):
         _drop_broken_connections()
         return unavailable_response(request)
-    return defaults.server_error(request)
+    return error_response(request, status=500)

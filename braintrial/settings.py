@@ -15,6 +15,7 @@ import dj_database_url
 
 from braintrial.env import env_bool, env_list, secret_key
 from braintrial.postgres import postgres_settings
+from braintrial.security_settings import *  # noqa: F403 (logins, client networks, error pages)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("BRAINTRIAL_VAR_DIR", BASE_DIR / "var"))
@@ -179,8 +180,6 @@ AUTH_PASSWORD_VALIDATORS = [
 # Proxies appending to X-Forwarded-For: the client address is the entry the outermost one added
 # (braintrial.net); DRF's throttles and django-axes both read it, so clients cannot forge it.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
-# No per-address limit on participant starts from here (pilots and load tests on this machine).
-START_LIMIT_EXEMPT_NETWORKS = env_list("START_LIMIT_EXEMPT_NETWORKS", ["127.0.0.0/8", "::1/128"])
 # The axes backend refuses any login, even the right password, while the address or username is
 # locked out; Django's login() gives each login a new session key.
 AUTHENTICATION_BACKENDS = [
@@ -188,7 +187,6 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
-AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", 1))
 # Either key locks: guessing one account from many addresses, or many accounts from one.
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_CLIENT_IP_CALLABLE = "braintrial.net.client_address"
@@ -264,7 +262,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # braintrial.security.FormOnlyMiddleware: POST bodies here must be url-encoded forms.
-FORM_ONLY_PATHS = ["/s/"]
+FORM_ONLY_PATHS = ["/s/", "/accounts/login/", "/admin/login/"]
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -22,5 +22,9 @@ urlpatterns = [
     path("api/", include("braintrial.api.urls")),
 ]
 
-# An unavailable database gets the self-reloading 503 page, anything else Django's 500 page.
+# An unavailable database gets the self-reloading 503 page, anything else a plain 500 page.
+# None of the error pages reads the request's body or runs the CSRF check (braintrial.errors).
+handler400 = "braintrial.errors.bad_request"
+handler403 = "braintrial.errors.permission_denied"
+handler404 = "braintrial.errors.page_not_found"
 handler500 = "braintrial.resilience.server_error"

@@ -6,10 +6,12 @@ import io
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
 
 from braintrial.analysis.selectors import study_report
 from braintrial.brainbench.names import STUDY_SLUG
@@ -20,6 +22,7 @@ from scoring.models import ItemScore, Scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = ROOT / "test-output"
+FORM = "application/x-www-form-urlencoded"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,3 +73,17 @@ def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
         Scorer.objects.exclude(pk__in=scorers_before).delete()
         ItemScore.objects.exclude(item_id__in=items_before).delete()
         Item.objects.exclude(pk__in=items_before).delete()
+
+
+@pytest.fixture
+def posts_like_a_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Post forms url-encoded, as browsers do; Django's test client would send multipart,
+    which participant and login pages refuse (braintrial.security.FormOnlyMiddleware)."""
+    original = Client.post
+
+    def post(self: Client, path: str, data: Any = None, content_type: str = FORM, **extra: Any):
+        if content_type == FORM and isinstance(data, dict):
+            data = urlencode(data, doseq=True)
+        return original(self, path, data, content_type, **extra)
+
+    monkeypatch.setattr(Client, "post", post)

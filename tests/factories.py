@@ -42,6 +42,14 @@ def user_make(
     return user
 
 
+def study_editor_grant(user: AbstractBaseUser) -> None:
+    """Give ``user`` the permissions of a researcher who sets up studies (as ``make demo``'s)."""
+    from django.contrib.auth.models import Permission
+
+    permissions = Permission.objects.filter(codename__in=["add_study", "change_study"])
+    user.user_permissions.add(*permissions)  # type: ignore[attr-defined]
+
+
 def read_all_grant(user: AbstractBaseUser) -> None:
     """Give ``user`` the permission to read every study."""
     from django.contrib.auth.models import Permission

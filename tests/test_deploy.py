@@ -155,6 +155,7 @@ def test_compose_publishes_web_on_loopback_only(compose: dict) -> None:
     CSRF_TRUSTED_ORIGINS=["https://trial.example.org"],
     SECURE_SSL_REDIRECT=True,
 )
+@pytest.mark.usefixtures("posts_like_a_browser")
 def test_a_browser_post_through_the_tls_proxy_passes_the_csrf_check() -> None:
     get_user_model().objects.create_user("res", password="a-long-test-password-7")
     client = Client(enforce_csrf_checks=True)

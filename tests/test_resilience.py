@@ -29,12 +29,10 @@ from tests.participants.conftest import (
     ensure_builtin_items,
     flow_url,
     make_bank,
-    posts_like_a_browser,
     walk_to_practice,
 )
 
 PASSWORD = "a-long-test-password-7"
-__all__ = ["posts_like_a_browser"]  # a fixture, used by name
 
 
 def free_port() -> int:

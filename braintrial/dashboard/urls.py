@@ -14,6 +14,7 @@ urlpatterns = [
     path("vendor/<str:bundle>.min.js", views.plotly_js, name="plotly_js"),
     # Two segments, so that no study slug can shadow it.
     path("studies/new/", setup.study_create, name="study_create"),
+    path("invitations/<int:pk>/", setup.invitation_answer, name="invitation_answer"),
     path("<slug:slug>/", views.study_detail, name="study_detail"),
     path("<slug:slug>/settings/", setup.study_edit, name="study_edit"),
     path("<slug:slug>/researchers/", setup.study_invite, name="study_invite"),

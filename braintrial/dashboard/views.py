@@ -26,7 +26,11 @@ from braintrial.dashboard.links import export_links, participant_link
 from braintrial.dashboard.plotly_bundle import plotly_bundle
 from braintrial.dashboard.science import science_page_data
 from braintrial.studies.models import Study
-from braintrial.studies.selectors import study_editable, study_get_for_researcher
+from braintrial.studies.selectors import (
+    study_editable,
+    study_get_for_researcher,
+    study_invitations_pending,
+)
 from scoring import services as scoring_services
 from scoring.services.queue import QueueUnavailable
 
@@ -37,7 +41,9 @@ SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all",
 @login_required
 def study_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.study_overview_list(user=request.user)
-    return render(request, "dashboard/study_list.html", {"rows": rows})
+    invitations = study_invitations_pending(user=request.user).select_related("study")  # type: ignore[arg-type]
+    context = {"rows": rows, "invitations": invitations}
+    return render(request, "dashboard/study_list.html", context)
 
 
 @require_GET

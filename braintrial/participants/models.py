@@ -89,8 +89,9 @@ class Participant(models.Model):
         null=True, blank=True, help_text="When an abandoned participant's items were released."
     )
     user_agent = models.CharField(max_length=300, blank=True)
-    # Keyed hashes, never the values: SHA-256 of study and browser mark (a long-lived cookie),
-    # and an HMAC of study and client address. Per study, so that no two studies' rows link up.
+    # Keyed hashes, never the values: HMACs (SECRET_KEY) of study and browser mark (a random
+    # value the server issued in a long-lived signed cookie), and of study and client network
+    # (braintrial.net). Per study, so that no two studies' rows link up.
     browser_mark_hash = models.CharField(max_length=64, blank=True, default="")
     address_hash = models.CharField(max_length=64, blank=True, default="")
     # The same browser or client address took part before: a fact for the researcher to judge.
@@ -135,6 +136,15 @@ class Participant(models.Model):
                 fields=["withdrawal_key"],
                 condition=~models.Q(withdrawal_key=""),
                 name="participant_withdrawal_key_unique",
+            ),
+            # One session in progress per browser and study: simultaneous Start clicks make
+            # one participant. Finished ones don't count, so the ``flag`` repeat policy can
+            # still let the browser in again (flagged) once its session has ended.
+            models.UniqueConstraint(
+                fields=["study", "browser_mark_hash"],
+                condition=~models.Q(browser_mark_hash="")
+                & models.Q(status__in=["consent", "active"]),
+                name="participant_one_session_per_browser",
             ),
         ]
         indexes = [

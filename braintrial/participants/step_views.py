@@ -66,12 +66,14 @@ def step_show(request: HttpRequest, *, participant: Participant, now: datetime) 
     return render_step(request, state, current_step(state), now)
 
 
-def render_finished(request: HttpRequest, participant: Participant) -> HttpResponse:
-    """A recruitment id that has already finished: its end page, and no new session."""
+def render_finished(request: HttpRequest, participant: Participant, *, owner: bool) -> HttpResponse:
+    """A recruitment id that has already finished: its end page, and no new session. The
+    completion code (and the return link, which may carry it) only for its ``owner``."""
     step = end_page_get(status=participant.status)
     if step is None:  # cannot happen: only a finished participant gets no session token
         raise RuntimeError(f"no end page for status {participant.status!r}")
-    return render(request, step.template, {"study": participant.study, "again": True})
+    context = {"study": participant.study, "again": True, "code_withheld": not owner}
+    return render(request, step.template, context)
 
 
 def _out_of_date(request: HttpRequest, state: FlowState, message: str) -> HttpResponse:

@@ -15,7 +15,6 @@ the flow page.
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from django.conf import settings
@@ -42,16 +41,19 @@ from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
 
 COOKIE_MAX_AGE = 14 * 24 * 3600
-# The browser mark: one random value per browser, kept a year, for every study's landing page.
+# The browser mark: one random value per browser, issued by the server in a signed cookie and
+# kept a year, for every study's landing page. A value the client made up (unsigned, or signed
+# with another key) is replaced by a new one.
 MARK_COOKIE = "bt_mark"
 MARK_MAX_AGE = 365 * 24 * 3600
-MARK_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{20,64}$")
+MARK_SALT = "braintrial.participants.mark"
 # Why a start gave no session: the page that says what to do next, and its status.
 REFUSALS: dict[type[services.StartRefused], tuple[str, int]] = {
     services.StudyClosed: ("participants/closed.html", 403),
     services.StudyNotReady: ("participants/not_ready.html", 503),
     services.SessionElsewhere: ("participants/elsewhere.html", 409),
     services.AlreadyTaken: ("participants/taken.html", 403),
+    services.BrowserBusy: ("participants/browser_busy.html", 409),
     services.TooManyStarts: ("participants/busy.html", 429),
 }
 
@@ -73,8 +75,8 @@ def _set_cookie(response: HttpResponse, name: str, value: str, max_age: int, pat
 
 
 def _visitor(request: HttpRequest) -> services.Visitor:
-    mark = request.COOKIES.get(MARK_COOKIE, "")
-    if not MARK_PATTERN.fullmatch(mark):
+    mark = request.get_signed_cookie(MARK_COOKIE, default="", salt=MARK_SALT)
+    if not mark:
         mark = secrets.token_urlsafe(24)
     return services.Visitor(
         browser_mark=mark,
@@ -86,7 +88,16 @@ def _visitor(request: HttpRequest) -> services.Visitor:
 def _marked(response: HttpResponse, visitor: services.Visitor) -> HttpResponse:
     """Set (or renew) the browser mark. The landing page sets it already, so that two Start
     clicks sent at once carry the same mark and the second resumes the first."""
-    _set_cookie(response, MARK_COOKIE, visitor.browser_mark, MARK_MAX_AGE, "/s/")
+    response.set_signed_cookie(
+        MARK_COOKIE,
+        visitor.browser_mark,
+        salt=MARK_SALT,
+        max_age=MARK_MAX_AGE,
+        path="/s/",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     return response
 
 
@@ -115,7 +126,7 @@ def _start(request: HttpRequest, study: Study, form: RecruitmentForm) -> HttpRes
     except services.StartRefused as exc:
         return _refused(request, study, exc)
     if result.token is None:
-        return steps.render_finished(request, result.participant)
+        return steps.render_finished(request, result.participant, owner=result.owner)
     return _session_response(study, result.token, visitor)
 
 

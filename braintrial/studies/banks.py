@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from braintrial.items.models import Item, ItemBank
 from braintrial.studies.models import Study
-from braintrial.studies.selectors import READ_ALL
+from braintrial.studies.selectors import READ_ALL, study_editable
 
 # Filling a bank is for its owners; holders of this admin permission may change the owners
 # anyway, so they may import too. The staff flag alone grants neither.
@@ -50,10 +50,22 @@ def bank_usable_for_study(*, user: User | AbstractBaseUser | AnonymousUser, name
     return bank_readable(user=user, name=name) or not ItemBank.objects.filter(name=name).exists()
 
 
-def bank_importable(*, user: User | AbstractBaseUser | AnonymousUser, name: str) -> bool:
+def bank_importable(
+    *,
+    user: User | AbstractBaseUser | AnonymousUser,
+    name: str,
+    study: Study | None = None,
+) -> bool:
     """Whether ``user`` may import into the bank ``name``: its owners (and BANK_CHANGE_PERMISSION).
-    Other teams' studies on the bank do not matter: it is not theirs."""
+    Other teams' studies on the bank do not matter: it is not theirs.
+
+    The one rule for every way in: the dashboard's items page and the API import into a
+    ``study``'s bank, and then the user must also be allowed to change that study (its
+    researcher with the change permission); the admin adds items to a bank directly.
+    """
     if not isinstance(user, User) or not user.is_active:
+        return False
+    if study is not None and (study.bank != name or not study_editable(user=user, study=study)):
         return False
     if user.has_perm(BANK_CHANGE_PERMISSION):
         return True

@@ -14,6 +14,7 @@ from braintrial.items.services.importing import ImportReport, items_import_conte
 from braintrial.items.services.preview import ItemPreview, items_preview_content
 from braintrial.studies.banks import bank_importable
 from braintrial.studies.models import Study
+from braintrial.studies.selectors import study_editable
 
 
 def items_import_into_study(
@@ -21,9 +22,9 @@ def items_import_into_study(
 ) -> ImportReport:
     """Import a test-case CSV into the bank of ``study`` (which passed the gatekeeper).
 
-    Only the bank's owners may fill it (studies.banks.bank_importable): the new items reach
-    every study drawing from it. Raises PermissionDenied for anyone else, ItemImportError for
-    a file that cannot be imported.
+    Only the bank's owners who may change the study fill it (studies.banks.bank_importable):
+    the new items reach every study drawing from it. Raises PermissionDenied for anyone else,
+    ItemImportError for a file that cannot be imported.
     """
     bank_change_check(user=user, study=study)
     return items_import_content(content=upload, name=name, bank=study.bank, source=source)
@@ -40,7 +41,10 @@ def items_preview_for_study(
 
 def bank_change_check(*, user: User, study: Study) -> None:
     """PermissionDenied unless ``user`` may fill the bank of ``study`` (see above)."""
-    if not bank_importable(user=user, name=study.bank):
-        raise PermissionDenied(
-            f"Item bank {study.bank!r} belongs to another team; only its owners may import into it."
-        )
+    if bank_importable(user=user, name=study.bank, study=study):
+        return
+    if not study_editable(user=user, study=study):  # only to say why
+        raise PermissionDenied("You may read this study but not change it, nor its items.")
+    raise PermissionDenied(
+        f"Item bank {study.bank!r} belongs to another team; only its owners may import into it."
+    )

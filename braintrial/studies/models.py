@@ -264,3 +264,31 @@ class ConsentVersion(models.Model):
     def short(self) -> str:
         """The first 12 hex digits: what pages and exports show."""
         return self.sha256[:12]
+
+
+class StudyInvitation(models.Model):
+    """A researcher's invitation of a co-researcher, by user name, waiting for their answer.
+
+    Inviting adds nobody: the invited user sees it on their study list the next time they log
+    in and accepts (then they become a researcher of the study) or declines. The inviter is
+    told the same whether or not the name belongs to an account, so the form does not list
+    the accounts of the server.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="invitations")
+    username = models.CharField(max_length=150)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "username"], name="study_invitation_one_per_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study_id}:{self.username}"

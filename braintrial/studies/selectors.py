@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone, translation
 
-from braintrial.studies.models import Study
+from braintrial.studies.models import Study, StudyInvitation
+from braintrial.studies.texts import study_text_shown
 
 # Reading every study is a permission of its own (superusers hold it): the staff flag only opens
 # the admin, whose own model permissions say what may be done there.
@@ -68,11 +71,31 @@ def study_get_for_editor(*, user: User | AbstractBaseUser | AnonymousUser, slug:
 
 
 def consent_text_for_participants(*, study: Study) -> str:
-    """The consent text exactly as the consent page shows it: what a participant's consent
-    version records (its SHA-256), so any filling-in of the study's own figures happens here."""
-    return study.consent_text
+    """The consent text exactly as the consent page shows it, in the study's language: the
+    default text translated, the study's own figures filled in (studies.texts). What a
+    participant's consent version records (its SHA-256), wherever it is asked for."""
+    with translation.override(study.language):
+        return study_text_shown(study=study, field="consent_text")
 
 
 def consent_digest(*, text: str) -> str:
     """The SHA-256 (hex) of a consent text's UTF-8: its version's identity."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Invitations wait this long for their answer; an old one is of no use to anybody.
+INVITATION_DAYS = 30
+
+
+def study_invitations_pending(*, user: User) -> QuerySet[StudyInvitation]:
+    """Invitations waiting for ``user``'s answer, newest first, the expired ones left out."""
+    fresh = timezone.now() - timedelta(days=INVITATION_DAYS)
+    return StudyInvitation.objects.filter(
+        username=user.get_username(), created_at__gte=fresh
+    ).order_by("-created_at")
+
+
+def study_invitations_of(*, study: Study) -> QuerySet[StudyInvitation]:
+    """The study's invitations still waiting for an answer (for its researchers to see)."""
+    fresh = timezone.now() - timedelta(days=INVITATION_DAYS)
+    return study.invitations.filter(created_at__gte=fresh).order_by("username")

@@ -12,9 +12,13 @@ from django.utils import timezone
 
 from braintrial.items.models import ItemBank
 from braintrial.studies.banks import bank_readable
-from braintrial.studies.models import ConsentVersion, Study
+from braintrial.studies.models import ConsentVersion, Study, StudyInvitation
 from braintrial.studies.readiness import study_open_check
-from braintrial.studies.selectors import consent_digest, consent_text_for_participants
+from braintrial.studies.selectors import (
+    consent_digest,
+    consent_text_for_participants,
+    study_invitations_pending,
+)
 
 
 def consent_version_get_or_create(*, text: str) -> ConsentVersion:
@@ -104,14 +108,36 @@ def study_update(*, study: Study, editor: User, fields: dict[str, Any]) -> Study
     return study
 
 
-def study_researcher_add(*, study: Study, username: str) -> User:
-    """Name an existing, active user as a researcher of ``study`` (a no-op if they are one).
+def study_invitation_create(*, study: Study, inviter: User, username: str) -> StudyInvitation:
+    """Record an invitation of ``username`` to ``study`` (once per name; again renews it).
 
-    Raises ValidationError when no active user has that user name: accounts are made by an
-    administrator, so an invitation cannot create one.
+    Nobody is added here, and the same happens whether or not an account has that name: the
+    invited user accepts on their study list (``study_invitation_answer``).
     """
-    user = User.objects.filter(username=username.strip(), is_active=True).first()
-    if user is None:
-        raise ValidationError({"username": f"No active account is named {username.strip()!r}."})
-    study.researchers.add(user)
-    return user
+    name = username.strip()
+    invitation, created = StudyInvitation.objects.get_or_create(
+        study=study, username=name, defaults={"invited_by": inviter}
+    )
+    if not created:  # a second invitation starts the waiting time again
+        invitation.invited_by = inviter
+        invitation.created_at = timezone.now()
+        invitation.save(update_fields=["invited_by", "created_at"])
+    return invitation
+
+
+def study_invitation_answer(*, user: User, invitation_id: int, accept: bool) -> Study | None:
+    """The invited user's answer: accept (they become a researcher of the study) or decline.
+    Either way the invitation is used up. Returns the study on acceptance, else None; raises
+    StudyInvitation.DoesNotExist for an invitation that is not this user's or has expired."""
+    with transaction.atomic():
+        invitation = (
+            study_invitations_pending(user=user)
+            .select_for_update()
+            .select_related("study")
+            .get(pk=invitation_id)
+        )
+        invitation.delete()
+        if not accept:
+            return None
+        invitation.study.researchers.add(user)
+        return invitation.study

@@ -53,10 +53,14 @@ def chunks_in_flight() -> int:
     return max(1, int(getattr(settings, "SCORING_RUN_LANES", 1) or 1))
 
 
-def _run_items(*, study: Study | None, source: str | None, limit: int | None) -> list[int]:
+def _run_items(
+    *, study: Study | None, source: str | None, limit: int | None, banks: list[str] | None
+) -> list[int]:
     items = Item.objects.filter(kind=Item.Kind.TEST)
     if study is not None:
         items = items.filter(bank=study.bank)
+    if banks is not None:
+        items = items.filter(bank__in=banks)
     if source is not None:
         items = items.filter(source=source)
     ids = list(items.order_by("bank", "source", "row", "pk").values_list("pk", flat=True))
@@ -71,12 +75,14 @@ def score_run_create(
     source: str | None = None,
     limit: int | None = None,
     enqueue: bool = True,
+    banks: list[str] | None = None,
 ) -> ScoreRun:
     """Create a run over a study's test items (its bank), or every test item, and enqueue it.
 
     Items this scorer has already scored count as done at once (one score per scorer and item).
-    ``source`` keeps only human- or GPT-4-written items. With ``enqueue=False`` the caller
-    processes the chunks itself (the ``score`` command).
+    ``source`` keeps only human- or GPT-4-written items; ``banks`` (None: all) only items of
+    these banks. With ``enqueue=False`` the caller processes the chunks itself (the ``score``
+    command).
     """
     if scorer.is_published:
         raise ValidationError(f"{scorer} holds published scores and cannot run.")
@@ -84,7 +90,7 @@ def score_run_create(
         raise ValidationError("The limit must be a positive number of items.")
     if source is not None and source not in Item.Source.values:
         raise ValidationError(f"Unknown item source {source!r}: {', '.join(Item.Source.values)}.")
-    item_ids = _run_items(study=study, source=source, limit=limit)
+    item_ids = _run_items(study=study, source=source, limit=limit, banks=banks)
     if not item_ids:
         where = f"in bank {study.bank!r} of study {study.slug}" if study else "in the item bank"
         raise ValidationError(f"No test items {where}: import them first (import_brainbench).")

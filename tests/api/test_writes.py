@@ -10,7 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
-from tests.factories import user_make
+from tests.factories import study_editor_grant, user_make
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,13 @@ GOOD_CSV = (
     "10.1/a,Systems/Circuits,Neurons fired more.,Neurons fired less.\n"
     '10.1/b,Behavioral/Cognitive,"Mice, rested, learned faster.","Mice, rested, learned slower."\n'
 )
+
+
+@pytest.fixture
+def study_editors(world) -> None:
+    """Both teams' researchers set up their own studies (items included)."""
+    for made in (world.alpha, world.beta):
+        study_editor_grant(made.researcher)
 
 
 def csv_upload(text: str, name: str = "lab.csv") -> dict:
@@ -73,6 +80,7 @@ def test_researcher_with_the_add_permission_may_create(world):
     assert response.status_code == 201
 
 
+@pytest.mark.usefixtures("study_editors")
 def test_import_items_into_the_studys_bank(world):
     client = world.client_for("own")
     response = client.post(
@@ -95,6 +103,7 @@ def test_import_items_into_the_studys_bank(world):
         GOOD_CSV + "10.1/d,S,,Altered.\n",  # empty abstract
     ],
 )
+@pytest.mark.usefixtures("study_editors")
 def test_bad_item_file_is_a_400_with_the_reason_and_imports_nothing(world, text):
     response = world.client_for("own").post(
         "/api/studies/alpha/items/import/", csv_upload(text), format="multipart"
@@ -112,6 +121,7 @@ def test_import_without_a_file_is_a_400(world):
     assert "file" in response.json()
 
 
+@pytest.mark.usefixtures("study_editors")
 def test_bank_owner_imports_although_another_team_has_a_study_on_the_bank(world):
     sharer = Study.objects.create(slug="sharer", title="Shares alpha's bank", bank="bank-alpha")
     sharer.researchers.add(world.beta.researcher)
@@ -121,6 +131,7 @@ def test_bank_owner_imports_although_another_team_has_a_study_on_the_bank(world)
     assert response.status_code == 201, response.content
 
 
+@pytest.mark.usefixtures("study_editors")
 def test_researcher_of_a_study_on_a_bank_they_do_not_own_may_not_import(world):
     world.alpha.study.researchers.add(world.beta.researcher)
     response = world.client_for("other").post(

@@ -128,16 +128,48 @@ def test_who_may_not_change_a_study(world: World) -> None:
     assert world.study.title == "Tiny study"
 
 
-def test_inviting_a_co_researcher_lets_them_read_the_study(world: World, editor: Client) -> None:
+def test_an_invitation_takes_effect_only_when_the_invited_user_accepts(
+    world: World, editor: Client
+) -> None:
     guest = user_make("gina")
     page_url = reverse("dashboard:study_detail", args=[world.study.slug])
-    assert login(guest).get(page_url).status_code == 404
     url = reverse("dashboard:study_invite", args=[world.study.slug])
     assert editor.post(url, {"username": "gina"}).status_code == 302
-    assert login(guest).get(page_url).status_code == 200
-    unknown = editor.post(url, {"username": "nobody"})
-    assert unknown.status_code == 400
-    assert "No active account is named" in unknown.content.decode()
+    assert login(guest).get(page_url).status_code == 404  # nobody is added without asking
+    guest_client = login(guest)
+    listing = guest_client.get(reverse("dashboard:study_list")).content.decode()
+    assert "invites you to" in listing and world.study.title in listing
+    invitation = world.study.invitations.get()
+    answer = reverse("dashboard:invitation_answer", args=[invitation.pk])
+    assert guest_client.post(answer, {"answer": "accept"}).status_code == 302
+    assert guest_client.get(page_url).status_code == 200
+    assert not world.study.invitations.exists()
+
+
+def test_a_declined_invitation_adds_nobody_and_others_cannot_answer_it(
+    world: World, editor: Client
+) -> None:
+    guest, other = user_make("gina"), user_make("not-invited")
+    editor.post(reverse("dashboard:study_invite", args=[world.study.slug]), {"username": "gina"})
+    answer = reverse("dashboard:invitation_answer", args=[world.study.invitations.get().pk])
+    assert login(other).post(answer, {"answer": "accept"}).status_code == 404
+    assert login(guest).post(answer, {"answer": "decline"}).status_code == 302
+    assert not world.study.researchers.filter(pk__in=[guest.pk, other.pk]).exists()
+
+
+def test_the_invite_form_answers_the_same_whether_or_not_the_account_exists(
+    world: World, editor: Client
+) -> None:
+    """Issue 20: the form told a researcher whether a user name exists."""
+    user_make("gina")
+    url = reverse("dashboard:study_invite", args=[world.study.slug])
+    answers = []
+    for name in ("gina", "nobody-by-this-name"):
+        response = editor.post(url, {"username": name}, follow=True)
+        page = response.content.decode().replace(name, "NAME")
+        answers.append((response.status_code, page.split("Invitation for", 1)[1][:200]))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200
 
 
 def upload(client: Client, slug: str, name: str, content: bytes, source: str = "human"):

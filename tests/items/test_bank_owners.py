@@ -42,7 +42,9 @@ def api_client(user: Any) -> APIClient:
 @pytest.fixture
 def owner_study() -> Made:
     """Team A's study on its own bank ``bank-alpha`` (owned by its researcher)."""
-    return study_make("alpha", scored=False)
+    made = study_make("alpha", scored=False)
+    grant(made.researcher, "add_study", "change_study")
+    return made
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -14,10 +13,10 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_create
+from tests.conftest import FORM  # noqa: F401 (imported from here by the tests)
 from tests.factories import item_make
 
 BANK = "testbank"
-FORM = "application/x-www-form-urlencoded"
 POSITION = re.compile(r'name="position" value="(\d+)"')
 
 
@@ -58,17 +57,8 @@ def ensure_builtin_items() -> None:
 
 
 @pytest.fixture(autouse=True)
-def posts_like_a_browser(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Post forms url-encoded, as browsers do; Django's test client would send multipart,
-    which participant pages refuse (braintrial.security.FormOnlyMiddleware)."""
-    original = Client.post
-
-    def post(self: Client, path: str, data: Any = None, content_type: str = FORM, **extra: Any):
-        if content_type == FORM and isinstance(data, dict):
-            data = urlencode(data, doseq=True)
-        return original(self, path, data, content_type, **extra)
-
-    monkeypatch.setattr(Client, "post", post)
+def participant_posts_like_a_browser(posts_like_a_browser: None) -> None:
+    """Participant pages refuse multipart bodies: every post here is url-encoded."""
 
 
 @pytest.fixture

@@ -287,6 +287,42 @@ def test_an_open_study_that_is_not_ready_says_so_before_any_consent(
     assert not Participant.objects.filter(study=study).exists()
 
 
+def test_the_withheld_code_and_busy_browser_pages_pass_the_accessibility_check(
+    study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20's participant pages: a finished id's end page in another browser (no code),
+    and a second person's start in a browser whose session is still in progress."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    Participant.objects.create(
+        study=study, status=Participant.Status.COMPLETED, recruitment_id="done-x",
+        token_hash="0" * 64, browser_mark_hash="1" * 64,
+    )  # fmt: skip
+    Study.objects.filter(pk=study.pk).update(repeat_policy=Study.RepeatPolicy.FLAG)
+    connection.close()
+    base = f"{live_server.url}/s/{study.slug}/"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=WIDE)
+        page.goto(base + "?pid=done-x")
+        page.get_by_role("button", name="Start").click()
+        expect(page.locator("h1")).to_have_text("Thank you")
+        expect(page.locator("main")).to_contain_text("shown only in the browser")
+        expect(page.locator(".code")).to_have_count(0)
+        audit(page, output_dir, "complete-elsewhere")
+
+        page = browser.new_page(viewport=WIDE)
+        page.goto(base + "?pid=first-person")
+        page.get_by_role("button", name="Start").click()
+        page.context.clear_cookies(name=f"bt_{study.slug}")  # the next person, the same browser
+        page.goto(base + "?pid=second-person")
+        page.get_by_role("button", name="Start").click()
+        expect(page.locator("h1")).to_have_text(
+            "A session of this study is in progress in this browser"
+        )
+        audit(page, output_dir, "browser-busy")
+        browser.close()
+
+
 def test_results_with_the_models_and_the_return_to_prolific_in_chromium(
     study: Study, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,3 +42,23 @@ def test_staff_and_the_server_operator_may_score_the_whole_bank(scorer, who) -> 
     user = user_make("boss", staff=True) if who == "staff" else SERVER_OPERATOR
     run = score_run_start(user=user, scorer=scorer, limit=4, enqueue=False)
     assert (run.study, run.n_total) == (None, 4)
+
+
+def test_a_whole_bank_run_covers_only_the_banks_its_starter_may_read(scorer) -> None:
+    """Issue 20: a staff account with no other permission started a whole-bank run that put
+    another team's private bank through the model."""
+    from braintrial.items.models import ItemBank
+
+    ItemBank.objects.get_or_create(name="bank-other")  # someone else's, private
+    staff = user_make("plain-staff")
+    staff.is_staff = True
+    staff.save()
+    ItemBank.objects.get_or_create(name="bank-s")[0].owners.add(staff)
+    run = score_run_start(user=staff, scorer=scorer, enqueue=False)
+    assert set(run.items.values_list("bank", flat=True)) == {"bank-s"}
+    assert run.n_total == 3
+
+
+def test_the_server_operator_covers_every_bank(scorer) -> None:
+    run = score_run_start(user=SERVER_OPERATOR, scorer=scorer, enqueue=False)
+    assert set(run.items.values_list("bank", flat=True)) == {"bank-s", "bank-other"}

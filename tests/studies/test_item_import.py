@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from braintrial.items.models import Item, ItemBank
 from braintrial.studies.item_import import items_import_into_study
 from braintrial.studies.models import Study
-from tests.factories import user_make
+from tests.factories import study_editor_grant, user_make
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,7 @@ def test_researcher_of_every_study_on_the_bank_may_not_fill_a_bank_they_do_not_o
     shared,
 ) -> None:
     researcher = user_make("r")
+    study_editor_grant(researcher)
     for study in shared:
         study.researchers.add(researcher)
     with pytest.raises(PermissionDenied, match="belongs to another team"):
@@ -51,6 +52,7 @@ def test_researcher_of_every_study_on_the_bank_may_not_fill_a_bank_they_do_not_o
 
 def test_owner_imports_although_another_team_has_a_study_on_the_bank(shared) -> None:
     owner = ItemBank.objects.get(name="shared-bank").owners.get()
+    study_editor_grant(owner)
     shared[0].researchers.add(owner)
     shared[1].researchers.add(user_make("other-team"))
     assert import_as(owner, shared[0]) == 1
@@ -64,4 +66,6 @@ def test_staff_flag_alone_may_not_fill_a_bank(shared) -> None:
 def test_permission_to_change_banks_may_fill_any_bank(shared) -> None:
     keeper = user_make("keeper", staff=True)
     keeper.user_permissions.add(Permission.objects.get(codename="change_itembank"))
+    study_editor_grant(keeper)
+    shared[1].researchers.add(keeper)
     assert import_as(keeper, shared[1]) == 1

@@ -27,13 +27,20 @@ from braintrial.studies.item_import import (
 )
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
-from braintrial.studies.services import study_researcher_add
+from braintrial.studies.selectors import study_invitations_of
+from braintrial.studies.services import study_invitation_create
 from braintrial.studies.texts import study_text_fill, study_text_warnings
 
 # A checked file waits here (one per study) until the researcher confirms the import: the import
 # then stores exactly the rows the preview showed, without a second upload.
 UPLOAD_KEY = "dashboard:item-upload:{study}"
 PREVIEW_ROWS = 50
+# The same answer whether or not an account has the name: the form lists no accounts.
+INVITED = (
+    "Invitation for {name} recorded. If an account has that name, its holder sees the "
+    "invitation on their study list when they next log in, and becomes a researcher of this "
+    "study once they accept it."
+)
 
 
 def consent_warning(*, study: Study | None) -> str:
@@ -80,6 +87,7 @@ def study_form_render(
         "researchers": study.researchers.order_by("username") if study else [],
         "readiness": study_readiness(study=study) if study else None,
         "consent_warning": consent_warning(study=study),
+        "invitations": study_invitations_of(study=study) if study else [],
     }
     status = 400 if invite_errors or (form.is_bound and form.errors) else 200
     return render(request, "dashboard/study_form.html", context, status=status)
@@ -139,11 +147,16 @@ def study_items_render(
     return render(request, "dashboard/study_items.html", context, status=status)
 
 
-def invite_accept(*, form: InviteForm, study: Study) -> User:
-    """Add the co-researcher the form names; ValidationError with the message to show."""
+def invite_record(*, form: InviteForm, study: Study, inviter: User) -> str:
+    """Record the invitation the form asks for and return the invited name; ValidationError
+    with the message to show for a form without one. Whether an account has the name is not
+    looked up (studies.services.study_invitation_create)."""
     if not form.is_valid():
         raise ValidationError(form.errors["username"].as_data())
-    return study_researcher_add(study=study, username=form.cleaned_data["username"])
+    invitation = study_invitation_create(
+        study=study, inviter=inviter, username=form.cleaned_data["username"]
+    )
+    return invitation.username
 
 
 def upload_check(

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,13 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from braintrial.dashboard.setup import pages
 from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
 from braintrial.studies import services
-from braintrial.studies.models import Study
+from braintrial.studies.models import Study, StudyInvitation
 from braintrial.studies.readiness import study_readiness
 from braintrial.studies.selectors import (
     CREATE_PERMISSION,
     study_get_for_editor,
     study_get_for_researcher,
 )
+from braintrial.studies.services import study_invitation_answer as answer_invitation
 
 
 def _researcher(request: HttpRequest) -> User:
@@ -80,14 +81,30 @@ def study_invite(request: HttpRequest, slug: str) -> HttpResponse:
     study = study_get_for_editor(user=request.user, slug=slug)
     form = InviteForm(request.POST)
     try:
-        user = pages.invite_accept(form=form, study=study)
+        name = pages.invite_record(form=form, study=study, inviter=_researcher(request))
     except ValidationError as exc:
         settings_form = StudyForm(instance=study, editing=True)
         return pages.study_form_render(
             request, form=settings_form, study=study, invite_form=form, invite_errors=exc.messages
         )
-    messages.success(request, f"{user.get_username()} is now a researcher of this study.")
+    messages.success(request, pages.INVITED.format(name=name))
     return redirect("dashboard:study_edit", slug=study.slug)
+
+
+@require_POST
+@login_required
+def invitation_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invited user accepts (becomes a researcher of the study) or declines."""
+    accept = request.POST.get("answer") == "accept"
+    try:
+        study = answer_invitation(user=_researcher(request), invitation_id=pk, accept=accept)
+    except StudyInvitation.DoesNotExist as exc:
+        raise Http404("No such invitation.") from exc
+    if study is None:
+        messages.info(request, "Invitation declined.")
+        return redirect("dashboard:study_list")
+    messages.success(request, f"You are now a researcher of {study.title}.")
+    return redirect("dashboard:study_detail", slug=study.slug)
 
 
 @require_GET

@@ -17,6 +17,9 @@ OPTIONAL_COLUMNS = ("combined_abstract",)
 # Limits of the Item fields; checked here so the error names the row instead of the database.
 MAX_DOI_LENGTH = 255
 MAX_SECTION_LENGTH = 128
+# Words per version: six times the longest published abstract (336). It bounds the cost of the
+# preview's word difference (items.services.diff) for every row of a file.
+MAX_ABSTRACT_WORDS = 2000
 # A passage that differs is written [[original, altered]] in combined_abstract.
 _BLOCK = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -110,6 +113,14 @@ def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedR
     for column, text in (("original_abstract", original), ("incorrect_abstract", altered)):
         if not text.strip():
             raise _fail(name, row, f"{column} is empty")
+        n_words = len(text.split())
+        if n_words > MAX_ABSTRACT_WORDS:
+            raise _fail(
+                name,
+                row,
+                f"{column} has {n_words:,} words; an abstract may have at most "
+                f"{MAX_ABSTRACT_WORDS:,}",
+            )
     if original.split() == altered.split():
         raise _fail(name, row, "original_abstract and incorrect_abstract are identical")
     doi, section = values["doi"].strip(), values["journal_section"].strip()

@@ -17,6 +17,7 @@ from braintrial.participants.services.assignment import (
 )
 from braintrial.participants.services.start import (
     AlreadyTaken,
+    BrowserBusy,
     Recruitment,
     SessionElsewhere,
     StartRefused,
@@ -47,6 +48,7 @@ __all__ = [
     "AlreadyTaken",
     "AnswerConflict",
     "AssignmentError",
+    "BrowserBusy",
     "NotWithdrawable",
     "Recruitment",
     "SessionElsewhere",

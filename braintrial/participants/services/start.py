@@ -7,13 +7,25 @@ Who may have a session, and which one:
   bare recruitment id never takes over a session in progress (``SessionElsewhere``).
 * One recruitment id takes a study once (a unique constraint); a browser whose mark already
   took part is refused (``AlreadyTaken``) or, under the study's ``flag`` policy, flagged.
-* New participants per client address and hour are limited by the study (``TooManyStarts``);
-  that is what stops starts with made-up ids or from fresh cookies.
+* A browser holds at most one session in progress per study (a unique index on the mark
+  among participants in progress): simultaneous Start clicks make one participant, and the
+  others resume it. Under ``flag``, another person's start in a browser whose session is
+  still in progress is refused until that one ends (``BrowserBusy``).
+* New participants per client network and hour are limited by the study (``TooManyStarts``);
+  that is what stops starts with made-up ids or from fresh cookies. The network is the
+  address for IPv4 and the /64 for IPv6 (braintrial.net); exempt networks skip the limit but
+  their repeats are flagged all the same.
+* The completion code of a finished recruitment id is shown only to its owner (the browser
+  that finished, or the matching Prolific ``SESSION_ID``); anyone else learns only that it
+  has finished.
+
+The browser mark is issued by the server (a random value in a signed cookie, see the landing
+view); both it and the client network are stored only as keyed hashes (HMAC with SECRET_KEY,
+per study), so a database dump links no rows to a browser or an address.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +33,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from braintrial.net import address_is_limited
+from braintrial.net import address_is_limited, address_network
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import participant_get_by_recruitment_id, token_hash
 from braintrial.studies.models import Study
@@ -53,7 +65,11 @@ class AlreadyTaken(StartRefused):
 
 
 class TooManyStarts(StartRefused):
-    """Too many new participants from this client address within the last hour."""
+    """Too many new participants from this client network within the last hour."""
+
+
+class BrowserBusy(StartRefused):
+    """This browser has another recruitment id's session of the study in progress."""
 
 
 @dataclass(frozen=True)
@@ -82,19 +98,26 @@ class StartResult:
     # None when the recruitment id has already finished (completed, declined, expired): no new
     # session is handed out and the caller shows the participant's terminal page.
     token: str | None
+    # For a finished id: whether this visitor is its owner, who alone sees the completion code.
+    owner: bool = True
 
 
 def browser_mark_hash(*, study: Study, mark: str) -> str:
-    return hashlib.sha256(f"{study.pk}:{mark}".encode()).hexdigest()
+    """Keyed with SECRET_KEY like the address: a stored hash cannot be matched to a mark."""
+    return salted_hmac(
+        "braintrial.participants.mark", f"{study.pk}:{mark}", algorithm="sha256"
+    ).hexdigest()
 
 
 def address_hash(*, study: Study, address: str) -> str:
-    """Keyed with SECRET_KEY: the few billion addresses cannot be hashed through to undo it.
-    Empty for addresses no limit applies to (braintrial.net.address_is_limited)."""
-    if not address_is_limited(address):
+    """The client's network (braintrial.net.address_network), keyed with SECRET_KEY: the few
+    billion addresses cannot be hashed through to undo it. Empty for a missing or unparsable
+    address. Exempt networks get their hash too: they skip the limit, not the repeat flag."""
+    network = address_network(address)
+    if network is None:
         return ""
     return salted_hmac(
-        "braintrial.participants.address", f"{study.pk}:{address}", algorithm="sha256"
+        "braintrial.participants.address", f"{study.pk}:{network}", algorithm="sha256"
     ).hexdigest()
 
 
@@ -121,7 +144,8 @@ def _owns(participant: Participant, recruitment: Recruitment, mark_hash: str) ->
 
 def _resume(participant: Participant, recruitment: Recruitment, mark_hash: str) -> StartResult:
     if participant.status not in IN_PROGRESS:
-        return StartResult(participant=participant, token=None)
+        owner = _owns(participant, recruitment, mark_hash)
+        return StartResult(participant=participant, token=None, owner=owner)
     if not _owns(participant, recruitment, mark_hash):
         raise SessionElsewhere("This id has a session in progress in another browser.")
     return StartResult(
@@ -129,9 +153,9 @@ def _resume(participant: Participant, recruitment: Recruitment, mark_hash: str) 
     )
 
 
-def _starts_limit_check(*, study: Study, address_key: str, now: datetime) -> None:
+def _starts_limit_check(*, study: Study, address: str, address_key: str, now: datetime) -> None:
     limit = study.starts_per_address_per_hour
-    if not limit or not address_key:
+    if not limit or not address_key or not address_is_limited(address):
         return
     recent = Participant.objects.filter(
         study=study, address_hash=address_key, started_at__gte=now - START_WINDOW
@@ -155,6 +179,8 @@ def _earlier_from_browser(study: Study, recruitment: Recruitment, mark_hash: str
             return _resume(participant, recruitment, mark_hash)
     if earlier and study.repeat_policy == Study.RepeatPolicy.REFUSE:
         raise AlreadyTaken("This browser has already taken part in this study.")
+    if any(participant.status in IN_PROGRESS for participant in earlier):
+        raise BrowserBusy("This browser has another session of this study in progress.")
     raise LookupError
 
 
@@ -163,8 +189,9 @@ def participant_start(
 ) -> StartResult:
     """Create a participant, or resume the one this visitor owns (see the module docstring).
 
-    The unique constraint on (study, recruitment_id) decides between two simultaneous starts
-    with one id; the loser is then treated as any later start with that id.
+    The unique constraints on (study, recruitment_id) and on the browser mark among sessions
+    in progress decide between simultaneous starts; the loser is then treated as any later
+    start with that id or from that browser.
     """
     mark_hash = browser_mark_hash(study=study, mark=visitor.browser_mark)
     existing = participant_get_by_recruitment_id(
@@ -181,7 +208,7 @@ def participant_start(
     if not study_readiness(study=study).can_open:
         raise StudyNotReady("This study is not ready for participants yet.")
     address_key = address_hash(study=study, address=visitor.address)
-    _starts_limit_check(study=study, address_key=address_key, now=now)
+    _starts_limit_check(study=study, address=visitor.address, address_key=address_key, now=now)
     return _create(study, recruitment, visitor, mark_hash, address_key)
 
 
@@ -208,10 +235,14 @@ def _create(
                 repeat_suspected=suspected,
             )
     except IntegrityError:
+        # A simultaneous start won: with the same recruitment id, or from the same browser.
         existing = participant_get_by_recruitment_id(
             study=study, recruitment_id=recruitment.recruitment_id
         )
-        if existing is None:
-            raise
-        return _resume(existing, recruitment, mark_hash)
+        if existing is not None:
+            return _resume(existing, recruitment, mark_hash)
+        try:
+            return _earlier_from_browser(study, recruitment, mark_hash)
+        except LookupError:
+            raise IntegrityError("the start conflicted with a row that is gone") from None
     return StartResult(participant=participant, token=token)
