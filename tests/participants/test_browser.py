@@ -91,6 +91,7 @@ def move_sliders(page: Page, number: int) -> None:
     expertise = page.locator("#expertise-slider")
     assert confidence.get_attribute("data-touched") is None  # no thumb before the first touch
     confidence.focus()
+    expect(confidence).to_be_focused()  # the keys go to the slider, even on a busy machine
     for _ in range(3 + number % 5):
         page.keyboard.press("ArrowRight")
     track = box(page, "#expertise-slider")

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from braintrial.participants.models import Participant
 from braintrial.studies.models import ConsentVersion, Study
+from braintrial.studies.selectors import consent_text_for_participants
 from tests.dashboard.test_setup import settings_of
 from tests.participants.conftest import flow_url, participant_of, start, walk_to_practice
 from tests.participants.test_withdrawal import complete, researcher_of
@@ -126,7 +127,9 @@ def test_every_participant_records_the_consent_version_they_read(study: Study) -
     assert (
         declined.post(flow_url(study), {"step": "consent", "consent": "decline"}).status_code == 302
     )
-    original = hashlib.sha256(study.consent_text.encode()).hexdigest()
+    # The version is the text as participants read it: the default's figures filled in.
+    shown = consent_text_for_participants(study=study)
+    original = hashlib.sha256(shown.encode()).hexdigest()
     # A researcher edits the text while someone is reading it: warned, and a new version.
     reading = Client()
     start(reading, study, pid="CV-2")
@@ -138,7 +141,8 @@ def test_every_participant_records_the_consent_version_they_read(study: Study) -
     new_text = study.consent_text + " Data are kept for ten years."
     saved = researcher.post(edit, settings_of(study, consent_text=new_text), follow=True)
     assert b"new consent version" in saved.content
-    new = hashlib.sha256(new_text.encode()).hexdigest()
+    study.refresh_from_db()
+    new = hashlib.sha256(consent_text_for_participants(study=study).encode()).hexdigest()
     assert ConsentVersion.objects.filter(sha256__in=[original, new]).count() == 2
     # The page the reader saw is out of date: agreeing to it is refused, nothing stored.
     stale = {"step": "consent", "consent": "agree", "version": original[:12]}
@@ -214,7 +218,7 @@ def test_closing_a_study_from_the_dashboard_starts_its_retention_clock(study: St
 def test_pseudonymised_exports_hash_recruitment_ids_per_study_and_join(study: Study) -> None:
     from braintrial.studies.services import study_create
 
-    other = study_create(slug="pilot-two", title="Second", bank=study.bank)
+    other = study_create(slug="pilot-two", title="Second", bank=study.bank, is_open=True)
     complete(Client(), study, pid="PSEUDO-1")
     complete(Client(), other, pid="PSEUDO-1")
     researcher = researcher_of(study)
@@ -227,7 +231,9 @@ def test_pseudonymised_exports_hash_recruitment_ids_per_study_and_join(study: St
     assert len(pseudonym) == 16 and "PSEUDO" not in pseudonym
     assert row["prolific_session_id"] == "" and row["user_agent"] == ""
     assert {t["recruitment_id"] for t in trials} == {pseudonym}  # the files still join
-    elsewhere = csv_rows(researcher, "/exports/pilot-two/participants.csv?pseudonymise=1")
+    elsewhere = csv_rows(
+        researcher, "/exports/pilot-two/participants.csv?pseudonymise=1&include_excluded=1"
+    )
     assert elsewhere[0]["recruitment_id"] != pseudonym  # no link between studies
     plain = csv_rows(researcher, f"{base}/participants.csv?include_excluded=1")
     assert plain[0]["recruitment_id"] == "PSEUDO-1"
