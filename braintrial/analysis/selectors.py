@@ -14,7 +14,7 @@ from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
 from . import figures
-from .data import SOURCES, items_load, scores_load, trials_load
+from .data import SOURCES, Items, Scores, Trials, items_load, scores_load, trials_load
 from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
@@ -63,16 +63,7 @@ def study_report(*, study: Study, rules: ExclusionRules | None = None) -> StudyR
     ``methods`` says in words how each figure is computed.
     """
     rules = rules or ExclusionRules.from_study(study)
-    items = items_load(study=study)
-    trials = trials_load(study=study, items=items, rules=rules)
-    included = trials.included(rules)
-
-    scope = np.zeros(items.ids.size, dtype=bool)
-    scope[trials.item] = True
-    if not scope.any():
-        scope[:] = True
-    scores = scores_load(study=study, items=items, scope=scope)
-
+    items, trials, included, scope, scores = _loaded(study=study, rules=rules)
     paper = paper_analyses(
         items=items, trials=trials, included=included, scores=scores, scope=scope
     )
@@ -131,6 +122,18 @@ def study_item_analysis(
 ) -> list[dict[str, Any]]:
     """The item analysis of ``study`` under ``rules`` (default: its own), one dict per test item
     of its bank (analysis.science.items), without the report's model fits."""
+    items, trials, included, _, scores = _loaded(study=study, rules=rules)
+    return item_rows_build(
+        items=items, trials=trials, included=included, scores=scores, defects=_defects(items.ids)
+    )
+
+
+def _loaded(
+    *, study: Study, rules: ExclusionRules | None
+) -> tuple[Items, Trials, np.ndarray, np.ndarray, Scores]:
+    """The study's items, trials (with which survive ``rules``, default its own), the items in
+    scope (those its participants answered; all while nobody has) and the valid scores on
+    them: what every figure and the item analysis are computed from."""
     rules = rules or ExclusionRules.from_study(study)
     items = items_load(study=study)
     trials = trials_load(study=study, items=items, rules=rules)
@@ -139,10 +142,4 @@ def study_item_analysis(
     if not scope.any():
         scope[:] = True
     scores = scores_load(study=study, items=items, scope=scope)
-    return item_rows_build(
-        items=items,
-        trials=trials,
-        included=trials.included(rules),
-        scores=scores,
-        defects=_defects(items.ids),
-    )
+    return items, trials, trials.included(rules), scope, scores
