@@ -4,7 +4,7 @@ scale, and the planning of a next study. Everything comes from the cached study 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -16,7 +16,8 @@ from braintrial.analysis.science.report import (
     DEFAULT_POWER,
     plan,
 )
-from braintrial.dashboard.selectors import study_page_data
+from braintrial.analysis.types import ItemRowReport
+from braintrial.dashboard.selectors import study_report_cached
 from braintrial.studies.models import Study
 
 # Sortable columns of the item table: (parameter value, header, row key).
@@ -57,7 +58,12 @@ class PlanningForm(forms.Form):
     power = forms.FloatField(min_value=0.5, max_value=0.99, required=False, label="Power")
 
 
-def _sorted_rows(rows: list[dict[str, Any]], data: dict[str, Any]) -> list[dict[str, Any]]:
+def _cell(row: ItemRowReport, key: str) -> Any:
+    """The row's value of a sortable column (SORTS names only keys of ItemRowReport)."""
+    return cast("dict[str, Any]", row)[key]
+
+
+def _sorted_rows(rows: list[ItemRowReport], data: dict[str, Any]) -> list[ItemRowReport]:
     source = data.get("source") or "all"
     if source != "all":
         rows = [r for r in rows if r["source"] == source]
@@ -65,9 +71,9 @@ def _sorted_rows(rows: list[dict[str, Any]], data: dict[str, Any]) -> list[dict[
         rows = [r for r in rows if r["suspect"]]
     key = SORT_KEYS[data.get("sort") or "item"]
     descending = data.get("order") == "desc"
-    present = [r for r in rows if r[key] is not None]
-    missing = [r for r in rows if r[key] is None]  # empty values last either way
-    present.sort(key=lambda r: (r[key], r["item_id"]), reverse=descending)
+    present = [r for r in rows if _cell(r, key) is not None]
+    missing = [r for r in rows if _cell(r, key) is None]  # empty values last either way
+    present.sort(key=lambda r: (_cell(r, key), r["item_id"]), reverse=descending)
     return present + missing
 
 
@@ -97,7 +103,8 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
                     for name, errors in form.errors.items()
                 ]
             )
-    science = study_page_data(study=study)["report"]["science"]
+    _, report, _ = study_report_cached(study=study)
+    science = report["science"]
     rows = _sorted_rows(science["item_rows"], table.cleaned_data)
     chosen = {
         "half_width": targets.cleaned_data.get("half_width") or DEFAULT_HALF_WIDTH,

@@ -22,6 +22,7 @@ from braintrial.analysis.rules import (
     ExclusionRules,
     participant_excluded_q,
 )
+from braintrial.analysis.types import StudyReport
 from braintrial.dashboard import charts
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
@@ -147,36 +148,20 @@ def report_latest_key(*, study_id: int) -> str:
     return f"dashboard:report-latest:{study_id}"
 
 
-def study_page_data(
-    *,
-    study: Study,
-    rules: ExclusionRules | None = None,
-    source: str = "human",
-    since: str | None = None,
-) -> dict[str, Any]:
-    """The analysis report (cached per data version) and its figures for the study page.
-
-    ``rules``: None means the study's own rules. ``source``: the items the charts show
-    ("human", "gpt4" or "all"). The result is JSON-serialisable:
-    {"version", "source", "report", "updating", "figures": {"summary": [...], "charts": [...]}};
-    when ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
-
-    Under the study's own rules nobody waits for a report that its data outgrew: the latest
-    one is served at once, marked ``updating`` and with its own version (so the page's next
-    poll asks again), while a background task computes the new one
-    (braintrial.dashboard.tasks). Only a study never computed, or a view under other rules,
-    is computed in the request.
-    """
+def study_report_cached(
+    *, study: Study, rules: ExclusionRules | None = None, version: str | None = None
+) -> tuple[str, StudyReport, bool]:
+    """(data version, report, updating) of ``study`` under ``rules`` (None: its own), from the
+    report cache. Under the study's own rules nobody waits for a report that its data outgrew:
+    the latest one is served at once, ``updating`` and with its own version, while a background
+    task computes the new one (braintrial.dashboard.tasks). Only a study never computed, or a
+    view under other rules, is computed in the request. ``version``: the study's data version
+    where the caller has just read it."""
     from braintrial.dashboard.services import study_report_refresh, study_report_refresh_enqueue
 
-    version = study_data_version(study=study)
-    if since == version:
-        return {"version": version, "unchanged": True}
+    version = version or study_data_version(study=study)
     if rules == ExclusionRules.from_study(study):
         rules = None  # the study's own view, whether or not the page spelled its rules out
-    # Only the report is cached: the figures are cheap to build from it (bench/dashboard.py
-    # times both), so switching the item set costs next to nothing and a new release never
-    # serves stale figures.
     report = cache.get(report_cache_key(study_id=study.pk, rules=rules, version=version))
     updating = False
     if report is None and rules is None:
@@ -191,6 +176,33 @@ def study_page_data(
                 report = None
     if report is None:
         report = study_report_refresh(study=study, rules=rules, version=version)
+    return version, report, updating
+
+
+def study_page_data(
+    *,
+    study: Study,
+    rules: ExclusionRules | None = None,
+    source: str = "human",
+    since: str | None = None,
+) -> dict[str, Any]:
+    """The analysis report (cached per data version) and its figures for the study page.
+
+    ``rules``: None means the study's own rules. ``source``: the items the charts show
+    ("human", "gpt4" or "all"). The result is JSON-serialisable:
+    {"version", "source", "report", "updating", "figures": {"summary": [...], "charts": [...]}};
+    when ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
+
+    The report comes from ``study_report_cached`` (``updating`` with its own version while a
+    newer one is computed, so the page's next poll asks again).
+    """
+    current = study_data_version(study=study)
+    if since == current:
+        return {"version": current, "unchanged": True}
+    # Only the report is cached: the figures are cheap to build from it (bench/dashboard.py
+    # times both), so switching the item set costs next to nothing and a new release never
+    # serves stale figures.
+    version, report, updating = study_report_cached(study=study, rules=rules, version=current)
     return {
         "version": version,
         "source": source,
