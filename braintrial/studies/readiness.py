@@ -16,11 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Count, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat, Lower, NullIf, Trim
 
 from braintrial.items.models import Item
-from braintrial.items.selectors import items_servable
+from braintrial.items.selectors import item_paper_key, items_servable
 from braintrial.studies.models import N_CATCH_TRIALS, Study
 
 SOURCE_WORDS: dict[str, str] = {
@@ -59,30 +57,32 @@ class Readiness:
         return [problem.message for problem in self.problems] + closed
 
 
-# The paper an item reports, as items.selectors.item_paper_key computes it in Python.
-_PAPER = Coalesce(
-    NullIf(Lower(Trim("doi")), Value("")),
-    Concat(Value("item:"), Cast("pk", output_field=CharField())),
-    output_field=CharField(),
-)
-
-
 def _bank_counts(study: Study) -> dict[str, int]:
-    """What the study's bank can serve, in one query."""
-    test = Q(kind=Item.Kind.TEST, bank=study.bank)
-    counts: dict[str, Count] = {}
+    """What the study's bank can serve: test cases and distinct papers per source and in all,
+    practice and catch items. Counted here from one plain read of the servable items (a few
+    hundred short rows): the papers as ``item_paper_key`` names them, the rule the assignment
+    follows."""
+    items = {source: 0 for source in SOURCE_WORDS}
+    papers: dict[str, set[str]] = {source: set() for source in SOURCE_WORDS}
+    every_paper: set[str] = set()
+    counts = {"practice": 0, "catch": 0}
     servable = items_servable(bank=study.bank, skip_flagged=study.skip_flagged_items)
+    for bank, kind, source, doi, pk in servable.values_list("bank", "kind", "source", "doi", "pk"):
+        if kind == Item.Kind.PRACTICE:
+            counts["practice"] += 1
+        elif kind == Item.Kind.CATCH:
+            counts["catch"] += 1
+        elif kind == Item.Kind.TEST and bank == study.bank:
+            paper = item_paper_key(doi=doi, pk=pk)
+            every_paper.add(paper)
+            if source in items:
+                items[source] += 1
+                papers[source].add(paper)
     for source in SOURCE_WORDS:
-        mine = test & Q(source=source)
-        counts[f"{source}_papers"] = Count(_PAPER, filter=mine, distinct=True)
-        counts[f"{source}_items"] = Count("pk", filter=mine)
-    aggregates: dict[str, int] = servable.aggregate(
-        **counts,
-        papers=Count(_PAPER, filter=test, distinct=True),
-        practice=Count("pk", filter=Q(kind=Item.Kind.PRACTICE)),
-        catch=Count("pk", filter=Q(kind=Item.Kind.CATCH)),
-    )
-    return aggregates
+        counts[f"{source}_items"] = items[source]
+        counts[f"{source}_papers"] = len(papers[source])
+    counts["papers"] = len(every_paper)
+    return counts
 
 
 def _flagged(study: Study, source: str) -> int:
