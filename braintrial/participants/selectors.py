@@ -15,14 +15,14 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
 from braintrial.participants.models import ExposureCounter, Participant, Trial
 from braintrial.studies.banks import banks_for_user
 from braintrial.studies.models import Study
-from braintrial.studies.selectors import studies_for_researcher
+from braintrial.studies.selectors import studies_for_researcher, study_at_version
 
 
 def token_hash(*, token: str) -> str:
@@ -46,16 +46,22 @@ def participant_get_by_token(*, study: Study, token: str) -> Participant:
 
 
 def participant_get_by_study_token(*, slug: str, token: str) -> Participant:
-    """``participant_get_by_token`` for the study with this slug, study and participant read
-    in one query. Raises PermissionDenied as that one does, also when there is no such study."""
+    """``participant_get_by_token`` for the study with this slug: the participant read with the
+    version of its study, the study from this process's copy of that version
+    (``study_at_version``). Raises PermissionDenied as that one does, also when there is no such
+    study."""
     if not token or len(token) > 200:
         raise PermissionDenied("This link or session is not valid for this study.")
     try:
-        return Participant.objects.select_related("study").get(
+        participant = Participant.objects.annotate(study_saved_at=F("study__updated_at")).get(
             study__slug=slug, token_hash=token_hash(token=token)
         )
     except Participant.DoesNotExist as exc:
         raise PermissionDenied("This link or session is not valid for this study.") from exc
+    participant.study = study_at_version(
+        pk=participant.study_id, updated_at=participant.study_saved_at
+    )
+    return participant
 
 
 def participant_trials(*, participant: Participant) -> list[Trial]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
@@ -99,3 +101,27 @@ def study_invitations_of(*, study: Study) -> QuerySet[StudyInvitation]:
     """The study's invitations still waiting for an answer (for its researchers to see)."""
     fresh = timezone.now() - timedelta(days=INVITATION_DAYS)
     return study.invitations.filter(created_at__gte=fresh).order_by("username")
+
+
+# The studies this process has read for the participant pages, by primary key: the version read
+# (its ``updated_at``) and the values of its columns. Every participant request names its study,
+# and a study row (the consent and instructions texts among its 38 columns) changes only when a
+# researcher saves it; reading it with the participant each time cost as much as the rest of the
+# request's reads. Study rows are changed only through save(), which moves ``updated_at``.
+_SAVED_STUDIES: dict[int, tuple[datetime, tuple[Any, ...]]] = {}
+_SAVED_STUDIES_MAX = 512
+
+
+def study_at_version(*, pk: int, updated_at: datetime) -> Study:
+    """The study ``pk`` as saved at ``updated_at`` (read from the database in the same query as
+    the caller's row): from this process's copy when it is of that version, else read and kept.
+    Each caller gets an instance of its own."""
+    fields = Study._meta.concrete_fields
+    kept = _SAVED_STUDIES.get(pk)
+    if kept is not None and kept[0] == updated_at:
+        return Study.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], kept[1])
+    study = Study.objects.get(pk=pk)
+    if len(_SAVED_STUDIES) >= _SAVED_STUDIES_MAX:
+        _SAVED_STUDIES.clear()
+    _SAVED_STUDIES[pk] = (study.updated_at, tuple(getattr(study, f.attname) for f in fields))
+    return study
