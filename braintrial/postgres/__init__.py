@@ -12,24 +12,26 @@ statements live in the Postgres session, so:
   ``max_prepared_statements``, does not follow protocol-level prepared statements;
 * ``DB_PREPARE_THRESHOLD`` sets the threshold (``off`` turns preparing off).
 
-Prepared queries are still planned for their values (``plan_cache_mode=force_custom_plan``):
-Postgres otherwise switches a prepared query to a generic plan, made without the values, after
-five runs. At 100,000 participants the generic plans of the start's checks (a browser mark seen
-before, a stale session to release) scanned the whole study, 57 to 82 ms each against 0.1 to
-0.6 ms planned for their values: a partial index cannot be used for a parameter that might be
-the excluded value, and a ``LIMIT 1`` looks cheap on a scan. What preparing saves is then the
-parsing and analysis of the query, about a third of the server's time for the participant with
-its study (67 columns).
+Postgres plans a prepared query for its values for its first five runs, then switches to a
+generic plan, made without the values, where that looks no dearer. The flow's queries (a row by
+its key, a participant's trials) have the same plan either way, and a generic plan is not made
+again: against planning every run, that cut the server's CPU per flow request by a third. A few
+queries are not like that: at 100,000 participants the generic plans of the start's checks (a
+browser mark seen before, a stale session to release, starts from one network) scanned the whole
+study, 57 to 82 ms each against 0.1 to 0.6 ms planned for their values: a partial index cannot
+be used for a parameter that might be the excluded value, and a ``LIMIT 1`` looks cheap on a
+scan. Those run inside ``planned_for_values()``, which prepares nothing, so that Postgres plans
+each run for its values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 ENGINE = "braintrial.postgres"
 DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
-CUSTOM_PLANS = "-c plan_cache_mode=force_custom_plan"  # a server setting, sent at connection
 
 
 def prepare_threshold(*, conn_max_age: int | None, environ: Mapping[str, str]) -> int | None:
@@ -50,6 +52,25 @@ def postgres_settings(database: Mapping[str, Any], environ: Mapping[str, str]) -
     threshold = prepare_threshold(conn_max_age=database.get("CONN_MAX_AGE"), environ=environ)
     options = {**database.get("OPTIONS", {}), "server_side_binding": True}
     options["prepare_threshold"] = threshold
-    if threshold is not None:
-        options["options"] = f"{options.get('options', '')} {CUSTOM_PLANS}".strip()
     return {**database, "ENGINE": ENGINE, "OPTIONS": options}
+
+
+@contextmanager
+def planned_for_values(using: str = "default") -> Iterator[None]:
+    """Prepare no query run inside the block on the connection ``using``: Postgres plans each
+    for its values (see the module docstring). For the queries whose best plan depends on the
+    values, not for the flow's."""
+    from django.db import connections  # settings import this module before Django is set up
+
+    wrapper = connections[using]
+    wrapper.ensure_connection()
+    raw = wrapper.connection
+    before = getattr(raw, "prepare_threshold", None)
+    if before is None:  # preparing is off, or not a psycopg connection
+        yield
+        return
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = before
