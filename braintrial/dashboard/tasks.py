@@ -13,6 +13,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
+from braintrial.analysis.rules import ExclusionRules
 from braintrial.dashboard import services
 from braintrial.studies.models import Study
 
@@ -20,13 +21,15 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="braintrial.dashboard.tasks.study_report_compute", ignore_result=True)
-def study_report_compute(study_id: int) -> None:
+def study_report_compute(study_id: int, rules: dict[str, Any] | None = None) -> None:
+    """The study's report under ``rules`` (``ExclusionRules.as_dict``; None: its own)."""
+    chosen = None if rules is None else ExclusionRules(**rules)
     try:
         study = Study.objects.filter(pk=study_id).first()
         if study is not None:
-            services.study_report_refresh(study=study)
+            services.study_report_background(study=study, rules=chosen)
     finally:
-        services.study_report_refresh_done(study_id=study_id)
+        services.study_report_refresh_done(study_id=study_id, rules=chosen)
 
 
 @worker_ready.connect

@@ -168,7 +168,7 @@
 
   drawCharts(payload.figures);
   drawRuns(runs);
-  window.setTimeout(poll, POLL_MS);
+  window.setTimeout(poll, payload.updating ? UPDATING_POLL_MS : POLL_MS);
 })();
 
 // Switching the item set or a rule reloads the page with it; the Apply button stays for

@@ -9,7 +9,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from braintrial.analysis.rules import RULES, ExclusionRules
 from braintrial.dashboard import services
+from braintrial.dashboard.charts.science import PENDING
+from braintrial.dashboard.selectors import COMPUTING, WITHOUT_SCIENCE
 from braintrial.dashboard.tasks import study_report_compute
 from braintrial.participants.models import Participant
 from tests.factories import participant_make, trial_make
@@ -17,6 +20,7 @@ from tests.factories import participant_make, trial_make
 from .conftest import World, login
 
 pytestmark = pytest.mark.django_db
+RULE_NAMES = [rule.name for rule in RULES]
 
 
 @pytest.fixture(autouse=True)
@@ -42,14 +46,71 @@ def _answer_one_more(world: World) -> None:
     trial_make(person, world.items[0], 1, correct=True)
 
 
+def test_no_request_waits_for_a_report_the_worker_can_compute(
+    world: World, handed_over: list[int]
+) -> None:
+    """A study never computed: the page says the figures are being computed and polls; the
+    worker computes the report without its model fits first (served at once, the ability chart
+    and the items-and-models page saying the fits are coming), then the whole."""
+    client = login(world.researcher)
+    data_url = reverse("dashboard:study_data", args=[world.study.slug])
+    page = client.get(reverse("dashboard:study_detail", args=[world.study.slug]))
+    assert page.context["payload"]["updating"] is True
+    assert page.context["payload"]["figures"]["charts"] == []
+    assert b"being computed in the background" in page.content
+    first = client.get(data_url).json()
+    assert first["updating"] is True and first["report"] is None
+    assert first["version"].endswith(COMPUTING) and handed_over == [world.study.pk]
+    science_page = client.get(reverse("dashboard:study_science", args=[world.study.slug]))
+    assert science_page.status_code == 200 and science_page.context["pending"] is True
+    assert b'http-equiv="refresh"' in science_page.content
+
+    # The worker's first step: the report without the model fits, served at once.
+    services.study_report_refresh(study=world.study, science=False)
+    partial = client.get(data_url, {"since": first["version"]}).json()
+    assert partial["updating"] is True and partial["report"]["science"] is None
+    assert partial["report"]["participation"]["answered_trials"] > 0
+    assert partial["version"].endswith(WITHOUT_SCIENCE)
+    ability = next(c for c in partial["figures"]["charts"] if c["id"] == "ability")
+    assert ability["caption"] == PENDING
+    assert handed_over == [world.study.pk]  # asked again meanwhile: handed over once
+
+    study_report_compute(world.study.pk)  # what the worker runs
+    whole = client.get(data_url, {"since": partial["version"]}).json()
+    assert whole["updating"] is False and whole["report"]["science"] is not None
+    assert whole["version"] == partial["version"].removesuffix(WITHOUT_SCIENCE)
+    science_page = client.get(reverse("dashboard:study_science", args=[world.study.slug]))
+    assert "pending" not in science_page.context
+    assert b'http-equiv="refresh"' not in science_page.content
+
+
+def test_other_rules_are_computed_by_the_worker_without_the_model_fits(
+    world: World, handed_over: list[int]
+) -> None:
+    client = login(world.researcher)
+    data_url = reverse("dashboard:study_data", args=[world.study.slug])
+    asked = client.get(data_url, {"rules": "custom"}).json()  # every rule off
+    assert asked["updating"] is True and asked["report"] is None
+    assert handed_over == [world.study.pk]
+    every_rule_off = ExclusionRules.from_study(world.study).as_dict()
+    every_rule_off.update(dict.fromkeys(RULE_NAMES, False))
+    study_report_compute(world.study.pk, every_rule_off)  # what the worker runs
+    other = client.get(data_url, {"rules": "custom", "since": asked["version"]}).json()
+    assert other["updating"] is False and other["report"]["science"] is None
+    assert other["report"]["rules"]["failed_catch"] is False
+
+
 def test_new_data_serves_the_latest_report_while_the_new_one_is_computed(
     world: World, handed_over: list[int]
 ) -> None:
     client = login(world.researcher)
     data_url = reverse("dashboard:study_data", args=[world.study.slug])
-    first = client.get(data_url).json()  # never computed: computed in the request
-    assert first["updating"] is False and handed_over == []
+    client.get(data_url)
+    study_report_compute(world.study.pk)  # the worker: the whole report of these data
+    first = client.get(data_url).json()
+    assert first["updating"] is False and first["report"]["science"] is not None
     answered = first["report"]["participation"]["answered_trials"]
+    handed_over.clear()
 
     _answer_one_more(world)
     stale = client.get(data_url).json()
@@ -83,7 +144,7 @@ def test_without_a_queue_the_request_computes_the_report_itself(
     answered = client.get(data_url).json()["report"]["participation"]["answered_trials"]
     _answer_one_more(world)
     now = client.get(data_url).json()
-    assert now["updating"] is False
+    assert now["updating"] is False and now["report"]["science"] is not None
     assert now["report"]["participation"]["answered_trials"] == answered + 1
 
 
@@ -104,5 +165,7 @@ def test_a_starting_worker_queues_the_reports_nobody_has_computed(
     world: World, handed_over: list[int]
 ) -> None:
     login(world.researcher).get(reverse("dashboard:study_data", args=[world.study.slug]))
+    study_report_compute(world.study.pk)
+    handed_over.clear()
     assert services.study_reports_refresh_recent() == 1  # the other study: never computed
     assert handed_over == [world.other_study.pk]

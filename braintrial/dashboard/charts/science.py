@@ -8,12 +8,26 @@ from braintrial.analysis.types import StudyReport
 from braintrial.dashboard.charts.common import HUMAN, MODEL, layout
 
 HUMANS_ROW = "Human experts (each dot a participant)"
+PENDING = (
+    "The experts' ability scale is fitted in the background, under the study's own exclusion "
+    "rules: it is drawn here when the fit of the latest data is ready, and not for other rules."
+)
 
 
 def ability_scale(report: StudyReport) -> dict[str, Any]:
     """Scorers' abilities with 95% intervals above the participants' own (EAP) abilities, on
     the scale where the experts have mean 0 and standard deviation 1."""
-    irt = report["science"]["irt"]
+    science = report["science"]
+    if science is None:
+        return {
+            "id": "ability",
+            "title": "The models among the human experts",
+            "wide": True,
+            "height": 200,
+            "figure": {"data": [], "layout": layout(showlegend=False)},
+            "caption": PENDING,
+        }
+    irt = science["irt"]
     scorers = list(reversed(irt.get("scorers", [])))  # the best at the top
     traces: list[dict[str, Any]] = []
     if irt.get("fitted"):
