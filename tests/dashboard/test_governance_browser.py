@@ -76,7 +76,8 @@ def test_researcher_withdraws_a_participant_and_reads_it_in_the_audit_log(
         confirm.check()
         withdraw.click()
         page.wait_for_url(f"{base}/participants/")
-        expect(page.get_by_text(f"{n_trials} trial(s) and their personal data erased")).to_be_visible()
+        erased = f"{n_trials} trial(s) and their personal data erased"
+        expect(page.get_by_text(erased)).to_be_visible()
         # The row stays as a tombstone: withdrawn, no recruitment id, nothing answered.
         assert page.get_by_role("row").filter(has_text=PID).count() == 0
         tombstone = page.get_by_role("row").filter(has_text=str(asking.public_id)[:8])
