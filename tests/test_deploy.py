@@ -47,6 +47,21 @@ def test_web_serves_the_projects_wsgi_app_with_gunicorn(compose: dict) -> None:
     assert "collectstatic" in command
 
 
+def test_a_web_worker_loads_every_view_before_its_first_request() -> None:
+    """The views and the analysis stack they import (about a second) load as gunicorn starts
+    a worker, not in the first researcher's request."""
+    code = (
+        "import sys, braintrial.wsgi; "
+        "print(all(m in sys.modules for m in "
+        "('braintrial.dashboard.views', 'braintrial.participants.views', 'scipy.stats')))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "braintrial.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "True"
+
+
 def test_worker_consumes_the_scoring_queue_only_on_a_gpu(compose: dict) -> None:
     worker = compose["services"]["worker"]
     command = worker["command"]
