@@ -8,8 +8,8 @@ bench/dashboard.py (braintrial_bench on DATABASE_URL's server): the published Br
 Runs gunicorn (DEBUG=0, collected static files), a private Redis (cache and broker) and a Celery
 worker on the ``reports`` queue, then for each study:
 
-- cold: the cache emptied, no report computed yet: the request computes it without the model
-  fits (a study nobody has looked at since the cache was emptied), then the time until the
+- cold: the cache emptied, no report computed yet (a study nobody has looked at since): the page
+  says the figures are being computed and the worker computes them; then the time until the
   worker has the whole report;
 - warm: the page again (report cached, plotly.js in the browser's cache): server time and
   the time from navigation start until the last chart is drawn;
@@ -213,7 +213,7 @@ def measure(base: str, slugs: list[str], redis: Any, sync_playwright: Any) -> li
             rows.append(
                 (
                     slug,
-                    "page, cold cache (computed here, no model fits)",
+                    "page, cold cache (handed to the worker)",
                     server_ms(response),
                     charts_drawn_ms(page),
                 )
