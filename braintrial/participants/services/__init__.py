@@ -41,6 +41,7 @@ from braintrial.participants.services.withdrawal import (
     NotWithdrawable,
     Withdrawal,
     participant_withdraw,
+    session_may_withdraw,
     withdrawal_reference,
 )
 
@@ -71,6 +72,7 @@ __all__ = [
     "participant_touch",
     "participant_withdraw",
     "participants_release_abandoned",
+    "session_may_withdraw",
     "trial_answer_submit",
     "trial_show",
     "trials_assign",
