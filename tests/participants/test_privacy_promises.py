@@ -26,13 +26,14 @@ from tests.participants.conftest import (
     start,
     walk_to_practice,
 )
-from tests.participants.test_governance import close
-from tests.participants.test_withdrawal import REFERENCE, complete
+from tests.participants.test_governance import close, csv_rows
+from tests.participants.test_withdrawal import REFERENCE, complete, researcher_of
 
 pytestmark = pytest.mark.django_db
 # A public address: the test client's loopback is exempt from the start limits.
 HOME = "203.0.113.41"
 ROOT = Path(settings.BASE_DIR)
+KINDS = ("participants", "trials")
 
 
 def finish(client: Client, study: Study, **params: str) -> str:
@@ -245,3 +246,57 @@ def test_privacy_notice_and_withdrawal_pages_speak_the_studys_language(
     done = browser.post(f"/s/{study.slug}/withdraw/", {"how": "session"}).content.decode()
     assert withdrawn in done and "You have withdrawn" not in done
     assert browser.get(flow_url(study)).status_code in (302, 403)
+
+
+# --- pseudonymised files --------------------------------------------------------------------
+
+
+def test_a_pseudonymised_file_leads_to_no_row_of_the_plain_files_or_the_api(study: Study) -> None:
+    from braintrial.exports.rows import EXPORT_KINDS
+
+    for pid in ("PSEUDO-1", "PSEUDO-2"):
+        complete(Client(), study, pid=pid)
+    researcher = researcher_of(study)
+    base = f"/exports/{study.slug}"
+    plain = {k: csv_rows(researcher, f"{base}/{k}.csv?include_excluded=1") for k in KINDS}
+    hidden = {
+        k: csv_rows(researcher, f"{base}/{k}.csv?include_excluded=1&pseudonymise=1") for k in KINDS
+    }
+    api_people = researcher.get(f"/api/participants/?study={study.slug}").json()["results"]
+    api_trials = researcher.get(f"/api/trials/?study={study.slug}").json()["results"]
+    # Every value by which a plain output names a row.
+    keys = {str(p[f]) for p in api_people for f in ("id", "public_id", "started_at")}
+    keys |= {str(t["id"]) for t in api_trials}
+    for kind, rows in plain.items():
+        stamps = [c.name for c in EXPORT_KINDS[kind].columns if c.type == "timestamp"]
+        for row in rows:
+            named = ("pid", "participant", "trial_id", "recruitment_id", "feedback", *stamps)
+            keys |= {row[name] for name in named if row.get(name)}
+    for kind, rows in hidden.items():
+        assert len(rows) == len(plain[kind])
+        stamps = [c.name for c in EXPORT_KINDS[kind].columns if c.type == "timestamp"]
+        for row in rows:
+            # No cell holds a text key; no naming column holds a number key either (answers
+            # like 9 of 9 correct may equal some row id by chance, and name nothing).
+            naming = {"pid", "participant", "trial_id", "recruitment_id", *stamps}
+            leaked = {
+                name: value
+                for name, value in row.items()
+                if value in keys and (name in naming or not value.isdigit())
+            }
+            assert not leaked, (kind, leaked)
+            assert len(row["pid"]) == 16
+            for name in ("participant", "trial_id", "feedback", "prolific_study_id", "user_agent"):
+                assert row.get(name, "") == ""
+            assert all(len(row[name]) in (0, 10) for name in stamps)  # the UTC date only
+    # The two files still join, person by person, and the pseudonyms differ between people.
+    pids = {row["pid"] for row in hidden["participants"]}
+    assert len(pids) == 2 and {row["pid"] for row in hidden["trials"]} == pids
+    again = csv_rows(researcher, f"{base}/participants.csv?include_excluded=1&pseudonymise=1")
+    assert {row["pid"] for row in again} == pids  # the same in every download of the study
+
+
+def test_the_data_dictionary_says_which_identifiers_each_output_carries(study: Study) -> None:
+    page = researcher_of(study).get("/exports/dictionary/").content.decode()
+    assert 'id="identifiers"' in page and "Pseudonymised files" in page
+    assert "UTC date only" in page and "keyed pseudonym" in page
