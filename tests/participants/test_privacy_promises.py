@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from braintrial.participants.models import Participant
+from braintrial.participants.services.withdrawal import REFERENCE_SHOWN_MINUTES
 from braintrial.studies.models import Study
 from tests.participants.conftest import (
     answer_all,
@@ -117,6 +120,23 @@ def test_a_completed_participants_session_cookie_cannot_withdraw_them(study: Stu
     refused = shared.post(f"/s/{study.slug}/withdraw/", {"how": "session"})
     assert refused.status_code == 400 and b"reference" in refused.content
     assert Participant.objects.get(study=study).status == Participant.Status.COMPLETED
+
+
+def test_the_completion_page_stops_showing_the_reference_to_the_next_user(study: Study) -> None:
+    """The session cookie lives 14 days; the reference is shown for the first minutes only, so
+    the next person at a shared computer can neither read it nor withdraw with the cookie."""
+    shared = Client()
+    reference = complete(shared, study, pid="SHARED-PC")
+    assert reference in shared.get(flow_url(study)).content.decode()  # a reload shows it
+    later = timezone.now() - timedelta(minutes=REFERENCE_SHOWN_MINUTES + 1)
+    Participant.objects.filter(study=study).update(completed_at=later)
+    page = shared.get(flow_url(study)).content.decode()
+    assert reference not in page and 'id="withdrawal-reference"' not in page
+    assert "was shown when you finished" in page
+    assert shared.post(f"/s/{study.slug}/withdraw/", {"how": "session"}).status_code == 400
+    assert Participant.objects.get(study=study).status == Participant.Status.COMPLETED
+    # The participant, who kept it, still withdraws with it.
+    withdraw_by_reference(study, reference)
 
 
 def test_a_participant_in_progress_still_withdraws_with_the_session(study: Study) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,9 @@ def _pages_of_a_whole_session(study: Study) -> Iterator[tuple[str, str]]:
     yield "debrief", client.get(flow_url(study)).content.decode()
     client.post(flow_url(study), {"step": "debrief", "outside_help": "no", "feedback": ""})
     yield "complete", client.get(flow_url(study)).content.decode()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Participant.objects.filter(study=study).update(completed_at=an_hour_ago)
+    yield "complete, reference no longer shown", client.get(flow_url(study)).content.decode()
     yield from _privacy_and_withdrawal_pages(client, study)
     # The same browser (its mark) without the study's cookie, starting again.
     again = Client(REMOTE_ADDR="198.51.100.7")

@@ -43,6 +43,7 @@ from braintrial.participants.services.withdrawal import (
     participant_withdraw,
     session_may_withdraw,
     withdrawal_reference,
+    withdrawal_reference_visible,
 )
 
 __all__ = [
@@ -77,4 +78,5 @@ __all__ = [
     "trial_show",
     "trials_assign",
     "withdrawal_reference",
+    "withdrawal_reference_visible",
 ]

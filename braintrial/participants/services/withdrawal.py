@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from auditlog.models import LogEntry
@@ -40,6 +40,9 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TO_ALPHABET = str.maketrans(_B32, _ALPHABET)
 REFERENCE_LENGTH = 12
+# How long the completion page shows the reference again on a reload. The session cookie lives
+# 14 days: on a shared computer the next person would otherwise read it there, and withdraw.
+REFERENCE_SHOWN_MINUTES = 30
 MAX_REASON_CHARS = 500
 
 # Everything a tombstone keeps blank: answers, demographics, identifiers, hashes, times. What it
@@ -97,6 +100,15 @@ def session_may_withdraw(*, participant: Participant) -> bool:
         Participant.Status.COMPLETED,
         Participant.Status.WITHDRAWN,
     )
+
+
+def withdrawal_reference_visible(*, participant: Participant, now: datetime) -> bool:
+    """Whether the completion page may show the reference: for REFERENCE_SHOWN_MINUTES after
+    completion, and only once completion has stored its hash (participants who completed before
+    references existed have none that would be found)."""
+    if participant.completed_at is None or not participant.withdrawal_key:
+        return False
+    return now - participant.completed_at <= timedelta(minutes=REFERENCE_SHOWN_MINUTES)
 
 
 def withdrawal_key(*, reference: str) -> str:
