@@ -155,13 +155,18 @@ def test_the_purge_erases_the_prolific_study_and_session_ids(study: Study) -> No
     Study.objects.filter(pk=study.pk).update(prolific_mode=True)
     study.refresh_from_db()
     ids = {"PROLIFIC_PID": "PPID0001", "STUDY_ID": "PSTUDY0001", "SESSION_ID": "PSESS0001"}
-    finish(Client(), study, **ids)
+    reference = finish(Client(), study, **ids)
     person = Participant.objects.get(study=study)
     assert person.prolific_study_id == "PSTUDY0001"
     close(study, days_ago=study.identifier_retention_days + 1)
     call_command("purge_identifiers")
     person.refresh_from_db()
     assert person.recruitment_id == person.prolific_study_id == person.prolific_session_id == ""
+    # The reference's hash outlives the purge, as the notice says: the participant can still
+    # withdraw their answers with it, and the tombstone keeps no repeat key (no id is left).
+    withdraw_by_reference(study, reference)
+    person.refresh_from_db()
+    assert person.status == Participant.Status.WITHDRAWN and person.recruitment_key == ""
 
 
 # --- the web server's access log ------------------------------------------------------------
