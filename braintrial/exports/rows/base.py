@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.expressions import Combinable
+from django.db.models.expressions import Combinable, Expression
 from django.db.models.functions import Cast, Concat, Left
 
 from braintrial.analysis.rules import ExclusionRules
@@ -95,7 +95,7 @@ class ExportKind:
         return queryset.annotate(**aliases).values_list(*aliases)
 
 
-def participant_pseudonym(path: str, *, study_path: str) -> Combinable:
+def participant_pseudonym(path: str, *, study_path: str) -> Expression:
     """The participant's pseudonym in a pseudonymised file: 16 hex digits of SHA-256(key:pid:
     study:SHA-256(key:pid:study:row id)), with the key of the recruitment ids' pseudonyms. The
     trials and participants files of one study give it alike, so they join on it; without the
@@ -119,8 +119,9 @@ def _pseudonymised(column: Column) -> Column:
         cell = pseudonym_cell(column.source, study_path=column.study_path)
         return replace(column, expression=cell)
     if column.pseudonym == "participant":
-        cell = participant_pseudonym(column.source, study_path=column.study_path)
-        return replace(column, expression=cell)
+        return replace(
+            column, expression=participant_pseudonym(column.source, study_path=column.study_path)
+        )
     if column.pseudonym == "blank":
         return replace(column, expression=Value(None, output_field=CharField()))
     if column.type == "timestamp":
