@@ -325,3 +325,15 @@ def test_the_data_dictionary_says_which_identifiers_each_output_carries(study: S
     page = researcher_of(study).get("/exports/dictionary/").content.decode()
     assert 'id="identifiers"' in page and "Pseudonymised files" in page
     assert "UTC date only" in page and "keyed pseudonym" in page
+
+
+def test_the_privacy_notice_says_what_a_withdrawal_keeps_and_what_the_logs_hold(
+    study: Study,
+) -> None:
+    """The sentences the tests above hold the application to."""
+    page = Client().get(f"/s/{study.slug}/privacy/").content.decode()
+    assert "two one-way keyed codes also remain" in page  # the repeat keys of a tombstone
+    assert "erased with the other identifiers" in page  # ... until the purge
+    assert "not your network address, the ids in your link" in page  # the access log
+    assert "only with the personal withdrawal reference" in page  # after completion
+    assert "still withdraw with the reference later" in page  # the key outlives the purge
