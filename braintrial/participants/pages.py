@@ -15,7 +15,11 @@ from braintrial.items.services.diff import segments_compute
 from braintrial.participants import services
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
-from braintrial.participants.services.withdrawal import REFERENCE_SHOWN_MINUTES, withdrawal_key
+from braintrial.participants.services.withdrawal import (
+    REFERENCE_SHOWN_MINUTES,
+    withdrawal_key,
+    withdrawal_reference_visible,
+)
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import consent_digest, consent_text_for_participants
 
@@ -98,7 +102,7 @@ def _withdrawal_reference_context(state: FlowState, now: datetime) -> Context:
     reference = services.withdrawal_reference(participant=participant)
     if participant.withdrawal_key != withdrawal_key(reference=reference):
         return {"withdrawal_reference": ""}
-    if not services.withdrawal_reference_visible(participant=participant, now=now):
+    if not withdrawal_reference_visible(participant=participant, now=now):
         return {"withdrawal_reference": "", "withdrawal_reference_hidden": True}
     return {"withdrawal_reference": reference, "reference_minutes": REFERENCE_SHOWN_MINUTES}
 

@@ -37,6 +37,7 @@ from braintrial.participants.selectors import (
     privacy_notice_facts,
     study_get_open,
 )
+from braintrial.participants.services.withdrawal import session_may_withdraw
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
 
@@ -206,7 +207,7 @@ def _withdrawal_page(
     context = {
         "study": study,
         "form": form,
-        "has_session": session is not None and services.session_may_withdraw(participant=session),
+        "has_session": session is not None and session_may_withdraw(participant=session),
     }
     return render(request, "participants/withdraw.html", context, status=status)
 
@@ -240,7 +241,7 @@ def _withdrawn(request: HttpRequest, study: Study, form: WithdrawalForm) -> bool
     if by_session and session is None:
         form.add_error(None, _("This browser has no session of this study. Use your reference."))
         return False
-    if session is not None and not services.session_may_withdraw(participant=session):
+    if session is not None and not session_may_withdraw(participant=session):
         form.add_error(
             None,
             _(

@@ -41,9 +41,7 @@ from braintrial.participants.services.withdrawal import (
     NotWithdrawable,
     Withdrawal,
     participant_withdraw,
-    session_may_withdraw,
     withdrawal_reference,
-    withdrawal_reference_visible,
 )
 
 __all__ = [
@@ -73,10 +71,8 @@ __all__ = [
     "participant_touch",
     "participant_withdraw",
     "participants_release_abandoned",
-    "session_may_withdraw",
     "trial_answer_submit",
     "trial_show",
     "trials_assign",
     "withdrawal_reference",
-    "withdrawal_reference_visible",
 ]
