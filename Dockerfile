@@ -50,4 +50,4 @@ USER braintrial
 EXPOSE 8000
 
 # The web service's start (docker-compose.yml): migrate, collect static files, serve.
-CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py collectstatic --no-input -v 0 && exec gunicorn braintrial.wsgi --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --timeout 60 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --no-input && python manage.py collectstatic --no-input -v 0 && exec gunicorn braintrial.wsgi --config python:braintrial.gunicorn_config --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --timeout 60 --access-logfile -"]

@@ -107,6 +107,10 @@ class Participant(models.Model):
     # known only to the participant, and a database dump withdraws nobody.
     withdrawal_key = models.CharField(max_length=64, blank=True, default="", db_default="")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A withdrawn participant's recruitment id as a keyed hash (HMAC with SECRET_KEY, per
+    # study): all a tombstone keeps of it, so that the study's repeat policy still recognises
+    # the person if they start again. Erased with the other identifiers by the retention purge.
+    recruitment_key = models.CharField(max_length=64, blank=True, default="", db_default="")
     identifiers_purged_at = models.DateTimeField(
         null=True, blank=True, help_text="When the retention period erased the identifiers."
     )
@@ -153,6 +157,11 @@ class Participant(models.Model):
                 fields=["study", "browser_mark_hash"],
                 condition=~models.Q(browser_mark_hash=""),
                 name="participant_study_mark",
+            ),
+            models.Index(
+                fields=["study", "recruitment_key"],
+                condition=~models.Q(recruitment_key=""),
+                name="participant_study_rkey",
             ),
             models.Index(
                 fields=["study", "address_hash", "started_at"],

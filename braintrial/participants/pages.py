@@ -15,7 +15,11 @@ from braintrial.items.services.diff import segments_compute
 from braintrial.participants import services
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
-from braintrial.participants.services.withdrawal import withdrawal_key
+from braintrial.participants.services.withdrawal import (
+    REFERENCE_SHOWN_MINUTES,
+    withdrawal_key,
+    withdrawal_reference_visible,
+)
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import consent_digest, consent_text_for_participants
 
@@ -90,14 +94,17 @@ def practice_over_context(state: FlowState, now: datetime) -> Context:
     return {"total": len(state.main_trials)}
 
 
-def _withdrawal_reference_shown(state: FlowState) -> str:
-    """The participant's withdrawal reference, once completion has stored its hash (empty for
-    participants who completed before references existed: theirs would not be found)."""
+def _withdrawal_reference_context(state: FlowState, now: datetime) -> Context:
+    """The participant's withdrawal reference, for REFERENCE_SHOWN_MINUTES after completion
+    (services.withdrawal_reference_visible); afterwards the page says it was shown. Empty for
+    participants who completed before references existed: theirs would not be found."""
     participant = state.participant
     reference = services.withdrawal_reference(participant=participant)
     if participant.withdrawal_key != withdrawal_key(reference=reference):
-        return ""
-    return reference
+        return {"withdrawal_reference": ""}
+    if not withdrawal_reference_visible(participant=participant, now=now):
+        return {"withdrawal_reference": "", "withdrawal_reference_hidden": True}
+    return {"withdrawal_reference": reference, "reference_minutes": REFERENCE_SHOWN_MINUTES}
 
 
 def results_context(state: FlowState, now: datetime) -> Context:
@@ -106,9 +113,9 @@ def results_context(state: FlowState, now: datetime) -> Context:
     published protocol's setting shows it; the score alone needs at least ``score``. The page
     comes after the debrief question, so what it shows cannot sway the answer to it."""
     detail = state.participant.study.debrief_detail
-    reference = _withdrawal_reference_shown(state)
+    reference = _withdrawal_reference_context(state, now)
     if detail == Study.DebriefDetail.NONE:
-        return {"detail": detail, "withdrawal_reference": reference}
+        return {"detail": detail, **reference}
     results = [
         {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
         for n, t in enumerate(state.main_trials, start=1)
@@ -118,7 +125,7 @@ def results_context(state: FlowState, now: datetime) -> Context:
     tests = [r for r in results if not r["catch"]]
     context: Context = {
         "detail": detail,
-        "withdrawal_reference": reference,
+        **reference,
         "n_correct": sum(1 for r in tests if r["correct"]),
         "n_trials": len(tests),
         "n_catch": len(results) - len(tests),

@@ -37,6 +37,7 @@ from braintrial.participants.selectors import (
     privacy_notice_facts,
     study_get_open,
 )
+from braintrial.participants.services.withdrawal import session_may_withdraw
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
 
@@ -202,10 +203,11 @@ def _step(request: HttpRequest, participant: Participant) -> HttpResponse:
 def _withdrawal_page(
     request: HttpRequest, study: Study, form: WithdrawalForm, status: int = 200
 ) -> HttpResponse:
+    session = _owned_session(request, study)
     context = {
         "study": study,
         "form": form,
-        "has_session": _owned_session(request, study) is not None,
+        "has_session": session is not None and session_may_withdraw(participant=session),
     }
     return render(request, "participants/withdraw.html", context, status=status)
 
@@ -213,10 +215,16 @@ def _withdrawal_page(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
-    """Withdraw from the study: this browser's session, or by the withdrawal reference.
-    400 for a reference that matches nobody (nothing is changed); the answers of a withdrawal
-    are erased at once and the page says so."""
+    """Withdraw from the study: this browser's session while the study is in progress, or by
+    the withdrawal reference (the only way once completed). 400 for a reference that matches
+    nobody (nothing is changed); the answers of a withdrawal are erased at once and the page
+    says so. In the study's language."""
     study = study_get_open(slug=slug)
+    with translation.override(study.language):
+        return _withdraw(request, study)
+
+
+def _withdraw(request: HttpRequest, study: Study) -> HttpResponse:
     form = WithdrawalForm(request.POST or None)
     if request.method == "GET" or not form.is_valid() or not _withdrawn(request, study, form):
         status = 200 if request.method == "GET" else 400
@@ -232,6 +240,15 @@ def _withdrawn(request: HttpRequest, study: Study, form: WithdrawalForm) -> bool
     session = _owned_session(request, study) if by_session else None
     if by_session and session is None:
         form.add_error(None, _("This browser has no session of this study. Use your reference."))
+        return False
+    if session is not None and not session_may_withdraw(participant=session):
+        form.add_error(
+            None,
+            _(
+                "You have completed the study: to withdraw, type the withdrawal reference "
+                "from your completion page."
+            ),
+        )
         return False
     try:
         services.participant_withdraw(
@@ -249,7 +266,9 @@ def _withdrawn(request: HttpRequest, study: Study, form: WithdrawalForm) -> bool
 
 @require_GET
 def privacy(request: HttpRequest, slug: str) -> HttpResponse:
-    """The privacy notice, written from the study's settings (participants.selectors)."""
+    """The privacy notice, written from the study's settings (participants.selectors), in the
+    study's language."""
     study = study_get_open(slug=slug)
     notice = privacy_notice_facts(study=study)
-    return render(request, "participants/privacy.html", {"study": study, "notice": notice})
+    with translation.override(study.language):
+        return render(request, "participants/privacy.html", {"study": study, "notice": notice})

@@ -24,9 +24,11 @@ PARTICIPANT_RENAMED = {
 }  # fmt: skip
 # Secrets: the cookie token's hash; the keyed hashes of the browser mark and client address
 # (repeat_suspected is their exported meaning).
-# Hashes are for the server alone; withdrawn participants (withdrawn_at) are in no file.
+# Hashes are for the server alone; withdrawn participants (withdrawn_at, and the keyed hash of
+# their recruitment id that the repeat policy reads) are in no file.
 NOT_EXPORTED = {
     "token_hash",
+    "recruitment_key",
     "browser_mark_hash",
     "address_hash",
     "withdrawal_key",

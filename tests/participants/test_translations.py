@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from braintrial.participants import services
 from braintrial.participants.models import Participant
 from braintrial.resilience import unavailable_response
 from braintrial.studies.models import Study
@@ -160,10 +162,32 @@ def _pages_of_a_whole_session(study: Study) -> Iterator[tuple[str, str]]:
     yield "debrief", client.get(flow_url(study)).content.decode()
     client.post(flow_url(study), {"step": "debrief", "outside_help": "no", "feedback": ""})
     yield "complete", client.get(flow_url(study)).content.decode()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Participant.objects.filter(study=study).update(completed_at=an_hour_ago)
+    yield "complete, reference no longer shown", client.get(flow_url(study)).content.decode()
+    yield from _privacy_and_withdrawal_pages(client, study)
     # The same browser (its mark) without the study's cookie, starting again.
     again = Client(REMOTE_ADDR="198.51.100.7")
     again.cookies["bt_mark"] = client.cookies["bt_mark"].value
     yield "taken", start(again, study).content.decode()
+
+
+def _privacy_and_withdrawal_pages(client: Client, study: Study) -> Iterator[tuple[str, str]]:
+    """The privacy notice and the withdrawal pages, from the browser that has just completed."""
+    yield "privacy notice", client.get(f"/s/{study.slug}/privacy/").content.decode()
+    url = f"/s/{study.slug}/withdraw/"
+    yield "withdrawal", client.get(url).content.decode()
+    yield (
+        "withdrawal by session after completion",
+        client.post(url, {"how": "session"}).content.decode(),
+    )
+    bad = {"how": "reference", "reference": "x"}
+    yield "withdrawal with a malformed reference", client.post(url, bad).content.decode()
+    unknown = {"how": "reference", "reference": "AAAA-BBBB-CCCC"}
+    yield "withdrawal with an unknown reference", client.post(url, unknown).content.decode()
+    reference = services.withdrawal_reference(participant=Participant.objects.get(study=study))
+    done = {"how": "reference", "reference": reference}
+    yield "withdrawn", client.post(url, done).content.decode()
 
 
 def answer_all_remaining(client: Client, study: Study) -> None:
@@ -206,6 +230,13 @@ def _pages_off_the_path(study: Study, closed: Study, prolific: Study) -> Iterato
         status=Participant.Status.ABANDONED, updated_at=timezone.now()
     )
     yield "expired", idle.get(flow_url(study)).content.decode()
+
+    taking_part = Client(REMOTE_ADDR="198.51.100.14")
+    walk_to_practice(taking_part, study)
+    yield (
+        "withdrawal during the study",
+        taking_part.get(f"/s/{study.slug}/withdraw/").content.decode(),
+    )
 
     request = RequestFactory().get(flow_url(study), HTTP_ACCEPT_LANGUAGE=study.language)
     yield "database unavailable", unavailable_response(request).content.decode()

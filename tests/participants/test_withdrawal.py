@@ -58,11 +58,16 @@ def assert_counters_match_trials(study: Study) -> None:
 
 def assert_no_trace(study: Study, *, pk: int, public_id: str, pid: str, researcher: Client) -> None:
     """The tombstone, and nothing of the participant anywhere a researcher can read."""
+    from braintrial.participants.services.start import recruitment_key
+
     tomb = Participant.objects.get(pk=pk)
     assert tomb.status == Participant.Status.WITHDRAWN and tomb.withdrawn_at is not None
     assert not Trial.objects.filter(participant_id=pk).exists()
     assert tomb.recruitment_id == "" and tomb.token_hash is None
-    assert tomb.browser_mark_hash == "" and tomb.address_hash == "" and tomb.user_agent == ""
+    assert tomb.address_hash == "" and tomb.user_agent == "" and tomb.prolific_study_id == ""
+    # Kept for the repeat policy, keyed per study: the browser mark's hash as it was, and the
+    # recruitment id's hash in place of the id.
+    assert tomb.recruitment_key == recruitment_key(study=study, recruitment_id=pid)
     assert tomb.age is None and tomb.gender == "" and tomb.country == "" and tomb.feedback == ""
     assert tomb.consented_at is None and tomb.completed_at is None
     assert tomb.consent_version_id is None and tomb.withdrawal_key == ""

@@ -5,12 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db.models import CharField, QuerySet, Value
-from django.db.models.expressions import Combinable
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.expressions import Combinable, Expression
+from django.db.models.functions import Cast, Concat, Left
 
 from braintrial.analysis.rules import ExclusionRules
-from braintrial.exports.expressions import pseudonym_cell
+from braintrial.exports.expressions import (
+    PSEUDONYM_HEX_DIGITS,
+    Sha256Hex,
+    pseudonym_cell,
+    pseudonym_key,
+)
 from braintrial.studies.models import Study
+
+PSEUDONYMISED_PID = (
+    "In a pseudonymised file, the participant's keyed pseudonym instead: 16 hex digits, the same "
+    "in the study's trials and participants files and found nowhere else."
+)
 
 
 @dataclass(frozen=True)
@@ -22,7 +33,9 @@ class Column:
     doc: str
     type: str = "text"  # "integer", "number", "0/1", "text", "timestamp": for the dictionary
     # In a pseudonymised file: "hash" puts the keyed hash of the field at ``source`` in the
-    # cell (expressions.pseudonym_cell), "blank" leaves it empty; "" keeps the cell.
+    # cell (expressions.pseudonym_cell), "participant" the participant's keyed pseudonym (the
+    # participant's row id at ``source``), "blank" leaves it empty; "" keeps the cell. Every
+    # "timestamp" column gives the UTC date only (see _pseudonymised).
     pseudonym: str = ""
     source: str = ""
     study_path: str = ""
@@ -82,10 +95,36 @@ class ExportKind:
         return queryset.annotate(**aliases).values_list(*aliases)
 
 
+def participant_pseudonym(path: str, *, study_path: str) -> Expression:
+    """The participant's pseudonym in a pseudonymised file: 16 hex digits of SHA-256(key:pid:
+    study:SHA-256(key:pid:study:row id)), with the key of the recruitment ids' pseudonyms. The
+    trials and participants files of one study give it alike, so they join on it; without the
+    key nobody can compute it from a row id, so it leads to no row of the plain files or the
+    API."""
+    salt = Concat(
+        Value(pseudonym_key() + ":pid:"),
+        Cast(F(study_path), CharField()),
+        Value(":"),
+        output_field=CharField(),
+    )
+    inner = Sha256Hex(Concat(salt, Cast(F(path), CharField()), output_field=CharField()))
+    return Left(Sha256Hex(Concat(salt, inner, output_field=CharField())), PSEUDONYM_HEX_DIGITS)
+
+
 def _pseudonymised(column: Column) -> Column:
+    """The column in a pseudonymised file: nothing that leads back, by one lookup, to a row of
+    the plain files, the API or the dashboard. Row ids and the public id are replaced or left
+    out, and times are given to the day: a time to the microsecond is as good a key as an id."""
     if column.pseudonym == "hash":
         cell = pseudonym_cell(column.source, study_path=column.study_path)
         return replace(column, expression=cell)
+    if column.pseudonym == "participant":
+        return replace(
+            column, expression=participant_pseudonym(column.source, study_path=column.study_path)
+        )
     if column.pseudonym == "blank":
         return replace(column, expression=Value(None, output_field=CharField()))
+    if column.type == "timestamp":
+        # The ISO text's first ten characters are the UTC date (2026-05-01T09:30:00Z).
+        return replace(column, expression=Left(column.expression, 10))
     return column

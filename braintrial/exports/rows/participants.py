@@ -16,7 +16,7 @@ from braintrial.exports.expressions import (
     text_cell,
     time_cell,
 )
-from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.base import PSEUDONYMISED_PID, Column, ExportKind
 from braintrial.exports.rows.reasons import (
     participant_reason_columns,
     participant_reasons_under,
@@ -64,8 +64,21 @@ def col(
 
 
 COLUMNS = [
-    col("pid", "id", "Participant number in this database; the pid of trials.csv.", "integer"),
-    col("participant", Cast("public_id", CharField()), "Public id (UUID)."),
+    col(
+        "pid",
+        "id",
+        "Participant number in this database; the pid of trials.csv. " + PSEUDONYMISED_PID,
+        "integer",
+        pseudonym="participant",
+        source="id",
+        study_path="study_id",
+    ),
+    col(
+        "participant",
+        Cast("public_id", CharField()),
+        "Public id (UUID), as the API and the dashboard show it; empty in a pseudonymised file.",
+        pseudonym="blank",
+    ),
     col("study", text_cell("study__slug"), "Study slug."),
     col(
         "status",
@@ -87,7 +100,12 @@ COLUMNS = [
         source="recruitment_id",
         study_path="study_id",
     ),
-    col("prolific_study_id", text_cell("prolific_study_id"), "Prolific STUDY_ID."),
+    col(
+        "prolific_study_id",
+        text_cell("prolific_study_id"),
+        "Prolific STUDY_ID; empty in a pseudonymised file and after the retention period.",
+        pseudonym="blank",
+    ),
     col(
         "prolific_session_id",
         text_cell("prolific_session_id"),
@@ -113,7 +131,13 @@ COLUMNS = [
         "1 if they reported using outside help in the debrief, 0 if not, empty if not asked yet.",
         "0/1",
     ),
-    col("feedback", text_cell("feedback"), "Free-text feedback from the debrief."),
+    col(
+        "feedback",
+        text_cell("feedback"),
+        "Free-text feedback from the debrief; empty in a pseudonymised file (a free text can "
+        "name its writer, and is found again word for word in the plain file).",
+        pseudonym="blank",
+    ),
     col(
         "n_trials",
         test_trial_count(),

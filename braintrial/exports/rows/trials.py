@@ -13,7 +13,7 @@ from braintrial.exports.expressions import (
     text_cell,
     time_cell,
 )
-from braintrial.exports.rows.base import Column, ExportKind
+from braintrial.exports.rows.base import PSEUDONYMISED_PID, Column, ExportKind
 from braintrial.exports.rows.reasons import trial_reason_columns, trial_reasons_under
 from braintrial.items.models import Item
 from braintrial.participants.models import Trial
@@ -65,8 +65,12 @@ COLUMNS = [
         "pid",
         F(f"{P}id"),
         "Participant number in this database (one per person and "
-        "study). For imported published trials the original pid is in recruitment_id.",
+        "study). For imported published trials the original pid is in recruitment_id. "
+        + PSEUDONYMISED_PID,
         "integer",
+        pseudonym="participant",
+        source=f"{P}id",
+        study_path=f"{P}study_id",
     ),
     Column(
         "expertise", F("expertise"), "Self-rated expertise on this trial's topic, 1-100.", "integer"
@@ -147,7 +151,11 @@ COLUMNS = [
     # --- further columns ----------------------------------------------------------------------
     Column("study", text_cell(f"{P}study__slug"), "Study slug.", "text"),
     Column(
-        "participant", Cast(f"{P}public_id", CharField()), "Participant's public id (UUID).", "text"
+        "participant",
+        Cast(f"{P}public_id", CharField()),
+        "Participant's public id (UUID); empty in a pseudonymised file.",
+        "text",
+        pseudonym="blank",
     ),
     Column(
         "recruitment_source",
@@ -165,7 +173,13 @@ COLUMNS = [
         source=f"{P}recruitment_id",
         study_path=f"{P}study_id",
     ),
-    Column("trial_id", F("id"), "Trial number in this database.", "integer"),
+    Column(
+        "trial_id",
+        F("id"),
+        "Trial number in this database, as the API shows it; empty in a pseudonymised file.",
+        "integer",
+        pseudonym="blank",
+    ),
     Column(
         "position",
         F("position"),

@@ -1,9 +1,11 @@
 """Retention: identifiers erased a study's ``identifier_retention_days`` after it closed.
 
 Identifiers are what ties a row to a person or a browser: the recruitment id (PROLIFIC_PID or
-pid), the Prolific session id, the session token's hash, the address and browser-mark hashes and
-the user agent. Answers, demographics, flags and every analysis stay. Participants imported from
-the published data keep their published pid: it is public, and the published files join on it.
+pid), the Prolific study and session ids, the session token's hash, the address and browser-mark
+hashes, the user agent, and a withdrawn participant's keyed recruitment hash (kept until now for
+the repeat policy: a study past its retention is closed). Answers, demographics, flags and
+every analysis stay. Participants imported from the published data keep their published pid: it
+is public, and the published files join on it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from braintrial.studies.models import Study
 
 _CLEARED: dict[str, object] = {
     "recruitment_id": "",
+    "prolific_study_id": "",
+    "recruitment_key": "",
     "prolific_session_id": "",
     "token_hash": None,
     "address_hash": "",
@@ -52,6 +56,8 @@ def _due(study: Study) -> datetime:
 def _holding_identifiers(study: Study) -> QuerySet[Participant]:
     held = (
         ~Q(recruitment_id="")
+        | ~Q(prolific_study_id="")
+        | ~Q(recruitment_key="")
         | ~Q(prolific_session_id="")
         | Q(token_hash__isnull=False)
         | ~Q(address_hash="")
@@ -62,7 +68,6 @@ def _holding_identifiers(study: Study) -> QuerySet[Participant]:
         Participant.objects.filter(study=study)
         .filter(held)
         .exclude(recruitment_source=Participant.RecruitmentSource.IMPORTED)
-        .exclude(status=Participant.Status.WITHDRAWN)
     )
 
 

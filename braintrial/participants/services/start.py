@@ -11,6 +11,9 @@ Who may have a session, and which one:
   among participants in progress): simultaneous Start clicks make one participant, and the
   others resume it. Under ``flag``, another person's start in a browser whose session is
   still in progress is refused until that one ends (``BrowserBusy``).
+* A withdrawal erases the recruitment id but keeps its keyed hash (``recruitment_key``) and the
+  browser mark's hash on the tombstone: under ``refuse`` the same id or browser is refused
+  after a withdrawal as before it, under ``flag`` it is flagged.
 * New participants per client network and hour are limited by the study (``TooManyStarts``);
   that is what stops starts with made-up ids or from fresh cookies. The network is the
   address for IPv4 and the /64 for IPv6 (braintrial.net); exempt networks skip the limit but
@@ -122,6 +125,22 @@ def address_hash(*, study: Study, address: str) -> str:
     ).hexdigest()
 
 
+def recruitment_key(*, study: Study, recruitment_id: str) -> str:
+    """The keyed hash a withdrawn participant's tombstone keeps of the recruitment id: HMAC with
+    SECRET_KEY, per study, so it answers "did this id take part here?" and nothing else (no
+    list of candidate ids can be hashed through without the key, and no two studies link)."""
+    return salted_hmac(
+        "braintrial.participants.recruitment", f"{study.pk}:{recruitment_id}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _withdrew_before(study: Study, recruitment: Recruitment) -> bool:
+    if not recruitment.recruitment_id:
+        return False
+    key = recruitment_key(study=study, recruitment_id=recruitment.recruitment_id)
+    return Participant.objects.filter(study=study, recruitment_key=key).exists()
+
+
 def participant_token_issue(*, participant: Participant) -> str:
     """A fresh session token for the participant; any earlier token stops working."""
     token = secrets.token_urlsafe(32)
@@ -205,21 +224,32 @@ def participant_start(
         return _earlier_from_browser(study, recruitment, mark_hash)
     except LookupError:
         pass
+    withdrew = _withdrew_before(study, recruitment)
+    if withdrew and study.repeat_policy == Study.RepeatPolicy.REFUSE:
+        raise AlreadyTaken("This recruitment id has already taken part in this study.")
     if not study.is_open:
         raise StudyClosed("This study is closed and accepts no new participants.")
     if not study_readiness(study=study).can_open:
         raise StudyNotReady("This study is not ready for participants yet.")
     address_key = address_hash(study=study, address=visitor.address)
     _starts_limit_check(study=study, address=visitor.address, address_key=address_key, now=now)
-    return _create(study, recruitment, visitor, mark_hash, address_key)
+    return _create(study, recruitment, visitor, mark_hash, address_key, withdrew=withdrew)
 
 
 def _create(
-    study: Study, recruitment: Recruitment, visitor: Visitor, mark_hash: str, address_key: str
+    study: Study,
+    recruitment: Recruitment,
+    visitor: Visitor,
+    mark_hash: str,
+    address_key: str,
+    *,
+    withdrew: bool = False,
 ) -> StartResult:
     seen = Participant.objects.filter(study=study)
-    suspected = seen.filter(browser_mark_hash=mark_hash).exists() or bool(
-        address_key and seen.filter(address_hash=address_key).exists()
+    suspected = (
+        withdrew
+        or seen.filter(browser_mark_hash=mark_hash).exists()
+        or bool(address_key and seen.filter(address_hash=address_key).exists())
     )
     token = secrets.token_urlsafe(32)
     try:

@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from auditlog.models import LogEntry
@@ -32,6 +32,7 @@ from braintrial.participants.services.exposure import (
     exposure_counters_read,
     study_assignment_lock,
 )
+from braintrial.participants.services.start import recruitment_key
 from braintrial.studies.models import Study
 
 # 12 characters of a 32-letter alphabet without 0/O and 1/I: 60 random bits, easy to copy out.
@@ -39,9 +40,14 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _TO_ALPHABET = str.maketrans(_B32, _ALPHABET)
 REFERENCE_LENGTH = 12
+# How long the completion page shows the reference again on a reload. The session cookie lives
+# 14 days: on a shared computer the next person would otherwise read it there, and withdraw.
+REFERENCE_SHOWN_MINUTES = 30
 MAX_REASON_CHARS = 500
 
-# Everything a tombstone keeps blank: answers, demographics, identifiers, hashes, times.
+# Everything a tombstone keeps blank: answers, demographics, identifiers, hashes, times. What it
+# keeps for the study's repeat policy is keyed and per study: the browser mark's hash as it was,
+# and the recruitment id's hash (``recruitment_key``) in place of the id.
 _ERASED: dict[str, object] = {
     "token_hash": None,
     "recruitment_source": "",
@@ -62,7 +68,6 @@ _ERASED: dict[str, object] = {
     "completed_at": None,
     "released_at": None,
     "user_agent": "",
-    "browser_mark_hash": "",
     "address_hash": "",
     "repeat_suspected": False,
     "consent_version": None,
@@ -85,6 +90,25 @@ def withdrawal_reference(*, participant: Participant) -> str:
     ).digest()
     raw = base64.b32encode(mac).decode("ascii").translate(_TO_ALPHABET)[:REFERENCE_LENGTH]
     return "-".join(raw[i : i + 4] for i in range(0, REFERENCE_LENGTH, 4))
+
+
+def session_may_withdraw(*, participant: Participant) -> bool:
+    """Whether the browser's session alone may withdraw the participant: not once they have
+    completed. The completion page showed their reference, and the session cookie lives on for
+    14 days, so on a shared computer the next person could otherwise withdraw them."""
+    return participant.status not in (
+        Participant.Status.COMPLETED,
+        Participant.Status.WITHDRAWN,
+    )
+
+
+def withdrawal_reference_visible(*, participant: Participant, now: datetime) -> bool:
+    """Whether the completion page may show the reference: for REFERENCE_SHOWN_MINUTES after
+    completion, and only once completion has stored its hash (participants who completed before
+    references existed have none that would be found)."""
+    if participant.completed_at is None or not participant.withdrawal_key:
+        return False
+    return now - participant.completed_at <= timedelta(minutes=REFERENCE_SHOWN_MINUTES)
 
 
 def withdrawal_key(*, reference: str) -> str:
@@ -162,6 +186,9 @@ def participant_withdraw(
         erased, _ = trials.delete()
         Participant.objects.filter(pk=row.pk).update(
             **_ERASED,
+            recruitment_key=recruitment_key(study=study, recruitment_id=row.recruitment_id)
+            if row.recruitment_id
+            else "",
             status=Participant.Status.WITHDRAWN,
             withdrawn_at=now,
             last_seen_at=now,
