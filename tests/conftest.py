@@ -34,6 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # No worker consumes the reports queue during the tests: pages compute their reports in
     # the request, except in the tests of the background computation, which switch it on.
     settings.DASHBOARD_BACKGROUND_REPORTS = False
+    # Logins hash with MD5 in the tests only: PBKDF2's deliberate cost (about 0.3 s a hash)
+    # would be paid by every test that sets a password. The app keeps Django's default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
