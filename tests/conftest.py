@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # No worker consumes the reports queue during the tests: pages compute their reports in
     # the request, except in the tests of the background computation, which switch it on.
     settings.DASHBOARD_BACKGROUND_REPORTS = False
+    # Logins hash with MD5 in the tests only: PBKDF2's deliberate cost (about 0.3 s a hash)
+    # would be paid by every test that sets a password. The app keeps Django's default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -87,3 +91,34 @@ def posts_like_a_browser(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(self, path, data, content_type, **extra)
 
     monkeypatch.setattr(Client, "post", post)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None, django_db_blocker: Any, django_db_keepdb: bool
+) -> Iterator[None]:
+    """pytest-django's test database, dropped at the end even while another process holds a
+    session on it (a worker a test started, a server's thread): Postgres refuses to drop a
+    database in use, and pytest-django would only warn and leave it behind."""
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            held_database_release()
+
+
+def held_database_release() -> None:
+    """Refuse new sessions to the test database and end every open one, this process's too
+    (Django's teardown then drops it from the server's maintenance database)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"ALTER DATABASE {connection.ops.quote_name(name)} ALLOW_CONNECTIONS false")
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )

@@ -1,9 +1,8 @@
 """The house rules that keep the code legible, checked on the source itself.
 
-Size is a smell, not a target. A module past 300 lines is a prompt to look for responsibilities
-that split; where they do, it becomes a package, and where they do not, it stays whole and
-LONG_MODULES says why. Squeezing code under the line count is a defect, not a fix: what ruff
-measures (C901, the complexity of each function) and what a reviewer reads is the design.
+Size is a smell, not a target: no line count is checked. A module is split where its
+responsibilities split, or not at all; what ruff measures (C901, the complexity of each
+function) and what a reviewer reads is the design.
 Views, API methods and Celery tasks stay thin (at most 15 lines from ``def`` to the last line):
 they validate, call one service or selector, and render or serialise.
 """
@@ -18,22 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIRS = ("braintrial", "scoring")
-# Past this many lines a module is looked at again (see the docstring); not a limit to fit.
-LONG_MODULE_LINES = 300
-# Modules over LONG_MODULE_LINES that were looked at and stay whole: path -> why.
-LONG_MODULES: dict[str, str] = {
-    "braintrial/dashboard/selectors.py": "every read of the study page: the data version, the "
-    "report cache and what the page and its poll are served while the worker computes, and "
-    "the runs; the cache's keys and the served versions are one protocol with the page's poll, "
-    "read together",
-    "braintrial/analysis/types.py": "the study report's one contract: TypedDicts only, no code "
-    "paths, declared in the report's own order so that it reads as the report's shape; split, "
-    "a reader would follow one report across several files",
-    "braintrial/settings.py": "the one settings module the house's conventions ask for: every "
-    "setting and the environment variable behind it in one place, grouped by concern; its "
-    "helpers (reading the environment, the secret key, the Postgres options) live in env.py "
-    "and postgres/",
-}
 MAX_THIN_LINES = 15
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -72,35 +55,6 @@ def thin_functions(path: Path) -> Iterator[tuple[str, int]]:
             for member in node.body:
                 if isinstance(member, ast.FunctionDef) and member.name in HTTP_METHODS:
                     yield f"{node.name}.{member.name}", _length(member)
-
-
-def _module_lines() -> dict[str, int]:
-    return {
-        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
-        for path in app_modules()
-    }
-
-
-def test_every_long_module_says_why_it_stays_whole() -> None:
-    """A module grown past LONG_MODULE_LINES is split where its responsibilities split, or
-    named in LONG_MODULES with the reason it is one responsibility."""
-    unexplained = {
-        path: n
-        for path, n in _module_lines().items()
-        if n > LONG_MODULE_LINES and path not in LONG_MODULES
-    }
-    assert unexplained == {}, (
-        f"split these where their responsibilities split, or say in LONG_MODULES why each is "
-        f"one (never squeeze them under {LONG_MODULE_LINES} lines): {unexplained}"
-    )
-
-
-def test_the_long_module_list_names_only_long_modules() -> None:
-    """An entry whose module was split or shrank goes, so the list keeps meaning something."""
-    lines = _module_lines()
-    stale = [path for path in LONG_MODULES if lines.get(path, 0) <= LONG_MODULE_LINES]
-    assert stale == [], f"no longer long (or gone): remove from LONG_MODULES: {stale}"
-    assert all(reason.strip() for reason in LONG_MODULES.values())
 
 
 def test_views_api_methods_and_tasks_are_thin() -> None:

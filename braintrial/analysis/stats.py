@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 from scipy.stats import rankdata
-from statsmodels.stats.proportion import proportion_confint
 
 from .types import Accuracy, Bin, Binned, Fit
 
@@ -33,6 +32,10 @@ def wilson_intervals(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """95% Wilson score intervals of the proportions k/n, elementwise (statsmodels'
     ``proportion_confint``); every n > 0. Computed for many counts at once: one call per
     array, not per figure, keeps the report's hundreds of intervals cheap."""
+    # Imported here: statsmodels brings pandas, which a web worker that serves no report
+    # should not load as it starts.
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(k, n, alpha=ALPHA, method="wilson")
     # In [0, 1] in exact arithmetic; the clip keeps rounding at k = 0 or k = n from leaving it.
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)

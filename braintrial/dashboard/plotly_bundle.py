@@ -12,12 +12,15 @@ the same charts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
-import plotly
 from django.conf import settings
 
-FULL_BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Found, not imported: a web worker serves the file without loading plotly's Python package.
+_PLOTLY_DIR = Path(find_spec("plotly").origin).parent  # type: ignore[union-attr,arg-type]
+FULL_BUNDLE = _PLOTLY_DIR / "package_data" / "plotly.min.js"
 PARTIAL_PATTERN = "plotly-cartesian-*.min.js"
 
 
@@ -40,4 +43,4 @@ def plotly_bundle() -> PlotlyBundle:
     found = sorted(vendor.glob(PARTIAL_PATTERN)) if vendor.is_dir() else []
     if found:
         return PlotlyBundle(name=found[-1].name.removesuffix(".min.js"), path=found[-1])
-    return PlotlyBundle(name=f"plotly-{plotly.__version__}", path=FULL_BUNDLE)
+    return PlotlyBundle(name=f"plotly-{version('plotly')}", path=FULL_BUNDLE)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
+from time_machine import TimeMachineFixture
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Gender, Participant, Position
@@ -200,7 +202,11 @@ def test_closed_study_accepts_no_new_participant(client: Client, study: Study) -
     assert Participant.objects.count() == 0
 
 
-def test_flags_recognised_fast_failed_catch_and_no_slider(client: Client, study: Study) -> None:
+def test_flags_recognised_fast_failed_catch_and_no_slider(
+    client: Client, study: Study, time_machine: TimeMachineFixture
+) -> None:
+    # The clock stands still: every answer comes 0 ms after its page, however slow the machine.
+    time_machine.move_to(timezone.now(), tick=False)
     participant = walk_to_practice(client, study)
     for trial in participant.trials.order_by("position"):
         position, _ = current_position(client, study)
@@ -222,7 +228,7 @@ def test_flags_recognised_fast_failed_catch_and_no_slider(client: Client, study:
     assert participant.flag_outside_help is False
     first = participant.trials.get(position=1)
     assert first.flag_recognised is True and first.recognised is True
-    assert first.flag_fast is True  # answered at once, under study.min_rt_ms
+    assert first.flag_fast is True and first.rt_server_ms == 0  # under study.min_rt_ms
     assert participant.trials.filter(flag_recognised=True).count() == 1
 
 

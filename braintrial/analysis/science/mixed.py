@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 
-import gpboost
 import numpy as np
 from scipy.special import expit
 
@@ -32,7 +33,6 @@ from scipy.special import expit
 # log instead, so that `manage.py report --json` stays JSON.
 _LOG = logging.getLogger("braintrial.analysis.gpboost")
 _LOG.addHandler(logging.NullHandler())
-gpboost.register_logger(_LOG)
 
 N_DRAWS = 4000
 N_BOOTSTRAP = 2000
@@ -99,8 +99,19 @@ OPTIMISERS: tuple[dict[str, str], ...] = (
 )
 
 
+@cache
+def _gpboost() -> ModuleType:
+    """GPBoost, loaded where a fit needs it (the background worker), not when a web worker
+    starts."""
+    import gpboost
+
+    gpboost.register_logger(_LOG)
+    return gpboost
+
+
 def _fit(answers: Answers, exog: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(coefficients and their standard errors, variances and theirs), each two rows."""
+    gpboost = _gpboost()
     for params in OPTIMISERS:
         model = gpboost.GPModel(
             group_data=np.column_stack([answers.respondent, answers.item]),
