@@ -179,7 +179,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not a rule: a password change deletes the user's API token (braintrial.api.tokens).
+    {"NAME": "braintrial.api.tokens.TokenRevocation"},
 ]
+# Days an API token is accepted; then /api/auth/token/ hands out a new one.
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 30))
 # Proxies appending to X-Forwarded-For: the client address is the entry the outermost one added
 # (braintrial.net); DRF's throttles and django-axes both read it, so clients cannot forge it.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
@@ -276,7 +280,7 @@ FORM_ONLY_PATHS = ["/s/", "/accounts/login/", "/admin/login/"]
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "braintrial.api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
