@@ -60,7 +60,7 @@ class ReadableRequest(WSGIRequest):
 
     def _set_content_type_params(self, meta: dict[str, object]) -> None:
         try:
-            super()._set_content_type_params(meta)
+            super()._set_content_type_params(meta)  # type: ignore[misc]
         except (LookupError, UnicodeError, ValueError):
             self.content_type, self.content_params = "", {}
             self.unreadable = "The Content-Type header could not be read."

@@ -137,7 +137,7 @@ def score_runs_counted_in(runs: QuerySet[ScoreRun], *, banks: Any) -> QuerySet[S
     they may not read."""
     through = ScoreRun.items.through.objects
     covered = through.filter(scorerun_id=OuterRef("pk"), item__bank__in=banks)
-    total = covered.values("scorerun_id").annotate(n=Count("id")).values("n")
+    total = covered.values("scorerun_id").annotate(n=Count("id")).values("n")  # type: ignore[misc]
     scored = (
         ItemScore.objects.filter(
             scorer_id=OuterRef("scorer_id"),

@@ -24,7 +24,7 @@ from braintrial.api.tokens import api_token_issue
 
 class TokenObtainApi(ObtainAuthToken):
     # The framework's view names its own parsers; these are the project's (bounded JSON).
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 

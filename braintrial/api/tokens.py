@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
@@ -31,7 +31,7 @@ def token_max_age() -> timedelta:
     return timedelta(days=int(getattr(settings, "API_TOKEN_DAYS", 30)))
 
 
-def api_token_issue(*, user: AbstractBaseUser) -> Token:
+def api_token_issue(*, user: User) -> Token:
     """The user's token: the current one while it is younger than ``API_TOKEN_DAYS``, else a
     new one in its place."""
     fresh_since = timezone.now() - token_max_age()
@@ -62,7 +62,7 @@ class TokenRevocation:
         return None
 
     def password_changed(self, password: str, user: AbstractBaseUser | None = None) -> None:
-        if user is not None and user.pk is not None:
+        if isinstance(user, User) and user.pk is not None:
             Token.objects.filter(user=user).delete()
 
     def get_help_text(self) -> str:

@@ -49,7 +49,9 @@ def _uploader(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     user = getattr(request, "user", AnonymousUser())
     if user.is_authenticated:
         return user
-    for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+    # The settings name them; DRF imports them on access.
+    classes: list[type] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)  # type: ignore[arg-type]
+    for authentication in classes:
         if issubclass(authentication, TokenAuthentication):
             try:
                 found = authentication().authenticate(request)  # type: ignore[arg-type]
