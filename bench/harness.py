@@ -32,11 +32,26 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-use-0123456789"
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port of 127.0.0.1 that nothing listens on right now; from ``BENCH_PORTS``
+    (``first-last``) where set, so that benchmarks sharing a machine keep to their own ports."""
+    first, _, last = os.environ.get("BENCH_PORTS", "").partition("-")
+    candidates = range(int(first), int(last) + 1) if first and last else [0]
+    for port in candidates:
+        if port in _GIVEN:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            found = int(sock.getsockname()[1])
+        _GIVEN.add(found)
+        return found
+    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def load_average() -> str:

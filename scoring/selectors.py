@@ -8,15 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from braintrial.participants.selectors import items_for_studies
+from braintrial.studies.banks import banks_for_user
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.config import CONFIG_FIELDS
@@ -105,6 +118,7 @@ def score_runs_for_researcher(
     else:
         scope = Q(study__in=studies)
     runs = ScoreRun.objects.filter(scope).select_related("scorer", "study").order_by("-id")
+    runs = score_runs_counted_in(runs, banks=banks_for_user(user=user).values("name"))
     if since:
         runs = runs.filter(
             Q(created_at__gte=since)
@@ -113,6 +127,41 @@ def score_runs_for_researcher(
             | Q(status__in=ACTIVE_RUN_STATUSES)
         )
     return runs
+
+
+def score_runs_counted_in(runs: QuerySet[ScoreRun], *, banks: Any) -> QuerySet[ScoreRun]:
+    """``runs`` with ``n_total_shown`` and ``n_done_shown``: what a reader of ``banks`` (names)
+    is told of each run's size and progress. A study's run covers its own bank, and counts as
+    it is. A run over the whole item bank (no study) covers other teams' private banks too:
+    its reader is told only of its items in ``banks``, so the count reveals nothing of banks
+    they may not read."""
+    through = ScoreRun.items.through.objects
+    covered = through.filter(scorerun_id=OuterRef("pk"), item__bank__in=banks)
+    total = covered.values("scorerun_id").annotate(n=Count("id")).values("n")  # type: ignore[misc]
+    scored = (
+        ItemScore.objects.filter(
+            scorer_id=OuterRef("scorer_id"),
+            item_id__in=through.filter(
+                scorerun_id=OuterRef(OuterRef("pk")), item__bank__in=banks
+            ).values("item_id"),
+        )
+        .values("scorer_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    whole_bank = Q(study__isnull=True)
+    return runs.annotate(
+        n_total_shown=Case(
+            When(whole_bank, then=Coalesce(Subquery(total), 0)),
+            default=F("n_total"),
+            output_field=IntegerField(),
+        ),
+        n_done_shown=Case(
+            When(whole_bank, then=Coalesce(Subquery(scored), 0)),
+            default=F("n_done"),
+            output_field=IntegerField(),
+        ),
+    )
 
 
 def score_run_get_for_researcher(
@@ -140,14 +189,19 @@ class RunProgress:
     seconds_left: float | None
 
 
-def score_runs_progress(*, runs: list[ScoreRun]) -> dict[int, RunProgress]:
+def score_runs_progress(
+    *, runs: list[ScoreRun], among: QuerySet[ScoreRun] | None = None
+) -> dict[int, RunProgress]:
     """The queue place and time left of each active run among ``runs``, by run id; two
-    queries whatever the number of runs."""
+    queries whatever the number of runs. ``among``: the runs the place is counted among
+    (default: every active run); a team is told its place among the runs it may see, not
+    how many other teams' runs are queued."""
     asked = [run for run in runs if run.is_active]
     if not asked:
         return {}
+    queue = ScoreRun.objects.all() if among is None else among
     order = list(
-        ScoreRun.objects.filter(status__in=ACTIVE_RUN_STATUSES)
+        queue.filter(status__in=ACTIVE_RUN_STATUSES)
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )

@@ -75,9 +75,34 @@ BODIES = {
         _multipart(t, "utf-16"),
         f"multipart/form-data; boundary={BOUNDARY}; charset=utf-16",
     ),
+    # Codecs that are no text encodings (issue 27): a LookupError deep in the parser, a 500.
+    **{
+        f"multipart-{codec}": (
+            lambda t, codec=codec: (
+                _multipart(t) + f"--{BOUNDARY}--\r\n".encode(),
+                f"multipart/form-data; boundary={BOUNDARY}; charset={codec}",
+            )
+        )
+        for codec in ("rot13", "base64", "zlib")
+    },
+    "form-rot13": lambda t: (
+        FIELDS.format(token=t).encode(),
+        "application/x-www-form-urlencoded; charset=rot13",
+    ),
+    "multipart-part-rfc2231": lambda t: (
+        _multipart(t)
+        + (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+            f"filename*=bogus''%41\r\n\r\nx\r\n--{BOUNDARY}--\r\n"
+        ).encode(),
+        f"multipart/form-data; boundary={BOUNDARY}",
+    ),
 }
 
-REFUSED = {"latin-1", "utf-16", "cp1252", "multipart-no-boundary"}
+REFUSED = {
+    "latin-1", "utf-16", "cp1252", "multipart-no-boundary", "multipart-rot13",
+    "multipart-base64", "multipart-zlib", "form-rot13",
+}  # fmt: skip
 
 
 @pytest.fixture

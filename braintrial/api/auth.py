@@ -1,5 +1,6 @@
 """Token login for scripts: POST username and password, get the token for the
-``Authorization: Token <key>`` header.
+``Authorization: Token <key>`` header (the same one until it expires or the password changes:
+braintrial.api.tokens).
 
 Two guards against password guessing: the ``login`` rate (settings.REST_FRAMEWORK) per client
 address, counted under the address braintrial.net finds (``NUM_PROXIES``), so a made-up
@@ -15,16 +16,22 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
+
+from braintrial.api.tokens import api_token_issue
 
 
 class TokenObtainApi(ObtainAuthToken):
+    # The framework's view names its own parsers; these are the project's (bounded JSON).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             # The axes backend refused to check the password at all: say so, as a 429.
             if getattr(request, "axes_locked_out", False):
@@ -33,3 +40,5 @@ class TokenObtainApi(ObtainAuthToken):
                     "try again later."
                 ) from None
             raise
+        token = api_token_issue(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

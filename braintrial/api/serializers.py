@@ -153,6 +153,10 @@ class ScoreRunOutput(serializers.ModelSerializer):
     study: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
+    # Of a run over the whole item bank, only its items in banks the reader may read
+    # (scoring.selectors.score_runs_counted_in).
+    n_total = serializers.SerializerMethodField()
+    n_done = serializers.SerializerMethodField()
 
     class Meta:
         model = ScoreRun
@@ -162,6 +166,12 @@ class ScoreRunOutput(serializers.ModelSerializer):
             "created_at", "started_at", "finished_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_n_total(self, run: ScoreRun) -> int:
+        return int(getattr(run, "n_total_shown", run.n_total))
+
+    def get_n_done(self, run: ScoreRun) -> int:
+        return int(getattr(run, "n_done_shown", run.n_done))
 
 
 class ItemScoreOutput(serializers.ModelSerializer):

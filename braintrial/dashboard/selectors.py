@@ -29,7 +29,13 @@ from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
-from scoring.selectors import RunProgress, duration_words, score_runs_progress, scores_valid
+from scoring.selectors import (
+    RunProgress,
+    duration_words,
+    score_runs_counted_in,
+    score_runs_progress,
+    scores_valid,
+)
 
 
 def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[str, Any]]:
@@ -242,14 +248,15 @@ def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]
     covers_bank = Exists(
         ScoreRun.items.through.objects.filter(scorerun_id=OuterRef("pk"), item__bank=study.bank)
     )
-    runs = (
-        ScoreRun.objects.filter(Q(study=study) | (Q(study__isnull=True) & covers_bank))
-        .select_related("scorer")
-        .order_by("-created_at")
+    concerned = ScoreRun.objects.filter(Q(study=study) | (Q(study__isnull=True) & covers_bank))
+    # A whole-bank run counts only this study's bank's items; the queue place is among these
+    # runs: nothing of other teams' banks or runs shows.
+    runs = score_runs_counted_in(
+        concerned.select_related("scorer").order_by("-created_at"), banks=[study.bank]
     )
     active = list(runs.filter(status__in=ACTIVE_RUN_STATUSES))
     recent = list(runs.exclude(status__in=ACTIVE_RUN_STATUSES)[:limit])
-    progress = score_runs_progress(runs=active)
+    progress = score_runs_progress(runs=active, among=concerned)
     return [_run_dict(run, progress.get(run.pk)) for run in [*active, *recent]]
 
 
@@ -258,9 +265,12 @@ def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
     if progress is None:
         return ""
     if progress.queued == 1:
-        words = "the only run in the scoring queue"
+        words = "the only run of this study in the scoring queue"
     else:
-        words = f"run {progress.place} of {progress.queued} in the scoring queue (they take turns)"
+        words = (
+            f"run {progress.place} of this study's {progress.queued} in the scoring queue "
+            "(they take turns)"
+        )
     if progress.seconds_left is not None:
         words += f"; {duration_words(progress.seconds_left)} left"
     elif run.status == ScoreRun.Status.QUEUED:
@@ -280,6 +290,8 @@ def _run_dict(run: ScoreRun, progress: RunProgress | None = None) -> dict[str, A
         return value.isoformat() if value else None
 
     finished = _local_words(run.finished_at)
+    n_total = getattr(run, "n_total_shown", run.n_total)  # score_runs_counted_in
+    n_done = getattr(run, "n_done_shown", run.n_done)
     return {
         "when": f"finished {finished}" if finished else f"queued {_local_words(run.created_at)}",
         "queue_place": progress.place if progress else None,
@@ -293,9 +305,9 @@ def _run_dict(run: ScoreRun, progress: RunProgress | None = None) -> dict[str, A
         "status": run.status,
         "status_label": run.get_status_display(),
         "active": run.is_active,
-        "n_done": run.n_done,
-        "n_total": run.n_total,
-        "percent": round(100 * run.n_done / run.n_total, 1) if run.n_total else 0.0,
+        "n_done": n_done,
+        "n_total": n_total,
+        "percent": round(100 * n_done / n_total, 1) if n_total else 0.0,
         "tokens_per_second": run.tokens_per_second,
         "error": run.error[:300],
         "created_at": iso(run.created_at),

@@ -95,7 +95,9 @@ def study_science(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
     context["study"] = study
-    context["query"] = request.GET.copy()
+    # Pairs, not the QueryDict: in the template ``query.items`` would read a parameter named
+    # "items" (?items=x was a 500), not the method.
+    context["query"] = list(request.GET.items())
     return render(request, "dashboard/study_science.html", context)
 
 

@@ -107,7 +107,9 @@ def study_invitations_of(*, study: Study) -> QuerySet[StudyInvitation]:
 # (its ``updated_at``) and the values of its columns. Every participant request names its study,
 # and a study row (the consent and instructions texts among its 38 columns) changes only when a
 # researcher saves it; reading it with the participant each time cost as much as the rest of the
-# request's reads. Study rows are changed only through save(), which moves ``updated_at``.
+# request's reads. Every write of a study row moves ``updated_at``: save() sets it, and a
+# trigger moves it on any other UPDATE (queryset.update, SQL, a data migration; migration
+# studies/0011), so no process serves an old copy after a change, however it was made.
 _SAVED_STUDIES: dict[int, tuple[datetime, tuple[Any, ...]]] = {}
 _SAVED_STUDIES_MAX = 512
 

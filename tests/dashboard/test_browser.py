@@ -195,7 +195,7 @@ def test_small_study_page_reads_exactly_in_the_researchers_zone(
         assert chance["x"] >= plot["x"] + plot["width"] - 1  # beside the plot, not over it
         assert not any(_box_overlap(chance, bar.bounding_box()) for bar in bars)
         queue = page.locator("#runs-list .run-queued .run-queue").inner_text()
-        assert "the only run in the scoring queue" in queue
+        assert "the only run of this study in the scoring queue" in queue
         icon = page.locator("link[rel=icon]").get_attribute("href")
         assert icon and page.request.get(live_server.url + icon).ok
         page.locator("#chart-headline").scroll_into_view_if_needed()

@@ -232,5 +232,5 @@ def test_runs_show_their_place_in_the_queue_progress_and_time_left(
     assert (runs[running.pk]["queue_place"], runs[running.pk]["queue_size"]) == (1, 2)
     assert runs[running.pk]["seconds_left"] == 120
     assert runs[running.pk]["queue"].endswith("about 2 min left")
-    assert runs[queued.pk]["queue"].startswith("run 2 of 2 in the scoring queue")
+    assert runs[queued.pk]["queue"].startswith("run 2 of this study's 2 in the scoring queue")
     assert "starts after the chunk being scored" in runs[queued.pk]["queue"]
