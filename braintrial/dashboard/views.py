@@ -31,7 +31,7 @@ from braintrial.studies.selectors import (
     study_get_for_researcher,
     study_invitations_pending,
 )
-from scoring import services as scoring_services
+from scoring.services import start as scoring_start
 from scoring.services.queue import QueueUnavailable
 
 SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all", "All")]
@@ -125,7 +125,7 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     scorer = form.cleaned_data["scorer"]
     try:
-        run = scoring_services.score_run_start(user=request.user, scorer=scorer, study=study)
+        run = scoring_start.score_run_start(user=request.user, scorer=scorer, study=study)
         messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")

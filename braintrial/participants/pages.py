@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from braintrial.items.models import Item
 from braintrial.items.services.diff import segments_compute
-from braintrial.participants import services
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
-from braintrial.participants.services.withdrawal import withdrawal_key
+from braintrial.participants.services.answers import trial_show
+from braintrial.participants.services.withdrawal import withdrawal_key, withdrawal_reference
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import consent_digest, consent_text_for_participants
 
@@ -69,7 +69,7 @@ def trial_context(
     trial = trial_next_unanswered(trials=trials)
     if trial is None:  # cannot happen: the step is current because one is unanswered
         raise RuntimeError("trial step without an unanswered trial")
-    services.trial_show(trial=trial, now=now)
+    trial_show(trial=trial, now=now)
     return {
         "position": trial.position,
         "practice": trial.kind == Item.Kind.PRACTICE,
@@ -94,7 +94,7 @@ def _withdrawal_reference_shown(state: FlowState) -> str:
     """The participant's withdrawal reference, once completion has stored its hash (empty for
     participants who completed before references existed: theirs would not be found)."""
     participant = state.participant
-    reference = services.withdrawal_reference(participant=participant)
+    reference = withdrawal_reference(participant=participant)
     if participant.withdrawal_key != withdrawal_key(reference=reference):
         return ""
     return reference

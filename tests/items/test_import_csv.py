@@ -11,13 +11,13 @@ import pytest
 from django.db import connection
 
 from braintrial.items.models import Item
-from braintrial.items.services import (
+from braintrial.items.services.importing import (
+    MAX_FILE_BYTES,
     ImportReport,
-    ItemImportError,
     items_import_content,
     items_import_csv,
 )
-from braintrial.items.services.importing import MAX_FILE_BYTES
+from braintrial.items.services.parsing import ItemImportError
 
 pytestmark = pytest.mark.django_db
 
