@@ -14,7 +14,6 @@ from pathlib import Path
 import dj_database_url
 
 from braintrial.env import env_bool, env_list, secret_key
-from braintrial.postgres import postgres_settings
 from braintrial.security_settings import *  # noqa: F403 (logins, client networks, error pages)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -101,12 +100,14 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'braintrial.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite
 if DATABASE_URL.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-# Persistent connections (seconds), checked before reuse (a database restart fails no request);
-# behind pgbouncer in transaction mode CONN_MAX_AGE=0 lets the pooler hold them instead.
-_database = dj_database_url.parse(
-    DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
-)
-DATABASES = {"default": postgres_settings(_database, os.environ)}  # braintrial.postgres: why
+# Persistent connections (seconds), checked before reuse by Django's CONN_HEALTH_CHECKS (a
+# database restart fails no request); behind pgbouncer in transaction mode CONN_MAX_AGE=0 lets
+# the pooler hold them instead.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
