@@ -218,6 +218,18 @@ STATIC_URL = "/static/"
 # The plotly.js bundle ``make install`` fetches (braintrial.dashboard.plotly_bundle); not in git.
 PLOTLY_VENDOR_DIR = Path(os.environ.get("PLOTLY_VENDOR_DIR", BASE_DIR / "var" / "vendor"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "braintrial.dashboard.plotly_bundle.PlotlyFinder",
+]
+# collectstatic writes a gzip (and, with brotli installed, a brotli) copy of each file, which
+# WhiteNoise serves to browsers that take it; plotly.js's URL holds its version: kept a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_IMMUTABLE_FILE_TEST = r"/vendor/plotly-[^/]+(\.min\.js|/plotly\.min\.js)$"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # WhiteNoise serves from here after collectstatic (from the finders while DEBUG); it warns when
 # the folder is missing, so a fresh checkout gets an empty one.
