@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "braintrial_bench_export"
+BENCH_DB = os.environ.get("BENCH_EXPORT_DB", "braintrial_bench_export")  # one per parallel checkout
 N_TRIALS = 1_000_000
 TRIALS_PER_PARTICIPANT = 9
 N_ITEMS = 300
