@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "braintrial.audit",
 ]
 
+# The participants' results page shows "you against the model", which reads model scores and
+# the analysis's exclusion rules: apps above the participants', which the participants' app does
+# not import (docs/architecture.md). The settings name the reader instead; empty: none shown.
+PARTICIPANT_COMPARISON_READER = "braintrial.analysis.comparison.model_comparison"
+
 MIDDLEWARE = [
     # Outermost: a lost database connection gets a retry (GET) or a friendly 503, not a 500.
     "braintrial.resilience.DatabaseUnavailableMiddleware",

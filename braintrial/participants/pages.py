@@ -10,6 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from braintrial.items.models import Item
 from braintrial.items.services.diff import segments_compute
 from braintrial.participants.models import Participant, Trial
@@ -33,16 +36,15 @@ class ComparisonReader(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
-# The comparison reads model scores and the analysis's exclusion rules, both above this app
-# (docs/architecture.md), so this app cannot import it: the analysis app hands its reader down
-# when Django starts (analysis/apps.py, ``comparison_reader_set``); without it the page shows none.
-_comparison_reader: ComparisonReader | None = None
-
-
-def comparison_reader_set(*, reader: ComparisonReader) -> None:
-    """Set the reader of the results page's comparison (once, at start-up)."""
-    global _comparison_reader
-    _comparison_reader = reader
+def _comparison(participant: Participant, trials: list[Trial]) -> dict[str, Any] | None:
+    """The comparison reads model scores and the analysis's exclusion rules, both above this app
+    (docs/architecture.md), so this app does not import it: the settings, which wire the apps
+    together, name the reader (PARTICIPANT_COMPARISON_READER; empty: the page shows none)."""
+    path = getattr(settings, "PARTICIPANT_COMPARISON_READER", "")
+    if not path:
+        return None
+    reader: ComparisonReader = import_string(path)
+    return reader(participant=participant, trials=trials)
 
 
 def _versions(trial: Trial, *, highlight: bool) -> list[dict[str, Any]]:
@@ -125,8 +127,7 @@ def results_context(state: FlowState, now: datetime) -> Context:
     }
     if detail == Study.DebriefDetail.FULL:
         context["results"] = results
-    if _comparison_reader is not None:
-        context["comparison"] = _comparison_reader(
-            participant=state.participant, trials=state.trials
-        )
+    comparison = _comparison(state.participant, state.trials)
+    if comparison is not None:
+        context["comparison"] = comparison
     return context
