@@ -61,10 +61,14 @@ def plotly_bundle() -> PlotlyBundle:
 class PlotlyFinder(BaseFinder):
     """The chosen bundle, and only it, as a static file under ``vendor/``."""
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    # The stubs type "no match" as None; Django's own finders return [], which finders.find()
+    # needs (it would count a None as a match).
+    def find(  # type: ignore[override]
+        self, path: str, find_all: bool = False, **kwargs: Any
+    ) -> str | list[str]:
         bundle = plotly_bundle()
         if path != bundle.static_path or not bundle.path.is_file():
-            return []  # "no match", as Django's own finders say it
+            return []
         return [str(bundle.path)] if find_all or kwargs.get("all") else str(bundle.path)
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
