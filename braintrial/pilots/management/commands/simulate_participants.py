@@ -86,9 +86,7 @@ class Command(BaseCommand):
         try:
             with server as url:
                 where = (
-                    f"local gunicorn, {workers} threads"
-                    if base_url is None
-                    else "running server"
+                    f"local gunicorn, {workers} threads" if base_url is None else "running server"
                 )
                 self.stdout.write(
                     f"Simulating {n} participants on study '{study.slug}' at {url} ({where}), "
