@@ -36,7 +36,6 @@ $(PLOTLY_BUNDLE):
 	  && tar xzf plotly.js-cartesian-dist-min-$(PLOTLY_JS_VERSION).tgz) && \
 	echo "$(PLOTLY_JS_SHA256)  $$tmp/package/plotly-cartesian.min.js" | sha256sum -c --quiet && \
 	cp $$tmp/package/LICENSE $(@D)/plotly-LICENSE && \
-	gzip -9 -c $$tmp/package/plotly-cartesian.min.js > $@.gz && \
 	cp $$tmp/package/plotly-cartesian.min.js $@; status=$$?; rm -rf $$tmp; exit $$status
 
 install: $(VENV)/.installed $(PLOTLY_BUNDLE)

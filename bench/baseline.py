@@ -1,4 +1,5 @@
-"""The usual batched baseline, for the benchmark to measure the engine against.
+"""The paper's plain reference and the usual batched baseline, for the tests and the benchmark
+to measure the engine against.
 
 It does what lm-evaluation-harness's Hugging Face backend does for a log-likelihood: every
 version is a whole sequence of its own (no prefix reuse), the sequences are sorted longest
@@ -17,6 +18,25 @@ import torch
 
 from scoring.engine.config import ScorerOutOfMemoryError, VersionScore
 from scoring.engine.scorer import OUT_OF_MEMORY, LoadedScorer
+
+
+def score_reference(scorer: LoadedScorer, texts: Sequence[str]) -> list[VersionScore]:
+    """The paper's definition, kept deliberately plain: the reference the engine must match.
+
+    Each abstract alone: batch 1, one forward pass, no cache, no prefix reuse.
+    """
+    scores = []
+    with torch.inference_mode():
+        for text in texts:
+            ids = scorer.tokenize(text)
+            input_ids = torch.tensor([ids], dtype=torch.long, device=scorer.device)
+            logits = scorer.model(input_ids=input_ids, use_cache=False).logits[0, :-1]
+            logprobs = torch.log_softmax(logits.float(), dim=-1)
+            nll = -logprobs.gather(1, input_ids[0, 1:, None]).squeeze(1)
+            scores.append(
+                VersionScore.from_sum(n_tokens=len(ids), nll_sum=float(nll.double().sum()))
+            )
+    return scores
 
 
 def score_batched_baseline(

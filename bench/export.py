@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "braintrial_bench_export"
+BENCH_DB = os.environ.get("BENCH_EXPORT_DB", "braintrial_bench_export")  # one per parallel checkout
 N_TRIALS = 1_000_000
 TRIALS_PER_PARTICIPANT = 9
 N_ITEMS = 300
@@ -188,27 +188,23 @@ def build() -> None:
         cursor.execute("ANALYZE")
 
 
-def measure(kind_name: str, method: str, include_excluded: bool) -> dict[str, object]:
+def measure(kind_name: str, include_excluded: bool) -> dict[str, object]:
     from braintrial.exports.rows import EXPORT_KINDS
-    from braintrial.exports.selectors import export_row_count
     from braintrial.exports.writers import csv_stream
     from braintrial.studies.models import Study
 
     kind = EXPORT_KINDS[kind_name]
     studies = Study.objects.filter(slug="bench")
-    rows = export_row_count(kind=kind, studies=studies, include_excluded=include_excluded)
+    rows = kind.base_queryset(studies, include_excluded, None).count()
     start = time.perf_counter()
     n_bytes = n_chunks = 0
-    for chunk in csv_stream(
-        kind=kind, studies=studies, include_excluded=include_excluded, method=method
-    ):  # type: ignore[arg-type]
+    for chunk in csv_stream(kind=kind, studies=studies, include_excluded=include_excluded):
         n_bytes += len(chunk)
         n_chunks += 1
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "kind": kind_name,
-        "method": method,
         "include_excluded": include_excluded,
         "rows": rows,
         "seconds": round(seconds, 2),
@@ -222,10 +218,7 @@ def measure(kind_name: str, method: str, include_excluded: bool) -> dict[str, ob
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the data")
-    parser.add_argument("--methods", default="copy,python", help="comma-separated: copy,python")
-    parser.add_argument(
-        "--measure", nargs=3, metavar=("KIND", "METHOD", "INCLUDE"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--measure", nargs=2, metavar=("KIND", "INCLUDE"), help=argparse.SUPPRESS)
     parser.add_argument("--build", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--count", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -241,8 +234,8 @@ def main() -> None:
         return
     if args.measure:
         setup_django(url)
-        kind_name, method, include = args.measure
-        print(json.dumps(measure(kind_name, method, include == "1")))
+        kind_name, include = args.measure
+        print(json.dumps(measure(kind_name, include == "1")))
         return
     fresh = create_database(base_url, args.rebuild)
     if not fresh:
@@ -266,20 +259,19 @@ def main() -> None:
         print(f"built in {time.perf_counter() - start:.1f} s")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{os.cpu_count()} CPUs, load average {load} (other processes slow the figures down)")
-    for method in args.methods.split(","):
-        out = subprocess.run(
-            [sys.executable, __file__, "--measure", "trials", method, "1"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        ok = result["rows_per_s"] >= 100_000 and result["peak_rss_mb"] < 200
-        print(
-            f"trials via {method:6s}: {result['rows']:,} rows in {result['seconds']} s = "
-            f"{result['rows_per_s']:,} rows/s, {result['mb']} MB in {result['chunks']} chunks, "
-            f"peak RSS {result['peak_rss_mb']} MB  [{'meets' if ok else 'misses'} target]"
-        )
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", "trials", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    ok = result["rows_per_s"] >= 100_000 and result["peak_rss_mb"] < 200
+    print(
+        f"trials: {result['rows']:,} rows in {result['seconds']} s = "
+        f"{result['rows_per_s']:,} rows/s, {result['mb']} MB in {result['chunks']} chunks, "
+        f"peak RSS {result['peak_rss_mb']} MB  [{'meets' if ok else 'misses'} target]"
+    )
 
 
 if __name__ == "__main__":

@@ -147,8 +147,10 @@ def worker_kill() -> bool:
         url = database_prepare(pg)
         env = {"CELERY_BROKER_URL": redis.url(2), "SCORING_CHUNK_SIZE": "5"}
         create = (
-            "from scoring.services import scorer_create, score_run_create; from braintrial."
-            "studies.models import Study; s = scorer_create(name='tiny', model_source="
+            "from scoring.services.scorers import scorer_create; "
+            "from scoring.services.runs import score_run_create; "
+            "from braintrial.studies.models import Study; "
+            "s = scorer_create(name='tiny', model_source="
             f"'{model}', device='cpu'); score_run_create(scorer=s, study=Study.objects.get("
             f"slug='{SLUG}'))"
         )

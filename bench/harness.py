@@ -32,26 +32,25 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-use-0123456789"
 
 
-_GIVEN: set[int] = set()
+_handed_out: set[int] = set()
 
 
 def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now; from ``BENCH_PORTS``
-    (``first-last``) where set, so that benchmarks sharing a machine keep to their own ports."""
-    first, _, last = os.environ.get("BENCH_PORTS", "").partition("-")
-    candidates = range(int(first), int(last) + 1) if first and last else [0]
-    for port in candidates:
-        if port in _GIVEN:
+    """A TCP port of 127.0.0.1 that nothing listens on right now; within BENCH_PORTS
+    (``first-last``) where set, for a machine whose ports are shared out."""
+    first, _, last = os.environ.get("BENCH_PORTS", "0-0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        if port in _handed_out:  # handed to a server that may not listen yet
             continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            found = int(sock.getsockname()[1])
-        _GIVEN.add(found)
-        return found
-    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
+            if port:
+                _handed_out.add(port)
+            return int(sock.getsockname()[1])
+    raise OSError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def load_average() -> str:

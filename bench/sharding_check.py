@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from baseline import score_batched_baseline
+from baseline import score_batched_baseline, score_reference
 from scoring_setup import REPO
 
 from scoring.engine import ScorerConfig, load_scorer
@@ -55,7 +55,7 @@ def main() -> None:
     worst = 0.0
     for name, got, want in (
         ("engine", split.score_pairs(pairs), whole.score_pairs(pairs)),
-        ("reference", split.score_reference(flat), whole.score_reference(flat)),
+        ("reference", score_reference(split, flat), score_reference(whole, flat)),
         (
             "baseline",
             score_batched_baseline(split, flat, batch_size=4),

@@ -14,7 +14,6 @@ from pathlib import Path
 import dj_database_url
 
 from braintrial.env import env_bool, env_list, secret_key
-from braintrial.postgres import postgres_settings
 from braintrial.security_settings import *  # noqa: F403 (logins, client networks, error pages)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +56,11 @@ INSTALLED_APPS = [
     "auditlog",  # the audit trail of model changes; braintrial.audit adds the other events
     "braintrial.audit",
 ]
+
+# The participants' results page shows "you against the model", which reads model scores and
+# the analysis's exclusion rules: apps above the participants', which the participants' app does
+# not import (docs/architecture.md). The settings name the reader instead; empty: none shown.
+PARTICIPANT_COMPARISON_READER = "braintrial.analysis.comparison.model_comparison"
 
 MIDDLEWARE = [
     # First: a request no view could read (braintrial.security) gets a 400 before anything reads it.
@@ -104,12 +108,14 @@ _default_sqlite = f"sqlite:///{VAR_DIR / 'braintrial.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL") or _default_sqlite
 if DATABASE_URL.startswith("sqlite"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-# Persistent connections (seconds), checked before reuse (a database restart fails no request);
-# behind pgbouncer in transaction mode CONN_MAX_AGE=0 lets the pooler hold them instead.
-_database = dj_database_url.parse(
-    DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
-)
-DATABASES = {"default": postgres_settings(_database, os.environ)}  # braintrial.postgres: why
+# Persistent connections (seconds), checked before reuse by Django's CONN_HEALTH_CHECKS (a
+# database restart fails no request); behind pgbouncer in transaction mode CONN_MAX_AGE=0 lets
+# the pooler hold them instead.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker) share the file: wait for locks instead of failing.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -224,6 +230,18 @@ STATIC_URL = "/static/"
 # The plotly.js bundle ``make install`` fetches (braintrial.dashboard.plotly_bundle); not in git.
 PLOTLY_VENDOR_DIR = Path(os.environ.get("PLOTLY_VENDOR_DIR", BASE_DIR / "var" / "vendor"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "braintrial.dashboard.plotly_bundle.PlotlyFinder",
+]
+# collectstatic writes a gzip (and, with brotli installed, a brotli) copy of each file, which
+# WhiteNoise serves to browsers that take it; plotly.js's URL holds its version: kept a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_IMMUTABLE_FILE_TEST = r"/vendor/plotly-[^/]+(\.min\.js|/plotly\.min\.js)$"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # WhiteNoise serves from here after collectstatic (from the finders while DEBUG); it warns when
 # the folder is missing, so a fresh checkout gets an empty one.

@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from braintrial.admin_base import ReadOnlyAdmin
 from scoring.config import CONFIG_FIELDS
 from scoring.models import ItemScore, Scorer, ScoreRun
-from scoring.services import score_run_cancel, score_run_start
+from scoring.services.runs import score_run_cancel
 from scoring.services.scorers import scorer_config_locked
+from scoring.services.start import score_run_start
 
 
 @admin.register(Scorer)

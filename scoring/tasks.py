@@ -15,7 +15,8 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
-from scoring import services
+from scoring.services.chunks import score_run_chunk_process
+from scoring.services.runs import Lanes, score_run_continue, score_run_resume
 
 logger = logging.getLogger(__name__)
 
@@ -36,18 +37,16 @@ def score_run_chunk(
 ) -> int:
     """Score a chunk, then enqueue its lane's next (see scoring.services.runs; ``place`` None:
     a lone chunk, which enqueues nothing)."""
-    written = services.score_run_chunk_process(run_id=run_id, item_ids=list(item_ids))
+    written = score_run_chunk_process(run_id=run_id, item_ids=list(item_ids))
     if place is not None:
-        services.score_run_continue(
-            run_id=run_id, after=place, lanes=services.Lanes(size=size, count=lanes)
-        )
+        score_run_continue(run_id=run_id, after=place, lanes=Lanes(size=size, count=lanes))
     return written
 
 
 @worker_ready.connect
 def _resume_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
     try:
-        resumed = services.score_run_resume()
+        resumed = score_run_resume()
     except Exception:  # a worker must start even when the database is briefly away
         logger.exception("Could not resume scoring runs at worker start")
         return

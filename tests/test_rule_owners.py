@@ -28,10 +28,11 @@ from braintrial.analysis.rules import (
 from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.dashboard.selectors import study_data_version
 from braintrial.items.models import Item
-from braintrial.participants import services
 from braintrial.participants.flags import TOO_FAST
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import exposure_counts_from_trials
+from braintrial.participants.services.answers import TrialAnswer, trial_answer_submit
+from braintrial.participants.services.steps import participant_complete
 from braintrial.studies.models import Study
 from scoring.models import ScoreRun
 from tests.brainbench.test_trials import HEADER, make_item, write
@@ -87,7 +88,7 @@ def _live(study: Study, items: list[Item], answers: list[tuple[int, bool, bool]]
             participant=participant, item=item, position=position, kind=item.kind, shown_at=T0
         )
     for position, (rt, recognised, moved) in enumerate(answers, start=1):
-        answer = services.TrialAnswer(
+        answer = TrialAnswer(
             choice="A",
             confidence=60,
             expertise=50,
@@ -98,10 +99,10 @@ def _live(study: Study, items: list[Item], answers: list[tuple[int, bool, bool]]
             expertise_moved=moved,
         )
         now = T0 + dt.timedelta(milliseconds=rt)
-        assert services.trial_answer_submit(
+        assert trial_answer_submit(
             participant=participant, position=position, answer=answer, now=now
         )
-    assert services.participant_complete(
+    assert participant_complete(
         participant=participant, outside_help=False, feedback="", now=T0 + dt.timedelta(hours=1)
     )
     participant.refresh_from_db()

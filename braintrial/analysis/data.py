@@ -1,8 +1,8 @@
 """Loading a study's answers and the model scores into numpy arrays (pure reads).
 
-Trials come in one query whose rows the server packs into a single bytea that numpy reads
-as it is (no model instance, no Python object per value): at 100,000 trials building Django
-objects would cost more than the whole analysis. Items and scores are small.
+Trials come in one ``values_list`` query of four integers per trial (the small fields packed into
+one, see _trial_word), read into a numpy array: no model instance is built, which at 100,000
+trials would cost more than the whole analysis. Items and scores are small.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import Case, Expression, ExpressionWrapper, Value, When
 from django.db.models.fields import BigIntegerField
@@ -42,33 +41,17 @@ POSITION_MASK = (1 << POSITION_BITS) - 1
 SLIDER_MASK = (1 << SLIDER_BITS) - 1
 
 
-def _fetch(sql: str, params: tuple | list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _int_columns(queryset: QuerySet, names: list[str]) -> np.ndarray:
     """The ``names`` columns of ``queryset`` (integers, never NULL) as one int64 matrix.
 
-    On Postgres the server packs every row into one bytea (int8send: big-endian, fixed width)
-    read straight into numpy: no Python object per value, where fetchall builds one per value
-    (bench/dashboard.py times the report at 100,000 trials; docs/performance.md has the
-    figures). Other databases (the SQLite quick start) fetch rows.
+    One path for every database. A Postgres-only read (each row packed by the server into one
+    bytea for numpy) was 1.75 times as fast at 1,000,000 trials and no faster on the published
+    study: not worth a second path (bench/paths.py).
     """
-    rows = queryset.order_by().values_list(*names)
-    if connection.vendor != "postgresql":
-        fetched = list(rows)
-        if not fetched:
-            return np.zeros((0, len(names)), dtype=np.int64)
-        return np.array(fetched, dtype=np.int64)
-    sql, params = rows.query.sql_with_params()
-    aliases = [f"c{n}" for n in range(len(names))]
-    packed = " || ".join(f"int8send(CAST(r.{alias} AS BIGINT))" for alias in aliases)
-    query = f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS r({', '.join(aliases)})"
-    (blob,) = _fetch(query, params)[0]
-    matrix = np.frombuffer(bytes(blob or b""), dtype=">i8").reshape(-1, len(names))
-    return matrix.astype(np.int64)
+    rows = list(queryset.order_by().values_list(*names))
+    if not rows:
+        return np.zeros((0, len(names)), dtype=np.int64)
+    return np.array(rows, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -228,7 +211,7 @@ def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
     score_rows = valid.filter(scorer_id__in=list(column)).values_list(
         "scorer_id", "item_id", "ppl_original", "ppl_altered", "correct", "confidence"
     )
-    rows = _fetch(*score_rows.query.sql_with_params()) if column else []
+    rows = list(score_rows) if column else []
     correct = np.full((n_items, n_scorers), np.nan)
     confidence = np.full((n_items, n_scorers), np.nan)
     margin = np.full((n_items, n_scorers), np.nan)

@@ -185,15 +185,5 @@ def spearman_matrix(columns: np.ndarray) -> np.ndarray:
         return (ranks.T @ ranks) / np.outer(norms, norms)
 
 
-def zscore(values: np.ndarray) -> np.ndarray:
-    """Standardised values (population sd); all zeros when the values do not vary."""
-    if values.size == 0:
-        return values.astype(np.float64)
-    sd = values.std()
-    if sd == 0:
-        return np.zeros(values.size)
-    return (values - values.mean()) / sd
-
-
 def rounded(value: float | None, digits: int = 6) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)

@@ -9,7 +9,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from braintrial.items.services import ItemImportError
+from braintrial.items.services.parsing import ItemImportError
 from scoring.services.queue import QueueUnavailable
 
 

@@ -27,7 +27,7 @@ from scoring.selectors import (
     scorer_list,
     scores_for_studies,
 )
-from scoring.services import score_run_start
+from scoring.services.start import score_run_start
 
 
 @extend_schema_view(get=extend_schema(parameters=[SinceFilter], summary="Scorers"))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from braintrial.audit.selectors import audit_entries, audit_line
 from braintrial.dashboard.forms import ResearcherWithdrawForm
 from braintrial.participants.selectors import participants_for_researcher_list
-from braintrial.participants.services import NotWithdrawable, participant_withdraw
+from braintrial.participants.services.withdrawal import NotWithdrawable, participant_withdraw
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import (
     study_editable,

@@ -11,7 +11,6 @@ from braintrial.dashboard.setup import views as setup
 app_name = "dashboard"
 urlpatterns = [
     path("", views.study_list, name="study_list"),
-    path("vendor/<str:bundle>.min.js", views.plotly_js, name="plotly_js"),
     # Two segments, so that no study slug can shadow it.
     path("studies/new/", setup.study_create, name="study_create"),
     path("invitations/<int:pk>/", setup.invitation_answer, name="invitation_answer"),

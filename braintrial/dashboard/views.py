@@ -7,12 +7,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from braintrial.analysis.rules import ExclusionRules
 from braintrial.dashboard import selectors
@@ -31,7 +29,7 @@ from braintrial.studies.selectors import (
     study_get_for_researcher,
     study_invitations_pending,
 )
-from scoring import services as scoring_services
+from scoring.services import start as scoring_start
 from scoring.services.queue import QueueUnavailable
 
 SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all", "All")]
@@ -81,7 +79,7 @@ def _study_context(
         "runs": selectors.score_runs_for_study(study=study),
         "run_form": ScoreRunStartForm(),
         "exports": export_links(study=study, rules=rules),
-        "plotly_bundle": plotly_bundle().name,
+        "plotly_bundle": plotly_bundle().static_path,
     }
 
 
@@ -127,28 +125,10 @@ def score_run_start(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     scorer = form.cleaned_data["scorer"]
     try:
-        run = scoring_services.score_run_start(user=request.user, scorer=scorer, study=study)
+        run = scoring_start.score_run_start(user=request.user, scorer=scorer, study=study)
         messages.success(request, f"Scoring run {run.pk} for {run.scorer} queued.")
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain")
     except QueueUnavailable as exc:  # nothing was started; the page says so
         messages.error(request, str(exc))
     return redirect(reverse("dashboard:study_detail", args=[study.slug]) + "#runs", permanent=False)
-
-
-@require_GET
-@cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
-@vary_on_headers("Accept-Encoding")
-def plotly_js(request: HttpRequest, bundle: str) -> FileResponse:
-    """plotly.js (see plotly_bundle): offline, and no multi-megabyte copy in git; gzipped for
-    browsers that take it. The bundle's version is in the URL, so browsers keep it a year."""
-    chosen = plotly_bundle()
-    if bundle != chosen.name or not chosen.path.is_file():
-        raise Http404("No such plotly.js bundle.")
-    content_type = "text/javascript; charset=utf-8"
-    gzipped = chosen.gzipped
-    if gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = FileResponse(gzipped.open("rb"), content_type=content_type)
-        response.headers["Content-Encoding"] = "gzip"
-        return response
-    return FileResponse(chosen.path.open("rb"), content_type=content_type)

@@ -1,12 +1,10 @@
-"""Reads behind the exports: which studies a request covers, how many rows a file has."""
+"""Reads behind the exports: which studies a request covers."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from braintrial.analysis.rules import ExclusionRules
-from braintrial.exports.rows import ExportKind
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher, study_get_for_researcher
 
@@ -25,13 +23,3 @@ def export_studies(*, user: AbstractBaseUser | AnonymousUser, scope: str) -> Que
 def export_single(studies: QuerySet[Study], *, scope: str) -> Study | None:
     """The one study of a file for one study (already through the gatekeeper), else None."""
     return None if scope == ALL_STUDIES else studies.get()
-
-
-def export_row_count(
-    *,
-    kind: ExportKind,
-    studies: QuerySet[Study],
-    include_excluded: bool = False,
-    rules: ExclusionRules | None = None,
-) -> int:
-    return kind.base_queryset(studies, include_excluded, rules).count()

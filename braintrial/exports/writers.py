@@ -1,10 +1,10 @@
 """Streaming CSV writers: the file is produced in chunks, never held in memory whole.
 
-Two paths write the same bytes. On Postgres the query runs inside ``COPY (...) TO STDOUT
-(FORMAT csv)`` and the server's CSV output is passed through in chunks (bench/export.py measures
-the rate). Elsewhere (the embedded SQLite quick start) a server-side/chunked cursor over
+One path for every database: a server-side (Postgres) or chunked (SQLite) cursor over
 ``values_list`` feeds Python's csv module. Cells are already formatted by the query (see
-expressions.py), so neither path touches model instances.
+expressions.py), so no model instance is made. A Postgres-only path (the query inside ``COPY
+... TO STDOUT``) was 2.7 times as fast at 1,000,000 trials but 1.7 times on the published
+study: not worth a second path (bench/paths.py, bench/export.py measure the rate).
 """
 
 from __future__ import annotations
@@ -12,23 +12,19 @@ from __future__ import annotations
 import csv
 from collections.abc import Generator, Iterator
 from itertools import islice
-from typing import Any, Literal
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 
 from braintrial.analysis.rules import ExclusionRules
 from braintrial.exports.rows import ExportKind
 from braintrial.studies.models import Study
 
-Method = Literal["auto", "copy", "python"]
-
-CHUNK_BYTES = 256 * 1024
 CHUNK_ROWS = 500  # ~3.5 kB of Python objects per trial row while in flight
 
 
 class _LineFeedLines:
-    """A file-like sink for csv.writer that ends rows with LF, as Postgres COPY does.
+    """A file-like sink for csv.writer that ends rows with LF (as the files always have).
 
     csv.writer quotes a field holding CR or LF only if that character is in its line terminator,
     so the writer is given CRLF (every embedded CR/LF gets quoted) and each row's CRLF is turned
@@ -60,10 +56,9 @@ def csv_stream(
     studies: QuerySet[Study],
     include_excluded: bool = False,
     rules: ExclusionRules | None = None,
-    method: Method = "auto",
     pseudonymise: bool = False,
 ) -> Generator[bytes, None, None]:
-    """UTF-8 CSV of ``kind`` over ``studies``, header first, in chunks of about 256 KiB; the
+    """UTF-8 CSV of ``kind`` over ``studies``, header first, in chunks of CHUNK_ROWS rows; the
     first chunk is made only after the query has run.
 
     The caller has already limited ``studies`` to what the reader may see. ``rules``: the
@@ -73,12 +68,7 @@ def csv_stream(
     queryset = kind.rows_queryset(
         studies=studies, include_excluded=include_excluded, rules=rules, pseudonymise=pseudonymise
     )
-    if method == "auto":
-        vendor = connections[queryset.db].vendor
-        method = "copy" if vendor == "postgresql" else "python"
-    rows = (
-        _copy_chunks(queryset=queryset) if method == "copy" else _python_chunks(queryset=queryset)
-    )
+    rows = _chunks(queryset=queryset)
     # The header goes out with the first rows, so the first chunk exists only once the query has
     # run: a caller that takes it before answering turns a failing query into an error response
     # instead of a file cut off after its header.
@@ -107,33 +97,11 @@ class Started:
         self._chunks.close()
 
 
-def _copy_chunks(*, queryset: QuerySet) -> Generator[bytes, None, None]:
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    connection = connections[queryset.db]
-    # A download abandoned half-way cancels the COPY, which fails its transaction: the savepoint
-    # (or transaction) of atomic() takes the failure, so the connection stays usable.
-    with transaction.atomic(using=queryset.db), connection.cursor() as cursor:
-        # Django's psycopg cursor binds parameters client-side, which COPY needs.
-        raw = cursor.cursor
-        _iso_dates(cursor, connection.vendor)
-        buffer = bytearray()
-        with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
-            for data in copy:
-                buffer += data
-                if len(buffer) >= CHUNK_BYTES:
-                    yield bytes(buffer)
-                    buffer.clear()
-        if buffer:
-            yield bytes(buffer)
-
-
-def _python_chunks(*, queryset: QuerySet) -> Generator[bytes, None, None]:
+def _chunks(*, queryset: QuerySet) -> Generator[bytes, None, None]:
     sink = _LineFeedLines()
     writer = csv.writer(sink, lineterminator="\r\n")
-    connection = connections[queryset.db]
+    # A server-side cursor lives inside a transaction; a download abandoned half-way ends it.
     with transaction.atomic(using=queryset.db):
-        with connection.cursor() as cursor:
-            _iso_dates(cursor, connection.vendor)
         rows = queryset.iterator(chunk_size=CHUNK_ROWS)
         try:
             while batch := list(islice(rows, CHUNK_ROWS)):
@@ -143,13 +111,6 @@ def _python_chunks(*, queryset: QuerySet) -> Generator[bytes, None, None]:
             # Close the server-side cursor inside the transaction that declared it, also when
             # the download is abandoned half-way.
             rows.close()  # type: ignore[attr-defined]
-
-
-def _iso_dates(cursor: Any, vendor: str) -> None:
-    """Timestamps are written in their text form (expressions.IsoUtc), which follows DateStyle;
-    fix it for this transaction whatever the server's default."""
-    if vendor == "postgresql":
-        cursor.execute("SET LOCAL DateStyle = 'ISO'")
 
 
 def csv_text(**kwargs: object) -> str:

@@ -89,8 +89,3 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank}:{self.source_file}#{self.row}"
-
-    @property
-    def is_analysed(self) -> bool:
-        """Practice and catch items never enter an analysis."""
-        return self.kind == self.Kind.TEST

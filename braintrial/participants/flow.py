@@ -23,12 +23,20 @@ from typing import Any, Generic, TypeVar
 from django import forms
 
 from braintrial.items.models import Item
-from braintrial.participants import pages, services
+from braintrial.participants import pages
 from braintrial.participants.forms import ConsentForm, DebriefForm, DemographicsForm, TrialForm
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import (
     participant_trials,
     trial_next_unanswered,
+)
+from braintrial.participants.services.answers import trial_answer_submit
+from braintrial.participants.services.steps import (
+    participant_complete,
+    participant_consent_record,
+    participant_demographics_record,
+    participant_instructions_done,
+    participant_practice_over,
 )
 
 F = TypeVar("F", bound=forms.Form)
@@ -58,10 +66,6 @@ class FlowState:
     def main_trials(self) -> list[Trial]:
         """Test and catch trials, in the order shown (the progress bar counts these)."""
         return [t for t in self.trials if t.kind != Item.Kind.PRACTICE]
-
-
-def flow_state_get(*, participant: Participant) -> FlowState:
-    return FlowState(participant=participant)
 
 
 def _shows_nothing_more(state: FlowState, now: datetime) -> Context:
@@ -105,27 +109,25 @@ class Step(Generic[F]):
 
 def _consent(participant: Participant, form: ConsentForm, now: datetime) -> None:
     agree = form.cleaned_data["consent"] == "agree"
-    services.participant_consent_record(
+    participant_consent_record(
         participant=participant, agree=agree, now=now, version_shown=form.cleaned_data["version"]
     )
 
 
 def _demographics(participant: Participant, form: DemographicsForm, now: datetime) -> None:
-    services.participant_demographics_record(
-        participant=participant, demographics=form.demographics()
-    )
+    participant_demographics_record(participant=participant, demographics=form.demographics())
 
 
 def _instructions(participant: Participant, form: forms.Form, now: datetime) -> None:
-    services.participant_instructions_done(participant=participant, now=now)
+    participant_instructions_done(participant=participant, now=now)
 
 
 def _practice_over(participant: Participant, form: forms.Form, now: datetime) -> None:
-    services.participant_practice_over(participant=participant, now=now)
+    participant_practice_over(participant=participant, now=now)
 
 
 def _trial_answer(participant: Participant, form: TrialForm, now: datetime) -> None:
-    services.trial_answer_submit(
+    trial_answer_submit(
         participant=participant,
         position=form.cleaned_data["position"],
         answer=form.answer(),
@@ -134,7 +136,7 @@ def _trial_answer(participant: Participant, form: TrialForm, now: datetime) -> N
 
 
 def _debrief(participant: Participant, form: DebriefForm, now: datetime) -> None:
-    services.participant_complete(
+    participant_complete(
         participant=participant,
         outside_help=form.cleaned_data["outside_help"] == "yes",
         feedback=form.cleaned_data["feedback"],

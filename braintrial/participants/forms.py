@@ -33,7 +33,8 @@ from django.utils.translation import gettext_lazy as _
 
 from braintrial.participants.countries import country_choices
 from braintrial.participants.models import Gender, Participant, Position
-from braintrial.participants.services import Recruitment, TrialAnswer
+from braintrial.participants.services.answers import TrialAnswer
+from braintrial.participants.services.start import Recruitment
 from braintrial.participants.services.steps import Demographics
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]

@@ -10,14 +10,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from braintrial.items.models import Item
 from braintrial.items.services.diff import segments_compute
-from braintrial.participants import services
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
+from braintrial.participants.services.answers import trial_show
 from braintrial.participants.services.withdrawal import (
     REFERENCE_SHOWN_MINUTES,
     withdrawal_key,
+    withdrawal_reference,
     withdrawal_reference_visible,
 )
 from braintrial.studies.models import Study
@@ -37,16 +41,15 @@ class ComparisonReader(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
-# The comparison reads model scores and the analysis's exclusion rules, both above this app
-# (docs/architecture.md), so this app cannot import it: the analysis app hands its reader down
-# when Django starts (analysis/apps.py, ``comparison_reader_set``); without it the page shows none.
-_comparison_reader: ComparisonReader | None = None
-
-
-def comparison_reader_set(*, reader: ComparisonReader) -> None:
-    """Set the reader of the results page's comparison (once, at start-up)."""
-    global _comparison_reader
-    _comparison_reader = reader
+def _comparison(participant: Participant, trials: list[Trial]) -> dict[str, Any] | None:
+    """The comparison reads model scores and the analysis's exclusion rules, both above this app
+    (docs/architecture.md), so this app does not import it: the settings, which wire the apps
+    together, name the reader (PARTICIPANT_COMPARISON_READER; empty: the page shows none)."""
+    path = getattr(settings, "PARTICIPANT_COMPARISON_READER", "")
+    if not path:
+        return None
+    reader: ComparisonReader = import_string(path)
+    return reader(participant=participant, trials=trials)
 
 
 def _versions(trial: Trial, *, highlight: bool) -> list[dict[str, Any]]:
@@ -73,7 +76,7 @@ def trial_context(
     trial = trial_next_unanswered(trials=trials)
     if trial is None:  # cannot happen: the step is current because one is unanswered
         raise RuntimeError("trial step without an unanswered trial")
-    services.trial_show(trial=trial, now=now)
+    trial_show(trial=trial, now=now)
     return {
         "position": trial.position,
         "practice": trial.kind == Item.Kind.PRACTICE,
@@ -96,10 +99,10 @@ def practice_over_context(state: FlowState, now: datetime) -> Context:
 
 def _withdrawal_reference_context(state: FlowState, now: datetime) -> Context:
     """The participant's withdrawal reference, for REFERENCE_SHOWN_MINUTES after completion
-    (services.withdrawal_reference_visible); afterwards the page says it was shown. Empty for
+    (withdrawal_reference_visible); afterwards the page says it was shown. Empty for
     participants who completed before references existed: theirs would not be found."""
     participant = state.participant
-    reference = services.withdrawal_reference(participant=participant)
+    reference = withdrawal_reference(participant=participant)
     if participant.withdrawal_key != withdrawal_key(reference=reference):
         return {"withdrawal_reference": ""}
     if not withdrawal_reference_visible(participant=participant, now=now):
@@ -132,8 +135,7 @@ def results_context(state: FlowState, now: datetime) -> Context:
     }
     if detail == Study.DebriefDetail.FULL:
         context["results"] = results
-    if _comparison_reader is not None:
-        context["comparison"] = _comparison_reader(
-            participant=state.participant, trials=state.trials
-        )
+    comparison = _comparison(state.participant, state.trials)
+    if comparison is not None:
+        context["comparison"] = comparison
     return context

@@ -15,17 +15,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
-from braintrial.participants import services
 from braintrial.participants.flow import (
     FlowState,
     Step,
     current_step,
     end_page_get,
-    flow_state_get,
     step_posted,
     step_progress,
 )
 from braintrial.participants.models import Participant
+from braintrial.participants.services.answers import AnswerConflict, StepNotCurrent
+from braintrial.participants.services.assignment import AssignmentError
 
 # Short notes the flow page shows after sending a participant back to where they are: a
 # back-button or repeated POST of a page already behind them lands on their current step,
@@ -62,7 +62,7 @@ def render_step(
 
 
 def step_show(request: HttpRequest, *, participant: Participant, now: datetime) -> HttpResponse:
-    state = flow_state_get(participant=participant)
+    state = FlowState(participant=participant)
     return render_step(request, state, current_step(state), now)
 
 
@@ -84,7 +84,7 @@ def _out_of_date(request: HttpRequest, state: FlowState, message: str) -> HttpRe
 def step_answer(request: HttpRequest, *, participant: Participant, now: datetime) -> HttpResponse:
     """Answer the step named in the POST. Only the current step is accepted, except where the
     step leaves that to its service (a repeat of an answered trial, which is harmless)."""
-    state = flow_state_get(participant=participant)
+    state = FlowState(participant=participant)
     step = step_posted(name=request.POST.get("step", ""))
     if step is None:
         return _out_of_date(request, state, gettext("This page is not part of the study."))
@@ -120,8 +120,8 @@ def _handle(
         raise RuntimeError(f"step {step.name!r} takes no POST")
     try:
         step.handle(state.participant, form, now)
-    except (services.AnswerConflict, services.StepNotCurrent) as exc:
+    except (AnswerConflict, StepNotCurrent) as exc:
         return _out_of_date(request, state, str(exc))
-    except services.AssignmentError:
+    except AssignmentError:
         return render(request, "participants/unavailable.html", {"study": study}, status=503)
     return redirect("participants:flow", slug=study.slug)

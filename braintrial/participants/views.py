@@ -28,7 +28,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from braintrial.net import client_address
-from braintrial.participants import services
 from braintrial.participants import step_views as steps
 from braintrial.participants.forms import RecruitmentForm, WithdrawalForm
 from braintrial.participants.models import Participant
@@ -37,7 +36,23 @@ from braintrial.participants.selectors import (
     privacy_notice_facts,
     study_get_open,
 )
-from braintrial.participants.services.withdrawal import session_may_withdraw
+from braintrial.participants.services.start import (
+    AlreadyTaken,
+    BrowserBusy,
+    SessionElsewhere,
+    StartRefused,
+    StudyClosed,
+    StudyNotReady,
+    TooManyStarts,
+    Visitor,
+    participant_start,
+)
+from braintrial.participants.services.steps import participant_touch
+from braintrial.participants.services.withdrawal import (
+    NotWithdrawable,
+    participant_withdraw,
+    session_may_withdraw,
+)
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
 
@@ -49,13 +64,13 @@ MARK_COOKIE = "bt_mark"
 MARK_MAX_AGE = 365 * 24 * 3600
 MARK_SALT = "braintrial.participants.mark"
 # Why a start gave no session: the page that says what to do next, and its status.
-REFUSALS: dict[type[services.StartRefused], tuple[str, int]] = {
-    services.StudyClosed: ("participants/closed.html", 403),
-    services.StudyNotReady: ("participants/not_ready.html", 503),
-    services.SessionElsewhere: ("participants/elsewhere.html", 409),
-    services.AlreadyTaken: ("participants/taken.html", 403),
-    services.BrowserBusy: ("participants/browser_busy.html", 409),
-    services.TooManyStarts: ("participants/busy.html", 429),
+REFUSALS: dict[type[StartRefused], tuple[str, int]] = {
+    StudyClosed: ("participants/closed.html", 403),
+    StudyNotReady: ("participants/not_ready.html", 503),
+    SessionElsewhere: ("participants/elsewhere.html", 409),
+    AlreadyTaken: ("participants/taken.html", 403),
+    BrowserBusy: ("participants/browser_busy.html", 409),
+    TooManyStarts: ("participants/busy.html", 429),
 }
 
 
@@ -75,18 +90,18 @@ def _set_cookie(response: HttpResponse, name: str, value: str, max_age: int, pat
     )
 
 
-def _visitor(request: HttpRequest) -> services.Visitor:
+def _visitor(request: HttpRequest) -> Visitor:
     mark = request.get_signed_cookie(MARK_COOKIE, default="", salt=MARK_SALT)
     if not mark:
         mark = secrets.token_urlsafe(24)
-    return services.Visitor(
+    return Visitor(
         browser_mark=mark,
         address=client_address(request),
         user_agent=request.headers.get("user-agent", ""),
     )
 
 
-def _marked(response: HttpResponse, visitor: services.Visitor) -> HttpResponse:
+def _marked(response: HttpResponse, visitor: Visitor) -> HttpResponse:
     """Set (or renew) the browser mark. The landing page sets it already, so that two Start
     clicks sent at once carry the same mark and the second resumes the first."""
     response.set_signed_cookie(
@@ -102,13 +117,13 @@ def _marked(response: HttpResponse, visitor: services.Visitor) -> HttpResponse:
     return response
 
 
-def _session_response(study: Study, token: str, visitor: services.Visitor) -> HttpResponse:
+def _session_response(study: Study, token: str, visitor: Visitor) -> HttpResponse:
     response = redirect("participants:flow", slug=study.slug)
     _set_cookie(response, cookie_name(study), token, COOKIE_MAX_AGE, f"/s/{study.slug}/")
     return _marked(response, visitor)
 
 
-def _refused(request: HttpRequest, study: Study, exc: services.StartRefused) -> HttpResponse:
+def _refused(request: HttpRequest, study: Study, exc: StartRefused) -> HttpResponse:
     template, status = REFUSALS[type(exc)]
     response = render(request, template, {"study": study}, status=status)
     if status in (429, 503):
@@ -121,10 +136,10 @@ def _start(request: HttpRequest, study: Study, form: RecruitmentForm) -> HttpRes
         return redirect("participants:flow", slug=study.slug)
     visitor = _visitor(request)
     try:
-        result = services.participant_start(
+        result = participant_start(
             study=study, recruitment=form.recruitment(), visitor=visitor, now=timezone.now()
         )
-    except services.StartRefused as exc:
+    except StartRefused as exc:
         return _refused(request, study, exc)
     if result.token is None:
         return steps.render_finished(request, result.participant, owner=result.owner)
@@ -194,7 +209,7 @@ def flow(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _step(request: HttpRequest, participant: Participant) -> HttpResponse:
     now = timezone.now()
-    services.participant_touch(participant=participant, now=now)
+    participant_touch(participant=participant, now=now)
     if request.method == "POST":
         return steps.step_answer(request, participant=participant, now=now)
     return steps.step_show(request, participant=participant, now=now)
@@ -251,14 +266,14 @@ def _withdrawn(request: HttpRequest, study: Study, form: WithdrawalForm) -> bool
         )
         return False
     try:
-        services.participant_withdraw(
+        participant_withdraw(
             study=study,
             now=timezone.now(),
             participant=session,
             reference="" if by_session else form.cleaned_data["reference"],
             requested_by="participant",
         )
-    except services.NotWithdrawable:
+    except NotWithdrawable:
         form.add_error("reference", _("No participation in this study has this reference."))
         return False
     return True

@@ -1,22 +1,27 @@
 """Pilot runs: scripted participants (braintrial.pilots.bots) against a server.
 
-Without a URL, local_server serves the project in-process on a free localhost port, so every
-answer still goes through HTTP, the middleware and the views.
+Without a URL, local_server starts gunicorn on a free localhost port, against this process's
+database, so every answer goes through HTTP, the middleware and the views of a real server.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
-from django.db import connections
+from django.db import connection
 from django.http.request import validate_host
 
 from braintrial.pilots.bots import Bot, bots_make
@@ -24,91 +29,72 @@ from braintrial.pilots.runs import BotResult, Mix
 from braintrial.studies.models import Study
 
 MAX_CONCURRENCY = 100
-# Django threads of the in-process server: enough for a 2-core machine, few database connections.
+# gunicorn's threads: enough for a 2-core machine, few database connections (one per thread).
 MAX_SERVER_WORKERS = 16
+SERVER_START_S = 60
 
 
-class _QuietHandler(WSGIRequestHandler):
-    # Thousands of bot requests would drown the report in access-log lines.
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def database_url(database: dict[str, Any]) -> str:
+    """The URL of the database this process uses (its test database, in a test), for a server
+    process to use the same."""
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    user = database.get("USER") or ""
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    login = f"{user}{password}@" if user else ""
+    host = database.get("HOST") or "localhost"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{login}{host}{port}/{database['NAME']}"
 
 
-class _Server(ThreadedWSGIServer):
-    # Wait for the connection threads on close, so none is left running after the command.
-    daemon_threads = False
-    block_on_close = True
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-class _BoundedApp:
-    """Runs Django on a fixed pool of threads, each keeping one database connection.
-
-    The server starts a thread per client connection; if each ran Django itself, 100 bots
-    would hold 100 database connections, the whole of a default Postgres. The connection
-    threads only move bytes; requests are answered by at most ``workers`` threads.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self.app = WSGIHandler()
-        self.workers = workers
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="django")
-
-    def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        started: list[tuple[str, list[tuple[str, str]]]] = []
-        written: list[bytes] = []
-
-        def start(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], object]:
-            started.append((status, headers))
-            return written.append
-
-        response = self.app(environ, start)
-        try:
-            body = b"".join([*written, *response])
-        finally:
-            response.close()  # sends request_finished: the connection is kept or recycled
-        return started[0][0], started[0][1], body
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        status, headers, body = self.pool.submit(self._answer, environ).result()
-        start_response(status, headers)
-        return [body]
-
-    def close(self) -> None:
-        """Close the database connection of every pool thread, then the pool."""
-        barrier = threading.Barrier(self.workers)
-
-        def close_connections() -> None:
-            barrier.wait(timeout=30)  # one task per thread: each waits for all the others
-            connections.close_all()
-
-        for future in [self.pool.submit(close_connections) for _ in range(self.workers)]:
-            future.result()
-        self.pool.shutdown()
+def _answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url + "/accounts/login/", timeout=2).close()
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except OSError:
+        return False
+    return True
 
 
 @contextmanager
 def local_server(*, workers: int) -> Iterator[str]:
-    """Serve the project on a free port of 127.0.0.1 in background threads; yields its URL."""
+    """gunicorn (one process, ``workers`` threads) on a free port of 127.0.0.1, serving this
+    project against this process's database; yields its URL, stops it afterwards."""
     if not validate_host("127.0.0.1", settings.ALLOWED_HOSTS):
         raise ImproperlyConfigured(
-            "ALLOWED_HOSTS does not include 127.0.0.1, so the in-process server would refuse "
+            "ALLOWED_HOSTS does not include 127.0.0.1, so the local server would refuse "
             "every request: add it, or pass --base-url of a running server."
         )
-    app = _BoundedApp(workers)
-    server = _Server(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=False)
-    server.set_app(app)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.daemon = True
-    thread.start()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    root = Path(settings.BASE_DIR)
+    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "gunicorn", "braintrial.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(workers)]
+    command += ["--chdir", str(root), "--log-level", "warning"]  # no access log: one per request
+    server = subprocess.Popen(command, env=env, cwd=root)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        deadline = time.monotonic() + SERVER_START_S
+        while not _answers(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise ImproperlyConfigured(f"gunicorn did not start on {url}.")
+            time.sleep(0.2)
+        yield url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.close()
+        server.terminate()  # graceful: requests under way are answered, connections closed
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 @contextmanager

@@ -117,22 +117,6 @@ class LoadedScorer:
             )
         return ids
 
-    # The paper's definition, kept deliberately plain: the reference the fast path must match.
-    def score_reference(self, texts: Sequence[str]) -> list[VersionScore]:
-        """Score each abstract alone: batch 1, one forward pass, no cache, no prefix reuse."""
-        scores = []
-        with self._lock, torch.inference_mode():
-            for text in texts:
-                ids = self.tokenize(text)
-                input_ids = torch.tensor([ids], dtype=torch.long, device=self.device)
-                logits = self.model(input_ids=input_ids, use_cache=False).logits[0, :-1]
-                logprobs = torch.log_softmax(logits.float(), dim=-1)
-                nll = -logprobs.gather(1, input_ids[0, 1:, None]).squeeze(1)
-                scores.append(
-                    VersionScore.from_sum(n_tokens=len(ids), nll_sum=float(nll.double().sum()))
-                )
-        return scores
-
     def score_pairs(
         self,
         pairs: Sequence[tuple[str, str]],

@@ -86,8 +86,3 @@ def weights_checksum(config: ScorerConfig) -> str:
     if len(parts) == 1:
         return parts[0]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def clear_checksum_cache() -> None:
-    with _digests_lock:
-        _digests.clear()

@@ -121,11 +121,6 @@ def test_top_expertise_keeps_a_fifth_per_group_and_drops_small_groups() -> None:
     assert np.flatnonzero(kept).tolist() == [1, 10, 11]
 
 
-def test_zscore_of_constant_values_is_zero() -> None:
-    assert stats.zscore(np.array([3.0, 3.0])).tolist() == [0.0, 0.0]
-    assert stats.zscore(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
-
-
 def test_pairwise_spearman_by_missing_pattern_matches_pair_by_pair() -> None:
     rng = np.random.default_rng(3)
     columns = rng.normal(size=(40, 6))

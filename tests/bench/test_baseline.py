@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.baseline import score_batched_baseline
+from bench.baseline import score_batched_baseline, score_reference
 from scoring.engine import LoadedScorer, ScorerConfig, load_scorer
 from tests.scoring.engine.test_parity import SHORT_PAIRS
 from tests.scoring.tinymodel import build_tiny_model
@@ -22,7 +22,7 @@ def test_batched_baseline_matches_reference_in_input_order(
     tiny: LoadedScorer, batch_size: int
 ) -> None:
     texts = [text for pair in SHORT_PAIRS for text in pair]
-    reference = tiny.score_reference(texts)
+    reference = score_reference(tiny, texts)
     baseline = score_batched_baseline(tiny, texts, batch_size=batch_size)
     assert [score.n_tokens for score in baseline] == [score.n_tokens for score in reference]
     for got, want in zip(baseline, reference, strict=True):

@@ -9,7 +9,7 @@ import pytest
 
 from braintrial.brainbench.files import PublishedDataError
 from braintrial.brainbench.names import BANK, GPT4_FILE, HUMAN_FILE, IDS_FILE
-from braintrial.brainbench.services import published_items_import
+from braintrial.brainbench.services.items import published_items_import
 from braintrial.items.models import Item
 
 pytestmark = pytest.mark.django_db

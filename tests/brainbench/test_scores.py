@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from braintrial.brainbench.services import published_items_import
+from braintrial.brainbench.services.items import published_items_import
 from scoring.models import ItemScore, Scorer
 from scoring.selectors import scores_valid
 from scoring.services.scorers import prompt_build

@@ -119,7 +119,7 @@ def test_researcher_page_has_charts_captions_and_export_links(world: World) -> N
         assert f"/exports/tiny/{name}.csv" in html
     # Nothing loaded from elsewhere (a CDN): the page works offline.
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    assert reverse("dashboard:plotly_js", args=[response.context["plotly_bundle"]]) in html
+    assert f'src="/static/{response.context["plotly_bundle"]}"' in html
 
 
 def test_data_json_returns_figures_runs_and_version(world: World) -> None:
@@ -130,41 +130,63 @@ def test_data_json_returns_figures_runs_and_version(world: World) -> None:
     assert data["figures"]["charts"][0]["figure"]["data"]
 
 
+def _static_client(settings, static_root: Path | None = None) -> Client:
+    """A client whose WhiteNoise serves what collectstatic wrote to ``static_root``, or, without
+    it, the files as the finders find them (what DEBUG does)."""
+    if static_root is None:
+        settings.WHITENOISE_USE_FINDERS = True
+        settings.WHITENOISE_AUTOREFRESH = True
+    else:
+        settings.STATIC_ROOT = static_root
+    return Client()  # a new client builds its middleware from the settings above
+
+
 def test_plotly_js_falls_back_to_the_installed_package(world: World, settings, tmp_path) -> None:
     import plotly
 
     settings.PLOTLY_VENDOR_DIR = tmp_path  # nothing fetched at install
-    name = f"plotly-{plotly.__version__}"
-    response = Client().get(reverse("dashboard:plotly_js", args=[name]))
+    page = login(world.researcher).get(urls(world)["page"]).content.decode()
+    url = f"/static/vendor/plotly-{plotly.__version__}/plotly.min.js"
+    assert f'src="{url}"' in page
+    response = _static_client(settings).get(url)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert "immutable" in response["Cache-Control"]
     assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
-    assert Client().get(reverse("dashboard:plotly_js", args=["plotly-0.0.1"])).status_code == 404
+    missing = "/static/vendor/plotly-0.0.1/plotly.min.js"
+    assert _static_client(settings).get(missing).status_code == 404
 
 
 def test_plotly_js_is_the_small_bundle_gzipped_where_installed(
     world: World, settings, tmp_path
 ) -> None:
     """The charts' trace types only: the page loads the cartesian bundle where make install
-    put it, gzipped for a browser that takes it, and never the 4.8 MB full one."""
+    put it, which collectstatic compresses and WhiteNoise serves gzipped to a browser that takes
+    it, kept a year; never the 4.8 MB full one."""
     import gzip
 
-    from braintrial.dashboard.plotly_bundle import FULL_BUNDLE
+    from django.core.management import call_command
 
-    settings.PLOTLY_VENDOR_DIR = tmp_path
-    bundle = tmp_path / "plotly-cartesian-9.9.9.min.js"
+    from braintrial.dashboard.plotly_bundle import full_bundle
+
+    settings.PLOTLY_VENDOR_DIR = tmp_path / "vendor"
+    settings.PLOTLY_VENDOR_DIR.mkdir()
+    bundle = settings.PLOTLY_VENDOR_DIR / "plotly-cartesian-9.9.9.min.js"
     bundle.write_bytes(b"/* plotly.js cartesian */" + b" " * 5000)
-    (tmp_path / (bundle.name + ".gz")).write_bytes(gzip.compress(bundle.read_bytes()))
     page = login(world.researcher).get(urls(world)["page"]).content.decode()
-    url = reverse("dashboard:plotly_js", args=["plotly-cartesian-9.9.9"])
+    url = "/static/vendor/plotly-cartesian-9.9.9.min.js"
     assert f'src="{url}"' in page
-    plain = Client().get(url)
+    settings.STATICFILES_FINDERS = ["braintrial.dashboard.plotly_bundle.PlotlyFinder"]
+    settings.STATIC_ROOT = tmp_path / "collected"
+    call_command("collectstatic", interactive=False, verbosity=0)
+    client = _static_client(settings, settings.STATIC_ROOT)
+    plain = client.get(url)
     assert b"".join(plain.streaming_content) == bundle.read_bytes()
-    packed = Client().get(url, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert "immutable" in plain["Cache-Control"] and "public" in plain["Cache-Control"]
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
     assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
     assert gzip.decompress(b"".join(packed.streaming_content)) == bundle.read_bytes()
-    assert FULL_BUNDLE.stat().st_size > 4_000_000  # what it replaces
+    assert full_bundle().stat().st_size > 4_000_000  # what it replaces
 
 
 def test_every_dashboard_page_has_a_favicon(world: World) -> None:

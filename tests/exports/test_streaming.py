@@ -71,32 +71,27 @@ def test_download_is_a_streaming_response_that_never_holds_the_file(client, big_
     assert peak < 3_000_000, f"peak {peak:,} bytes for a {n_bytes:,}-byte file"
 
 
-@pytest.mark.parametrize("method", ["copy", "python"])
-def test_both_writers_keep_memory_flat(big_study, method):
+def test_the_writer_keeps_memory_flat(big_study):
     studies = Study.objects.filter(pk=big_study.study.pk)
-    chunks = csv_stream(
-        kind=EXPORT_KINDS["trials"], studies=studies, include_excluded=True, method=method
-    )
+    chunks = csv_stream(kind=EXPORT_KINDS["trials"], studies=studies, include_excluded=True)
     n_chunks, n_bytes, peak = consume(chunks)
     assert n_chunks >= 20
-    assert peak < 3_000_000, f"{method}: peak {peak:,} bytes for a {n_bytes:,}-byte file"
+    assert peak < 3_000_000, f"peak {peak:,} bytes for a {n_bytes:,}-byte file"
 
 
-@pytest.mark.parametrize("method", ["copy", "python"])
-def test_abandoned_download_leaves_the_connection_usable(big_study, method):
+def test_abandoned_download_leaves_the_connection_usable(big_study):
     studies = Study.objects.filter(pk=big_study.study.pk)
-    chunks = csv_stream(kind=EXPORT_KINDS["trials"], studies=studies, method=method)
+    chunks = csv_stream(kind=EXPORT_KINDS["trials"], studies=studies)
     next(chunks)
     next(chunks)
     chunks.close()  # what Django does when the client goes away
     assert Trial.objects.filter(participant__study=big_study.study).count() == N_TRIALS
 
 
-@pytest.mark.parametrize("method", ["copy", "python"])
-def test_download_abandoned_after_its_first_chunk_releases_the_cursor(big_study, method):
+def test_download_abandoned_after_its_first_chunk_releases_the_cursor(big_study):
     studies = Study.objects.filter(pk=big_study.study.pk)
     savepoints = list(connection.savepoint_ids)
-    stream = Started(csv_stream(kind=EXPORT_KINDS["trials"], studies=studies, method=method))
+    stream = Started(csv_stream(kind=EXPORT_KINDS["trials"], studies=studies))
     assert connection.savepoint_ids != savepoints  # the export's transaction is open
     assert next(iter(stream)).startswith(b"pid,")
     stream.close()  # the response's close(), before the second chunk

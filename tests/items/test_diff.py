@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from braintrial.items.services import differences_compute
+from braintrial.items.services.diff import differences_compute
 
 
 def test_single_changed_word_is_one_passage() -> None:

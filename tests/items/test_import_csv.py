@@ -8,16 +8,17 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from braintrial.items.models import Item
-from braintrial.items.services import (
+from braintrial.items.services.banks import item_bank_ensure
+from braintrial.items.services.importing import (
+    MAX_FILE_BYTES,
     ImportReport,
-    ItemImportError,
     items_import_content,
     items_import_csv,
 )
-from braintrial.items.services.importing import MAX_FILE_BYTES
+from braintrial.items.services.parsing import ItemImportError
 
 pytestmark = pytest.mark.django_db
 
@@ -212,4 +213,46 @@ def test_concurrent_imports_of_one_file_create_each_row_once() -> None:
     assert errors == []
     assert sorted(report.created for report in reports) == [0, 0, 0, 3]
     assert sorted(report.unchanged for report in reports) == [0, 3, 3, 3]
+    assert Item.objects.filter(bank="ecology").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_for_one_in_progress_in_its_bank_then_changes_nothing() -> None:
+    """The bank's row is the lock: the second import waits for the first's commit instead of
+    inserting the same rows beside it (which would fail on the unique row key)."""
+    first_holds, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    reports: list[ImportReport] = []
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                items_import_csv(path=FIXTURE, bank="ecology", source="human")
+                first_holds.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            first_holds.wait(timeout=30)
+            reports.append(items_import_csv(path=FIXTURE, bank="ecology", source="human"))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            second_done.set()
+            connection.close()
+
+    item_bank_ensure(name="ecology")  # the bank exists already: its creation serialises nothing
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert first_holds.wait(timeout=30)
+    assert not second_done.wait(timeout=1.0)  # waiting on the first's lock
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    [report] = reports
+    assert (report.created, report.unchanged) == (0, 3)
     assert Item.objects.filter(bank="ecology").count() == 3

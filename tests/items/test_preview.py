@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from braintrial.items.models import Item
-from braintrial.items.services import ItemImportError, items_preview_content
-from braintrial.items.services.parsing import rows_check, rows_parse
+from braintrial.items.services.parsing import ItemImportError, rows_check, rows_parse
+from braintrial.items.services.preview import items_preview_content
 
 HEADER = "doi,journal_section,original_abstract,incorrect_abstract\n"
 FILE = (

@@ -9,14 +9,19 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from braintrial.participants import services
 from braintrial.participants.models import Trial
 from braintrial.participants.selectors import trial_next_unanswered
+from braintrial.participants.services.answers import (
+    AnswerConflict,
+    StepNotCurrent,
+    TrialAnswer,
+    trial_answer_submit,
+)
 from tests.participants.conftest import answer_data, current_position, flow_url, walk_to_practice
 
 pytestmark = pytest.mark.django_db
 
-ANSWER = services.TrialAnswer(
+ANSWER = TrialAnswer(
     choice="A",
     confidence=60,
     expertise=30,
@@ -40,13 +45,13 @@ def test_answer_service_stores_once_from_the_participant_alone(client: Client, s
     participant = walk_to_practice(client, study)
     current_position(client, study)  # shows the practice trial: its clock starts
     now = timezone.now()
-    submit = services.trial_answer_submit
+    submit = trial_answer_submit
     assert submit(participant=participant, position=0, answer=ANSWER, now=now) is True
     assert submit(participant=participant, position=0, answer=ANSWER, now=now) is False
     changed = replace(ANSWER, choice="B")
-    with pytest.raises(services.AnswerConflict):
+    with pytest.raises(AnswerConflict):
         submit(participant=participant, position=0, answer=changed, now=now)
-    with pytest.raises(services.StepNotCurrent):
+    with pytest.raises(StepNotCurrent):
         submit(participant=participant, position=2, answer=ANSWER, now=now)
     stored = participant.trials.get(position=0)
     assert (stored.choice, stored.confidence) == ("A", 60)
@@ -61,9 +66,7 @@ def test_outside_help_asked_per_trial_is_stored_and_flags_only_that_trial(
     participant = walk_to_practice(client, study)
     _, practice = current_position(client, study)
     assert 'name="outside_help"' not in practice.content.decode()  # not on the practice
-    services.trial_answer_submit(
-        participant=participant, position=0, answer=ANSWER, now=timezone.now()
-    )
+    trial_answer_submit(participant=participant, position=0, answer=ANSWER, now=timezone.now())
     position, page = current_position(client, study)
     assert 'name="outside_help"' in page.content.decode()
     posted = client.post(flow_url(study), answer_data(position, outside_help="yes"))

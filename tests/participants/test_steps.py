@@ -16,7 +16,7 @@ from django.template.loader import get_template
 from django.test import Client
 
 from braintrial.participants import flow
-from braintrial.participants.flow import DETOURS, STEPS, Step, current_step, flow_state_get
+from braintrial.participants.flow import DETOURS, STEPS, FlowState, Step, current_step
 from braintrial.participants.models import Participant
 from tests.participants.conftest import flow_url, participant_of, start
 
@@ -62,7 +62,7 @@ def _walk(client: Client, study: Any) -> tuple[list[str], Step[Any]]:
     """Answer whatever step the declaration says is current until one takes no POST."""
     visited: list[str] = []
     for _ in range(50):
-        step = current_step(flow_state_get(participant=participant_of(client, study)))
+        step = current_step(FlowState(participant=participant_of(client, study)))
         page = client.get(flow_url(study))
         assert page.status_code == 200
         assert step.template in [t.name for t in page.templates]

@@ -23,8 +23,8 @@ from django.conf import settings
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from braintrial.participants import services
 from braintrial.participants.models import Participant
+from braintrial.participants.services.withdrawal import withdrawal_reference
 from braintrial.resilience import unavailable_response
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_create
@@ -185,7 +185,7 @@ def _privacy_and_withdrawal_pages(client: Client, study: Study) -> Iterator[tupl
     yield "withdrawal with a malformed reference", client.post(url, bad).content.decode()
     unknown = {"how": "reference", "reference": "AAAA-BBBB-CCCC"}
     yield "withdrawal with an unknown reference", client.post(url, unknown).content.decode()
-    reference = services.withdrawal_reference(participant=Participant.objects.get(study=study))
+    reference = withdrawal_reference(participant=Participant.objects.get(study=study))
     done = {"how": "reference", "reference": reference}
     yield "withdrawn", client.post(url, done).content.decode()
 

@@ -248,10 +248,8 @@ def test_withdrawal_of_an_abandoned_participant_does_not_count_their_items_twice
 
     from django.utils import timezone
 
-    from braintrial.participants.services import (
-        participant_withdraw,
-        participants_release_abandoned,
-    )
+    from braintrial.participants.services.assignment import participants_release_abandoned
+    from braintrial.participants.services.withdrawal import participant_withdraw
 
     browser = Client()
     walk_to_practice(browser, study, pid="GONE-1")

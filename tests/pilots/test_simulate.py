@@ -1,6 +1,6 @@
 """simulate_participants: scripted participants through the real HTTP flow, on Postgres.
 
-Transactional tests: the in-process server answers from its own threads and connections, so
+Transactional tests: the local server (gunicorn) answers from its own process and connections, so
 the data must really be committed for it to see.
 """
 
@@ -82,7 +82,7 @@ def test_ten_bots_complete_with_all_trials_answered_and_balanced_exposure(study:
     # A coin per trial: 120 answers all one letter would mean the bot is not choosing.
     assert set(answered.values_list("choice", flat=True)) == {"A", "B"}
     assert spread_by_source(study) == {Item.Source.HUMAN: 0, Item.Source.GPT4: 0}
-    # The in-process server closed the database connections of its threads.
+    # The local server closed its database connections when it stopped.
     assert other_connections() <= before
 
 
@@ -180,7 +180,7 @@ def test_closed_study_is_refused_with_a_clear_error(study: Study) -> None:
     assert not Participant.objects.exists()
 
 
-def test_in_process_server_refused_when_allowed_hosts_would_refuse_it(
+def test_local_server_refused_when_allowed_hosts_would_refuse_it(
     study: Study, settings: Any
 ) -> None:
     settings.ALLOWED_HOSTS = ["study.example.org"]

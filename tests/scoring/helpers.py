@@ -16,7 +16,9 @@ from django.conf import settings
 
 from braintrial.items.models import Item
 from scoring.models import Scorer, ScoreRun
-from scoring.services import score_run_chunk_process, score_run_missing_chunks, scorer_create
+from scoring.services.chunks import score_run_chunk_process
+from scoring.services.runs import score_run_missing_chunks
+from scoring.services.scorers import scorer_create
 from tests.factories import item_make
 
 REPO = Path(__file__).resolve().parents[2]

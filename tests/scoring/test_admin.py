@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from scoring.admin import ScorerAdmin
 from scoring.models import ItemScore, Scorer, ScoreRun
-from scoring.services import score_run_create, scorer_create
+from scoring.services.runs import score_run_create
+from scoring.services.scorers import scorer_create
 from tests.scoring.helpers import items_make, run_in_process
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from scoring.models import ItemScore, Scorer, ScoreRun
-from scoring.services import scorer_create
+from scoring.services.scorers import scorer_create
 from tests.scoring.helpers import items_make
 
 pytestmark = pytest.mark.django_db

@@ -11,16 +11,14 @@ from braintrial.items.models import Item
 from scoring.engine import ScorerConfigError, ScorerOutOfMemoryError
 from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
 from scoring.selectors import scores_valid
-from scoring.services import (
+from scoring.services.chunks import _error_text, score_run_chunk_process
+from scoring.services.runs import (
     score_run_cancel,
-    score_run_chunk_process,
     score_run_create,
     score_run_missing_chunks,
     score_run_resume,
-    scorer_create,
-    scorer_update,
 )
-from scoring.services.chunks import _error_text
+from scoring.services.scorers import scorer_create, scorer_update
 from tests.scoring.fakes import FakeEngine, fake_version_score
 from tests.scoring.helpers import items_make, run_in_process, tiny_scorer
 

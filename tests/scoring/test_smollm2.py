@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from braintrial.brainbench.services import published_items_import
+from braintrial.brainbench.services.items import published_items_import
 from scoring.models import Scorer
 from scoring.selectors import scores_valid
-from scoring.services import score_run_create
+from scoring.services.runs import score_run_create
 from tests.scoring.helpers import run_in_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 
 from braintrial.studies.models import Study
 from scoring.models import ScoreRun
-from scoring.services import SERVER_OPERATOR, score_run_start, scorer_create
+from scoring.services.scorers import scorer_create
+from scoring.services.start import SERVER_OPERATOR, score_run_start
 from tests.factories import user_make
 from tests.scoring.helpers import items_make
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from scoring.engine.weights import clear_checksum_cache, folder_sha256
+from scoring.engine.weights import folder_sha256
 from scoring.models import ItemScore, Scorer, ScoreRun
 from scoring.selectors import scores_valid
-from scoring.services import score_run_create, scorer_create
+from scoring.services.runs import score_run_create
+from scoring.services.scorers import scorer_create
 from tests.scoring.engine.test_sharding import PER_LAYER_MAP
 from tests.scoring.helpers import items_make, run_in_process, tiny_scorer
 
@@ -25,7 +26,6 @@ WEIGHTS = "model.safetensors"
 @pytest.fixture
 def checkpoint(tiny_model_dir: Path, tmp_path: Path) -> Path:
     """A copy of the tiny model that a test may change."""
-    clear_checksum_cache()
     return Path(shutil.copytree(tiny_model_dir, tmp_path / "checkpoint"))
 
 

@@ -16,7 +16,8 @@ import redis
 from django.db.models import Count
 
 from scoring.models import ItemScore, ScoreRun
-from scoring.services import score_run_create, scorer_create
+from scoring.services.runs import score_run_create
+from scoring.services.scorers import scorer_create
 from tests.scoring.helpers import (
     REPO,
     Worker,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant
-from braintrial.participants.services import trials_assign
+from braintrial.participants.services.assignment import trials_assign
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
 from braintrial.studies.services import study_create, study_update

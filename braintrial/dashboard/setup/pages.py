@@ -16,7 +16,8 @@ from django.shortcuts import render
 from braintrial.dashboard.links import participant_link
 from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
 from braintrial.items.selectors import item_test_cases, items_flagged
-from braintrial.items.services import ImportReport, ItemImportError
+from braintrial.items.services.importing import ImportReport
+from braintrial.items.services.parsing import ItemImportError
 from braintrial.items.services.preview import ItemPreview
 from braintrial.participants.selectors import consent_versions_of_study
 from braintrial.studies.banks import item_banks_summary

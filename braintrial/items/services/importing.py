@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from braintrial.audit.services import audit_event_record
@@ -135,26 +135,15 @@ def _values(prepared: PreparedFile, parsed: ParsedRow) -> dict[str, Any]:
     }
 
 
-def _file_lock(*, bank: str, source_file: str) -> None:
-    """Serialise imports of one file: the second waits, then finds the rows and changes nothing.
-
-    Row locks cannot cover rows that do not exist yet, hence a transaction-level advisory lock.
-    SQLite (embedded mode) already lets one writer at a time in.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"braintrial.items:{bank}:{source_file}"]
-        )
-
-
 def _file_write(prepared: PreparedFile) -> ImportReport:
     """Upsert keyed by (bank, source_file, row); the caller holds the transaction."""
     report = ImportReport(source_file=prepared.source_file, bank=prepared.bank)
     # Items never exist under a name without a bank row, which a study could otherwise claim.
     item_bank_ensure(name=prepared.bank)
-    _file_lock(bank=prepared.bank, source_file=prepared.source_file)
+    # Imports into one bank take turns: the second waits for the first's commit, then finds its
+    # rows and changes nothing. Row locks cannot cover rows that do not exist yet, so the lock is
+    # the bank's row (SQLite, the embedded mode, lets one writer in at a time anyway).
+    bank = ItemBank.objects.select_for_update().get(name=prepared.bank)
     existing = {
         item.row: item
         for item in Item.objects.select_for_update().filter(
@@ -194,7 +183,6 @@ def _file_write(prepared: PreparedFile) -> ImportReport:
     Item.objects.bulk_update(to_update, [*_IMPORTED_FIELDS, "updated_at"])
     report.created, report.updated = len(to_create), len(to_update)
     if report.changed:
-        bank = ItemBank.objects.get(name=prepared.bank)
         audit_event_record(
             event="items.import",
             instance=bank,

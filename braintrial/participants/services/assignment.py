@@ -24,7 +24,6 @@ from braintrial.participants.services.exposure import (
     exposure_counters_read,
     study_assignment_lock,
 )
-from braintrial.postgres import planned_for_values
 from braintrial.studies.models import N_CATCH_TRIALS, Study
 
 # SystemRandom: the A/B draw and the ordering must not be predictable from earlier draws.
@@ -47,7 +46,6 @@ class AssignmentError(Exception):
     """The study's item bank cannot give this participant a full set of items."""
 
 
-@planned_for_values()
 def participants_release_abandoned(*, study: Study, now: datetime) -> int:
     """Mark participants without activity for ``study.abandon_after_minutes`` as abandoned and
     take their items off the exposure counters, in one transaction under the assignment lock.

@@ -39,7 +39,6 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from braintrial.net import address_is_limited, address_network
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import participant_get_by_recruitment_id, token_hash
-from braintrial.postgres import planned_for_values
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
 
@@ -204,7 +203,6 @@ def _earlier_from_browser(study: Study, recruitment: Recruitment, mark_hash: str
     raise LookupError
 
 
-@planned_for_values()
 def participant_start(
     *, study: Study, recruitment: Recruitment, visitor: Visitor, now: datetime
 ) -> StartResult:

@@ -18,13 +18,9 @@ from tqdm import tqdm
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
-from scoring.services import (
-    SERVER_OPERATOR,
-    score_run_cancel,
-    score_run_chunk_process,
-    score_run_missing_chunks,
-    score_run_start,
-)
+from scoring.services.chunks import score_run_chunk_process
+from scoring.services.runs import score_run_cancel, score_run_missing_chunks
+from scoring.services.start import SERVER_OPERATOR, score_run_start
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scoring.models import Scorer
-from scoring.services import scorer_create
+from scoring.services.scorers import scorer_create
 
 
 class Command(BaseCommand):

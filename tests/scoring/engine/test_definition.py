@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from bench.baseline import score_reference
 from scoring.engine import (
     PairScore,
     ScorerConfig,
@@ -52,7 +53,7 @@ def test_reference_score_matches_a_hand_computed_softmax(tiny_model_dir: Path) -
     scorer = load_scorer(ScorerConfig(model_source=str(tiny_model_dir), device="cpu"))
     ids = scorer.tokenize(TEXT)
     nll_sum, ppl = _by_hand(scorer, ids)
-    [reference] = scorer.score_reference([TEXT])
+    [reference] = score_reference(scorer, [TEXT])
     [pair] = scorer.score_pairs([(TEXT, TEXT + " Not after omission.")])
     assert reference.n_tokens == len(ids)
     assert reference.nll_sum == pytest.approx(nll_sum, rel=1e-6)
@@ -92,7 +93,7 @@ def test_template_tokens_are_scored(tiny_model_dir: Path, brainbench_csv_dir: Pa
     assert ids == plain.tokenize(render_prompt(template, TEXT))
     assert len(ids) > len(plain.tokenize(TEXT)) + 5
     nll_sum, _ = _by_hand(templated, ids)
-    [score] = templated.score_reference([TEXT])
+    [score] = score_reference(templated, [TEXT])
     assert score.n_tokens == len(ids)
     assert score.nll_sum == pytest.approx(nll_sum, rel=1e-6)
 
@@ -126,10 +127,10 @@ def test_bos_add_scores_the_first_word(tiny_model_nobos_dir: Path) -> None:
     added = load_scorer(
         ScorerConfig(model_source=str(tiny_model_nobos_dir), device="cpu", bos="add")
     )
-    [with_bos] = added.score_reference([TEXT])
-    [without] = load_scorer(
-        ScorerConfig(model_source=str(tiny_model_nobos_dir), device="cpu")
-    ).score_reference([TEXT])
+    [with_bos] = score_reference(added, [TEXT])
+    [without] = score_reference(
+        load_scorer(ScorerConfig(model_source=str(tiny_model_nobos_dir), device="cpu")), [TEXT]
+    )
     assert with_bos.n_tokens == without.n_tokens + 1
     assert with_bos.nll_sum > without.nll_sum  # one more token scored, each NLL > 0
 
@@ -137,4 +138,4 @@ def test_bos_add_scores_the_first_word(tiny_model_nobos_dir: Path) -> None:
 def test_a_prompt_of_one_token_cannot_be_scored(tiny_model_nobos_dir: Path) -> None:
     scorer = load_scorer(ScorerConfig(model_source=str(tiny_model_nobos_dir), device="cpu"))
     with pytest.raises(ValueError, match="at least 2"):
-        scorer.score_reference(["a"])
+        score_reference(scorer, ["a"])

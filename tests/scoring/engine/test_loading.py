@@ -9,6 +9,7 @@ import torch
 from peft import LoraConfig, get_peft_model
 from transformers import AutoModelForCausalLM
 
+from bench.baseline import score_reference
 from scoring.engine import (
     ScorerConfig,
     ScorerConfigError,
@@ -78,10 +79,11 @@ def test_dtype_auto_is_fp32_on_cpu_and_explicit_dtypes_apply(tiny_model_dir: Pat
     bf16 = load_scorer(ScorerConfig(model_source=str(tiny_model_dir), device="cpu", dtype="bf16"))
     assert bf16.dtype == torch.bfloat16
     # The log-softmax runs in fp32 whatever the model's dtype: scores stay finite and close.
-    [score] = bf16.score_reference([SHORT_PAIRS[0][0]])
-    [exact] = load_scorer(
-        ScorerConfig(model_source=str(tiny_model_dir), device="cpu")
-    ).score_reference([SHORT_PAIRS[0][0]])
+    [score] = score_reference(bf16, [SHORT_PAIRS[0][0]])
+    [exact] = score_reference(
+        load_scorer(ScorerConfig(model_source=str(tiny_model_dir), device="cpu")),
+        [SHORT_PAIRS[0][0]],
+    )
     assert score.ppl == pytest.approx(exact.ppl, rel=0.05)
 
 
@@ -106,8 +108,8 @@ def test_lora_adapter_changes_scores_and_keeps_parity(tiny_model_dir: Path, tmp_
     adapted = load_scorer(
         ScorerConfig(model_source=str(tiny_model_dir), device="cpu", adapter=str(tmp_path / "lora"))
     )
-    [with_adapter] = adapted.score_reference([SHORT_PAIRS[0][0]])
-    [without] = plain.score_reference([SHORT_PAIRS[0][0]])
+    [with_adapter] = score_reference(adapted, [SHORT_PAIRS[0][0]])
+    [without] = score_reference(plain, [SHORT_PAIRS[0][0]])
     assert with_adapter.nll_sum != pytest.approx(without.nll_sum, rel=1e-3)
     assert_parity(adapted, SHORT_PAIRS, batch_size=3)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.baseline import score_reference
 from scoring.engine import LoadedScorer, PairScore, ScorerConfig, load_scorer
 from scoring.engine.batching import plan_groups, shared_prefix_length
 
@@ -46,7 +47,7 @@ def assert_parity(
 ) -> list[PairScore]:
     """Fast path against the plain loop, version by version; returns the fast scores."""
     fast = scorer.score_pairs(pairs, **kwargs)
-    reference = scorer.score_reference([text for pair in pairs for text in pair])
+    reference = score_reference(scorer, [text for pair in pairs for text in pair])
     assert len(fast) == len(pairs)
     for number, pair in enumerate(fast):
         for got, want in (

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from bench.baseline import score_batched_baseline
+from bench.baseline import score_batched_baseline, score_reference
 from scoring.engine import PairScore, ScorerConfig, ScorerConfigError, load_scorer
 from scoring.engine.placement import parse_max_memory
 from tests.scoring.engine.test_parity import SHORT_PAIRS
@@ -41,7 +41,7 @@ PAIRS = [
 def scores_of(config: ScorerConfig) -> tuple[list[PairScore], list[float], dict[str, object]]:
     scorer = load_scorer(config)
     texts = [text for pair in PAIRS for text in pair]
-    reference = [score.ppl for score in scorer.score_reference(texts)]
+    reference = [score.ppl for score in score_reference(scorer, texts)]
     placed = dict(getattr(scorer.model, "hf_device_map", {}) or {})
     return scorer.score_pairs(PAIRS, batch_size=3), reference, placed
 
@@ -87,7 +87,7 @@ def test_batched_baseline_on_sharded_model_matches_reference(tiny_model_dir: Pat
     )
     scorer = load_scorer(config)
     texts = [text for pair in PAIRS for text in pair]
-    reference = scorer.score_reference(texts)
+    reference = score_reference(scorer, texts)
     for batch_size in (1, 4):
         baseline = score_batched_baseline(scorer, texts, batch_size=batch_size)
         for got, want in zip(baseline, reference, strict=True):

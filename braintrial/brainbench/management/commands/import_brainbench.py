@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from braintrial.brainbench.names import BANK, GPT4_FILE, HUMAN_FILE, IDS_FILE
-from braintrial.brainbench.services import published_items_import
+from braintrial.brainbench.services.items import published_items_import
 
 from ._base import FolderImportCommand
 

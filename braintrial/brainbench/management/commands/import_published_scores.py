@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from braintrial.brainbench.files import PublishedDataError
 from braintrial.brainbench.names import SCORES_FILE
-from braintrial.brainbench.services import published_scores_import
+from braintrial.brainbench.services.scores import published_scores_import
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from braintrial.brainbench.names import IDS_FILE, STUDY_SLUG, TRIALS_FILE
-from braintrial.brainbench.services import published_trials_import
+from braintrial.brainbench.services.trials import published_trials_import
 
 from ._base import FolderImportCommand
 

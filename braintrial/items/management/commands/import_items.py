@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from braintrial.items.models import Item
-from braintrial.items.services import ItemImportError, items_import_csv
+from braintrial.items.services.importing import items_import_csv
+from braintrial.items.services.parsing import ItemImportError
 
 
 class Command(BaseCommand):

@@ -8,8 +8,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from braintrial.participants.services import NotWithdrawable, participant_withdraw
-from braintrial.participants.services.withdrawal import MAX_REASON_CHARS
+from braintrial.participants.services.withdrawal import (
+    MAX_REASON_CHARS,
+    NotWithdrawable,
+    participant_withdraw,
+)
 from braintrial.studies.models import Study
 
 

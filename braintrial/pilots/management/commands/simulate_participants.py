@@ -1,10 +1,10 @@
 """python manage.py simulate_participants: pilot a study with scripted participants.
 
 The bots (braintrial.pilots.bots) walk the real HTTP flow, each with its own cookies, from
-the landing page to the completion code. Without --base-url the command serves the project
-in-process on a free localhost port, so every answer still goes through HTTP, the middleware
-and the views. Afterwards it reports completions, failures, throughput and the exposure balance
-of the study's items per source (read from the database).
+the landing page to the completion code. Without --base-url the command starts gunicorn on a
+free localhost port for the run, so every answer goes through HTTP, the middleware and the
+views of a real server. Afterwards it reports completions, failures, throughput and the
+exposure balance of the study's items per source (read from the database).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--base-url",
             help="URL of a running server (e.g. http://127.0.0.1:8000); default: serve the "
-            "project in-process on a free localhost port.",
+            "project with gunicorn on a free localhost port.",
         )
         parser.add_argument("--seed", type=int, help="Seed of the bots' answers (reproducible).")
         parser.add_argument(
@@ -86,9 +86,7 @@ class Command(BaseCommand):
         try:
             with server as url:
                 where = (
-                    f"in-process server, {workers} Django threads"
-                    if base_url is None
-                    else "running server"
+                    f"local gunicorn, {workers} threads" if base_url is None else "running server"
                 )
                 self.stdout.write(
                     f"Simulating {n} participants on study '{study.slug}' at {url} ({where}), "
