@@ -21,7 +21,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Max, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -54,6 +54,14 @@ def login_failures_recent(*, request: HttpRequest | None) -> int:
             AccessFailureLog.objects.filter(ip_address=address, attempt_time__gt=since).count()
         )
     return max(counts)
+
+
+def login_username_locked(*, username: str) -> bool:
+    """Whether the user name's own failures lock it now (not merely its client's address)."""
+    failures = AccessAttempt.objects.filter(
+        username=username, expiration__expires_at__gt=timezone.now()
+    ).aggregate(n=Sum("failures_since_start"))["n"]
+    return (failures or 0) >= settings.AXES_FAILURE_LIMIT
 
 
 def login_cool_off(request: HttpRequest | None = None) -> timedelta:

@@ -8,6 +8,8 @@ ALLOWED_HOSTS and DEBUG=0.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -343,6 +345,18 @@ BRAINBENCH_DIR = Path(
     os.environ.get("BRAINBENCH_DIR", BASE_DIR.parent / "shared" / "data" / "brainbench")
 )
 BRAINBENCH_PUBLIC_URL = "https://github.com/braingpt-lovelab/brainbench_testcases"
+
+# The key of the audit log's chain of seals (braintrial.audit.chain). Set it on its own in
+# production: derived from SECRET_KEY, rotating that key would make every earlier entry fail
+# ``audit_log --verify``. Kept out of the database, so the tables' owner cannot forge a seal.
+AUDIT_LOG_KEY = (
+    os.environ.get("AUDIT_LOG_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"braintrial.audit.chain", hashlib.sha256).hexdigest()
+)
+# The database role the web and worker processes connect as (docs/operations.md): it owns
+# nothing, and may only add to the audit log. When set, ``migrate`` (run as the owner) grants it
+# what it needs on every table (braintrial.audit.roles).
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "")
 
 LOGGING = {
     "version": 1,

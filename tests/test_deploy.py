@@ -31,14 +31,54 @@ def compose() -> dict:
 
 def test_services_and_their_order(compose: dict) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "reports", "housekeeping"}
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "web",
+        "worker",
+        "reports",
+        "housekeeping",
+    }
     for name in ("web", "worker"):
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
-    # The workers wait for web, which migrates first (and waits for the database and Redis).
+    # The workers wait for web, which waits for the migrations (and the database and Redis).
     for name in ("worker", "reports"):
         assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
-    assert "migrate --no-input" in services["web"]["command"]
+    assert services["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert " ".join(services["migrate"]["command"]).endswith("manage.py migrate --no-input")
+    assert "migrate" not in services["web"]["command"]
+
+
+def test_the_app_runs_as_a_role_that_owns_nothing_and_migrations_as_the_owner(
+    compose: dict,
+) -> None:
+    """The web and worker processes connect as braintrial_app, which the init script makes
+    without any power over the tables; the migrate service as the owner, granting the app's
+    role its rights after migrating (the grants themselves: tests/audit/test_chain.py)."""
+    services = compose["services"]
+
+    def user(url: str) -> str:
+        return url.split("//", 1)[1].split(":", 1)[0]
+
+    app = compose["x-app-environment"]
+    assert user(app["DATABASE_URL"]) == "braintrial_app"
+    for name in ("web", "worker", "reports", "housekeeping"):
+        assert user(services[name]["environment"]["DATABASE_URL"]) == "braintrial_app"
+    migrate = services["migrate"]["environment"]
+    assert user(migrate["DATABASE_URL"]) == "braintrial"
+    assert migrate["DATABASE_APP_ROLE"] == "braintrial_app"
+    assert ":?" in app["AUDIT_LOG_KEY"]
+    init = services["postgres"]["volumes"][1].split(":")
+    assert init[1].startswith("/docker-entrypoint-initdb.d/")
+    script = (ROOT / init[0]).read_text(encoding="utf-8")
+    for role in ("braintrial", "braintrial_app"):
+        assert f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" in script
+    assert "ALTER DATABASE braintrial OWNER TO braintrial;" in script
+    assert services["postgres"]["environment"]["POSTGRES_USER"] == "postgres"
 
 
 def test_web_serves_the_projects_wsgi_app_with_gunicorn(compose: dict) -> None:
@@ -109,6 +149,8 @@ def compose_environment(compose: dict) -> dict[str, str]:
         "SECRET_KEY": "k" * 20 + "-production-like-secret-key-0123456789-abcdefghij",
         "ALLOWED_HOSTS": "trial.example.org",
         "POSTGRES_PASSWORD": "pw",
+        "DB_APP_PASSWORD": "app-pw",
+        "AUDIT_LOG_KEY": "a" * 64,
     }
 
     def resolve(value: str) -> str:

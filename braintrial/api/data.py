@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,27 +23,41 @@ from braintrial.participants.selectors import (
     item_get_for_researcher,
     items_for_researcher,
     participants_for_studies,
+    studies_of_item,
     trials_for_studies,
 )
+from braintrial.studies.models import Study
+from braintrial.studies.selectors import studies_for_researcher
+
+
+def download_record(request: Request, *, studies: Iterable[Study], filters: dict[str, Any]) -> None:
+    """A data download in the audit trail, for every study it covers. Of the query string only
+    the validated filters are kept: whatever else a client appends (a recruitment id, say)
+    would stay in the log for good, beyond every purge of identifiers."""
+    kept = {name: filters[name] for name in ("study", "updated_since", "scorer") if name in filters}
+    audit_download_record(
+        actor=request.user,
+        studies=studies,
+        what=f"api {request.path}",
+        options={"filters": {k: str(v) for k, v in kept.items()}},
+    )
 
 
 class FilteredListApi(ResearcherApi, generics.ListAPIView):
     """A list over the researcher's studies, or the one named by ``?study=``. Each page served
     is a data download, recorded in the audit trail for every study it covers."""
 
+    filter_class: type[serializers.Serializer] = ListFilters
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        studies, _ = self.filtered()
-        audit_download_record(
-            actor=request.user,
-            studies=studies,
-            what=f"api {request.path}",
-            options={"query": {k: v[:10] for k, v in request.query_params.lists()}},
-        )
+        filters = list_filters_parse(request=self.request, serializer_class=self.filter_class)
+        download_record(request, studies=filter_studies(user=request.user, filters=filters),
+                        filters=filters)  # fmt: skip
         return response
 
     def filtered(self) -> tuple[Any, Any]:
-        filters = list_filters_parse(request=self.request)
+        filters = list_filters_parse(request=self.request, serializer_class=self.filter_class)
         return filter_studies(user=self.request.user, filters=filters), since(filters)
 
 
@@ -59,6 +74,8 @@ class ItemDetailApi(ResearcherApi):
     @extend_schema(responses=ItemOutput, summary="One item")
     def get(self, request: Request, item_id: int) -> Response:
         item = item_get_for_researcher(user=request.user, item_id=item_id)
+        studies = studies_of_item(studies=studies_for_researcher(user=request.user), item=item)
+        download_record(request, studies=studies, filters={})
         return Response(ItemOutput(item).data)
 
 

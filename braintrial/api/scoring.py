@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from braintrial.api.base import ResearcherApi, WriteThrottled, researcher
+from braintrial.api.data import FilteredListApi
 from braintrial.api.filters import (
     ListFilters,
     ScoreFilters,
@@ -46,7 +47,7 @@ class ScorerListApi(ResearcherApi, generics.ListAPIView):
         description="Without ?study=, your studies' runs and the runs over the whole bank.",
     )
 )
-class RunListApi(ResearcherApi, generics.ListAPIView):
+class RunListApi(FilteredListApi):
     serializer_class = ScoreRunOutput
 
     def get_queryset(self) -> Any:
@@ -101,8 +102,9 @@ class RunDetailApi(ResearcherApi):
         "its succeeded runs of that configuration. updated_since compares with created_at.",
     )
 )
-class ScoreListApi(ResearcherApi, generics.ListAPIView):
+class ScoreListApi(FilteredListApi):
     serializer_class = ItemScoreOutput
+    filter_class = ScoreFilters
 
     def get_queryset(self) -> Any:
         filters = list_filters_parse(request=self.request, serializer_class=ScoreFilters)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from braintrial.analysis.selectors import study_report
 from braintrial.api.base import ResearcherApi, WriteThrottled, researcher
+from braintrial.api.data import download_record
 from braintrial.api.filters import SinceFilter, list_filters_parse, since
 from braintrial.api.permissions import CanCreateStudy
 from braintrial.api.serializers import STUDY_FIELDS, StudyOutput
@@ -73,6 +74,7 @@ class StudySummaryApi(ResearcherApi):
     )
     def get(self, request: Request, slug: str) -> Response:
         study = study_get_for_researcher(user=request.user, slug=slug)
+        download_record(request, studies=[study], filters={})
         return Response(study_report(study=study))
 
 

@@ -14,10 +14,14 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
+        from auditlog.models import LogEntry
         from auditlog.registry import auditlog
         from axes.signals import user_locked_out
+        from django.db.models.signals import post_migrate, post_save, pre_save
 
-        from braintrial.audit.services import login_lockout_record
+        from braintrial.audit.chain import entry_seal
+        from braintrial.audit.roles import app_role_grant_after_migrate
+        from braintrial.audit.services import entry_prepare, login_lockout_record
 
         # By name: the audit app sits below the apps it records, and imports none of them.
         for label, m2m in (
@@ -32,3 +36,6 @@ class AuditConfig(AppConfig):
                 own = [f.name for f in model._meta.concrete_fields if f.name not in _NOT_AUDITED]
                 auditlog.register(model, include_fields=own, m2m_fields=m2m)
         user_locked_out.connect(login_lockout_record, dispatch_uid="audit.login_lockout")
+        pre_save.connect(entry_prepare, sender=LogEntry, dispatch_uid="audit.entry_prepare")
+        post_save.connect(entry_seal, sender=LogEntry, dispatch_uid="audit.entry_seal")
+        post_migrate.connect(app_role_grant_after_migrate, dispatch_uid="audit.app_role")

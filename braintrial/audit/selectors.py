@@ -54,27 +54,60 @@ class AuditLine:
     details: dict[str, Any]
 
     def text(self) -> str:
+        """Tab-separated; a field cannot hold a tab, a line break or any other character that
+        is not printable (a study title can: it is escaped), so one entry is one line."""
+        fields = [_field_escape(f) for f in (self.time, self.actor, self.action, self.object)]
         details = json.dumps(self.details, sort_keys=True, ensure_ascii=False, default=str)
-        return f"{self.time}\t{self.actor}\t{self.action}\t{self.object}\t{details}"
+        return "\t".join([*fields, _json_escape(details)])
 
     def json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        line = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        return _json_escape(line)
+
+
+def _u_escape(ch: str) -> str:
+    """``\\uXXXX`` as JSON writes it (a pair of them past U+FFFF)."""
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _field_escape(text: str) -> str:
+    """A backslash is doubled, so that every escape in the output came from escaping."""
+    return "".join(
+        "\\\\" if ch == "\\" else ch if ch.isprintable() else _u_escape(ch) for ch in text
+    )
+
+
+def _json_escape(text: str) -> str:
+    """JSON escapes control characters but leaves others that are not printable (U+0085,
+    U+2028, ...), which some terminals and readers take for a line break. Outside strings JSON
+    holds none, so each is written as the JSON escape of itself."""
+    return "".join(ch if ch.isprintable() else _u_escape(ch) for ch in text)
+
+
+def _actor_name(entry: LogEntry, data: dict[str, Any]) -> str:
+    """Who acted, as they were named when the entry was written (``additional_data["actor"]``,
+    braintrial.audit.services.entry_prepare); entries written before it kept no name show the
+    account's name now."""
+    if data.get("actor"):
+        return str(data["actor"])
+    if entry.actor is not None:
+        return str(entry.actor.get_username())
+    return str(data.get("by") or entry.actor_email or "system")
 
 
 def audit_line(*, entry: LogEntry) -> AuditLine:
     data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
     model = entry.content_type.model if entry.content_type_id else "?"
     action = data.get("event") or f"{model}.{_ACTIONS.get(entry.action, entry.action)}"
-    if entry.actor is not None:
-        actor = entry.actor.get_username()
-    else:
-        actor = str(data.get("by") or entry.actor_email or "system")
+    actor = _actor_name(entry, data)
     details: dict[str, Any] = dict(data.get("details") or {})
     if entry.changes:
         # django-auditlog stores {field: [old, new]}; many-to-many fields as a dict of their own.
         details["changes"] = entry.changes
-    if entry.remote_addr:
-        details.setdefault("address", entry.remote_addr)
     return AuditLine(
         time=entry.timestamp.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         actor=actor,

@@ -19,7 +19,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from braintrial.audit.middleware import request_actor
-from braintrial.net import client_address
+from braintrial.logins import login_username_locked
 
 Actor = User | AbstractBaseUser | AnonymousUser | None
 
@@ -37,6 +37,30 @@ def _operator() -> str:
         return "unknown"
 
 
+def entry_prepare(sender: Any, instance: LogEntry, **_: Any) -> None:
+    """``pre_save`` of every entry, django-auditlog's own included: what an entry keeps.
+
+    * Who acted: the researcher given, else the request's (braintrial.audit.middleware), and
+      their user name as it is now, in ``additional_data["actor"]``: renaming or deleting the
+      account later changes nothing the entry says.
+    * Nothing a client sent: no address, port or correlation id, whatever the caller passed.
+      The log is kept for good, beyond every purge, and must hold no participant's address.
+    """
+    if not instance._state.adding:
+        return  # an existing entry is never saved again (the database refuses it)
+    instance.remote_addr = None
+    instance.remote_port = None
+    instance.cid = None
+    if instance.actor_id is None:
+        user = _context_actor()
+        if user is not None:
+            instance.actor = user
+            instance.actor_email = user.email or None
+    if instance.actor_id is not None:
+        data = instance.additional_data if isinstance(instance.additional_data, dict) else {}
+        instance.additional_data = {**data, "actor": instance.actor.get_username()}
+
+
 def audit_event_record(
     *,
     event: str,
@@ -46,7 +70,6 @@ def audit_event_record(
     details: dict[str, Any] | None = None,
     action: int = LogEntry.Action.UPDATE,
     by_participant: bool = False,
-    remote_addr: str | None = None,
 ) -> LogEntry:
     """Add one entry about ``instance``. ``actor``: the researcher who did it, else the user of
     the request in progress; with neither, the entry names the participant (``by_participant``)
@@ -68,38 +91,39 @@ def audit_event_record(
         actor=user,
         actor_email=(user.email or None) if user else None,
         additional_data=data,
-        remote_addr=remote_addr,
     )
     return entry
 
 
 def login_lockout_record(
-    sender: Any, request: HttpRequest | None, username: str | None, ip_address: str | None, **_: Any
+    sender: Any, request: HttpRequest | None, username: str | None, **_: Any
 ) -> None:
-    """django-axes' ``user_locked_out``: an address or user name has too many failed logins.
+    """django-axes' ``user_locked_out``: one entry when an account's lockout begins.
 
-    The entry's object is the account when one has that user name, else the user model with
-    the name tried (its repr), so that locked-out guesses are visible too.
+    Axes sends the signal again for every guess refused during the lockout (those leave
+    ``axes_failures_since_start`` unset); they write nothing, or a guesser could grow the log
+    at will. A lockout of an address alone, or of a user name that is no account, is not
+    entered either: it is in axes' failure log with its address, and anybody can cause one
+    from as many addresses as they hold. An account's lockouts are few (each lasts twice as
+    long as the one before), so what anyone outside can add to the log is bounded.
     """
+    if request is None or getattr(request, "axes_failures_since_start", None) is None:
+        return
     name = (username or "")[:150]
-    account = User.objects.filter(username=name).first()
-    instance = account or User(username=name)
-    address = ip_address or (client_address(request) if request is not None else None)
-    entry_actor = None  # a lockout has no actor: nobody is logged in
+    account = User.objects.filter(username=name).first() if name else None
+    if account is None or not login_username_locked(username=name):
+        return
     LogEntry.objects.log_create(
-        instance,
+        account,
         force_log=True,
         action=LogEntry.Action.ACCESS,
         changes=None,
-        actor=entry_actor,
-        object_pk=str(account.pk) if account else "",
-        object_repr=name or "(no user name)",
+        actor=None,  # nobody is logged in
         additional_data={
             "event": "login.lockout",
-            "details": {"username": name, "address": address or ""},
+            "details": {"username": name},
             "by": "anonymous",
         },
-        remote_addr=address or None,
     )
 
 

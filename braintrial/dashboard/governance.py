@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from braintrial.audit.selectors import audit_entries, audit_line
+from braintrial.audit.services import audit_download_record
 from braintrial.dashboard.forms import ResearcherWithdrawForm
 from braintrial.participants.selectors import participants_for_researcher_list
 from braintrial.participants.services.withdrawal import NotWithdrawable, participant_withdraw
@@ -32,6 +33,8 @@ def _participants_page(
     request: HttpRequest, study: Study, form: ResearcherWithdrawForm, status: int = 200
 ) -> HttpResponse:
     pages = Paginator(participants_for_researcher_list(study=study), PAGE_SIZE)
+    # The list shows recruitment ids: each page of it is a download, as a CSV file is.
+    audit_download_record(actor=request.user, studies=[study], what="participant list", options={})
     context = {
         "study": study,
         "page": pages.get_page(request.GET.get("page")),

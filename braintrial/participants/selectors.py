@@ -204,6 +204,12 @@ def items_for_researcher(
     return items_for_studies(studies=studies, since=since).filter(bank__in=readable)
 
 
+def studies_of_item(*, studies: QuerySet[Study], item: Item) -> QuerySet[Study]:
+    """Those of ``studies`` whose items (items_of_studies_q) include ``item``."""
+    shown = Trial.objects.filter(item=item).values("participant__study_id")
+    return studies.filter(Q(bank=item.bank) | Q(pk__in=shown))
+
+
 def item_get_for_researcher(*, user: AbstractBaseUser | AnonymousUser, item_id: int) -> Item:
     """One item of a study the user may read, from a bank they may read; Http404 otherwise."""
     studies = studies_for_researcher(user=user)
