@@ -105,6 +105,9 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
             )
     _, report, _ = study_report_cached(study=study)
     science = None if report is None else report["science"]
+    failed = None if report is None else report.get("analyses", {}).get("science")
+    if failed is not None and not failed["ok"]:  # the fits cannot be made on these data
+        return {"unavailable": failed["reason"]}
     if science is None:  # the worker is computing the report, or fitting its models
         return {"pending": True}
     rows = _sorted_rows(science["item_rows"], table.cleaned_data)
