@@ -10,7 +10,6 @@ from typing import Any, cast
 
 import numpy as np
 
-from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
 
@@ -69,7 +68,11 @@ METHODS = {
 
 
 def study_report(
-    *, study: Study, rules: ExclusionRules | None = None, science: bool = True
+    *,
+    study: Study,
+    rules: ExclusionRules | None = None,
+    science: bool = True,
+    leave_one_out: bool = True,
 ) -> StudyReport:
     """Every analysis figure of ``study`` under ``rules`` (default: the study's own rules).
 
@@ -81,8 +84,8 @@ def study_report(
     An analysis that cannot be computed on the data at hand (too few participants, a column that
     does not vary, a fit that does not converge) holds what it shows with no data, and
     ``analyses`` names it with the reason (analysis.guard); every other figure is computed.
-    The teams are cross-validated leave-one-out (the paper's way, n fits) only on the study that
-    shows the paper's panel; elsewhere over folds.
+    ``leave_one_out``: the teams cross-validated the paper's way (n fits); the dashboard asks for
+    it only on the study that shows the paper's panel, elsewhere they are fitted over folds.
     """
     rules = rules or ExclusionRules.from_study(study)
     items, trials, included, scope, scores = _loaded(study=study, rules=rules)
@@ -94,7 +97,7 @@ def study_report(
         scores=scores,
         scope=scope,
         statuses=statuses,
-        leave_one_out=study.slug == STUDY_SLUG,
+        leave_one_out=leave_one_out,
     )
     sources: dict[str, SourceReport] = {}
     nothing = np.zeros_like(scope)
@@ -141,7 +144,7 @@ def study_report(
     reproduction: Reproduction = analysis_guarded(
         "reproduction",
         lambda: reproduction_panel(report=report),
-        lambda: {"citation": "", "rows": []},
+        _no_reproduction,
         statuses,
     )
     if not science:
@@ -161,6 +164,10 @@ def study_report(
         statuses,
     )
     return {**report, "reproduction": reproduction, "science": fitted}
+
+
+def _no_reproduction() -> Reproduction:
+    return {"citation": "", "rows": []}
 
 
 def _rules_info(rules: ExclusionRules) -> RulesInfo:

@@ -14,6 +14,7 @@ from ..types import (
     PaperCalibration,
     PaperReport,
     PaperSource,
+    Teams,
 )
 from . import calibration, humans, model_figures
 from .agreement import agreement, human_difficulty
@@ -130,10 +131,14 @@ def _source(
                 together=llms,
                 leave_one_out=leave_one_out,
             ),
-            lambda: {"pairs": {}, "with_all": None},
+            _no_teams,
             statuses,
         ),
     }
+
+
+def _no_teams() -> Teams:
+    return {"pairs": {}, "with_all": None}
 
 
 def _expertise(*, trials: Trials, t: np.ndarray) -> PaperBinned:
