@@ -22,10 +22,6 @@ APP_DIRS = ("braintrial", "scoring")
 LONG_MODULE_LINES = 300
 # Modules over LONG_MODULE_LINES that were looked at and stay whole: path -> why.
 LONG_MODULES: dict[str, str] = {
-    "braintrial/dashboard/selectors.py": "every read of the study page: the data version, the "
-    "report cache and what the page and its poll are served while the worker computes, and "
-    "the runs; the cache's keys and the served versions are one protocol with the page's poll, "
-    "read together",
     "braintrial/analysis/types.py": "the study report's one contract: TypedDicts only, no code "
     "paths, declared in the report's own order so that it reads as the report's shape; split, "
     "a reader would follow one report across several files",
