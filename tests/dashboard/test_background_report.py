@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from braintrial.analysis.rules import RULES, ExclusionRules
 from braintrial.dashboard import services
 from braintrial.dashboard.charts.science import PENDING
 from braintrial.dashboard.tasks import study_report_compute
 from braintrial.participants.models import Participant
+from braintrial.participants.services.withdrawal import participant_withdraw
 from tests.factories import participant_make, trial_make
 
 from .conftest import World, login
@@ -215,9 +217,13 @@ def test_a_withdrawal_drops_every_cached_report_of_its_study_at_once(
     n_answers = person.trials.exclude(correct__isnull=True).filter(kind="test").count()
     assert n_answers > 0
 
-    person.trials.all().delete()  # as participant_withdraw erases them
-    person.status = Participant.Status.WITHDRAWN
-    person.save(update_fields=["status", "updated_at"])
+    participant_withdraw(
+        study=world.study,
+        now=timezone.now(),
+        participant=person,
+        requested_by="researcher",
+        actor=world.researcher,
+    )
 
     after = client.get(data_url).json()  # the reports worker is stopped: nothing recomputes
     shown = after["report"]
