@@ -198,8 +198,10 @@ def test_while_data_keep_coming_the_report_is_recomputed_at_most_once_a_minute(
     assert len(sent) == 2, "one recompute handed over for the three new answers"
     # A minute after the first report was computed (less the seconds this test took).
     assert services.RECOMPUTE_EVERY_SECONDS / 2 < sent[1] <= services.RECOMPUTE_EVERY_SECONDS
+    page = client.get(reverse("dashboard:study_detail", args=[world.study.slug]))
+    assert "recomputing the figures (at most once a minute)" in page.content.decode()
     script = (services.settings.BASE_DIR / "static/dashboard/dashboard.js").read_text()
-    assert "at most once a minute" in script
+    assert "at most once a minute" in script  # what the page's poll says meanwhile
 
 
 def test_a_withdrawal_drops_every_cached_report_of_its_study_at_once(
