@@ -200,7 +200,7 @@ def measure() -> None:
 
     from braintrial.analysis.selectors import study_report
     from braintrial.dashboard import charts
-    from braintrial.dashboard.selectors import study_page_data
+    from braintrial.dashboard.services import study_page_data
     from braintrial.studies.models import Study
 
     study = Study.objects.get(slug=SLUG)

@@ -133,15 +133,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, celery --------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # With Redis down the cache misses and forgets (braintrial.cache): the dashboard computes
-    # afresh, API throttles let requests through (axes keeps login counts in the database).
+    # With Redis down the cache misses and forgets (django-redis's IGNORE_EXCEPTIONS): what is
+    # cached is only a shortcut, so the dashboard serves from the database and API throttles let
+    # requests through (axes keeps login counts in the database). Short timeouts: a page never
+    # waits long on a Redis that is away.
     CACHES = {
         "default": {
-            "BACKEND": "braintrial.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 1.0,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -13,6 +13,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from braintrial.analysis.selectors import study_report
 from braintrial.brainbench.names import STUDY_SLUG
@@ -20,6 +22,25 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 from scoring.models import ItemScore, Scorer
+
+# Property-based tests (tests/dashboard/test_degenerate_studies.py): a few examples in the
+# edit-test loop, more on demand (HYPOTHESIS_PROFILE=thorough). Each example builds a study in
+# the database and requests every page, so no per-example deadline.
+hypothesis_settings.register_profile(
+    "fast",
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+hypothesis_settings.register_profile(
+    "thorough",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = ROOT / "test-output"

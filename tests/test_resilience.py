@@ -71,9 +71,13 @@ def redis() -> Iterator[PrivateRedis]:
     server = PrivateRedis()
     server.start()
     cache = {
-        "BACKEND": "braintrial.cache.ResilientRedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": f"redis://127.0.0.1:{server.port}/0",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 1.0,
+            "IGNORE_EXCEPTIONS": True,
+        },
     }
     with override_settings(CACHES={"default": cache}):
         yield server

@@ -15,13 +15,24 @@ from braintrial.studies.models import Study
 
 from . import figures
 from .data import SOURCES, Items, Scores, Trials, items_load, scores_load, trials_load
+from .guard import analysis_guarded
 from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
 from .science.item_rows import item_rows_build
 from .science.report import science_report
-from .types import ReportFigures, RulesInfo, SourceReport, StudyReport, paper_source
+from .types import (
+    AnalysisStatus,
+    ReportFigures,
+    Reproduction,
+    RulesInfo,
+    ScienceReport,
+    SourceFigures,
+    SourceReport,
+    StudyReport,
+    paper_source,
+)
 
 METHODS = {
     "accuracy": "Proportion correct over trials (humans) or items (models); k correct of n. "
@@ -57,7 +68,11 @@ METHODS = {
 
 
 def study_report(
-    *, study: Study, rules: ExclusionRules | None = None, science: bool = True
+    *,
+    study: Study,
+    rules: ExclusionRules | None = None,
+    science: bool = True,
+    leave_one_out: bool = True,
 ) -> StudyReport:
     """Every analysis figure of ``study`` under ``rules`` (default: the study's own rules).
 
@@ -65,18 +80,45 @@ def study_report(
     ``methods`` says in words how each figure is computed. ``science=False`` leaves the science
     entry None: its model fits take most of the time (tens of seconds at 100,000 trials, against
     half a second for the rest), so the dashboard computes them only in the background.
+
+    An analysis that cannot be computed on the data at hand (too few participants, a column that
+    does not vary, a fit that does not converge) holds what it shows with no data, and
+    ``analyses`` names it with the reason (analysis.guard); every other figure is computed.
+    ``leave_one_out``: the teams cross-validated the paper's way (n fits); the dashboard asks for
+    it only on the study that shows the paper's panel, elsewhere they are fitted over folds.
     """
     rules = rules or ExclusionRules.from_study(study)
     items, trials, included, scope, scores = _loaded(study=study, rules=rules)
+    statuses: dict[str, AnalysisStatus] = {}
     paper = paper_analyses(
-        items=items, trials=trials, included=included, scores=scores, scope=scope
+        items=items,
+        trials=trials,
+        included=included,
+        scores=scores,
+        scope=scope,
+        statuses=statuses,
+        leave_one_out=leave_one_out,
     )
     sources: dict[str, SourceReport] = {}
+    nothing = np.zeros_like(scope)
     for key in ("all", *SOURCES):
         item_mask = scope if key == "all" else scope & (items.source == SOURCES.index(key))
         trial_mask = included & item_mask[trials.item]
-        figures_ = figures.source_analysis(
-            items=items, trials=trials, scores=scores, item_mask=item_mask, trial_mask=trial_mask
+
+        def computed(item_mask: np.ndarray, trial_mask: np.ndarray) -> SourceFigures:
+            return figures.source_analysis(
+                items=items,
+                trials=trials,
+                scores=scores,
+                item_mask=item_mask,
+                trial_mask=trial_mask,
+            )
+
+        figures_ = analysis_guarded(
+            f"sources.{key}",
+            lambda: computed(item_mask, trial_mask),  # noqa: B023 (called at once)
+            lambda: computed(nothing, np.zeros_like(trial_mask)),  # noqa: B023
+            statuses,
         )
         # The teams are fitted per item source (analysis.paper): none for the pooled items.
         source = paper_source(paper, key)
@@ -97,19 +139,35 @@ def study_report(
         "participation": participation(study=study, trials=trials, included=included, rules=rules),
         "exposure": exposure(study=study, items=items, trials=trials, included=included),
         "paper": paper,
+        "analyses": statuses,
     }
-    if not science:
-        return {**report, "reproduction": reproduction_panel(report=report), "science": None}
-    fitted = science_report(
-        items=items,
-        trials=trials,
-        included=included,
-        scores=scores,
-        scope=scope,
-        defects=_defects(items.ids),
-        per_participant={"human": study.n_human_trials, "gpt4": study.n_gpt4_trials},
+    reproduction: Reproduction = analysis_guarded(
+        "reproduction",
+        lambda: reproduction_panel(report=report),
+        _no_reproduction,
+        statuses,
     )
-    return {**report, "reproduction": reproduction_panel(report=report), "science": fitted}
+    if not science:
+        return {**report, "reproduction": reproduction, "science": None}
+    fitted: ScienceReport | None = analysis_guarded(
+        "science",
+        lambda: science_report(
+            items=items,
+            trials=trials,
+            included=included,
+            scores=scores,
+            scope=scope,
+            defects=_defects(items.ids),
+            per_participant={"human": study.n_human_trials, "gpt4": study.n_gpt4_trials},
+        ),
+        lambda: None,
+        statuses,
+    )
+    return {**report, "reproduction": reproduction, "science": fitted}
+
+
+def _no_reproduction() -> Reproduction:
+    return {"citation": "", "rows": []}
 
 
 def _rules_info(rules: ExclusionRules) -> RulesInfo:

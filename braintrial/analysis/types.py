@@ -441,6 +441,13 @@ class Reproduction(TypedDict):
 # --- the report -----------------------------------------------------------------------------
 
 
+class AnalysisStatus(TypedDict):
+    """Whether one analysis could be computed on the data at hand (analysis.guard)."""
+
+    ok: bool
+    reason: str  # why not, in words a researcher reads; "" when ok
+
+
 class ReportFigures(TypedDict):
     """Every figure of a study; the reproduction panel is built from these."""
 
@@ -453,6 +460,9 @@ class ReportFigures(TypedDict):
     participation: Participation
     exposure: Exposure
     paper: PaperReport
+    # Per guarded analysis ("paper.human.teams", "science", ...): computed, or why not. An
+    # analysis that failed holds what it shows with no data.
+    analyses: dict[str, AnalysisStatus]
 
 
 # The science entry: beyond the paper (analysis.science).

@@ -13,12 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from braintrial.analysis.selectors import study_report
 from braintrial.api.base import ResearcherApi, WriteThrottled, researcher
 from braintrial.api.data import download_record
 from braintrial.api.filters import SinceFilter, list_filters_parse, since
 from braintrial.api.permissions import CanCreateStudy
 from braintrial.api.serializers import STUDY_FIELDS, StudyOutput
+from braintrial.dashboard.services import study_report_served
 from braintrial.items.models import Item
 from braintrial.studies.item_import import items_import_into_study
 from braintrial.studies.models import Study
@@ -70,12 +70,20 @@ class StudySummaryApi(ResearcherApi):
         responses=OpenApiTypes.OBJECT,
         summary="Analysis summary",
         description="Every figure of the study's analysis under its own exclusion rules (the "
-        "numbers the dashboard shows; `python manage.py report --json` prints the same).",
+        "numbers the dashboard shows; `python manage.py report --json` prints the same), served "
+        "from the report the background worker keeps, as the dashboard is. The header "
+        "`X-Report-State` says `current`, or `updating`/`fitting` while a newer one is computed; "
+        "202 with `Retry-After` while none is ready yet.",
     )
     def get(self, request: Request, slug: str) -> Response:
         study = study_get_for_researcher(user=request.user, slug=slug)
         download_record(request, studies=[study], filters={})
-        return Response(study_report(study=study))
+        served = study_report_served(study=study)
+        headers = {"X-Report-State": served["state"]}
+        if served["report"] is None:
+            detail = "The report is being computed in the background; ask again in a few seconds."
+            return Response({"detail": detail}, status=202, headers={**headers, "Retry-After": "5"})
+        return Response(served["report"], headers=headers)
 
 
 class ItemImportApi(WriteThrottled, ResearcherApi):

@@ -17,7 +17,7 @@ from braintrial.analysis.science.report import (
     plan,
 )
 from braintrial.analysis.types import ItemRowReport
-from braintrial.dashboard.selectors import study_report_cached
+from braintrial.dashboard.services import study_report_served
 from braintrial.studies.models import Study
 
 # Sortable columns of the item table: (parameter value, header, row key).
@@ -103,8 +103,11 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
                     for name, errors in form.errors.items()
                 ]
             )
-    _, report, _ = study_report_cached(study=study)
+    report = study_report_served(study=study)["report"]
     science = None if report is None else report["science"]
+    failed = None if report is None else report.get("analyses", {}).get("science")
+    if failed is not None and not failed["ok"]:  # the fits cannot be made on these data
+        return {"unavailable": failed["reason"]}
     if science is None:  # the worker is computing the report, or fitting its models
         return {"pending": True}
     rows = _sorted_rows(science["item_rows"], table.cleaned_data)

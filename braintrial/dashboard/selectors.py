@@ -1,7 +1,8 @@
 """Reads behind the researcher pages: study status at a glance, live page data, scoring runs.
 
 Every function takes a study that already passed the researcher gatekeeper
-(braintrial.studies.selectors); none of them checks access itself.
+(braintrial.studies.selectors); none of them checks access itself. They only read: the report
+cache is written by braintrial.dashboard.services alone.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
@@ -23,7 +24,6 @@ from braintrial.analysis.rules import (
     participant_excluded_q,
 )
 from braintrial.analysis.types import StudyReport
-from braintrial.dashboard import charts
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
@@ -150,94 +150,39 @@ def report_cache_key(*, study_id: int, rules: ExclusionRules | None, version: st
 
 
 def report_latest_key(*, study_id: int) -> str:
-    """Where the data version of the study's latest computed report (its own rules) is kept."""
+    """Where the study's latest computed report (its own rules) is named: a ``LatestReport``."""
     return f"dashboard:report-latest:{study_id}"
 
 
-# Versions of what the page is served while the background task works, so that its poll
-# differs from the data version and asks again until the report is whole.
-WITHOUT_SCIENCE = "~fitting"  # the report without its model fits (the science entry)
-COMPUTING = "~computing"  # no report yet
+class LatestReport(TypedDict):
+    """What the study's latest report was computed from (the cache's pointer to it)."""
+
+    version: str  # its data version (study_data_version)
+    withdrawn: int  # participants withdrawn when it was computed
+    computed_at: float  # when (Unix time): the next recompute waits a minute after it
 
 
-def study_report_cached(
-    *, study: Study, rules: ExclusionRules | None = None, version: str | None = None
-) -> tuple[str, StudyReport | None, bool]:
-    """(version, report, updating) of ``study`` under ``rules`` (None: its own), from the report
-    cache. No request waits for a report while a worker can compute it (tens of seconds at
-    100,000 trials, most of it the model fits of the science entry): the background task
-    (braintrial.dashboard.tasks) computes it, and meanwhile the request gets
+def study_withdrawn_count(*, study: Study) -> int:
+    """How many of the study's participants have withdrawn (a withdrawal erases their answers,
+    so no report computed before it may be served again)."""
+    return Participant.objects.filter(study=study, status=Participant.Status.WITHDRAWN).count()
 
-    * under the study's own rules, the latest report at once, ``updating`` and with its own
-      version; the report without its model fits (science None) while the task fits them;
-    * where nothing is cached yet, None: the page says the figures are being computed.
 
-    The task computes other rules' views without the model fits (the ability scale is fitted
-    under the study's own rules only). Only where no queue takes the task does the request
-    compute the report itself. ``version``: the study's data version where the caller has just
-    read it.
-    """
-    from braintrial.dashboard.services import study_report_refresh, study_report_refresh_enqueue
+def study_report_latest(*, study_id: int) -> LatestReport | None:
+    """What the study's latest report (its own rules) was computed from; None where none is
+    cached."""
+    latest: LatestReport | None = cache.get(report_latest_key(study_id=study_id))
+    return latest
 
-    version = version or study_data_version(study=study)
-    if rules == ExclusionRules.from_study(study):
-        rules = None  # the study's own view, whether or not the page spelled its rules out
-    served, report = (
-        version,
-        cache.get(report_cache_key(study_id=study.pk, rules=rules, version=version)),
+
+def study_report_read(
+    *, study_id: int, rules: ExclusionRules | None, version: str
+) -> StudyReport | None:
+    """The cached report of ``study_id`` under ``rules`` (None: its own) for data ``version``."""
+    report: StudyReport | None = cache.get(
+        report_cache_key(study_id=study_id, rules=rules, version=version)
     )
-    if report is None and rules is None:
-        latest = cache.get(report_latest_key(study_id=study.pk))
-        if latest is not None:
-            served = latest
-            report = cache.get(report_cache_key(study_id=study.pk, rules=None, version=latest))
-    whole = report is not None and (rules is not None or report["science"] is not None)
-    if whole and served == version:
-        return version, report, False
-    if study_report_refresh_enqueue(study_id=study.pk, rules=rules):
-        if report is None:
-            return version + COMPUTING, None, True
-        return served + ("" if whole else WITHOUT_SCIENCE), report, True
-    # No queue to hand it to: compute it here after all.
-    return version, study_report_refresh(study=study, rules=rules, version=version), False
-
-
-def study_page_data(
-    *,
-    study: Study,
-    rules: ExclusionRules | None = None,
-    source: str = "human",
-    since: str | None = None,
-) -> dict[str, Any]:
-    """The analysis report (cached per data version) and its figures for the study page.
-
-    ``rules``: None means the study's own rules. ``source``: the items the charts show
-    ("human", "gpt4" or "all"). The result is JSON-serialisable:
-    {"version", "source", "report", "updating", "figures": {"summary": [...], "charts": [...]}};
-    when ``since`` is the current version, only {"version", "unchanged": True} (a cheap poll).
-
-    The report comes from ``study_report_cached`` (``updating`` with its own version while a
-    newer one is computed, so the page's next poll asks again).
-    """
-    current = study_data_version(study=study)
-    if since == current:
-        return {"version": current, "unchanged": True}
-    # Only the report is cached: the figures are cheap to build from it (bench/dashboard.py
-    # times both), so switching the item set costs next to nothing and a new release never
-    # serves stale figures.
-    version, report, updating = study_report_cached(study=study, rules=rules, version=current)
-    figures = (
-        {"summary": [], "exclusions": [], "charts": [], "reproduction": None}
-        if report is None
-        else charts.figures_from_report(report=report, source=source)
-    )
-    return {
-        "version": version,
-        "source": source,
-        "report": report,
-        "updating": updating,
-        "figures": figures,
-    }
+    return report
 
 
 def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]]:

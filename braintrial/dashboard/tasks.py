@@ -1,7 +1,9 @@
 """Background work of the dashboard: study reports computed before anyone asks for them.
 
-On the ``reports`` queue, which the app's worker consumes beside ``scoring``. Idempotent: a
-second computation of the same data version writes the same report.
+On the ``reports`` queue, which a worker of its own consumes: a report never waits behind a
+scoring chunk. Handed over by name (services.REPORT_TASK), so this module imports the services
+and not the other way round. Idempotent: a second computation of the same data version writes
+the same report.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from braintrial.analysis.rules import ExclusionRules
-from braintrial.dashboard import selectors
+from braintrial.dashboard import selectors, services
 from braintrial.dashboard.forms import (
     RuleToggle,
     ScoreRunStartForm,
@@ -64,7 +64,7 @@ def _study_context(
     study: Study, *, rules: ExclusionRules, toggles: list[RuleToggle], source: str, custom: bool
 ) -> dict[str, Any]:
     """What the study page shows: the figures under the asked rules, runs, links."""
-    payload = selectors.study_page_data(study=study, rules=rules, source=source)
+    payload = services.study_page_data(study=study, rules=rules, source=source)
     return {
         "study": study,
         "toggles": toggles,
@@ -73,6 +73,7 @@ def _study_context(
         "custom_rules": custom,
         "payload": {
             "version": payload["version"],
+            "state": payload["state"],
             "figures": payload["figures"],
             "updating": payload["updating"],
         },
@@ -111,7 +112,7 @@ def study_data(request: HttpRequest, slug: str) -> JsonResponse:
         source = source_from_query(query=request.GET)
     except ValidationError as exc:
         return JsonResponse({"error": "; ".join(exc.messages)}, status=400)
-    payload = selectors.study_page_data(
+    payload = services.study_page_data(
         study=study, rules=rules, source=source, since=request.GET.get("since")
     )
     return JsonResponse({**payload, "runs": selectors.score_runs_for_study(study=study)})

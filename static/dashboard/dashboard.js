@@ -135,7 +135,9 @@
   }
 
   function poll() {
-    var url = dataUrl + (dataUrl.slice(-1) === "?" ? "" : "&") + "since=" + encodeURIComponent(payload.version);
+    // "since" only while the page holds the current whole report: otherwise the full payload.
+    var url = payload.state !== "current" ? dataUrl :
+      dataUrl + (dataUrl.slice(-1) === "?" ? "" : "&") + "since=" + encodeURIComponent(payload.version);
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (resp) {
         if (resp.status === 403 || resp.status === 404) throw new Error("session");
@@ -143,7 +145,7 @@
         return resp.json();
       })
       .then(function (data) {
-        if (!data.unchanged && data.version !== payload.version) {
+        if (!data.unchanged && (data.version !== payload.version || data.state !== payload.state)) {
           payload = data;
           drawKpis(data.figures.summary);
           drawExclusions(data.figures.exclusions);
@@ -155,7 +157,8 @@
         var closed = document.getElementById("live-status").dataset.state === "closed";
         setStatus((closed ? "Closed to new participants · checked " : "Live · updated ") +
                   new Date().toLocaleTimeString() +
-                  (payload.updating ? " · new data: recomputing the figures" : "") +
+                  (payload.state === "updating" ? " · new data: recomputing the figures (at most once a minute)" :
+                   payload.updating ? " · computing the figures" : "") +
                   (active ? " · a scoring run is in progress" : ""));
       })
       .catch(function (err) {

@@ -76,7 +76,7 @@ def person(tag: str, address: str) -> Person:
 def redis_cache() -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
-    cache = {"BACKEND": "braintrial.cache.ResilientRedisCache", "LOCATION": REDIS_URL}
+    cache = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}
     with override_settings(CACHES={"default": cache}, NUM_PROXIES=1):
         caches["default"].clear()
         yield client

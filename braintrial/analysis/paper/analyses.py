@@ -5,8 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import SOURCES, Items, Scores, Trials
+from ..guard import analysis_guarded
 from ..stats import accuracy
-from ..types import PaperBinned, PaperCalibrated, PaperCalibration, PaperReport, PaperSource
+from ..types import (
+    AnalysisStatus,
+    PaperBinned,
+    PaperCalibrated,
+    PaperCalibration,
+    PaperReport,
+    PaperSource,
+    Teams,
+)
 from . import calibration, humans, model_figures
 from .agreement import agreement, human_difficulty
 from .data import ModelScores, model_scores_load
@@ -14,7 +23,14 @@ from .teams import teams
 
 
 def paper_analyses(
-    *, items: Items, trials: Trials, included: np.ndarray, scores: Scores, scope: np.ndarray
+    *,
+    items: Items,
+    trials: Trials,
+    included: np.ndarray,
+    scores: Scores,
+    scope: np.ndarray,
+    statuses: dict[str, AnalysisStatus] | None = None,
+    leave_one_out: bool = True,
 ) -> PaperReport:
     """{"scorers": the scorers that count, described; "human" | "gpt4": the paper's analyses
     on that source's items in ``scope``}.
@@ -22,20 +38,52 @@ def paper_analyses(
     Humans: the ``included`` trials; models: the scorers that count (``scores``), the paper's
     15 LLMs where the paper averages or correlates. Teams: a human with each paper LLM and each
     of the study's own (not published) scorers; the several-model team of the paper LLMs.
+
+    ``statuses`` receives, per source, whether its analyses and its teams could be computed
+    (analysis.guard); one that cannot shows what it shows with no data. ``leave_one_out``: the
+    teams cross-validated the paper's way (n fits); otherwise over folds, a fraction of the cost.
     """
     model_scores = model_scores_load(items=items, scores=scores)
+    statuses = {} if statuses is None else statuses
+    nothing = np.zeros(0, dtype=np.int64)
 
     def analysed(source: str) -> PaperSource:
         code = SOURCES.index(source)
         rows = np.flatnonzero(scope & (items.source == code))
         t = np.flatnonzero(included & (items.source[trials.item] == code))
-        return _source(items=items, trials=trials, t=t, models=model_scores, rows=rows)
+
+        def computed(t: np.ndarray, rows: np.ndarray) -> PaperSource:
+            return _source(
+                items=items,
+                trials=trials,
+                t=t,
+                models=model_scores,
+                rows=rows,
+                teams_name=f"paper.{source}.teams",
+                statuses=statuses,
+                leave_one_out=leave_one_out,
+            )
+
+        return analysis_guarded(
+            f"paper.{source}",
+            lambda: computed(t, rows),
+            lambda: computed(nothing, nothing),
+            statuses,
+        )
 
     return {"scorers": model_scores.scorers, "human": analysed("human"), "gpt4": analysed("gpt4")}
 
 
 def _source(
-    *, items: Items, trials: Trials, t: np.ndarray, models: ModelScores, rows: np.ndarray
+    *,
+    items: Items,
+    trials: Trials,
+    t: np.ndarray,
+    models: ModelScores,
+    rows: np.ndarray,
+    teams_name: str,
+    statuses: dict[str, AnalysisStatus],
+    leave_one_out: bool,
 ) -> PaperSource:
     correct, item = trials.correct[t], trials.item[t]
     human_acc = accuracy(correct)
@@ -68,19 +116,29 @@ def _source(
         ),
         "expertise": _expertise(trials=trials, t=t),
         "calibration": _calibration(trials=trials, t=t, models=models, rows=rows),
-        "teams": teams(
-            item=item[rated],
-            correct=correct[rated],
-            confidence=trials.confidence[t][rated].astype(np.float64),
-            models=models,
-            columns=[
-                j
-                for j, scorer in enumerate(models.scorers)
-                if scorer["paper_llm"] or not scorer["is_published"]
-            ],
-            together=llms,
+        "teams": analysis_guarded(
+            teams_name,
+            lambda: teams(
+                item=item[rated],
+                correct=correct[rated],
+                confidence=trials.confidence[t][rated].astype(np.float64),
+                models=models,
+                columns=[
+                    j
+                    for j, scorer in enumerate(models.scorers)
+                    if scorer["paper_llm"] or not scorer["is_published"]
+                ],
+                together=llms,
+                leave_one_out=leave_one_out,
+            ),
+            _no_teams,
+            statuses,
         ),
     }
+
+
+def _no_teams() -> Teams:
+    return {"pairs": {}, "with_all": None}
 
 
 def _expertise(*, trials: Trials, t: np.ndarray) -> PaperBinned:

@@ -32,11 +32,13 @@ def _scaled(x: np.ndarray) -> np.ndarray:
     return x / np.where(rms > 0, rms, 1.0)
 
 
-def team_decide(*, judgments: np.ndarray) -> TeamFit:
-    """LOO accuracy of the team over the rows of ``judgments`` (trials x members, signed)."""
+def team_decide(*, judgments: np.ndarray, leave_one_out: bool = True) -> TeamFit:
+    """LOO accuracy of the team over the rows of ``judgments`` (trials x members, signed);
+    without ``leave_one_out``, cross-validated over CV_FOLDS folds (what the dashboard of a
+    study without the paper's panel shows: a tenth of the fits)."""
     x = _scaled(judgments)
     penalty = np.full(x.shape[1], _PENALTY)
-    if x.shape[0] <= LOO_MAX_TRIALS:
+    if leave_one_out and x.shape[0] <= LOO_MAX_TRIALS:
         margins, validation = logistic_loo_margin(x=x, penalty=penalty), "leave-one-out"
     else:
         margins = logistic_kfold_margin(x=x, penalty=penalty, folds=CV_FOLDS)
@@ -57,6 +59,7 @@ def teams(
     models: ModelScores,
     columns: list[int],
     together: list[int],
+    leave_one_out: bool = True,
 ) -> Teams:
     """A human with each model of ``columns``; a human with all of ``together``; those models
     without the human.
@@ -71,7 +74,9 @@ def teams(
         have = ~np.isnan(judged[:, j])
         if have.sum() < 3:
             continue
-        fitted = team_decide(judgments=np.column_stack([human[have], judged[have, j]]))
+        fitted = team_decide(
+            judgments=np.column_stack([human[have], judged[have, j]]), leave_one_out=leave_one_out
+        )
         human_acc, model_acc = accuracy(correct[have]), accuracy(judged[have, j] > 0)
         pairs[models.scorers[j]["name"]] = {
             "n": int(have.sum()),
@@ -85,7 +90,12 @@ def teams(
     return {
         "pairs": pairs,
         "with_all": _ensembles(
-            human=human, judged=judged, correct=correct, columns=together, models=models
+            human=human,
+            judged=judged,
+            correct=correct,
+            columns=together,
+            models=models,
+            leave_one_out=leave_one_out,
         ),
     }
 
@@ -103,14 +113,17 @@ def _ensembles(
     correct: np.ndarray,
     columns: list[int],
     models: ModelScores,
+    leave_one_out: bool,
 ) -> WithAll | None:
     have = ~np.isnan(judged[:, columns]).any(axis=1) if columns else np.zeros(0, dtype=bool)
     if len(columns) < 2 or have.sum() < len(columns) + 3:
         return None
     machines = judged[np.ix_(have, np.asarray(columns, dtype=np.int64))]
     best = max(float(np.mean(machines[:, k] > 0)) for k in range(len(columns)))
-    with_human = team_decide(judgments=np.column_stack([human[have], machines]))
-    alone = team_decide(judgments=machines)
+    with_human = team_decide(
+        judgments=np.column_stack([human[have], machines]), leave_one_out=leave_one_out
+    )
+    alone = team_decide(judgments=machines, leave_one_out=leave_one_out)
     return {
         "n": int(have.sum()),
         "n_models": len(columns),

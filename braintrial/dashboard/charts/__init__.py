@@ -15,7 +15,7 @@ from typing import Any
 from braintrial.analysis.types import StudyReport
 from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.dashboard.charts import accuracy, models, participation, science, study
-from braintrial.dashboard.charts.common import empty_note
+from braintrial.dashboard.charts.common import empty_note, unavailable
 
 # The pooled view is this app's, not the paper's: every chart on it says so.
 POOLED_NOTE = (
@@ -47,6 +47,29 @@ def figures_from_report(*, report: StudyReport, source: str = "human") -> dict[s
     return {
         "summary": study.summary(report, source),
         "exclusions": study.exclusion_lines(report),
-        "charts": [empty_note(chart) for chart in charts],
+        "charts": [_panel(chart, report, source) for chart in charts],
         "reproduction": report.get("reproduction") if published else None,
     }
+
+
+def _analyses_behind(chart_id: str, source: str) -> list[str]:
+    """The guarded analyses (analysis.guard) that a chart draws, most specific first."""
+    if chart_id == "team":
+        return [f"paper.{source}.teams", f"paper.{source}", f"sources.{source}"]
+    if chart_id == "ability":
+        return ["science"]
+    if chart_id in ("headline", "calibration", "expertise", "agreement") or chart_id.startswith(
+        "split-"
+    ):
+        return [f"sources.{source}"]
+    return []
+
+
+def _panel(chart: dict[str, Any], report: StudyReport, source: str) -> dict[str, Any]:
+    """The chart; where an analysis behind it could not be computed, the reason instead."""
+    statuses = report.get("analyses", {})
+    for name in _analyses_behind(chart["id"], source):
+        status = statuses.get(name)
+        if status is not None and not status["ok"]:
+            return unavailable(chart, status["reason"])
+    return empty_note(chart)

@@ -177,3 +177,29 @@ def empty_note(chart: dict[str, Any]) -> dict[str, Any]:
         },
     ]
     return chart
+
+
+def unavailable(chart: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The panel of an analysis that could not be computed on the data at hand: the reason in
+    words where the figure would be (analysis.guard); the page's other charts are unaffected."""
+    figure = {
+        "data": [],
+        "layout": {
+            **chart["figure"]["layout"],
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "showlegend": False,
+            "annotations": [
+                {
+                    "text": "Cannot be computed on these data (see below).",
+                    "showarrow": False,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "font": {"size": 14, "color": "#7b8794"},
+                }
+            ],
+        },
+    }
+    return {**chart, "figure": figure, "caption": reason, "unavailable": reason}

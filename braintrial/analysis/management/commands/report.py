@@ -125,10 +125,19 @@ class Command(BaseCommand):
             if fit["slope"] is not None:
                 out(f"  Human calibration: accuracy per confidence bin, slope {fit['slope']:.4f}")
         self._print_reproduction(report)
+        self._print_not_computed(report)
         if report["scorers_skipped"]:
             out("")
             for scorer in report["scorers_skipped"]:
                 out(f"Skipped {scorer['display_name']}: {scorer['reason']}")
+
+    def _print_not_computed(self, report: StudyReport) -> None:
+        """Each analysis that could not be computed on these data, and why (analysis.guard)."""
+        failed = {name: s for name, s in report["analyses"].items() if not s["ok"]}
+        if failed:
+            self.stdout.write("")
+        for name, status in failed.items():
+            self.stdout.write(f"Not computed: {name}: {status['reason']}")
 
     def _print_reproduction(self, report: StudyReport) -> None:
         out = self.stdout.write
