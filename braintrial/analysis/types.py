@@ -617,11 +617,16 @@ class Plan(TypedDict):
 
 
 class Components(TypedDict):
+    """The joint model of humans and models (analysis.science.planning), logit scale."""
+
     intercept: float
-    model_effect: float | None
     sd_people: float
     sd_items: float
+    model_intercept: float | None
+    sd_model_items: float
+    item_correlation: float  # of the humans' and the models' item effects
     sd_scorers: float
+    n_models: int
 
 
 class PlanningReport(TypedDict):

@@ -123,8 +123,12 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
         "power": targets.cleaned_data.get("power") or DEFAULT_POWER,
     }
     default = science["planning"]["default"]
+    try:
+        components = Components(**science["planning"]["components"])
+    except TypeError:  # a report cached by an earlier version: the worker recomputes it
+        return {"pending": True}
     planned = plan(
-        Components(**science["planning"]["components"]),
+        components,
         half_width=chosen["half_width"],
         gap_size=chosen["gap"],
         power=chosen["power"],

@@ -307,9 +307,11 @@ def advantage(
         return None
     b = draws[:, usable]
     theta = np.zeros(b.shape[0])
-    for _ in range(50):  # Newton, every draw at once
+    for _ in range(100):  # Newton, every draw at once; steps capped (the log-likelihood is
+        # concave, but flat far out where a full step would overshoot)
         p = expit(theta[:, None] - b)
-        step = (y[None, :] - p).sum(axis=1) / (p * (1 - p)).sum(axis=1)
+        info = np.maximum((p * (1 - p)).sum(axis=1), 1e-12)
+        step = np.clip((y[None, :] - p).sum(axis=1) / info, -2.0, 2.0)
         theta += step
         if np.abs(step).max() < 1e-9:
             break

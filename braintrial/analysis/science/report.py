@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, cast
 
 import numpy as np
-from scipy.special import logit
 
 from braintrial.analysis.data import SOURCES, Items, Scores, Trials
 from braintrial.analysis.stats import accuracy_counts
@@ -40,10 +39,18 @@ HUMANS_SEED, MODELS_SEED = 20240101, 20240102
 DEFAULT_HALF_WIDTH = 0.05
 DEFAULT_GAP = 0.10
 DEFAULT_POWER = 0.8
-# Variance components of the published BrainBench study (human-written items, 171 participants,
-# 26 published scorers), for planning a study that has too little data of its own yet.
+# The joint model of the published BrainBench study (human-written items, 171 participants, the
+# paper's 15 LLMs; planning.components_estimate), for planning a study that has too little
+# data of its own yet.
 PUBLISHED_COMPONENTS = planning.Components(
-    intercept=0.606, model_effect=1.689, sd_people=0.015, sd_items=0.671, sd_scorers=0.717
+    intercept=0.606,
+    sd_people=0.015,
+    sd_items=0.671,
+    model_intercept=2.863,
+    sd_model_items=2.676,
+    item_correlation=0.522,
+    sd_scorers=0.01,
+    n_models=15,
 )
 
 METHOD = (
@@ -245,19 +252,28 @@ def _source(
     return summary, humans_fit, fits[DEFAULT_POOL]
 
 
-def components_from(humans: CrossedFit | None, models: CrossedFit | None) -> planning.Components:
-    """The planning inputs from this study's fits; the published study's where it has none."""
+def components_from(
+    humans: CrossedFit | None, *, models: np.ndarray, human_k: np.ndarray, human_n: np.ndarray
+) -> planning.Components:
+    """The planning inputs from this study's fit and answers (``models``: items x scorers of
+    the default pool on the human-written items, NaN where missing); the published study's
+    where it has no fit."""
     if humans is None:
         return PUBLISHED_COMPONENTS
-    effect = None
-    if models is not None:
-        effect = float(logit(models.accuracy.estimate) - logit(humans.accuracy.estimate))
-    return planning.Components(
+    complete = models[:, ~np.isnan(models).any(axis=0)] if models.size else models
+    if complete.ndim != 2 or complete.shape[1] == 0 or complete.shape[0] < 2:
+        return planning.Components(
+            intercept=humans.fixed["intercept"].estimate,
+            sd_people=humans.sd_respondents,
+            sd_items=humans.sd_items,
+        )
+    return planning.components_estimate(
         intercept=humans.fixed["intercept"].estimate,
-        model_effect=effect,
         sd_people=humans.sd_respondents,
         sd_items=humans.sd_items,
-        sd_scorers=models.sd_respondents if models is not None else 0.0,
+        models=complete,
+        human_k=human_k,
+        human_n=human_n,
     )
 
 
@@ -275,7 +291,7 @@ def plan(
         v, half_width=half_width, per_participant=per_participant, bank=bank
     )
     powered = planning.participants_for_power(
-        v, gap=gap_size, power=power, per_participant=per_participant, bank=bank
+        components, gap=gap_size, power=power, per_participant=per_participant, bank=bank
     )
     return {
         "half_width": half_width,
@@ -331,8 +347,17 @@ def science_report(
         )
         intervals[source] = summary
         fits[source] = (humans_fit, models_fit)
-    humans_fit, models_fit = fits[SOURCES[0]]
-    components = components_from(humans_fit, models_fit)
+    humans_fit, _ = fits[SOURCES[0]]
+    human_rows = np.flatnonzero(scope & (items.source == 0))
+    t_human = t_all[items.source[trials.item[t_all]] == 0]
+    counts = np.bincount(trials.item[t_human], minlength=items.ids.size)
+    rights = np.bincount(trials.item[t_human], trials.correct[t_human], items.ids.size)
+    components = components_from(
+        humans_fit,
+        models=scores.correct[np.ix_(human_rows, np.asarray(default_pool.columns, dtype=np.int64))],
+        human_k=rights[human_rows],
+        human_n=counts[human_rows],
+    )
     bank_size = int((items.source == 0).sum())
     science = {
         "method": METHOD,
