@@ -4,7 +4,7 @@ Each simulated study keeps the published study's participants, items and answers
 (171 participants, 200 human-written items, 1,011 answers) and the paper's 15 LLMs answering
 every item; item effects, participant effects and the models' own effects are drawn afresh from
 the published fit (analysis.science.report.PUBLISHED_COMPONENTS), so each interval is judged
-against the population-averaged accuracy of experts and models on test cases like these. 200
+against the population-averaged accuracy of experts and models on test cases like these. 400
 studies: a 95% interval should cover in 93-97% of them; those that do not are stated on the
 page and in docs/science.md with the way they err.
 """
@@ -30,7 +30,7 @@ from .published_design import published_design
 
 pytestmark = pytest.mark.slow
 
-N_STUDIES = 200
+N_STUDIES = 400
 N_BOOTSTRAP = 1000
 
 
