@@ -635,6 +635,17 @@ class PlanningReport(TypedDict):
     default: Plan
 
 
+class AgreementReport(TypedDict):
+    """Do humans and models find the same items hard? The correlation of their item effects
+    in the joint model (analysis.science.planning), free of the noise of a handful of answers
+    per item; its interval from resampling the items."""
+
+    item_correlation: float
+    low: float
+    high: float
+    pool: str
+
+
 class PoolInfo(TypedDict):
     label: str
     n_scorers: int
@@ -649,6 +660,7 @@ class ScienceReport(TypedDict):
     item_rows: list[ItemRowReport]
     intervals: dict[str, SourceIntervals]  # "human", "gpt4"
     irt: IrtReport
+    agreement: AgreementReport | None  # None without a human fit and complete model answers
     planning: PlanningReport
 
 

@@ -245,7 +245,7 @@ def components_estimate(
     correlation by matching the covariance over items between the models' item means and the
     humans' share right (the humans' sampling noise is independent of the models', so that
     covariance is unbiased)."""
-    from scipy.optimize import brentq, least_squares
+    from scipy.optimize import least_squares
 
     base = Components(intercept, sd_people, sd_items)
     n_items, n_models = models.shape
@@ -286,12 +286,45 @@ def components_estimate(
     answered = human_n > 0
     share = np.where(answered, human_k / np.maximum(human_n, 1), np.nan)
     target = float(np.cov(item_means[answered], share[answered])[0, 1])
+    return replace(fitted, item_correlation=_correlation_for(fitted, target))
+
+
+def _correlation_for(c: Components, covariance: float) -> float:
+    """The item correlation at which the implied covariance over items between the models'
+    item means and the humans' accuracy is ``covariance`` (it rises with the correlation)."""
+    from scipy.optimize import brentq
 
     def miss(rho: float) -> float:
-        return gap_parts(replace(fitted, item_correlation=rho)).covariance - target
+        return gap_parts(replace(c, item_correlation=rho)).covariance - covariance
 
     if miss(-0.99) * miss(0.99) < 0:
-        rho = float(brentq(miss, -0.99, 0.99, xtol=1e-4))
-    else:
-        rho = 0.99 if miss(0.99) < 0 else -0.99
-    return replace(fitted, item_correlation=rho)
+        return float(brentq(miss, -0.99, 0.99, xtol=1e-4))
+    return 0.99 if miss(0.99) < 0 else -0.99
+
+
+def item_correlation_interval(
+    c: Components,
+    *,
+    models: np.ndarray,
+    human_k: np.ndarray,
+    human_n: np.ndarray,
+    n: int = 1000,
+    seed: int = 20240104,
+) -> tuple[float, float]:
+    """A 95% interval of the correlation of the humans' and the models' item effects: the
+    items resampled, the covariance recomputed and the correlation solved again, the other
+    components held at their estimates (so it errs a little narrow)."""
+    answered = np.flatnonzero(human_n > 0)
+    item_means = models.mean(axis=1)
+    share = human_k / np.maximum(human_n, 1)
+    # The implied covariance rises with the correlation: tabulated once, read back per draw.
+    grid = np.linspace(-0.99, 0.99, 100)
+    implied = np.array([gap_parts(replace(c, item_correlation=r)).covariance for r in grid])
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(answered, (n, answered.size))
+    x, y = item_means[picks], share[picks]
+    covariance = ((x - x.mean(axis=1, keepdims=True)) * (y - y.mean(axis=1, keepdims=True))).sum(
+        axis=1
+    ) / (answered.size - 1)
+    low, high = np.quantile(np.interp(covariance, implied, grid), [0.025, 0.975])
+    return float(low), float(high)

@@ -352,12 +352,24 @@ def science_report(
     t_human = t_all[items.source[trials.item[t_all]] == 0]
     counts = np.bincount(trials.item[t_human], minlength=items.ids.size)
     rights = np.bincount(trials.item[t_human], trials.correct[t_human], items.ids.size)
+    human_models = scores.correct[
+        np.ix_(human_rows, np.asarray(default_pool.columns, dtype=np.int64))
+    ]
     components = components_from(
-        humans_fit,
-        models=scores.correct[np.ix_(human_rows, np.asarray(default_pool.columns, dtype=np.int64))],
-        human_k=rights[human_rows],
-        human_n=counts[human_rows],
+        humans_fit, models=human_models, human_k=rights[human_rows], human_n=counts[human_rows]
     )
+    agreement = None
+    complete = human_models[:, ~np.isnan(human_models).any(axis=0)]
+    if humans_fit is not None and components.model_intercept is not None and complete.size:
+        low, high = planning.item_correlation_interval(
+            components, models=complete, human_k=rights[human_rows], human_n=counts[human_rows]
+        )
+        agreement = {
+            "item_correlation": components.item_correlation,
+            "low": low,
+            "high": high,
+            "pool": default_pool.label,
+        }
     bank_size = int((items.source == 0).sum())
     science = {
         "method": METHOD,
@@ -368,6 +380,7 @@ def science_report(
         "item_rows": rows,
         "intervals": intervals,
         "irt": irt_report(items=items, trials=trials, t=t_all, scores=scores),
+        "agreement": agreement,
         "planning": {
             "components": asdict(components),
             "components_from": "this study" if humans_fit is not None else "the published study",

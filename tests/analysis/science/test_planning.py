@@ -5,13 +5,18 @@ three settings on the published study's components)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from braintrial.analysis.science.planning import (
     Components,
+    components_estimate,
     gap_parts_for,
     gap_se,
+    item_correlation_interval,
     model_intercept_for,
     model_offsets,
     participants_for_half_width,
@@ -114,3 +119,35 @@ def test_the_gap_power_matches_simulated_studies(bank: int, gap: float) -> None:
         assert simulated_power < 0.8
     else:
         assert abs(simulated_power - 0.8) < 0.08
+
+
+def test_the_item_correlation_is_recovered_free_of_the_humans_answer_noise() -> None:
+    """Five answers per item make a plain correlation of human and model item accuracy small;
+    the joint model's estimate recovers the correlation of the item effects."""
+    truth = replace(COMPONENTS, item_correlation=0.5, sd_scorers=0.3)
+    rng = np.random.default_rng(8)
+    n_items = 600
+    z1, z2 = rng.standard_normal((2, n_items))
+    v = truth.sd_items * z1
+    v_model = truth.sd_model_items * (0.5 * z1 + np.sqrt(0.75) * z2)
+    p_models = expit(
+        (truth.model_intercept or 0.0) + model_offsets(truth)[None, :] + v_model[:, None]
+    )
+    models = (rng.random(p_models.shape) < p_models).astype(float)
+    human_n = np.full(n_items, 5)
+    human_k = rng.binomial(5, expit(truth.intercept + v))
+    fitted = components_estimate(
+        intercept=truth.intercept,
+        sd_people=truth.sd_people,
+        sd_items=truth.sd_items,
+        models=models,
+        human_k=human_k,
+        human_n=human_n,
+    )
+    plain = np.corrcoef(models.mean(axis=1), human_k / 5)[0, 1]
+    assert plain < 0.35  # attenuated by the noise of five answers
+    assert abs(fitted.item_correlation - 0.5) < 0.15
+    low, high = item_correlation_interval(
+        fitted, models=models, human_k=human_k, human_n=human_n, n=300
+    )
+    assert low < 0.5 < high
