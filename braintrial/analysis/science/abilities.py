@@ -86,7 +86,7 @@ def irt_report(*, items: Items, trials: Trials, t: np.ndarray, scores: Scores) -
         n_items=int(items.ids.size),
     )
     slope = irt.slope_profile(responses)
-    fit = irt.rasch_fit(responses, slope=slope.estimate)
+    fit = slope.fit
     rng = np.random.default_rng(ADVANTAGE_SEED)
     draws = irt.difficulty_draws(fit=fit, responses=responses, n_draws=N_DRAWS, rng=rng)
     placed = []

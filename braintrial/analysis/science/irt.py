@@ -204,16 +204,18 @@ class SlopeEvidence:
     identified: bool
     grid: list[float]
     profile: list[float]  # twice the log-likelihood below its maximum, on the grid
+    fit: RaschFit  # the fit at the estimate
 
 
 def slope_profile(responses: Responses, *, grid: np.ndarray | None = None) -> SlopeEvidence:
     """The profile likelihood of the slope: the difficulties refitted at each slope of the
     grid. The interval is where twice the log-likelihood lies within 3.84 of its maximum."""
     grid = SLOPE_GRID if grid is None else grid
-    loglik, fit = np.full(grid.size, -np.inf), None
+    loglik, fit, fits = np.full(grid.size, -np.inf), None, []
     for j, a in enumerate(grid):  # each fit starts from its neighbour's difficulties
         fit = rasch_fit(responses, slope=float(a), start=fit, tolerance=PROFILE_TOLERANCE)
         loglik[j] = fit.log_likelihood
+        fits.append(fit)
         if 2 * (loglik[: j + 1].max() - loglik[j]) > 2 * CHI2_95:
             break  # well past the interval's upper end: the profile only falls from here
     grid, loglik = grid[np.isfinite(loglik)], loglik[np.isfinite(loglik)]
@@ -226,6 +228,7 @@ def slope_profile(responses: Responses, *, grid: np.ndarray | None = None) -> Sl
         identified=bool(drop[0] > CHI2_95) and grid[0] == 0.0,
         grid=[float(a) for a in grid],
         profile=[float(d) for d in drop],
+        fit=fits[best],
     )
 
 

@@ -318,7 +318,7 @@ def item_correlation_interval(
     item_means = models.mean(axis=1)
     share = human_k / np.maximum(human_n, 1)
     # The implied covariance rises with the correlation: tabulated once, read back per draw.
-    grid = np.linspace(-0.99, 0.99, 100)
+    grid = np.linspace(-0.99, 0.99, 45)
     implied = np.array([gap_parts(replace(c, item_correlation=r)).covariance for r in grid])
     rng = np.random.default_rng(seed)
     picks = rng.choice(answered, (n, answered.size))
