@@ -12,6 +12,7 @@ import numpy as np
 
 from braintrial.items.models import Item
 from braintrial.studies.models import Study
+from scoring.models import Scorer
 
 from . import figures
 from .data import SOURCES, Items, Scores, Trials, items_load, scores_load, trials_load
@@ -159,6 +160,7 @@ def study_report(
             scope=scope,
             defects=_defects(items.ids),
             per_participant={"human": study.n_human_trials, "gpt4": study.n_gpt4_trials},
+            paper_llms=_paper_llms(scores),
         ),
         lambda: None,
         statuses,
@@ -188,8 +190,19 @@ def study_item_analysis(
     of its bank (analysis.science.items), without the report's model fits."""
     items, trials, included, _, scores = _loaded(study=study, rules=rules)
     return item_rows_build(
-        items=items, trials=trials, included=included, scores=scores, defects=_defects(items.ids)
+        items=items,
+        trials=trials,
+        included=included,
+        scores=scores,
+        defects=_defects(items.ids),
+        paper_llms=_paper_llms(scores),
     )
+
+
+def _paper_llms(scores: Scores) -> set[int]:
+    """The ids of the scorers that count and are one of the paper's 15 LLMs."""
+    ids = [scorer["id"] for scorer in scores.scorers]
+    return set(Scorer.objects.filter(pk__in=ids, paper_llm=True).values_list("pk", flat=True))
 
 
 def _loaded(

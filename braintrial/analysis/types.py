@@ -478,6 +478,9 @@ class CrossedFitReport(TypedDict):
     accuracy: Interval  # population-averaged, probability scale
     sd_respondents: float  # logit scale
     sd_items: float
+    sd_respondents_at_boundary: bool  # estimated at zero: not identified, shown in words
+    method: str  # "logistic" (GPBoost; sds in logits) or "anova" (complete designs; sds in
+    # probability): analysis.science.mixed
     fixed: dict[str, Interval]  # logit scale: "intercept" (and "expertise")
     n_answers: int
     n_respondents: int
@@ -488,36 +491,65 @@ class HumanFitReport(CrossedFitReport, total=False):
     expertise_effect: Interval  # logits per sd of the expertise rating
 
 
+class Separation(TypedDict):
+    n_items: int  # items answered at least twice
+    ceiling: int  # every answer right
+    floor: int  # every answer wrong
+
+
+class PoolFigures(TypedDict):
+    """The models' crossed fit and the gap for one pool of scorers (analysis.science.pools)."""
+
+    key: str  # "paper" | "all"
+    label: str  # e.g. "the paper's 15 LLMs"
+    n_scorers: int
+    raw_accuracy: float | None  # the share of the pool's answers that are right
+    models: CrossedFitReport | None  # None where not fitted or where it leaves the data
+    gap: Interval | None  # models minus humans
+    gap_method: str  # "crossed models", or the bootstrap used where a fit does not hold
+    note: str
+
+
 class SourceIntervals(TypedDict):
     n_trials: int
     n_participants: int
     n_items: int
     wilson: Accuracy  # the headline's
     bootstrap_participants: Interval | None
+    bootstrap_items: Interval | None
     bootstrap_crossed: Interval | None
     mixed: HumanFitReport | None
-    models: CrossedFitReport | None
-    gap: Interval | None  # models minus humans
+    separation: Separation
+    pool: str  # the default pool's label: what "models" and "gap" cover
+    models: CrossedFitReport | None  # the default pool's
+    gap: Interval | None
+    pools: dict[str, PoolFigures]  # "paper", "all"
     note: str
 
 
 class ItemRowReport(TypedDict):
+    """One item of the item analysis (analysis.science.items, declared once here)."""
+
     item_id: int
     source: str  # "human" | "gpt4"
     n: int
     k: int
     accuracy: float | None
-    low: float | None
+    low: float | None  # 95% Wilson interval
     high: float | None
-    models_correct: float | None
+    accuracy_pooled: float | None  # partially pooled (empirical-Bayes) posterior mean
+    p_below_half: float | None  # posterior probability that the human accuracy is below 1/2
+    models_right: int  # scorers of the pool whose choice was right
+    models_correct: float | None  # their share
     models_agreement: float | None
     n_models: int
     discrimination: float | None
     discrimination_n: int
+    discrimination_p: float | None  # one-sided p of a correlation this low (exact where possible)
     confidence_right: float | None
     confidence_wrong: float | None
-    defect: str
-    suspect: bool
+    defect: str  # the importer's note, apart from the data-driven flags
+    suspect: bool  # worth a second look, on the data alone (false discoveries controlled)
     suspect_reasons: list[str]
 
 
@@ -531,33 +563,49 @@ class ItemsSummary(TypedDict):
     suspect_by_reason: dict[str, int]
 
 
+class Advantage(TypedDict):
+    """A scorer's logit advantage over the average expert (analysis.science.irt)."""
+
+    estimate: float
+    low: float  # 95% interval: its own answers' and the item difficulties' uncertainty
+    high: float
+    n_items: int
+    n_right: int
+
+
+class TopPercent(TypedDict):
+    estimate: float  # the share of experts who would do better, in percent
+    best: float  # at the ends the advantage's and the slope's intervals allow
+    worst: float
+
+
 class Placement(TypedDict):
     name: str
     display_name: str
-    ability: float
-    low: float
+    advantage: Advantage
+    top_percent: TopPercent | None  # None where the spread of experts is not identified
+
+
+class SlopeReport(TypedDict):
+    """How much the experts differ: logits per standard deviation of skill."""
+
+    estimate: float  # where the profile likelihood peaks
+    low: float  # its 95% interval
     high: float
-    n_items: int
-    top_percent: float
-    top_percent_low: float
-    top_percent_high: float
-
-
-class HumanAbilities(TypedDict):
-    ability_mean: float
-    ability_quantiles: dict[str, float]  # "10", "25", "50", "75", "90"
-    abilities: list[float]  # each participant's EAP, sorted
-    top_percent_of_median: float
+    identified: bool  # the interval stays away from zero
+    grid: list[float]
+    profile: list[float]  # twice the log-likelihood below its maximum, on the grid
 
 
 class IrtReport(TypedDict):
     fitted: bool
     note: str  # why not, where not fitted
-    slope: float
-    converged: bool
     n_participants: int
     n_items: int
-    humans: HumanAbilities
+    slope: SlopeReport | None
+    spread: str  # what the data say about how much the experts differ, in words
+    difficulty_mean: float | None  # the items' difficulty over the bank (logits)
+    difficulty_sd: float | None
     scorers: list[Placement]  # best first
 
 
@@ -579,11 +627,16 @@ class Plan(TypedDict):
 
 
 class Components(TypedDict):
+    """The joint model of humans and models (analysis.science.planning), logit scale."""
+
     intercept: float
-    model_effect: float | None
     sd_people: float
     sd_items: float
+    model_intercept: float | None
+    sd_model_items: float
+    item_correlation: float  # of the humans' and the models' item effects
     sd_scorers: float
+    n_models: int
 
 
 class PlanningReport(TypedDict):
@@ -592,13 +645,32 @@ class PlanningReport(TypedDict):
     default: Plan
 
 
+class AgreementReport(TypedDict):
+    """Do humans and models find the same items hard? The correlation of their item effects
+    in the joint model (analysis.science.planning), free of the noise of a handful of answers
+    per item; its interval from resampling the items."""
+
+    item_correlation: float
+    low: float
+    high: float
+    pool: str
+
+
+class PoolInfo(TypedDict):
+    label: str
+    n_scorers: int
+
+
 class ScienceReport(TypedDict):
     method: str
     headline_interval: str  # which interval the study page's headline uses: "wilson"
+    pools: dict[str, PoolInfo]  # "paper": the default, "all": every scorer that counts
+    default_pool: str
     items: ItemsSummary
     item_rows: list[ItemRowReport]
     intervals: dict[str, SourceIntervals]  # "human", "gpt4"
     irt: IrtReport
+    agreement: AgreementReport | None  # None without a human fit and complete model answers
     planning: PlanningReport
 
 

@@ -18,18 +18,20 @@ from braintrial.analysis.science.report import (
 )
 from braintrial.analysis.types import ItemRowReport
 from braintrial.dashboard.services import study_report_served
+from braintrial.items.selectors import doi_name, item_labels, item_of_bank, item_title
+from braintrial.items.services.diff import differences_compute
 from braintrial.studies.models import Study
 
 # Sortable columns of the item table: (parameter value, header, row key).
 SORTS = [
-    ("item", "Item", "item_id"),
-    ("n", "Human trials", "n"),
-    ("accuracy", "Human accuracy", "accuracy"),
-    ("models", "Models right", "models_correct"),
-    ("agreement", "Model agreement", "models_agreement"),
-    ("discrimination", "Discrimination", "discrimination"),
-    ("confidence_right", "Confidence right", "confidence_right"),
-    ("confidence_wrong", "Confidence wrong", "confidence_wrong"),
+    ("item", "Test case", "item_id"),
+    ("n", "Experts who answered", "n"),
+    ("accuracy", "Share of experts right", "accuracy"),
+    ("models", "Models that chose the original", "models_correct"),
+    ("agreement", "Models agreeing", "models_agreement"),
+    ("discrimination", "Stronger experts right more often", "discrimination"),
+    ("confidence_right", "Confidence when right", "confidence_right"),
+    ("confidence_wrong", "Confidence when wrong", "confidence_wrong"),
 ]
 SORT_KEYS = {value: key for value, _, key in SORTS}
 
@@ -45,7 +47,7 @@ class ItemTableForm(forms.Form):
         choices=[("all", "All"), ("human", "Human-written"), ("gpt4", "GPT-4-written")],
         required=False,
     )
-    suspect = forms.BooleanField(required=False, label="Suspect items only")
+    suspect = forms.BooleanField(required=False, label="Only those worth a second look")
 
 
 class PlanningForm(forms.Form):
@@ -56,6 +58,13 @@ class PlanningForm(forms.Form):
     )
     gap = forms.FloatField(min_value=0.01, max_value=0.9, required=False, label="Human-model gap")
     power = forms.FloatField(min_value=0.5, max_value=0.99, required=False, label="Power")
+
+
+def _labelled(study: Study, rows: list[ItemRowReport]) -> list[dict[str, Any]]:
+    """The rows with each item's title, journal section and DOI (items.selectors)."""
+    labels = item_labels(bank=study.bank, ids=[r["item_id"] for r in rows])
+    blank = {"title": "", "section": "", "doi": ""}
+    return [dict(row) | labels.get(row["item_id"], blank) for row in rows]
 
 
 def _cell(row: ItemRowReport, key: str) -> Any:
@@ -117,8 +126,12 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
         "power": targets.cleaned_data.get("power") or DEFAULT_POWER,
     }
     default = science["planning"]["default"]
+    try:
+        components = Components(**science["planning"]["components"])
+    except TypeError:  # a report cached by an earlier version: the worker recomputes it
+        return {"pending": True}
     planned = plan(
-        Components(**science["planning"]["components"]),
+        components,
         half_width=chosen["half_width"],
         gap_size=chosen["gap"],
         power=chosen["power"],
@@ -127,11 +140,33 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
     )
     return {
         "science": science,
-        "rows": rows,
+        "rows": _labelled(study, rows),
         "n_rows": len(rows),
         "table": table.cleaned_data,
         "headers": _header_links(query, table.cleaned_data),
         "planning": planned,
         "planning_from": science["planning"]["components_from"],
         "targets": chosen,
+    }
+
+
+def science_item_data(*, study: Study, item_id: int) -> dict[str, Any] | None:
+    """One test case of the study's bank: its two versions, where they differ and its row of
+    the item analysis (None while the report is computed). None where the bank has no such
+    item."""
+    item = item_of_bank(bank=study.bank, pk=item_id)
+    if item is None:
+        return None
+    report = study_report_served(study=study)["report"]
+    science = None if report is None else report["science"]
+    row = None
+    if science is not None:
+        row = next((r for r in science["item_rows"] if r["item_id"] == item.pk), None)
+    return {
+        "item": item,
+        "title": item_title(item.original),
+        "doi": doi_name(item.doi),
+        "differences": differences_compute(original=item.original, altered=item.altered),
+        "row": row,
+        "pool": None if science is None else science["pools"][science["default_pool"]]["label"],
     }

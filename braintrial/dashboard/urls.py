@@ -23,6 +23,11 @@ urlpatterns = [
     path("<slug:slug>/qr.svg", setup.study_qr, name="study_qr"),
     path("<slug:slug>/data.json", views.study_data, name="study_data"),
     path("<slug:slug>/science/", views.study_science, name="study_science"),
+    path(
+        "<slug:slug>/science/items/<int:item_id>/",
+        views.study_science_item,
+        name="study_science_item",
+    ),
     path("<slug:slug>/runs/", views.score_run_start, name="score_run_start"),
     path("<slug:slug>/participants/", governance.participant_list, name="participant_list"),
     path(

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +22,7 @@ from braintrial.dashboard.forms import (
 )
 from braintrial.dashboard.links import export_links, participant_link
 from braintrial.dashboard.plotly_bundle import plotly_bundle
-from braintrial.dashboard.science import science_page_data
+from braintrial.dashboard.science import science_item_data, science_page_data
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import (
     study_editable,
@@ -98,6 +98,17 @@ def study_science(request: HttpRequest, slug: str) -> HttpResponse:
     # "items" (?items=x was a 500), not the method.
     context["query"] = list(request.GET.items())
     return render(request, "dashboard/study_science.html", context)
+
+
+@require_GET
+@login_required
+def study_science_item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    """One test case: its two versions, where they differ, and what the data say about it."""
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    context = science_item_data(study=study, item_id=item_id)
+    if context is None:
+        raise Http404("No such test case in this study's item bank.")
+    return render(request, "dashboard/study_science_item.html", context | {"study": study})
 
 
 @require_GET

@@ -4,6 +4,7 @@ researcher reads a bank through the studies they share with its owners."""
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Left
 
 from braintrial.items.builtin import BUILTIN_BANK
 from braintrial.items.models import Item
@@ -50,3 +51,46 @@ def items_flagged(*, bank: str) -> QuerySet[Item]:
     """The bank's items that the importer flagged as defective, with the reason in ``defect``,
     in file order."""
     return item_list(bank=bank).exclude(defect="")
+
+
+TITLE_CHARACTERS = 110
+
+
+def item_title(original: str) -> str:
+    """A short name of a test case for researchers: the first sentence of its published
+    abstract, cut at a word near ``TITLE_CHARACTERS`` characters (the items carry no titles of
+    their papers)."""
+    text = " ".join(original.split())
+    end = text.find(". ")
+    sentence = text if end < 0 else text[: end + 1]
+    if len(sentence) <= TITLE_CHARACTERS:
+        return sentence
+    cut = sentence.rfind(" ", 0, TITLE_CHARACTERS)
+    return sentence[: cut if cut > 0 else TITLE_CHARACTERS].rstrip(",;:") + "…"
+
+
+def doi_name(doi: str) -> str:
+    """The DOI itself ("10.1523/..."), whether stored bare or as a doi.org address."""
+    name = doi.strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        if name.lower().startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def item_labels(*, bank: str, ids: list[int]) -> dict[int, dict[str, str]]:
+    """Each item of ``bank`` among ``ids``: its title, journal section and DOI (bare)."""
+    rows = (
+        Item.objects.filter(bank=bank, pk__in=ids)
+        .annotate(start=Left("original", 600))
+        .values_list("pk", "start", "journal_section", "doi")
+    )
+    return {
+        pk: {"title": item_title(start), "section": section, "doi": doi_name(doi)}
+        for pk, start, section, doi in rows
+    }
+
+
+def item_of_bank(*, bank: str, pk: int) -> Item | None:
+    """The test item ``pk`` of ``bank``, or None where the bank holds no such item."""
+    return Item.objects.filter(bank=bank, kind=Item.Kind.TEST, pk=pk).first()

@@ -41,18 +41,20 @@ def test_items_view_and_ability_scale_in_chromium(
         page.wait_for_selector("#chart-ability", state="attached", timeout=30_000)
         page.locator("#chart-ability").scroll_into_view_if_needed()
         page.wait_for_selector("#chart-ability .main-svg", timeout=30_000)
-        expect(page.locator("#caption-ability")).to_contain_text("n = 171 participants")
+        expect(page.locator("#caption-ability")).to_contain_text("n = 171 experts")
         page.screenshot(path=str(output_dir / "ability.png"), full_page=True)
 
         page.get_by_role("link", name="Items and models among the experts").click()
         expect(page.locator("h1")).to_have_text("Items and models among the experts")
         assert not serious_violations(page), serious_violations(page)
-        expect(page.locator("#item-table caption")).to_contain_text("300 items shown")
-        page.get_by_role("link", name="Discrimination").click()
-        expect(page.locator("#item-table th[aria-sort=ascending]")).to_have_text("Discrimination")
-        page.get_by_label("Suspect items only").check()
+        expect(page.locator("#item-table caption")).to_contain_text("300 test cases shown")
+        page.get_by_role("link", name="Stronger experts right more often").click()
+        expect(page.locator("#item-table th[aria-sort=ascending]")).to_have_text(
+            "Stronger experts right more often"
+        )
+        page.get_by_label("Only those worth a second look").check()
         page.get_by_role("button", name="Show").click()
-        expect(page.locator("#item-table caption")).not_to_contain_text("300 items")
+        expect(page.locator("#item-table caption")).not_to_contain_text("300 test cases")
         assert not serious_violations(page), serious_violations(page)
         page.screenshot(path=str(output_dir / "science.png"), full_page=True)
         assert not errors, errors

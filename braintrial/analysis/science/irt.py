@@ -19,6 +19,7 @@ answers, with a 95% credible interval, and the share of the human population it 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,9 +30,14 @@ from scipy.stats import norm
 # ability is read off (models may stand far above the human range).
 N_QUADRATURE = 41
 ABILITY_GRID = np.linspace(-15.0, 15.0, 3001)
-B_PRIOR_SD = 3.0
+B_PRIOR_SD = 3.0  # the difficulties' spread at the start; then fitted to the bank
+MIN_DIFFICULTY_SD = 0.05
 MAX_ITERATIONS = 1000
-TOLERANCE = 1e-7
+TOLERANCE = 1e-9
+# Slopes at which the profile likelihood is evaluated, and its 95% cut-off (chi-square, 1 df).
+SLOPE_GRID = np.round(np.arange(0.0, 3.001, 0.05), 2)
+PROFILE_TOLERANCE = 1e-8
+CHI2_95 = 3.841
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Responses:
 @dataclass(frozen=True)
 class RaschFit:
     difficulty: np.ndarray  # b_i on the logit scale; NaN for items nobody answered
+    difficulty_sd: np.ndarray  # b_i's posterior sd (partial pooling), NaN likewise
+    difficulty_prior: tuple[float, float]  # the difficulties' mean and sd over the bank
     slope: float  # a: the logit change per standard deviation of human ability
     ability: np.ndarray  # EAP of z for each person
     ability_sd: np.ndarray  # posterior sd of z for each person
@@ -81,7 +89,8 @@ def _person_posterior(
     """Posterior weights of each person over ``nodes`` (people x nodes) and the marginal
     log-likelihood."""
     eta = slope * nodes[None, :] - difficulty[responses.item][:, None]
-    loglik = np.where(responses.correct[:, None], log_expit(eta), log_expit(-eta))
+    log_p = log_expit(eta)  # log P(right); log P(wrong) = log_p - eta
+    loglik = np.where(responses.correct[:, None], log_p, log_p - eta)
     per_person = np.zeros((responses.n_people, nodes.size))
     np.add.at(per_person, responses.person, loglik)
     joint = per_person + log_w[None, :]
@@ -97,57 +106,223 @@ def _m_step(
     slope: float,
     nodes: np.ndarray,
     answered: np.ndarray,
-) -> tuple[np.ndarray, float]:
+    prior: tuple[float, float],
+    fixed_slope: bool,
+) -> tuple[np.ndarray, float, np.ndarray]:
     """One Newton step on the expected complete-data log-posterior for every difficulty (each
-    its own one-dimensional problem) and for the common slope."""
+    its own one-dimensional problem, under the normal prior ``prior`` = (mean, sd)) and, unless
+    it is held fixed, for the common slope. Also each difficulty's posterior precision."""
     weight = posterior[responses.person]  # responses x nodes
     eta = slope * nodes[None, :] - difficulty[responses.item][:, None]
     p = expit(eta)
     residual = weight * (responses.correct[:, None] - p)
     info = weight * p * (1 - p)
     n = responses.n_items
-    # d/db of the log-likelihood is -(y - p); the prior adds -b / sd^2.
-    grad_b = -np.bincount(responses.item, residual.sum(axis=1), n) - difficulty / B_PRIOR_SD**2
-    hess_b = -np.bincount(responses.item, info.sum(axis=1), n) - 1 / B_PRIOR_SD**2
-    difficulty = np.where(answered, difficulty - grad_b / hess_b, difficulty)
-    grad_a = float((residual * nodes[None, :]).sum())
-    hess_a = -float((info * nodes[None, :] ** 2).sum())
-    slope = max(slope - grad_a / hess_a, 1e-3)
-    return difficulty, slope
+    mu, tau = prior
+    # d/db of the log-likelihood is -(y - p); the prior adds -(b - mu) / tau^2.
+    grad_b = -np.bincount(responses.item, residual.sum(axis=1), n) - (difficulty - mu) / tau**2
+    precision = np.bincount(responses.item, info.sum(axis=1), n) + 1 / tau**2
+    difficulty = np.where(answered, difficulty + grad_b / precision, difficulty)
+    if not fixed_slope:
+        grad_a = float((residual * nodes[None, :]).sum())
+        hess_a = -float((info * nodes[None, :] ** 2).sum())
+        slope = max(slope - grad_a / hess_a, 0.0)
+    return difficulty, slope, precision
 
 
-def rasch_fit(responses: Responses) -> RaschFit:
-    """Marginal maximum-likelihood (EM) estimates of the difficulties and the common slope, and
-    each person's EAP ability. Needs at least one response."""
+def _prior_update(
+    difficulty: np.ndarray, precision: np.ndarray, answered: np.ndarray
+) -> tuple[float, float]:
+    """The difficulties' normal distribution over the bank (partial pooling), from their
+    current estimates and posterior variances."""
+    b, var = difficulty[answered], 1 / precision[answered]
+    mu = float(b.mean())
+    tau = math.sqrt(max(float(np.mean((b - mu) ** 2 + var)), MIN_DIFFICULTY_SD**2))
+    return mu, tau
+
+
+def rasch_fit(
+    responses: Responses,
+    *,
+    slope: float | None = None,
+    start: RaschFit | None = None,
+    tolerance: float = TOLERANCE,
+) -> RaschFit:
+    """Marginal maximum-likelihood (EM) estimates of the common slope (or the slope given) and
+    partially pooled difficulties, and each person's EAP ability, from ``start``'s difficulties
+    where given. Needs at least one response."""
     if responses.correct.size == 0:
         raise ValueError("no responses to fit")
     nodes, weights = _quadrature()
     log_w = np.log(weights)
-    answered = np.bincount(responses.item, minlength=responses.n_items) > 0
-    rate = np.bincount(responses.item, responses.correct, responses.n_items) / np.maximum(
-        np.bincount(responses.item, minlength=responses.n_items), 1
-    )
+    counts = np.bincount(responses.item, minlength=responses.n_items)
+    answered = counts > 0
+    rate = np.bincount(responses.item, responses.correct, responses.n_items) / np.maximum(counts, 1)
     difficulty = -np.log(np.clip(rate, 0.05, 0.95) / (1 - np.clip(rate, 0.05, 0.95)))
-    slope, previous, converged, iteration = 1.0, -np.inf, False, 0
+    prior = (float(difficulty[answered].mean()), B_PRIOR_SD)
+    if start is not None:
+        difficulty = np.where(answered, np.nan_to_num(start.difficulty), difficulty)
+        prior = start.difficulty_prior
+    current = 1.0 if slope is None else slope
+    precision = np.ones(responses.n_items)
+    previous, converged, iteration = -np.inf, False, 0
     while iteration < MAX_ITERATIONS and not converged:
         iteration += 1
-        posterior, loglik = _person_posterior(responses, difficulty, slope, nodes, log_w)
-        converged = abs(loglik - previous) < TOLERANCE * max(1.0, abs(loglik))
+        posterior, loglik = _person_posterior(responses, difficulty, current, nodes, log_w)
+        converged = abs(loglik - previous) < tolerance * max(1.0, abs(loglik))
         previous = loglik
         if not converged:
-            difficulty, slope = _m_step(responses, posterior, difficulty, slope, nodes, answered)
-    posterior, loglik = _person_posterior(responses, difficulty, slope, nodes, log_w)
+            difficulty, current, precision = _m_step(
+                responses, posterior, difficulty, current, nodes, answered, prior, slope is not None
+            )
+            prior = _prior_update(difficulty, precision, answered)
+    posterior, loglik = _person_posterior(responses, difficulty, current, nodes, log_w)
     mean = posterior @ nodes
     sd = np.sqrt(np.maximum(posterior @ nodes**2 - mean**2, 0.0))
     return RaschFit(
         difficulty=np.where(answered, difficulty, np.nan),
-        slope=slope,
+        difficulty_sd=np.where(answered, 1 / np.sqrt(precision), np.nan),
+        difficulty_prior=prior,
+        slope=current,
         ability=mean,
         ability_sd=sd,
         log_likelihood=loglik,
         iterations=iteration,
         converged=converged,
     )
+
+
+@dataclass(frozen=True)
+class SlopeEvidence:
+    """What the answers say about the slope (how much the experts differ, in logits per
+    standard deviation): its profile-likelihood estimate and 95% interval, and whether the
+    interval stays away from zero (else the spread of experts is not identified)."""
+
+    estimate: float
+    low: float
+    high: float
+    identified: bool
+    grid: list[float]
+    profile: list[float]  # twice the log-likelihood below its maximum, on the grid
+    fit: RaschFit  # the fit at the estimate
+
+
+def slope_profile(responses: Responses, *, grid: np.ndarray | None = None) -> SlopeEvidence:
+    """The profile likelihood of the slope: the difficulties refitted at each slope of the
+    grid. The interval is where twice the log-likelihood lies within 3.84 of its maximum."""
+    grid = SLOPE_GRID if grid is None else grid
+    loglik, fit, fits = np.full(grid.size, -np.inf), None, []
+    for j, a in enumerate(grid):  # each fit starts from its neighbour's difficulties
+        fit = rasch_fit(responses, slope=float(a), start=fit, tolerance=PROFILE_TOLERANCE)
+        loglik[j] = fit.log_likelihood
+        fits.append(fit)
+        if 2 * (loglik[: j + 1].max() - loglik[j]) > 2 * CHI2_95:
+            break  # well past the interval's upper end: the profile only falls from here
+    grid, loglik = grid[np.isfinite(loglik)], loglik[np.isfinite(loglik)]
+    drop = 2 * (loglik.max() - loglik)
+    best = int(np.argmax(loglik))
+    return SlopeEvidence(
+        estimate=float(grid[best]),
+        low=_crossing(grid[: best + 1][::-1], drop[: best + 1][::-1]),
+        high=_crossing(grid[best:], drop[best:]),
+        identified=bool(drop[0] > CHI2_95) and grid[0] == 0.0,
+        grid=[float(a) for a in grid],
+        profile=[float(d) for d in drop],
+        fit=fits[best],
+    )
+
+
+def _crossing(grid: np.ndarray, drop: np.ndarray) -> float:
+    """Where ``drop`` (rising along ``grid`` from the maximum) first reaches the cut-off,
+    interpolated linearly between grid points; the grid's end where it never does."""
+    above = np.flatnonzero(drop > CHI2_95)
+    if above.size == 0:
+        return float(grid[-1])
+    j = int(above[0])
+    share = (CHI2_95 - drop[j - 1]) / (drop[j] - drop[j - 1])
+    return float(grid[j - 1] + share * (grid[j] - grid[j - 1]))
+
+
+@dataclass(frozen=True)
+class Advantage:
+    """A test taker's logit advantage over the average expert, with its 95% interval (the
+    uncertainty of its own answers and of every item difficulty)."""
+
+    estimate: float
+    low: float
+    high: float
+    n_items: int
+    n_right: int
+
+
+def difficulty_draws(
+    *, fit: RaschFit, responses: Responses, n_draws: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Draws of every answered item's difficulty from its posterior (n_draws x items; NaN
+    columns for items nobody answered). Where the slope is zero the experts' answers on an
+    item are binomial given its difficulty, and the draws come from the exact posterior on a
+    grid (skewed for an item everybody got right); otherwise from the normal approximation."""
+    answered = np.isfinite(fit.difficulty)
+    draws = np.full((n_draws, fit.difficulty.size), np.nan)
+    if fit.slope > 0:
+        normal = rng.standard_normal((n_draws, int(answered.sum())))
+        draws[:, answered] = fit.difficulty[answered] + fit.difficulty_sd[answered] * normal
+        return draws
+    n = np.bincount(responses.item, minlength=responses.n_items)[answered][:, None]
+    k = np.bincount(responses.item, responses.correct, responses.n_items)[answered][:, None]
+    mu, tau = fit.difficulty_prior
+    grid = mu + tau * np.linspace(-6.0, 6.0, 481)
+    log_post = k * log_expit(-grid) + (n - k) * log_expit(grid) - 0.5 * ((grid - mu) / tau) ** 2
+    post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
+    cdf = np.cumsum(post, axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random((int(answered.sum()), n_draws))
+    at = np.array([np.searchsorted(row, draw) for row, draw in zip(cdf, u, strict=True)])
+    draws[:, answered] = grid[np.minimum(at, grid.size - 1)].T
+    # The bank's mean difficulty is itself estimated: every draw shifts the items by a draw of
+    # its error, each item by the prior's share of its posterior (nearly all of it at about
+    # five answers an item).
+    p = np.clip(expit(-fit.difficulty[answered]), 0.02, 0.98)
+    sampling = 1 / (n[:, 0] * p * (1 - p))  # an item logit's variance from its answers
+    se_mean = math.sqrt(1 / float(np.sum(1 / (tau**2 + sampling))))
+    prior_share = (1 / tau**2) / (1 / tau**2 + 1 / sampling)
+    shift = se_mean * rng.standard_normal(n_draws)
+    draws[:, answered] += shift[:, None] * prior_share[None, :]
+    return draws
+
+
+def advantage(
+    *,
+    fit: RaschFit,
+    correct: np.ndarray,
+    draws: np.ndarray,
+    rng: np.random.Generator,
+) -> Advantage | None:
+    """theta with P(right on item i) = logistic(theta - b_i) for the test taker, where the
+    average expert's is logistic(-b_i). For each draw of the difficulties (``draws``, from
+    ``difficulty_draws``) the maximum-likelihood theta, and theta drawn from its sampling
+    distribution around it: the median of those is the estimate, their 2.5% and 97.5%
+    quantiles the interval. None without a usable answer, or where every answer is right or
+    every one wrong (no finite estimate)."""
+    usable = ~np.isnan(correct) & ~np.isnan(fit.difficulty)
+    y = correct[usable] == 1.0
+    if not usable.any() or y.all() or not y.any():
+        return None
+    b = draws[:, usable]
+    theta = np.zeros(b.shape[0])
+    for _ in range(100):  # Newton, every draw at once; steps capped (the log-likelihood is
+        # concave, but flat far out where a full step would overshoot)
+        p = expit(theta[:, None] - b)
+        info = np.maximum((p * (1 - p)).sum(axis=1), 1e-12)
+        step = np.clip((y[None, :] - p).sum(axis=1) / info, -2.0, 2.0)
+        theta += step
+        if np.abs(step).max() < 1e-9:
+            break
+    p = expit(theta[:, None] - b)
+    se = 1 / np.sqrt((p * (1 - p)).sum(axis=1))
+    sampled = theta + se * rng.standard_normal(theta.size)
+    low, mid, high = np.quantile(sampled, [0.025, 0.5, 0.975])
+    return Advantage(float(mid), float(low), float(high), int(usable.sum()), int(y.sum()))
 
 
 def ability_place(*, fit: RaschFit, correct: np.ndarray) -> Placement | None:

@@ -72,6 +72,8 @@ class CrossedFit:
     n_respondents: int
     n_items: int
     draws: np.ndarray  # of the accuracy, kept to form the gap with another fit
+    # How: LOGISTIC (sds in logits) or ANOVA (sds on the probability scale).
+    method: str = "logistic"
 
 
 def marginal_accuracy(linear: np.ndarray, variance: np.ndarray) -> np.ndarray:
@@ -205,3 +207,116 @@ def bootstrap_crossed(
             draws[start : start + size] = (weight @ y) / weight.sum(axis=1)
     draws = draws[np.isfinite(draws)]
     return Interval(float(y.mean()), *np.quantile(draws, [0.025, 0.975]).tolist())
+
+
+def bootstrap_items(
+    *, item: np.ndarray, correct: np.ndarray, n: int = N_BOOTSTRAP, seed: int = SEED
+) -> Interval:
+    """Accuracy over trials with items resampled (their trials go with them)."""
+    _, it = np.unique(item, return_inverse=True)
+    return bootstrap_participants(participant=it, correct=correct, n=n, seed=seed)
+
+
+@dataclass(frozen=True)
+class Separation:
+    """Items whose every answer is right (ceiling) or wrong (floor), among items answered at
+    least twice: where they abound, the Laplace approximation of a crossed logistic model
+    overstates the item variance and the population-averaged accuracy drifts from the data."""
+
+    n_items: int
+    ceiling: int
+    floor: int
+
+    @property
+    def share(self) -> float:
+        return (self.ceiling + self.floor) / self.n_items if self.n_items else 0.0
+
+
+def separation(*, item: np.ndarray, correct: np.ndarray) -> Separation:
+    _, it = np.unique(item, return_inverse=True)
+    n = np.bincount(it)
+    k = np.bincount(it, correct.astype(float))
+    twice = n >= 2
+    return Separation(
+        n_items=int(twice.sum()),
+        ceiling=int((twice & (k == n)).sum()),
+        floor=int((twice & (k == 0)).sum()),
+    )
+
+
+def bootstrap_gap(
+    *,
+    human_person: np.ndarray,
+    human_item: np.ndarray,
+    human_correct: np.ndarray,
+    scorer: np.ndarray,
+    model_item: np.ndarray,
+    model_correct: np.ndarray,
+    n: int = N_BOOTSTRAP,
+    seed: int = SEED,
+) -> Interval:
+    """Models' minus humans' accuracy with participants, scorers and items resampled
+    independently, each item drawn once for both sides (the gap is paired by item). Like every
+    crossed bootstrap it counts the answers' own noise more than once: it errs wide."""
+    item_ids, it = np.unique(np.concatenate([human_item, model_item]), return_inverse=True)
+    hi, mi = it[: human_item.size], it[human_item.size :]
+    _, hp = np.unique(human_person, return_inverse=True)
+    _, ms = np.unique(scorer, return_inverse=True)
+    n_items, n_people, n_scorers = item_ids.size, int(hp.max()) + 1, int(ms.max()) + 1
+    rng = np.random.default_rng(seed)
+    draws = np.empty(n)
+    yh, ym = human_correct.astype(float), model_correct.astype(float)
+    for start in range(0, n, 250):
+        size = min(250, n - start)
+        wi = rng.multinomial(n_items, np.full(n_items, 1 / n_items), size=size)
+        wp = rng.multinomial(n_people, np.full(n_people, 1 / n_people), size=size)
+        ws = rng.multinomial(n_scorers, np.full(n_scorers, 1 / n_scorers), size=size)
+        weight_h = wp[:, hp] * wi[:, hi]
+        weight_m = ws[:, ms] * wi[:, mi]
+        with np.errstate(invalid="ignore"):
+            draws[start : start + size] = (weight_m @ ym) / weight_m.sum(axis=1) - (
+                weight_h @ yh
+            ) / weight_h.sum(axis=1)
+    draws = draws[np.isfinite(draws)]
+    estimate = float(ym.mean() - yh.mean())
+    return Interval(estimate, *np.quantile(draws, [0.025, 0.975]).tolist())
+
+
+def crossed_anova(answers: Answers, *, seed: int = SEED) -> CrossedFit | None:
+    """The mean accuracy of a complete crossed design (every respondent answered every item:
+    the scorers on a bank), with its 95% interval from the two-way analysis of variance: the
+    variance components of respondents, items and their interaction estimated by their moments
+    on the probability scale, so that the variance of the mean is sd_respondents^2 / S +
+    sd_items^2 / I + residual / (S I). Holds at ceiling, where a logistic model's Laplace
+    approximation does not: the estimate is the raw proportion. None where the answers are
+    not complete (some respondent misses some item) or there are fewer than two of either."""
+    respondents, r = np.unique(answers.respondent, return_inverse=True)
+    items, i = np.unique(answers.item, return_inverse=True)
+    n_r, n_i = respondents.size, items.size
+    if n_r < 2 or n_i < 2 or answers.correct.size != n_r * n_i:
+        return None
+    y = np.full((n_i, n_r), np.nan)
+    y[i, r] = answers.correct.astype(float)
+    if np.isnan(y).any():
+        return None
+    mean = float(y.mean())
+    by_item, by_respondent = y.mean(axis=1), y.mean(axis=0)
+    ms_items = n_r * float(((by_item - mean) ** 2).sum()) / (n_i - 1)
+    ms_respondents = n_i * float(((by_respondent - mean) ** 2).sum()) / (n_r - 1)
+    resid = y - by_item[:, None] - by_respondent[None, :] + mean
+    ms_resid = float((resid**2).sum()) / ((n_i - 1) * (n_r - 1))
+    var_items = max((ms_items - ms_resid) / n_r, 0.0)
+    var_respondents = max((ms_respondents - ms_resid) / n_i, 0.0)
+    se = float(np.sqrt(var_items / n_i + var_respondents / n_r + ms_resid / (n_i * n_r)))
+    draws = np.random.default_rng(seed).normal(mean, se, N_DRAWS)
+    return CrossedFit(
+        accuracy=Interval(mean, mean - 1.959964 * se, mean + 1.959964 * se),
+        sd_respondents=float(np.sqrt(var_respondents)),
+        sd_items=float(np.sqrt(var_items)),
+        fixed={},
+        n_answers=int(answers.correct.size),
+        n_respondents=int(n_r),
+        n_items=int(n_i),
+        draws=draws,
+        method="anova",
+    )

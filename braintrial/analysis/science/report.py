@@ -14,12 +14,24 @@ import numpy as np
 
 from braintrial.analysis.data import SOURCES, Items, Scores, Trials
 from braintrial.analysis.stats import accuracy_counts
-from braintrial.analysis.types import Accuracy, ScienceReport
+from braintrial.analysis.types import ScienceReport
 
 from . import planning
 from .abilities import MIN_ITEMS, MIN_RESPONDENTS, enough_answers, irt_report
-from .item_rows import item_rows_as_dicts, item_rows_compute, items_summary
-from .mixed import Answers, CrossedFit, bootstrap_crossed, bootstrap_participants, crossed_fit, gap
+from .item_rows import item_rows_compute, items_summary
+from .mixed import (
+    Answers,
+    CrossedFit,
+    bootstrap_crossed,
+    bootstrap_gap,
+    bootstrap_items,
+    bootstrap_participants,
+    crossed_anova,
+    crossed_fit,
+    gap,
+    separation,
+)
+from .pools import DEFAULT_POOL, POOLS, pool_columns, pool_label
 
 # Independent draws for the humans' and the models' fits (their difference is the gap).
 HUMANS_SEED, MODELS_SEED = 20240101, 20240102
@@ -27,39 +39,51 @@ HUMANS_SEED, MODELS_SEED = 20240101, 20240102
 DEFAULT_HALF_WIDTH = 0.05
 DEFAULT_GAP = 0.10
 DEFAULT_POWER = 0.8
-# Variance components of the published BrainBench study (human-written items, 171 participants,
-# 26 published scorers), for planning a study that has too little data of its own yet.
+# The joint model of the published BrainBench study (human-written items, 171 participants, the
+# paper's 15 LLMs; planning.components_estimate), for planning a study that has too little
+# data of its own yet.
 PUBLISHED_COMPONENTS = planning.Components(
-    intercept=0.606, model_effect=1.689, sd_people=0.015, sd_items=0.671, sd_scorers=0.717
+    intercept=0.606,
+    sd_people=0.015,
+    sd_items=0.671,
+    model_intercept=2.863,
+    sd_model_items=2.676,
+    item_correlation=0.522,
+    sd_scorers=0.01,
+    n_models=15,
 )
 
 METHOD = (
-    "Beyond the paper. Intervals for human accuracy: 'wilson' treats trials as independent "
-    "(the headline's, comparable with the paper); 'bootstrap_participants' resamples "
-    "participants; 'bootstrap_crossed' resamples participants and items independently; "
-    "'mixed' is a crossed random-effects logistic model (GPBoost, Laplace approximation): "
-    "random intercepts for participants (scorers) and items, accuracy averaged over them on the "
-    "probability scale, 95% interval from the estimates' sampling distribution. The gap is "
-    "models minus humans, the models' fit with a random intercept per scorer. IRT: a Rasch "
-    "model with a common slope fitted by marginal maximum likelihood to the human answers "
-    "(ability N(0, 1) over the experts); each scorer placed on that scale from its answers "
-    "(EAP, 95% credible interval); 'top_percent' is the share of experts it would outperform "
-    "counted from the top. Items: see the data dictionary of items.csv."
+    "Beyond the paper. Pooled model figures name their pool: the paper's 15 LLMs (with the "
+    "study's own scorers) by default, every scorer under pools.all. Human accuracy: 'wilson' "
+    "counts answers as independent (the headline's, the paper's unit); 'bootstrap_items' "
+    "resamples test cases with their answers; 'bootstrap_participants' resamples participants "
+    "(errs narrow where items vary); 'bootstrap_crossed' resamples both (errs wide: each "
+    "answer's noise counted twice); 'mixed' is a crossed logistic mixed model (GPBoost, "
+    "Laplace approximation), shown only where its interval holds the raw proportion. The "
+    "models' accuracy of a complete design (every scorer on every item): a two-way analysis of "
+    "variance of right and wrong answers (scorers x items), which holds at ceiling; the gap is "
+    "models minus humans. IRT: a Rasch model with partially pooled item difficulties fitted by "
+    "marginal maximum likelihood to the human answers; the slope (how much the experts differ) "
+    "from its profile likelihood; each scorer's logit advantage over the average expert with an "
+    "interval carrying the difficulties' uncertainty; 'top_percent' only where the slope's "
+    "interval excludes zero. Items: see analysis.science.items and the items file's data "
+    "dictionary."
 )
 
 
+# A random-effect standard deviation below this (logits) is at its boundary, zero: the data
+# cannot tell how large it is, and the page says so instead of a number.
+BOUNDARY_SD = 0.05
+
+
 @dataclass(frozen=True)
-class SourceIntervals:
-    n_trials: int
-    n_participants: int
-    n_items: int
-    wilson: Accuracy
-    bootstrap_participants: dict[str, float] | None
-    bootstrap_crossed: dict[str, float] | None
-    mixed: dict[str, Any] | None  # accuracy, sd, fixed effects, with_expertise
-    models: dict[str, Any] | None  # the scorers' crossed fit
-    gap: dict[str, float] | None  # models minus humans
-    note: str
+class Pool:
+    """The scorers a pooled model figure covers: its name, their columns in Scores."""
+
+    key: str
+    label: str
+    columns: list[int]
 
 
 def _interval_dict(interval: Any) -> dict[str, float]:
@@ -71,6 +95,8 @@ def _fit_dict(fit: CrossedFit) -> dict[str, Any]:
         "accuracy": _interval_dict(fit.accuracy),
         "sd_respondents": fit.sd_respondents,
         "sd_items": fit.sd_items,
+        "sd_respondents_at_boundary": fit.sd_respondents < BOUNDARY_SD,
+        "method": fit.method,
         "fixed": {name: _interval_dict(i) for name, i in fit.fixed.items()},
         "n_answers": fit.n_answers,
         "n_respondents": fit.n_respondents,
@@ -78,83 +104,176 @@ def _fit_dict(fit: CrossedFit) -> dict[str, Any]:
     }
 
 
-def _model_answers(scores: Scores, item_rows: np.ndarray) -> Answers | None:
-    block = scores.correct[item_rows]
+def _model_answers(scores: Scores, item_rows: np.ndarray, columns: list[int]) -> Answers | None:
+    block = scores.correct[np.ix_(item_rows, np.asarray(columns, dtype=np.int64))]
     row, scorer = np.nonzero(~np.isnan(block))
     if row.size == 0:
         return None
-    return Answers(respondent=scorer, item=item_rows[row], correct=block[row, scorer] == 1.0)
-
-
-def _source(
-    *, trials: Trials, t: np.ndarray, scores: Scores, item_rows: np.ndarray
-) -> tuple[SourceIntervals, CrossedFit | None, CrossedFit | None]:
-    person, item = trials.participant_id[t], trials.item[t]
-    correct = trials.correct[t]
-    humans_fit = models_fit = None
-    note = ""
-    mixed = boot_p = boot_c = None
-    if enough_answers(person, item, correct):
-        boot_p = _interval_dict(bootstrap_participants(participant=person, correct=correct))
-        boot_c = _interval_dict(bootstrap_crossed(participant=person, item=item, correct=correct))
-        expertise = np.where(trials.expertise[t] > 0, trials.expertise[t], np.nan).astype(float)
-        answers = Answers(respondent=person, item=item, correct=correct, expertise=expertise)
-        try:
-            humans_fit = crossed_fit(answers, seed=HUMANS_SEED)
-            mixed = _fit_dict(humans_fit)
-            if np.isfinite(expertise).sum() >= MIN_RESPONDENTS:
-                with_expertise = crossed_fit(answers, with_expertise=True, seed=HUMANS_SEED)
-                mixed["expertise_effect"] = _interval_dict(with_expertise.fixed["expertise"])
-        except ValueError as exc:
-            note = f"crossed model not fitted: {exc}"
-    else:
-        note = (
-            f"too little data for the clustered intervals: at least {MIN_RESPONDENTS} "
-            f"participants and {MIN_ITEMS} items with right and wrong answers are needed"
-        )
-    model_answers = _model_answers(scores, item_rows)
-    models = gap_dict = None
-    if model_answers is not None and enough_answers(
-        model_answers.respondent, model_answers.item, model_answers.correct
-    ):
-        try:
-            models_fit = crossed_fit(model_answers, seed=MODELS_SEED)
-            models = _fit_dict(models_fit)
-        except ValueError as exc:
-            note = f"{note}; scorers' crossed model not fitted: {exc}".strip("; ")
-    if humans_fit is not None and models_fit is not None:
-        gap_dict = _interval_dict(gap(humans=humans_fit, models=models_fit))
-    return (
-        SourceIntervals(
-            n_trials=int(t.size),
-            n_participants=int(np.unique(person).size),
-            n_items=int(np.unique(item).size),
-            wilson=accuracy_counts(int(correct.sum()), int(correct.size)),
-            bootstrap_participants=boot_p,
-            bootstrap_crossed=boot_c,
-            mixed=mixed,
-            models=models,
-            gap=gap_dict,
-            note=note,
-        ),
-        humans_fit,
-        models_fit,
+    return Answers(
+        respondent=np.asarray(columns)[scorer],
+        item=item_rows[row],
+        correct=block[row, scorer] == 1.0,
     )
 
 
-def components_from(humans: CrossedFit | None, models: CrossedFit | None) -> planning.Components:
-    """The planning inputs from this study's fits; the published study's where it has none."""
+def _holds(fit: CrossedFit, answers: Answers) -> str:
+    """Empty where the crossed fit agrees with the data; else why it is not shown. The
+    population-averaged accuracy is checked against the raw proportion: with items at ceiling
+    or floor the Laplace approximation inflates the item variance and the two part."""
+    raw = float(answers.correct.mean())
+    if fit.accuracy.low <= raw <= fit.accuracy.high:
+        return ""
+    sep = separation(item=answers.item, correct=answers.correct)
+    return (
+        f"the crossed model is not shown: its accuracy {fit.accuracy.estimate:.3f} "
+        f"({fit.accuracy.low:.3f}-{fit.accuracy.high:.3f}) leaves out the raw proportion "
+        f"{raw:.3f}; {sep.ceiling} of {sep.n_items} items are right for every respondent and "
+        f"{sep.floor} wrong for every one, where its approximation does not hold"
+    )
+
+
+def _checked_fit(answers: Answers, *, seed: int) -> tuple[CrossedFit | None, str]:
+    try:
+        fit = crossed_fit(answers, seed=seed)
+    except ValueError as exc:
+        return None, f"crossed model not fitted: {exc}"
+    why = _holds(fit, answers)
+    return (None, why) if why else (fit, "")
+
+
+def _pool_figures(
+    *,
+    pool: Pool,
+    scores: Scores,
+    item_rows: np.ndarray,
+    humans: Answers | None,
+    humans_fit: CrossedFit | None,
+) -> tuple[dict[str, Any], CrossedFit | None]:
+    answers = _model_answers(scores, item_rows, pool.columns)
+    figures: dict[str, Any] = {
+        "key": pool.key,
+        "label": pool.label,
+        "n_scorers": len(pool.columns),
+        "raw_accuracy": None if answers is None else float(answers.correct.mean()),
+        "models": None,
+        "gap": None,
+        "gap_method": "",
+        "note": "",
+    }
+    if answers is None or not enough_answers(answers.respondent, answers.item, answers.correct):
+        figures["note"] = "too few model answers for the crossed model"
+        return figures, None
+    # Every scorer answers every item of a bank: the crossed analysis of variance holds there,
+    # also with many items at ceiling; the logistic model only where answers are missing.
+    fit = crossed_anova(answers, seed=MODELS_SEED)
+    why = ""
+    if fit is None:
+        fit, why = _checked_fit(answers, seed=MODELS_SEED)
+    figures["note"] = why
+    if fit is not None:
+        figures["models"] = _fit_dict(fit)
+    if humans is None:
+        return figures, fit
+    if fit is not None and humans_fit is not None:
+        figures["gap"] = _interval_dict(gap(humans=humans_fit, models=fit))
+        figures["gap_method"] = "crossed models"
+    else:
+        figures["gap"] = _interval_dict(
+            bootstrap_gap(
+                human_person=humans.respondent,
+                human_item=humans.item,
+                human_correct=humans.correct,
+                scorer=answers.respondent,
+                model_item=answers.item,
+                model_correct=answers.correct,
+            )
+        )
+        figures["gap_method"] = (
+            "bootstrap over participants, scorers and items (the same items for both sides); "
+            "errs wide"
+        )
+    return figures, fit
+
+
+def _source(
+    *, trials: Trials, t: np.ndarray, scores: Scores, item_rows: np.ndarray, pools: list[Pool]
+) -> tuple[dict[str, Any], CrossedFit | None, CrossedFit | None]:
+    person, item = trials.participant_id[t], trials.item[t]
+    correct = trials.correct[t]
+    humans_fit = humans = None
+    notes: list[str] = []
+    mixed = boot_p = boot_i = boot_c = None
+    if enough_answers(person, item, correct):
+        boot_p = _interval_dict(bootstrap_participants(participant=person, correct=correct))
+        boot_i = _interval_dict(bootstrap_items(item=item, correct=correct))
+        boot_c = _interval_dict(bootstrap_crossed(participant=person, item=item, correct=correct))
+        expertise = np.where(trials.expertise[t] > 0, trials.expertise[t], np.nan).astype(float)
+        humans = Answers(respondent=person, item=item, correct=correct, expertise=expertise)
+        humans_fit, why = _checked_fit(humans, seed=HUMANS_SEED)
+        if why:
+            notes.append(why)
+        if humans_fit is not None:
+            mixed = _fit_dict(humans_fit)
+            if np.isfinite(expertise).sum() >= MIN_RESPONDENTS:
+                try:
+                    with_expertise = crossed_fit(humans, with_expertise=True, seed=HUMANS_SEED)
+                    mixed["expertise_effect"] = _interval_dict(with_expertise.fixed["expertise"])
+                except ValueError:
+                    pass  # the accuracy stands without the expertise effect
+    else:
+        notes.append(
+            f"too little data for the clustered intervals: at least {MIN_RESPONDENTS} "
+            f"participants and {MIN_ITEMS} items with right and wrong answers are needed"
+        )
+    by_pool: dict[str, Any] = {}
+    fits: dict[str, CrossedFit | None] = {}
+    for pool in pools:
+        by_pool[pool.key], fits[pool.key] = _pool_figures(
+            pool=pool, scores=scores, item_rows=item_rows, humans=humans, humans_fit=humans_fit
+        )
+    default = by_pool[DEFAULT_POOL]
+    sep = separation(item=item, correct=correct)
+    summary = {
+        "n_trials": int(t.size),
+        "n_participants": int(np.unique(person).size),
+        "n_items": int(np.unique(item).size),
+        "wilson": accuracy_counts(int(correct.sum()), int(correct.size)),
+        "bootstrap_participants": boot_p,
+        "bootstrap_items": boot_i,
+        "bootstrap_crossed": boot_c,
+        "mixed": mixed,
+        "separation": {"n_items": sep.n_items, "ceiling": sep.ceiling, "floor": sep.floor},
+        "pool": default["label"],
+        "models": default["models"],
+        "gap": default["gap"],
+        "pools": by_pool,
+        "note": "; ".join(notes),
+    }
+    return summary, humans_fit, fits[DEFAULT_POOL]
+
+
+def components_from(
+    humans: CrossedFit | None, *, models: np.ndarray, human_k: np.ndarray, human_n: np.ndarray
+) -> planning.Components:
+    """The planning inputs from this study's fit and answers (``models``: items x scorers of
+    the default pool on the human-written items, NaN where missing); the published study's
+    where it has no fit."""
     if humans is None:
         return PUBLISHED_COMPONENTS
-    effect = None
-    if models is not None:
-        effect = models.fixed["intercept"].estimate - humans.fixed["intercept"].estimate
-    return planning.Components(
+    complete = models[:, ~np.isnan(models).any(axis=0)] if models.size else models
+    if complete.ndim != 2 or complete.shape[1] == 0 or complete.shape[0] < 2:
+        return planning.Components(
+            intercept=humans.fixed["intercept"].estimate,
+            sd_people=humans.sd_respondents,
+            sd_items=humans.sd_items,
+        )
+    return planning.components_estimate(
         intercept=humans.fixed["intercept"].estimate,
-        model_effect=effect,
         sd_people=humans.sd_respondents,
         sd_items=humans.sd_items,
-        sd_scorers=models.sd_respondents if models is not None else 0.0,
+        models=complete,
+        human_k=human_k,
+        human_n=human_n,
     )
 
 
@@ -172,7 +291,7 @@ def plan(
         v, half_width=half_width, per_participant=per_participant, bank=bank
     )
     powered = planning.participants_for_power(
-        v, gap=gap_size, power=power, per_participant=per_participant, bank=bank
+        components, gap=gap_size, power=power, per_participant=per_participant, bank=bank
     )
     return {
         "half_width": half_width,
@@ -195,31 +314,73 @@ def science_report(
     scope: np.ndarray,
     defects: list[str],
     per_participant: dict[str, int],
+    paper_llms: set[int],
 ) -> ScienceReport:
     """The report's ``science`` entry (see METHOD). ``defects``: the importer's note per item
-    index; ``per_participant``: test items a participant answers, per source."""
+    index; ``per_participant``: test items a participant answers, per source; ``paper_llms``:
+    the ids of the scorers that are the paper's LLMs (analysis.science.pools)."""
     t_all = np.flatnonzero(included)
-    rows = item_rows_compute(trials=trials, t=t_all, scores=scores, defects=defects)
+    pools = [
+        Pool(
+            key=key,
+            label=pool_label(scores.scorers, paper_llms=paper_llms, pool=key),
+            columns=pool_columns(scores.scorers, paper_llms=paper_llms, pool=key),
+        )
+        for key in POOLS
+    ]
+    default_pool = next(p for p in pools if p.key == DEFAULT_POOL)
+    rows = item_rows_compute(
+        items=items,
+        trials=trials,
+        t=t_all,
+        scores=scores,
+        defects=defects,
+        columns=default_pool.columns,
+    )
     intervals: dict[str, Any] = {}
     fits: dict[str, tuple[CrossedFit | None, CrossedFit | None]] = {}
     for k, source in enumerate(SOURCES):
         item_rows = np.flatnonzero(scope & (items.source == k))
         t = t_all[items.source[trials.item[t_all]] == k]
         summary, humans_fit, models_fit = _source(
-            trials=trials, t=t, scores=scores, item_rows=item_rows
+            trials=trials, t=t, scores=scores, item_rows=item_rows, pools=pools
         )
-        intervals[source] = asdict(summary)
+        intervals[source] = summary
         fits[source] = (humans_fit, models_fit)
-    humans_fit, models_fit = fits[SOURCES[0]]
-    components = components_from(humans_fit, models_fit)
+    humans_fit, _ = fits[SOURCES[0]]
+    human_rows = np.flatnonzero(scope & (items.source == 0))
+    t_human = t_all[items.source[trials.item[t_all]] == 0]
+    counts = np.bincount(trials.item[t_human], minlength=items.ids.size)
+    rights = np.bincount(trials.item[t_human], trials.correct[t_human], items.ids.size)
+    human_models = scores.correct[
+        np.ix_(human_rows, np.asarray(default_pool.columns, dtype=np.int64))
+    ]
+    components = components_from(
+        humans_fit, models=human_models, human_k=rights[human_rows], human_n=counts[human_rows]
+    )
+    agreement = None
+    complete = human_models[:, ~np.isnan(human_models).any(axis=0)]
+    if humans_fit is not None and components.model_intercept is not None and complete.size:
+        low, high = planning.item_correlation_interval(
+            components, models=complete, human_k=rights[human_rows], human_n=counts[human_rows]
+        )
+        agreement = {
+            "item_correlation": components.item_correlation,
+            "low": low,
+            "high": high,
+            "pool": default_pool.label,
+        }
     bank_size = int((items.source == 0).sum())
     science = {
         "method": METHOD,
         "headline_interval": "wilson",
+        "pools": {p.key: {"label": p.label, "n_scorers": len(p.columns)} for p in pools},
+        "default_pool": DEFAULT_POOL,
         "items": items_summary(rows, scope=scope),
-        "item_rows": item_rows_as_dicts(items=items, rows=rows),
+        "item_rows": rows,
         "intervals": intervals,
         "irt": irt_report(items=items, trials=trials, t=t_all, scores=scores),
+        "agreement": agreement,
         "planning": {
             "components": asdict(components),
             "components_from": "this study" if humans_fit is not None else "the published study",

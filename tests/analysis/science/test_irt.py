@@ -6,7 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from braintrial.analysis.science.irt import Responses, ability_place, rasch_fit
+from braintrial.analysis.science.irt import (
+    Responses,
+    ability_place,
+    advantage,
+    difficulty_draws,
+    rasch_fit,
+    slope_profile,
+)
+
+from .published_design import published_design
 
 # Stated tolerances for the recovery (seeded: the same draw every run).
 DIFFICULTY_RMSE = 0.35  # logits, over items with at least 10 responses
@@ -76,3 +85,53 @@ def test_an_item_everybody_got_right_stays_finite() -> None:
     correct[responses.item == 0] = True
     fit = rasch_fit(Responses(responses.person, responses.item, correct, 200, 20))
     assert np.isfinite(fit.difficulty[0]) and fit.difficulty[0] < np.nanmedian(fit.difficulty)
+
+
+def test_a_real_spread_of_experts_is_identified_by_the_slope_profile() -> None:
+    responses, _, _ = simulate(n_people=300, n_items=60, per_person=15, slope=1.0, seed=5)
+    evidence = slope_profile(responses)
+    assert evidence.identified
+    assert evidence.low < 1.0 < evidence.high
+
+
+def test_on_the_published_answers_the_spread_of_experts_is_not_identified() -> None:
+    """The published study's regime (about five answers an item): the slope's profile
+    likelihood is flat down to zero, so no "top x%" can be given; the models' advantage over
+    the average expert is estimated, with an interval."""
+    design = published_design()
+    responses = Responses(design.person, design.item, design.correct, design.n_people, 200)
+    evidence = slope_profile(responses)
+    assert not evidence.identified and evidence.low == 0.0 and evidence.high < 0.5
+    fit = rasch_fit(responses, slope=evidence.estimate)
+    rng = np.random.default_rng(1)
+    draws = difficulty_draws(fit=fit, responses=responses, n_draws=1000, rng=rng)
+    paper = [
+        advantage(fit=fit, correct=design.models[:, j].astype(float), draws=draws, rng=rng)
+        for j in np.flatnonzero(design.paper_llm)
+    ]
+    assert all(a is not None and 0 < a.low < a.estimate < a.high for a in paper)
+    best = max(a.estimate for a in paper if a is not None)
+    assert 0.8 < best < 1.6  # logits above the average expert
+
+
+@pytest.mark.slow
+def test_the_advantage_interval_covers_the_truth_on_the_published_design() -> None:
+    """200 simulated studies on the published design (participants, items and answers per
+    item kept; item logits and a model's advantage drawn from the published fit): the
+    advantage's 95% interval covers the true advantage in 93-97% of them."""
+    design = published_design()
+    rng = np.random.default_rng(2024)
+    true_advantage, covered = 1.1, 0
+    n_studies = 200
+    for _ in range(n_studies):
+        difficulty = rng.normal(-0.66, 0.65, 200)
+        eta = -difficulty[design.item]
+        correct = rng.random(eta.size) < 1 / (1 + np.exp(-eta))
+        responses = Responses(design.person, design.item, correct, design.n_people, 200)
+        fit = rasch_fit(responses, slope=0.0, tolerance=1e-7)
+        model = (rng.random(200) < 1 / (1 + np.exp(-(true_advantage - difficulty)))).astype(float)
+        draws = difficulty_draws(fit=fit, responses=responses, n_draws=1000, rng=rng)
+        placed = advantage(fit=fit, correct=model, draws=draws, rng=rng)
+        covered += placed is not None and placed.low <= true_advantage <= placed.high
+    print(f"advantage interval coverage: {covered / n_studies:.3f}")
+    assert 0.93 <= covered / n_studies <= 0.97
