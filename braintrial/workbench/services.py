@@ -12,6 +12,7 @@ from django.utils import timezone
 from braintrial.audit.services import audit_event_record
 from braintrial.items.models import ItemBank
 from braintrial.workbench.models import Candidate
+from braintrial.workbench.pubmed import pubmed_check
 from braintrial.workbench.selectors import InBanks, dois_in_banks_for
 from braintrial.workbench.sources import (
     MAX_FILE_BYTES,
@@ -20,7 +21,6 @@ from braintrial.workbench.sources import (
     SourceCheck,
     csv_check,
     pasted_check,
-    pubmed_check,
 )
 
 _READERS = {

@@ -1,4 +1,5 @@
-"""Reading candidate abstracts from what a lab has: PubMed XML, a CSV file, one pasted abstract.
+"""Reading candidate abstracts from what a lab has: a CSV file, one pasted abstract (PubMed XML
+in ``pubmed``), and the checks every record passes whatever its source.
 
 Pure reading and checking, nothing stored: every record becomes a ``CandidateRow`` or a message
 that names the record and what is wrong with it. ``services`` stores a file only when no record
@@ -9,22 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 
 from braintrial.brainbench.dois import doi_normalise, doi_valid
-from braintrial.workbench.dates import (
-    DateError,
-    PublicationDate,
-    date_from_parts,
-    date_parse,
-    medline_date_parse,
-)
+from braintrial.workbench.dates import DateError, PublicationDate, date_parse
 from braintrial.workbench.models import Section
 
 # A file larger than this is refused before it is parsed (a PubMed set of 2,000 abstracts is
@@ -64,12 +54,13 @@ class RecordError(ValueError):
     """One record's problem, said for the lab."""
 
 
-def _text(value: str) -> str:
+def text_collapse(value: str) -> str:
     """Whitespace (line breaks of the file, indentation of the XML) collapsed to single spaces."""
     return " ".join(value.split())
 
 
-def _bounded(value: str, *, name: str, limit: int) -> str:
+def _bounded(values: dict[str, Any], *, name: str, limit: int) -> str:
+    value = text_collapse(values.get(name) or "")
     if not value:
         raise RecordError(f"{name} is missing")
     if "\x00" in value:
@@ -91,7 +82,7 @@ def doi_clean(raw: str) -> str:
 
 def section_clean(raw: str) -> str:
     """One of the five sections (any letter case), or empty for none."""
-    value = _text(raw)
+    value = text_collapse(raw)
     if not value:
         return ""
     if value.lower() not in _SECTIONS:
@@ -113,16 +104,16 @@ def row_build(*, row: int, values: dict[str, Any], section: str = "") -> Candida
             raise RecordError(f"publication_date: {exc}") from exc
     return CandidateRow(
         row=row,
-        title=_bounded(_text(values.get("title") or ""), name="title", limit=MAX_TITLE),
-        abstract=_bounded(_text(values.get("abstract") or ""), name="abstract", limit=MAX_ABSTRACT),
+        title=_bounded(values, name="title", limit=MAX_TITLE),
+        abstract=_bounded(values, name="abstract", limit=MAX_ABSTRACT),
         doi=doi_clean(values.get("doi") or ""),
-        journal=_bounded(_text(values.get("journal") or ""), name="journal", limit=MAX_JOURNAL),
+        journal=_bounded(values, name="journal", limit=MAX_JOURNAL),
         published=published,
         section=section_clean(values.get("section") or section),
     )
 
 
-def _duplicates_mark(check: SourceCheck, *, name: str, unit: str = "record") -> SourceCheck:
+def duplicates_mark(check: SourceCheck, *, name: str, unit: str = "record") -> SourceCheck:
     """A DOI twice in one file is refused: the lab must say which record it means."""
     seen: dict[str, int] = {}
     for candidate in check.rows:
@@ -173,7 +164,7 @@ def csv_check(*, content: bytes, name: str, section: str = "") -> SourceCheck:
         return check
     if not check.rows and not check.errors:
         check.errors.append(f"{name}: no records below the header")
-    return _duplicates_mark(check, name=name)
+    return duplicates_mark(check, name=name)
 
 
 def _csv_record(
@@ -193,113 +184,6 @@ def _csv_record(
         )
     except RecordError as exc:
         check.errors.append(f"{name}, record {number}: {exc}")
-
-
-# --- PubMed XML ------------------------------------------------------------------------------
-
-
-def pubmed_check(*, content: bytes, name: str, section: str = "") -> SourceCheck:
-    """The articles of a PubMed ``PubmedArticleSet`` (what efetch returns with retmode=xml).
-
-    Parsed with defusedxml: a DTD, an entity declaration or an external reference refuses the
-    file (the billion-laughs and external-entity attacks need one of them). Every article
-    needs a title, an abstract, a DOI, a journal title and a publication date.
-    """
-    check = SourceCheck()
-    try:
-        root = fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException:
-        check.errors.append(
-            f"{name}: declares a DTD or entities, which are refused; export the records from "
-            "PubMed again as plain XML"
-        )
-        return check
-    except ParseError as exc:
-        line, column = exc.position
-        check.errors.append(f"{name}: not well-formed XML (line {line}, column {column})")
-        return check
-    if root.tag != "PubmedArticleSet":
-        check.errors.append(
-            f"{name}: the root element is <{root.tag[:40]}>, not <PubmedArticleSet> "
-            "(PubMed's XML export)"
-        )
-        return check
-    articles = root.findall("PubmedArticle")
-    if not articles:
-        check.errors.append(f"{name}: no <PubmedArticle> in the file")
-    if len(articles) > MAX_RECORDS:
-        check.errors.append(f"{name}: more than {MAX_RECORDS:,} articles; split the file")
-        return check
-    for number, article in enumerate(articles, start=1):
-        try:
-            check.rows.append(
-                row_build(row=number, values=_pubmed_values(article), section=section)
-            )
-        except RecordError as exc:
-            pmid = _all_text(article.find("MedlineCitation/PMID"))
-            label = f"article {number}" + (f" (PMID {pmid[:20]})" if pmid else "")
-            check.errors.append(f"{name}, {label}: {exc}")
-    return _duplicates_mark(check, name=name, unit="article")
-
-
-def _all_text(element: Element | None) -> str:
-    """The element's text with that of its children (<i>, <sup>, <sub> inside a title)."""
-    return _text("".join(element.itertext())) if element is not None else ""
-
-
-def _pubmed_values(article: Element) -> dict[str, Any]:
-    entry = article.find("MedlineCitation/Article")
-    if entry is None:
-        raise RecordError("no <Article> inside <MedlineCitation>")
-    return {
-        "title": _all_text(entry.find("ArticleTitle")),
-        "abstract": " ".join(_abstract_parts(entry)),
-        "doi": _pubmed_doi(article, entry),
-        "journal": _all_text(entry.find("Journal/Title")),
-        "publication_date": _pubmed_date(entry),
-    }
-
-
-def _abstract_parts(entry: Element) -> Iterator[str]:
-    """A structured abstract's parts in order, each with its label (BACKGROUND: ...)."""
-    for part in entry.findall("Abstract/AbstractText"):
-        text = _all_text(part)
-        label = _text(part.get("Label", ""))
-        if text:
-            yield f"{label}: {text}" if label else text
-
-
-def _pubmed_doi(article: Element, entry: Element) -> str:
-    for location in entry.findall("ELocationID"):
-        if location.get("EIdType") == "doi" and (location.text or "").strip():
-            return location.text or ""
-    for identifier in article.findall("PubmedData/ArticleIdList/ArticleId"):
-        if identifier.get("IdType") == "doi" and (identifier.text or "").strip():
-            return identifier.text or ""
-    return ""
-
-
-def _pubmed_date(entry: Element) -> PublicationDate:
-    """The electronic publication date where PubMed has one, else the issue's date.
-
-    The earlier of the two is when a model's training data could first have held the paper,
-    and it is the electronic one (an issue follows its articles' online release).
-    """
-    electronic = [d for d in entry.findall("ArticleDate") if d.get("DateType") == "Electronic"]
-    date = electronic[0] if electronic else entry.find("Journal/JournalIssue/PubDate")
-    if date is None:
-        raise RecordError("publication date is missing (no <ArticleDate> or <PubDate>)")
-    try:
-        medline = date.find("MedlineDate")
-        if medline is not None:
-            return medline_date_parse(_all_text(medline))
-        return date_from_parts(
-            year=_all_text(date.find("Year")),
-            month=_all_text(date.find("Month")),
-            day=_all_text(date.find("Day")),
-        )
-    except DateError as exc:
-        raise RecordError(f"publication date: {exc}") from exc
 
 
 # --- one pasted abstract ---------------------------------------------------------------------

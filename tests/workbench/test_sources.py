@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from braintrial.workbench.dates import DateError, date_parse, medline_date_parse
-from braintrial.workbench.sources import csv_check, pubmed_check
+from braintrial.workbench.pubmed import pubmed_check
+from braintrial.workbench.sources import csv_check
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADER = "title,abstract,doi,journal,publication_date,section\n"
