@@ -68,6 +68,8 @@ def test_ten_pubmed_articles_become_ten_candidates_through_the_pages(labs: Labs)
     assert entry.actor == labs.owner
     assert entry.additional_data["details"]["count"] == 10
     assert entry.additional_data["details"]["bank"] == "lab-a"
+    assert entry.additional_data["details"]["source_file"] == "ten.xml"
+    assert len(entry.additional_data["details"]["dois"]) == 10
 
     page = client.get(_url("workbench_candidates")).content.decode()
     assert "Candidates (10)" in page
