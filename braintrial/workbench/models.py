@@ -16,11 +16,11 @@ class Section(models.TextChoices):
     """The five sections of the Journal of Neuroscience that BrainBench's items come from, spelt
     as the published files and ``Item.journal_section`` spell them."""
 
-    BEHAVIORAL_COGNITIVE = "Behavioral/Cognitive"
-    CELLULAR_MOLECULAR = "Cellular/Molecular"
-    DEVELOPMENT_PLASTICITY_REPAIR = "Development/Plasticity/Repair"
-    NEUROBIOLOGY_OF_DISEASE = "Neurobiology of Disease"
-    SYSTEMS_CIRCUITS = "Systems/Circuits"
+    BEHAVIORAL_COGNITIVE = "Behavioral/Cognitive", "Behavioral/Cognitive"
+    CELLULAR_MOLECULAR = "Cellular/Molecular", "Cellular/Molecular"
+    DEVELOPMENT_PLASTICITY_REPAIR = "Development/Plasticity/Repair", "Development/Plasticity/Repair"
+    NEUROBIOLOGY_OF_DISEASE = "Neurobiology of Disease", "Neurobiology of Disease"
+    SYSTEMS_CIRCUITS = "Systems/Circuits", "Systems/Circuits"
 
 
 class Candidate(models.Model):
