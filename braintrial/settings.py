@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "braintrial.analysis",
     "braintrial.dashboard",
     "braintrial.exports",
+    "braintrial.workbench",
     "braintrial.api",
     "scoring",
     "axes",  # login throttling (see "auth" below)

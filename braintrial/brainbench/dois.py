@@ -13,7 +13,7 @@ from braintrial.brainbench.files import PublishedDataError
 from braintrial.brainbench.names import IDS_FILE
 
 # Resolver prefixes a DOI may be written with; the DOI itself starts at "10.".
-_PREFIXES = (
+DOI_PREFIXES = (
     "https://doi.org/",
     "http://doi.org/",
     "https://dx.doi.org/",
@@ -27,10 +27,15 @@ _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 def doi_normalise(doi: str) -> str:
     """The DOI as compared: no resolver prefix, lower case (DOIs are case-insensitive)."""
     doi = doi.strip().lower()
-    for prefix in _PREFIXES:
+    for prefix in DOI_PREFIXES:
         if doi.startswith(prefix):
             return doi[len(prefix) :].strip()
     return doi
+
+
+def doi_valid(doi: str) -> bool:
+    """Whether a normalised DOI has the shape of a modern DOI (``10.<registrant>/<suffix>``)."""
+    return bool(_DOI.match(doi))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from django.urls import path
 
 from braintrial.dashboard import governance, views
 from braintrial.dashboard.setup import views as setup
+from braintrial.dashboard.workbench import views as workbench
 
 app_name = "dashboard"
 urlpatterns = [
@@ -14,6 +15,24 @@ urlpatterns = [
     # Two segments, so that no study slug can shadow it.
     path("studies/new/", setup.study_create, name="study_create"),
     path("invitations/<int:pk>/", setup.invitation_answer, name="invitation_answer"),
+    # The item workbench: two segments or more, none of them a study page's.
+    path("workbench/sources/", workbench.workbench_banks, name="workbench_banks"),
+    path("workbench/sources/<slug:bank>/", workbench.candidates, name="workbench_candidates"),
+    path(
+        "workbench/sources/<slug:bank>/check/",
+        workbench.candidates_file_check,
+        name="workbench_file_check",
+    ),
+    path(
+        "workbench/sources/<slug:bank>/import/",
+        workbench.candidates_file_import,
+        name="workbench_file_import",
+    ),
+    path(
+        "workbench/sources/<slug:bank>/paste/",
+        workbench.candidate_paste,
+        name="workbench_paste",
+    ),
     path("<slug:slug>/", views.study_detail, name="study_detail"),
     path("<slug:slug>/settings/", setup.study_edit, name="study_edit"),
     path("<slug:slug>/researchers/", setup.study_invite, name="study_invite"),

@@ -1,0 +1,60 @@
+"""Two labs and their banks, a co-researcher, and items already in banks (real Postgres)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+from braintrial.items.models import ItemBank
+from braintrial.studies.models import Study
+from tests.factories import item_make, user_make
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TEN_XML = FIXTURES / "ten_articles.xml"
+THREE_CSV = FIXTURES / "three_candidates.csv"
+PASSWORD = "a-long-test-password-31"
+
+
+@dataclass
+class Labs:
+    owner: User
+    co_researcher: User  # reads lab-a through a shared study, does not own it
+    other: User  # owns lab-b only
+    bank: ItemBank  # lab-a
+    other_bank: ItemBank  # lab-b
+
+
+@pytest.fixture
+def labs(db) -> Labs:
+    owner = user_make("olga", password=PASSWORD)
+    co = user_make("cora")
+    other = user_make("otto")
+    bank = ItemBank.objects.create(name="lab-a")
+    bank.owners.add(owner)
+    other_bank = ItemBank.objects.create(name="lab-b")
+    other_bank.owners.add(other)
+    study = Study.objects.create(slug="lab-a-study", title="Lab A study", bank="lab-a")
+    study.researchers.add(owner, co)
+    # Papers already in banks: article 3 of ten_articles.xml in the public published bank
+    # (written as its file wrote it), article 5 in the other lab's private bank.
+    ItemBank.objects.create(name="published", is_public=True)
+    item_make(bank="published", doi="https://doi.org/10.5555/BT.Sources.003")
+    item_make(bank="lab-b", doi="10.5555/bt.sources.005")
+    return Labs(owner, co, other, bank, other_bank)  # type: ignore[arg-type]
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def bank_changer(username: str) -> User:
+    """An operator with the admin permission to change every bank's owners."""
+    user = user_make(username)
+    user.user_permissions.add(Permission.objects.get(codename="change_itembank"))  # type: ignore[attr-defined]
+    return user  # type: ignore[return-value]
