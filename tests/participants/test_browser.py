@@ -260,10 +260,11 @@ def test_end_and_refusal_pages_pass_the_accessibility_check(
         expect(page.locator("h1")).to_be_visible()
         audit(page, output_dir, "forbidden")
 
-        Study.objects.filter(pk=study.pk).update(is_open=False)
-        connection.close()
+        # The landing page was loaded while the study was open; it closed before Start.
         page = browser.new_page(viewport=WIDE)
         page.goto(base + "?pid=late")
+        Study.objects.filter(pk=study.pk).update(is_open=False)
+        connection.close()
         page.get_by_role("button", name="Start").click()
         expect(page.locator("h1")).to_be_visible()
         audit(page, output_dir, "closed")

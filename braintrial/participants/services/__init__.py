@@ -27,6 +27,7 @@ from braintrial.participants.services.start import (
     TooManyStarts,
     Visitor,
     participant_start,
+    participant_start_resumes,
     participant_token_issue,
 )
 from braintrial.participants.services.steps import (
@@ -67,6 +68,7 @@ __all__ = [
     "participant_instructions_done",
     "participant_practice_over",
     "participant_start",
+    "participant_start_resumes",
     "participant_token_issue",
     "participant_touch",
     "participant_withdraw",
