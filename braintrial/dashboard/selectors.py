@@ -55,7 +55,14 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
             started=Count("id", filter=started),
             completed=Count("id", filter=Q(status=Participant.Status.COMPLETED)),
             excluded=Count("id", filter=participant_excluded_q()),
-            repeats=Count("id", filter=Q(repeat_suspected=True)),
+            # A browser that started again and again (say after withdrawing) is one suspected
+            # repeat taker, not one per start; a start without a browser mark counts alone.
+            repeat_browsers=Count(
+                "browser_mark_hash",
+                distinct=True,
+                filter=Q(repeat_suspected=True) & ~Q(browser_mark_hash=""),
+            ),
+            repeats_unmarked=Count("id", filter=Q(repeat_suspected=True, browser_mark_hash="")),
         )
     }
     answers: dict[int, dict[str, Any]] = {
@@ -89,7 +96,7 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
                 "started": p.get("started", 0),
                 "completed": p.get("completed", 0),
                 "excluded": p.get("excluded", 0),
-                "repeats": p.get("repeats", 0),
+                "repeats": p.get("repeat_browsers", 0) + p.get("repeats_unmarked", 0),
                 "n_trials": a.get("n", 0),
                 "last_answer_at": a.get("last"),
                 "n_scorers": scorers_by_bank.get(study.bank, 0),

@@ -1,5 +1,5 @@
 """What a researcher sees first, in Chromium (issue 28): the settings banner after a refused
-save describes the study as saved."""
+save describes the study as saved; the study list counts a browser that started again once."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 from playwright.sync_api import Page, expect, sync_playwright
 
+from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
+from tests.participants.conftest import ensure_builtin_items
 
 from .conftest import PASSWORD, World
 from .test_setup_browser import ARGS, CHROMIUM, DESKTOP, accessibility_violations
@@ -64,3 +67,36 @@ def test_a_refused_open_leaves_a_banner_that_describes_the_saved_study(
         browser.close()
     world.study.refresh_from_db()
     assert world.study.is_open and world.study.title == "Tiny study, renamed"
+
+
+def test_a_browser_that_withdrew_and_started_again_is_one_repeat(
+    world: World, live_server: Any, posts_like_a_browser: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One browser: declines, starts again and withdraws, starts again and declines, starts
+    once more. Its last two starts are flagged (the browser took part before); the study list
+    counted them as two repeat takers."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ensure_builtin_items()
+    Study.objects.filter(pk=world.study.pk).update(
+        is_open=True, repeat_policy=Study.RepeatPolicy.FLAG
+    )
+    landing, flow = f"/s/{world.study.slug}/", f"/s/{world.study.slug}/flow/"
+    one_browser = Client()
+    for answer in ("decline", "withdraw", "decline", "agree"):
+        assert one_browser.post(landing, {}).status_code == 302
+        consent = "decline" if answer == "decline" else "agree"
+        assert one_browser.post(flow, {"step": "consent", "consent": consent}).status_code == 302
+        if answer == "withdraw":
+            one_browser.post(f"/s/{world.study.slug}/withdraw/", {"how": "session"})
+        one_browser.cookies.pop(f"bt_{world.study.slug}", None)
+    flagged = Participant.objects.filter(study=world.study, repeat_suspected=True)
+    assert flagged.count() == 2  # the starts after the first decline, the withdrawn one erased
+    connection.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=DESKTOP)
+        log_in(page, live_server.url, world.researcher.username)  # type: ignore[attr-defined]
+        row = page.locator("tr", has=page.get_by_role("link", name="Tiny study"))
+        repeats = page.locator("th").all_inner_texts().index("Repeats?")
+        expect(row.locator("td").nth(repeats)).to_have_text("1")
+        browser.close()
