@@ -260,6 +260,14 @@ def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]
     return [_run_dict(run, progress.get(run.pk)) for run in [*active, *recent]]
 
 
+# Before a run's first chunk, its time left is estimated from other runs' pace.
+PACE_WORDS = {
+    "": "",
+    "model": " (estimated from this model's earlier runs)",
+    "others": " (estimated from other models' runs)",
+}
+
+
 def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
     """The queue line under an active run: its place, and the time left when known."""
     if progress is None:
@@ -268,11 +276,12 @@ def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
         words = "the only run in the scoring queue"
     else:
         words = f"run {progress.place} of {progress.queued} in the scoring queue (they take turns)"
+    if run.status == ScoreRun.Status.QUEUED:
+        words += "; starts after the chunk being scored"
     if progress.seconds_left is not None:
         words += f"; {duration_words(progress.seconds_left)} left"
-    elif run.status == ScoreRun.Status.QUEUED:
-        words += "; starts after the chunk being scored"
-    else:
+        words += PACE_WORDS[progress.pace_from]
+    elif run.status != ScoreRun.Status.QUEUED:
         words += "; time left known after its first chunk"
     return words
 

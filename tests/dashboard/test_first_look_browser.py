@@ -1,8 +1,10 @@
 """What a researcher sees first, in Chromium (issue 28): the settings banner after a refused
-save describes the study as saved; the study list counts a browser that started again once."""
+save describes the study as saved; the study list counts a browser that started again once; a
+queued scoring run tells its time left from other runs' pace."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Page, expect, sync_playwright
 
 from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
+from scoring.models import Scorer, ScoreRun
+from tests.factories import run_make, scores_make
 from tests.participants.conftest import ensure_builtin_items
 
 from .conftest import PASSWORD, World
@@ -99,4 +104,31 @@ def test_a_browser_that_withdrew_and_started_again_is_one_repeat(
         row = page.locator("tr", has=page.get_by_role("link", name="Tiny study"))
         repeats = page.locator("th").all_inner_texts().index("Repeats?")
         expect(row.locator("td").nth(repeats)).to_have_text("1")
+        browser.close()
+
+
+def test_a_queued_run_shows_its_time_left_before_its_first_chunk(
+    world: World, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 28: a queued run said "time left known after its first chunk" though the model's
+    earlier run had shown its pace (4 items in 40 s; 6 to score: about 1 min)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    items = world.items[:6]
+    smol = Scorer.objects.create(name="smol", display_name="SmolLM2", model_source="local/smol")
+    earlier = run_make(scorer=smol, items=items[:4], status="succeeded", study=world.study)
+    scores_make(scorer=smol, ppl={item: (1.0, 2.0) for item in items[:4]}, run=earlier)
+    start = timezone.now() - timedelta(hours=1)
+    ScoreRun.objects.filter(pk=earlier.pk).update(
+        started_at=start, finished_at=start + timedelta(seconds=40)
+    )
+    run_make(scorer=smol, items=items, status="queued", study=world.study)
+    connection.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=DESKTOP)
+        log_in(page, live_server.url, world.researcher.username)  # type: ignore[attr-defined]
+        page.goto(f"{live_server.url}/dashboard/{world.study.slug}/")
+        queue = page.locator("#runs-list .run-queued .run-queue")
+        expect(queue).to_contain_text("about 1 min left (estimated from this model's earlier runs)")
+        expect(queue).not_to_contain_text("known after its first chunk")
         browser.close()
