@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from braintrial.items.models import Item
+from braintrial.items.selectors import Topic, item_topics
 from braintrial.items.services.diff import segments_compute
 from braintrial.participants import services
 from braintrial.participants.models import Participant, Trial
@@ -109,8 +110,15 @@ def results_context(state: FlowState, now: datetime) -> Context:
     reference = _withdrawal_reference_shown(state)
     if detail == Study.DebriefDetail.NONE:
         return {"detail": detail, "withdrawal_reference": reference}
+    # Numbered as the trial pages numbered them, each with its abstract's opening words.
+    topics = item_topics(item_ids=[t.item_id for t in state.main_trials])
     results = [
-        {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
+        {
+            "number": n,
+            "correct": t.correct,
+            "catch": t.kind == Item.Kind.CATCH,
+            "topic": topics.get(t.item_id),
+        }
         for n, t in enumerate(state.main_trials, start=1)
     ]
     # The score counts the test trials only, as the comparison with the models does: the
@@ -126,7 +134,19 @@ def results_context(state: FlowState, now: datetime) -> Context:
     if detail == Study.DebriefDetail.FULL:
         context["results"] = results
     if _comparison_reader is not None:
-        context["comparison"] = _comparison_reader(
-            participant=state.participant, trials=state.trials
-        )
+        comparison = _comparison_reader(participant=state.participant, trials=state.trials)
+        _numbered_as_shown(comparison, state=state, topics=topics)
+        context["comparison"] = comparison
     return context
+
+
+def _numbered_as_shown(
+    comparison: dict[str, Any] | None, *, state: FlowState, topics: dict[int, Topic]
+) -> None:
+    """The model comparison's per-trial rows take the number the trial had on its page (the
+    results table's), not a count of test items, and the abstract's opening words."""
+    number = {t.item_id: n for n, t in enumerate(state.main_trials, start=1)}
+    for model in (comparison or {}).get("models", []):
+        for row in model.get("rows", []):
+            row["number"] = number.get(row["item_id"], row["number"])
+            row["topic"] = topics.get(row["item_id"])
