@@ -5,23 +5,18 @@ Stored as the published participant data spells them (United States, United King
 (tests/participants/test_countries.py checks every spelling it holds); shown by their plain name
 where the two differ (COUNTRY_LABELS), and in other languages by the Unicode CLDR's name of their
 ISO 3166 code (through Babel). "Other" covers anything not listed. The list is shown in the
-order of the page's language (countries_collate): the Unicode Collation Algorithm's order
-(CLDR's root, which German and Spanish follow for these names), Chinese by pinyin (CLDR's
-default for zh).
+order of the page's language (participants.writing.countries_collate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-import pyuca
 from babel import Locale
 from django.utils.functional import lazy
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
-from pypinyin import Style, lazy_pinyin
 
 COUNTRIES: tuple[str, ...] = (
     "Afghanistan",
@@ -257,7 +252,7 @@ _OWN_LABELS = {
     "Prefer Not to Answer": _("Prefer not to answer"),
     "Hong Kong": _("Hong Kong"),
 }
-_NOT_A_COUNTRY = ("Other", "Prefer Not to Answer")
+NOT_A_COUNTRY = ("Other", "Prefer Not to Answer")
 
 
 @cache
@@ -267,7 +262,7 @@ def country_codes() -> dict[str, str]:
     return {
         name: _CODE_OF_SPELLING.get(name) or english[name]
         for name in COUNTRIES
-        if name not in _NOT_A_COUNTRY
+        if name not in NOT_A_COUNTRY
     }
 
 
@@ -290,26 +285,3 @@ _lazy_label = lazy(_label, str)
 def country_choices() -> list[tuple[str, Any]]:
     """(stored value, label in the active language) of every entry of COUNTRIES, in order."""
     return [(name, _OWN_LABELS.get(name) or _lazy_label(name)) for name in COUNTRIES]
-
-
-@cache
-def _collation_key(language: str) -> Callable[[str], Any]:
-    if language.split("-")[0] == "zh":
-        # Pinyin with tone numbers, syllable by syllable; the name breaks a tie of sounds.
-        return lambda label: (lazy_pinyin(label, style=Style.TONE3), label)
-    return pyuca.Collator().sort_key  # type: ignore[no-any-return]
-
-
-def countries_collate(
-    options: tuple[tuple[str, str], ...], *, language: str
-) -> tuple[tuple[str, str], ...]:
-    """The (value, label) options of the country select in the alphabetical order of
-    ``language``'s labels; the empty choice stays first and the answers that are no country
-    ("Other", "Prefer not to answer") last."""
-    first = tuple(o for o in options if o[0] == "")
-    last = tuple(o for o in options if o[0] in _NOT_A_COUNTRY)
-    key = _collation_key(language)
-    countries = sorted(
-        (o for o in options if o[0] and o[0] not in _NOT_A_COUNTRY), key=lambda o: key(o[1])
-    )
-    return first + tuple(countries) + last

@@ -31,10 +31,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from braintrial.participants.countries import countries_collate, country_choices
+from braintrial.participants.countries import country_choices
 from braintrial.participants.models import Gender, Participant, Position
 from braintrial.participants.services import Recruitment, TrialAnswer
 from braintrial.participants.services.steps import Demographics
+from braintrial.participants.writing import countries_collate
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 MOVED = [("1", "moved"), ("0", "not moved")]
@@ -48,11 +49,6 @@ EXPERIENCE_FROM_AGE = 10
 
 
 SELECT = pgettext_lazy("a select's empty choice", "Select…")
-# Django ends a label with the translation of ":" unless the label already ends in one of the
-# marks of ":?.!", both read from the active catalogue. Django's own Chinese keeps the ASCII
-# marks, so a question ending in a full-width question mark (U+FF1F) got an ASCII colon after
-# it; the catalogues here give each language its marks. Named so makemessages keeps them.
-LABEL_MARKS = (_(":"), _(":?.!"))
 
 
 def _blank() -> list[tuple[str, Any]]:
