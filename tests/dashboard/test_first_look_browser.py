@@ -132,3 +132,39 @@ def test_a_queued_run_shows_its_time_left_before_its_first_chunk(
         expect(queue).to_contain_text("about 1 min left (estimated from this model's earlier runs)")
         expect(queue).not_to_contain_text("known after its first chunk")
         browser.close()
+
+
+FIRST_CHART_DRAWN = """() => {
+  const svg = document.querySelector('#chart-headline .main-svg');
+  return svg ? performance.now() : null;
+}"""
+
+
+def test_humans_against_models_is_drawn_on_the_first_screen(
+    world: World, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1280x900 the headline chart is drawn on the first screen; then every chart, the page
+    scrolled one chart at a time. The times are printed (the issue's targets, 1 s and 2 s, are
+    for a warm production server: bench/dashboard_browser.py); the test bounds them loosely."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=DESKTOP)
+        log_in(page, live_server.url, world.researcher.username)  # type: ignore[attr-defined]
+        url = f"{live_server.url}/dashboard/{world.study.slug}/"
+        page.goto(url)  # plotly.js and the report cached, as a researcher's second visit
+        page.locator("#chart-headline .main-svg").first.wait_for(timeout=20_000)
+        page.goto(url)
+        first_ms = float(page.wait_for_function(FIRST_CHART_DRAWN, timeout=20_000).json_value())
+        page.screenshot(path=str(output_dir / "first-screen.png"))
+        # Its bars and the models' names are on the screen (the caption may run below).
+        for part in ("#chart-headline .bars", "#chart-headline .xtick"):
+            found = page.locator(part).last.bounding_box()
+            assert found is not None and found["y"] + found["height"] <= DESKTOP["height"], part
+        for chart in page.locator(".chart").all():
+            chart.scroll_into_view_if_needed()
+            chart.locator(".main-svg").first.wait_for(timeout=20_000)
+        every_ms = float(page.evaluate("performance.now()"))
+        print(f"headline chart drawn {first_ms:.0f} ms, every chart {every_ms:.0f} ms")
+        assert first_ms < 5_000 and every_ms < 10_000, (first_ms, every_ms)
+        browser.close()
