@@ -20,9 +20,10 @@ from braintrial.studies.models import Study
 from scoring.models import Scorer, ScoreRun
 from tests.factories import run_make, scores_make
 from tests.participants.conftest import ensure_builtin_items
+from tests.participants.test_browser import scrolls_sideways
 
 from .conftest import PASSWORD, World
-from .test_setup_browser import ARGS, CHROMIUM, DESKTOP, accessibility_violations
+from .test_setup_browser import ARGS, CHROMIUM, DESKTOP, PHONE, accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OPEN = "Open: the participant link admits new participants"
@@ -165,6 +166,90 @@ def test_humans_against_models_is_drawn_on_the_first_screen(
             chart.scroll_into_view_if_needed()
             chart.locator(".main-svg").first.wait_for(timeout=20_000)
         every_ms = float(page.evaluate("performance.now()"))
+        faults = charts_read_whole(page)
+        assert faults == [], "; ".join(faults)
         print(f"headline chart drawn {first_ms:.0f} ms, every chart {every_ms:.0f} ms")
         assert first_ms < 5_000 and every_ms < 10_000, (first_ms, every_ms)
         browser.close()
+
+
+def test_researcher_pages_fit_a_phone(
+    world: World, live_server: Any, output_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 28: at 360 px the study list was 844 px wide and the study page 605 px. Each
+    researcher page fits, passes axe, and on the study page no chart's toolbar covers its
+    legend and no model name is cut."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    world.researcher.user_permissions.add(  # type: ignore[attr-defined]
+        *Permission.objects.filter(codename__in=["add_study", "change_study"])
+    )
+    slug = world.study.slug
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=PHONE)
+        log_in(page, live_server.url, world.researcher.username)  # type: ignore[attr-defined]
+        for name, path in (
+            ("list", "/dashboard/"),
+            ("study", f"/dashboard/{slug}/"),
+            ("settings", f"/dashboard/{slug}/settings/"),
+            ("items", f"/dashboard/{slug}/items/"),
+            ("participants", f"/dashboard/{slug}/participants/"),
+            ("new", "/dashboard/studies/new/"),
+        ):
+            page.goto(live_server.url + path)
+            if name == "study":
+                for chart in page.locator(".chart").all():
+                    chart.scroll_into_view_if_needed()
+                    chart.locator(".main-svg").first.wait_for(timeout=20_000)
+                for card in ("split-section", "agreement", "timeline"):
+                    shot = output_dir / f"phone-chart-{card}.png"
+                    page.locator(f"#card-{card}").screenshot(path=str(shot))
+                faults = charts_read_whole(page)
+                assert faults == [], "; ".join(faults)
+            wider = scrolls_sideways(page)
+            page.screenshot(path=str(output_dir / f"phone-{name}.png"), full_page=True)
+            assert wider == [], f"{path} scrolls sideways at 360 px: {wider[:6]}"
+            assert accessibility_violations(page) == [], path
+        browser.close()
+
+
+CHART_FAULTS = """() => {
+  const faults = [];
+  const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  document.querySelectorAll('.chart').forEach((chart) => {
+    const box = chart.getBoundingClientRect();
+    const bar = chart.querySelector('.modebar');
+    const legend = chart.querySelector('.legend');
+    if (bar && legend && getComputedStyle(bar).display !== 'none'
+        && overlap(bar.getBoundingClientRect(), legend.getBoundingClientRect())) {
+      faults.push(chart.id + ': the toolbar covers the legend');
+    }
+    if (legend) {
+      const key = legend.getBoundingClientRect();
+      chart.querySelectorAll('.xtick text, .g-xtitle text').forEach((t) => {
+        if (overlap(key, t.getBoundingClientRect())) {
+          faults.push(chart.id + ': the legend covers ' + t.textContent);
+        }
+      });
+    }
+    const ticks = [...chart.querySelectorAll('.xtick text, .ytick text')];
+    ticks.forEach((t) => {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1)) {
+        faults.push(chart.id + ': label cut: ' + t.textContent);
+      }
+    });
+    const xs = [...chart.querySelectorAll('.xtick text')].map((t) => t.getBoundingClientRect())
+      .filter((r) => r.width);
+    for (let i = 1; i < xs.length; i++) {
+      if (overlap(xs[i - 1], xs[i])) { faults.push(chart.id + ': x labels overlap'); break; }
+    }
+  });
+  return faults;
+}"""
+
+
+def charts_read_whole(page: Page) -> list[str]:
+    """Charts whose toolbar covers the legend, or whose axis labels are cut or overlap."""
+    return list(page.evaluate(CHART_FAULTS))
