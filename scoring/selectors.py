@@ -207,6 +207,8 @@ def _paces_known(*, now: datetime) -> tuple[dict[int, float], float | None]:
     by_scorer: dict[int, float] = {}
     paces = []
     for scorer_id, started_at, finished_at, scored in runs:
+        if started_at is None:  # filtered out above; the type does not know it
+            continue
         pace = ((finished_at or now) - started_at).total_seconds() / scored
         by_scorer.setdefault(scorer_id, pace)
         paces.append(pace)
