@@ -6,6 +6,7 @@ and the dashboard all read scores through it, so they can never disagree.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -181,12 +182,17 @@ class RunProgress:
     ``place``: 1 for the oldest active run, of ``queued`` active runs in all (every study's:
     they share the workers, taking turns chunk by chunk). ``seconds_left``: the run's unscored
     items at the pace it has kept since it started (wall-clock, so the turns it gives other
-    runs are counted); None until its first chunk is stored.
+    runs are counted). Before its first chunk is stored, the pace of the latest run of the same
+    scorer that scored items itself, else the median pace of the latest other runs (``pace_from``
+    says which); None when no run has scored an item yet.
     """
 
     place: int
     queued: int
     seconds_left: float | None
+    # Where the pace behind ``seconds_left`` comes from before the run's own first chunk:
+    # "model" (earlier runs of the same scorer), "others" (other scorers' runs), "" (its own).
+    pace_from: str = ""
 
 
 def score_runs_progress(
@@ -214,18 +220,53 @@ def score_runs_progress(
     )
     now = timezone.now()
     progress = {}
+    known: tuple[dict[int, float], float | None] | None = None
     for run in asked:
         if run.pk not in order:  # finished between the two reads
             continue
-        seconds_left = None
         scored = own.get(run.pk, 0)
+        pace_from, pace = "", None
         if run.started_at is not None and scored:
             pace = (now - run.started_at).total_seconds() / scored
-            seconds_left = max(run.n_total - run.n_done, 0) * pace
+        else:
+            known = known or _paces_known(now=now)
+            by_scorer, overall = known
+            pace = by_scorer.get(run.scorer_id)
+            pace_from = "model" if pace is not None else "others" if overall else ""
+            pace = pace if pace is not None else overall
         progress[run.pk] = RunProgress(
-            place=order.index(run.pk) + 1, queued=len(order), seconds_left=seconds_left
+            place=order.index(run.pk) + 1,
+            queued=len(order),
+            seconds_left=None if pace is None else max(run.n_total - run.n_done, 0) * pace,
+            pace_from=pace_from,
         )
     return progress
+
+
+PACE_RUNS = 20
+
+
+def _paces_known(*, now: datetime) -> tuple[dict[int, float], float | None]:
+    """Wall-clock seconds per item of the latest runs that scored items themselves: the latest
+    run's of each scorer, by scorer id, and the median over those runs. Failed runs count too:
+    the pace until they stopped is still the workers' pace."""
+    latest = ScoreRun.objects.filter(started_at__isnull=False).order_by("-started_at")
+    runs = (
+        ScoreRun.objects.filter(pk__in=latest.values("pk")[:PACE_RUNS])
+        .annotate(scored=Count("scores"))
+        .filter(scored__gt=0)
+        .order_by("-started_at")
+        .values_list("scorer_id", "started_at", "finished_at", "scored")
+    )
+    by_scorer: dict[int, float] = {}
+    paces = []
+    for scorer_id, started_at, finished_at, scored in runs:
+        if started_at is None:  # filtered out above; the type does not know it
+            continue
+        pace = ((finished_at or now) - started_at).total_seconds() / scored
+        by_scorer.setdefault(scorer_id, pace)
+        paces.append(pace)
+    return by_scorer, (statistics.median(paces) if paces else None)
 
 
 def duration_words(seconds: float) -> str:

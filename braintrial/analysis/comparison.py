@@ -68,6 +68,7 @@ def _models_on(trials: list[Trial], *, per_trial: bool) -> list[dict[str, Any]]:
             model["rows"] = [
                 {
                     "number": n,
+                    "item_id": t.item_id,
                     "correct": t.correct,
                     "confidence": t.confidence,
                     "model_correct": got[t.item_id].correct,

@@ -61,7 +61,14 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
             started=Count("id", filter=started),
             completed=Count("id", filter=Q(status=Participant.Status.COMPLETED)),
             excluded=Count("id", filter=participant_excluded_q()),
-            repeats=Count("id", filter=Q(repeat_suspected=True)),
+            # A browser that started again and again (say after withdrawing) is one suspected
+            # repeat taker, not one per start; a start without a browser mark counts alone.
+            repeat_browsers=Count(
+                "browser_mark_hash",
+                distinct=True,
+                filter=Q(repeat_suspected=True) & ~Q(browser_mark_hash=""),
+            ),
+            repeats_unmarked=Count("id", filter=Q(repeat_suspected=True, browser_mark_hash="")),
         )
     }
     answers: dict[int, dict[str, Any]] = {
@@ -95,7 +102,7 @@ def study_overview_list(*, user: AbstractBaseUser | AnonymousUser) -> list[dict[
                 "started": p.get("started", 0),
                 "completed": p.get("completed", 0),
                 "excluded": p.get("excluded", 0),
-                "repeats": p.get("repeats", 0),
+                "repeats": p.get("repeat_browsers", 0) + p.get("repeats_unmarked", 0),
                 "n_trials": a.get("n", 0),
                 "last_answer_at": a.get("last"),
                 "n_scorers": scorers_by_bank.get(study.bank, 0),
@@ -205,6 +212,14 @@ def score_runs_for_study(*, study: Study, limit: int = 5) -> list[dict[str, Any]
     return [_run_dict(run, progress.get(run.pk)) for run in [*active, *recent]]
 
 
+# Before a run's first chunk, its time left is estimated from other runs' pace.
+PACE_WORDS = {
+    "": "",
+    "model": " (estimated from this model's earlier runs)",
+    "others": " (estimated from other models' runs)",
+}
+
+
 def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
     """The queue line under an active run: its place, and the time left when known."""
     if progress is None:
@@ -216,11 +231,12 @@ def _queue_words(run: ScoreRun, progress: RunProgress | None) -> str:
             f"run {progress.place} of this study's {progress.queued} in the scoring queue "
             "(they take turns)"
         )
+    if run.status == ScoreRun.Status.QUEUED:
+        words += "; starts after the chunk being scored"
     if progress.seconds_left is not None:
         words += f"; {duration_words(progress.seconds_left)} left"
-    elif run.status == ScoreRun.Status.QUEUED:
-        words += "; starts after the chunk being scored"
-    else:
+        words += PACE_WORDS[progress.pace_from]
+    elif run.status != ScoreRun.Status.QUEUED:
         words += "; time left known after its first chunk"
     return words
 

@@ -3,6 +3,8 @@ researcher reads a bank through the studies they share with its owners."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Left
 
@@ -94,3 +96,35 @@ def item_labels(*, bank: str, ids: list[int]) -> dict[int, dict[str, str]]:
 def item_of_bank(*, bank: str, pk: int) -> Item | None:
     """The test item ``pk`` of ``bank``, or None where the bank holds no such item."""
     return Item.objects.filter(bank=bank, kind=Item.Kind.TEST, pk=pk).first()
+
+
+TOPIC_WORDS = 12
+
+
+class Topic(NamedTuple):
+    """An abstract's opening words; ``cut``: the sentence goes on past them."""
+
+    text: str
+    cut: bool
+
+
+def item_topic(*, original: str, altered: str) -> Topic:
+    """What an abstract is about, in its own opening words: the first sentence the two versions
+    share, cut at TOPIC_WORDS words. Only shared words, so the topic never tells which version
+    was the published one; empty when the versions differ from the first word."""
+    words, other = original.split(), altered.split()
+    shared = 0
+    while shared < min(len(words), len(other)) and words[shared] == other[shared]:
+        shared += 1
+    topic: list[str] = []
+    for word in words[: min(shared, TOPIC_WORDS)]:
+        topic.append(word)
+        if word.endswith((".", "?", "!")):
+            return Topic(" ".join(topic), cut=False)
+    return Topic(" ".join(topic), cut=0 < len(topic) < len(words))
+
+
+def item_topics(*, item_ids: list[int]) -> dict[int, Topic]:
+    """``item_topic`` of each item, by id, in one query."""
+    rows = Item.objects.filter(pk__in=item_ids).values_list("pk", "original", "altered")
+    return {pk: item_topic(original=original, altered=altered) for pk, original, altered in rows}

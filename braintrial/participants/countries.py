@@ -4,7 +4,8 @@ Stored as the published participant data spells them (United States, United King
 {Republic}, ...), so answers line up with that data whatever language the page is shown in
 (tests/participants/test_countries.py checks every spelling it holds); shown by their plain name
 where the two differ (COUNTRY_LABELS), and in other languages by the Unicode CLDR's name of their
-ISO 3166 code (through Babel). "Other" covers anything not listed.
+ISO 3166 code (through Babel). "Other" covers anything not listed. The list is shown in the
+order of the page's language (participants.writing.countries_collate).
 """
 
 from __future__ import annotations
@@ -251,7 +252,7 @@ _OWN_LABELS = {
     "Prefer Not to Answer": _("Prefer not to answer"),
     "Hong Kong": _("Hong Kong"),
 }
-_NOT_A_COUNTRY = ("Other", "Prefer Not to Answer")
+NOT_A_COUNTRY = ("Other", "Prefer Not to Answer")
 
 
 @cache
@@ -261,7 +262,7 @@ def country_codes() -> dict[str, str]:
     return {
         name: _CODE_OF_SPELLING.get(name) or english[name]
         for name in COUNTRIES
-        if name not in _NOT_A_COUNTRY
+        if name not in NOT_A_COUNTRY
     }
 
 

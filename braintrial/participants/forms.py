@@ -36,6 +36,7 @@ from braintrial.participants.models import Gender, Participant, Position
 from braintrial.participants.services.answers import TrialAnswer
 from braintrial.participants.services.start import Recruitment
 from braintrial.participants.services.steps import Demographics
+from braintrial.participants.writing import countries_collate
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 MOVED = [("1", "moved"), ("0", "not moved")]
@@ -57,13 +58,17 @@ def _blank() -> list[tuple[str, Any]]:
 
 @functools.cache
 def _options(
-    choices: tuple[tuple[Any, Any], ...], language: str | None
+    choices: tuple[tuple[Any, Any], ...], language: str | None, collated: bool = False
 ) -> tuple[tuple[str, str, str], ...]:
     """(value, markup up to the value, markup after it) of each option, escaped once for each
-    language: the labels are translated when they are escaped."""
+    language: the labels are translated when they are escaped. ``collated``: the countries, in
+    the order of the language's alphabet (countries_collate)."""
+    labelled = tuple((str(key), str(label)) for key, label in choices)
+    if collated:
+        labelled = countries_collate(labelled, language=language or "en")
     return tuple(
-        (str(key), format_html('<option value="{}"', key), format_html(">{}</option>", label))
-        for key, label in choices
+        (key, format_html('<option value="{}"', key), format_html(">{}</option>", label))
+        for key, label in labelled
     )
 
 
@@ -75,8 +80,9 @@ class FixedChoices(BaseChoiceIterator):
     options once per language. Labels may be lazy translations: they are read in the language
     active when the page is drawn."""
 
-    def __init__(self, choices: Iterable[tuple[str, Any]]) -> None:
+    def __init__(self, choices: Iterable[tuple[str, Any]], *, collated: bool = False) -> None:
         self._pairs = tuple((str(key), label) for key, label in choices)
+        self._collated = collated
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         return iter(self._pairs)
@@ -92,7 +98,7 @@ class FixedChoices(BaseChoiceIterator):
 
     @property
     def options(self) -> tuple[tuple[str, str, str], ...]:
-        return _options(self._pairs, get_language())
+        return _options(self._pairs, get_language(), self._collated)
 
 
 class PlainSelect(forms.Select):
@@ -132,7 +138,7 @@ class DemographicsForm(forms.Form):
     age = forms.IntegerField(label=_("How old are you?"), min_value=16, max_value=100)
     country = forms.ChoiceField(
         label=_("Which country are you based in?"),
-        choices=FixedChoices(_blank() + country_choices()),
+        choices=FixedChoices(_blank() + country_choices(), collated=True),
         widget=PlainSelect,
     )
     position = forms.ChoiceField(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from braintrial.items.models import Item
+from braintrial.items.selectors import Topic, item_topics
 from braintrial.items.services.diff import segments_compute
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.selectors import trial_next_unanswered, trial_versions_get
@@ -119,8 +120,15 @@ def results_context(state: FlowState, now: datetime) -> Context:
     reference = _withdrawal_reference_context(state, now)
     if detail == Study.DebriefDetail.NONE:
         return {"detail": detail, **reference}
+    # Numbered as the trial pages numbered them, each with its abstract's opening words.
+    topics = item_topics(item_ids=[t.item_id for t in state.main_trials])
     results = [
-        {"number": n, "correct": t.correct, "catch": t.kind == Item.Kind.CATCH}
+        {
+            "number": n,
+            "correct": t.correct,
+            "catch": t.kind == Item.Kind.CATCH,
+            "topic": topics.get(t.item_id),
+        }
         for n, t in enumerate(state.main_trials, start=1)
     ]
     # The score counts the test trials only, as the comparison with the models does: the
@@ -137,5 +145,18 @@ def results_context(state: FlowState, now: datetime) -> Context:
         context["results"] = results
     comparison = _comparison(state.participant, state.trials)
     if comparison is not None:
+        _numbered_as_shown(comparison, state=state, topics=topics)
         context["comparison"] = comparison
     return context
+
+
+def _numbered_as_shown(
+    comparison: dict[str, Any] | None, *, state: FlowState, topics: dict[int, Topic]
+) -> None:
+    """The model comparison's per-trial rows take the number the trial had on its page (the
+    results table's), not a count of test items, and the abstract's opening words."""
+    number = {t.item_id: n for n, t in enumerate(state.main_trials, start=1)}
+    for model in (comparison or {}).get("models", []):
+        for row in model.get("rows", []):
+            row["number"] = number.get(row["item_id"], row["number"])
+            row["topic"] = topics.get(row["item_id"])

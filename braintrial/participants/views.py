@@ -46,6 +46,7 @@ from braintrial.participants.services.start import (
     TooManyStarts,
     Visitor,
     participant_start,
+    participant_start_resumes,
 )
 from braintrial.participants.services.steps import participant_touch
 from braintrial.participants.services.withdrawal import (
@@ -162,10 +163,14 @@ def _landing(request: HttpRequest, study: Study) -> HttpResponse:
     if not form.is_valid():
         return render(request, "participants/landing.html", context, status=400)
     if request.method == "GET":
-        # A closed study still lets its participants resume, so the page says so but keeps Start.
+        # A closed study admits no one new: Start stays only for a visitor it would resume.
         # A study that cannot serve a participant says so here, before anyone consents.
+        visitor = _visitor(request)
         context["ready"] = study_readiness(study=study).can_open
-        return _marked(render(request, "participants/landing.html", context), _visitor(request))
+        context["resumes"] = not study.is_open and participant_start_resumes(
+            study=study, recruitment=form.recruitment(), visitor=visitor
+        )
+        return _marked(render(request, "participants/landing.html", context), visitor)
     return _start(request, study, form)
 
 

@@ -111,12 +111,12 @@ class Study(models.Model):
     consent_text = models.TextField(
         default=DEFAULT_CONSENT,
         validators=[placeholders_validate],
-        help_text="{trials} and {minutes} are replaced by the study's own numbers.",
+        help_text="{pairs}, {trials} and {minutes} are replaced by the study's own numbers.",
     )
     instructions_text = models.TextField(
         blank=True,
         validators=[placeholders_validate],
-        help_text="{trials} and {minutes} are replaced by the study's own numbers.",
+        help_text="{pairs}, {trials} and {minutes} are replaced by the study's own numbers.",
     )
     completion_code = models.CharField(max_length=64, blank=True)
     completion_url = models.URLField(
@@ -237,13 +237,17 @@ class Study(models.Model):
         return self.n_trials + (N_CATCH_TRIALS if self.catch_trials_enabled else 0)
 
     @property
+    def n_pairs(self) -> int:
+        """Pairs of abstracts a participant reads: the practice, then the trials."""
+        return self.n_trials_shown + (1 if self.practice_enabled else 0)
+
+    @property
     def minutes_stated(self) -> int:
         """The duration told to participants: the study's own figure, else an estimate of
         MINUTES_PER_TRIAL per trial (practice included) plus MINUTES_AROUND for the forms."""
         if self.expected_minutes:
             return self.expected_minutes
-        trials = self.n_trials_shown + (1 if self.practice_enabled else 0)
-        return math.ceil(trials * MINUTES_PER_TRIAL + MINUTES_AROUND)
+        return math.ceil(self.n_pairs * MINUTES_PER_TRIAL + MINUTES_AROUND)
 
 
 class ConsentVersion(models.Model):

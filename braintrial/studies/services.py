@@ -61,7 +61,9 @@ def study_create(*, slug: str, title: str, **settings: Any) -> Study:
     study = Study(slug=slug, title=title, **settings)
     study.full_clean()
     study_open_check(study=study)
-    study_closed_at_follow(study=study, was_open=True, now=timezone.now())
+    # A study created closed never closed: closed_at stays empty until it opens and closes,
+    # so its landing page says it is not open yet rather than that it admits no one any more.
+    study_closed_at_follow(study=study, was_open=False, now=timezone.now())
     study.save()
     consent_version_get_or_create(text=consent_text_for_participants(study=study))
     return study

@@ -2,8 +2,9 @@
 
 Consent and instructions texts may hold placeholders that the app fills from the study itself,
 so that the trial count and the duration a participant reads are the ones the study runs:
-``{trials}`` (the trials after the practice, catch trials included, as the trial pages count
-them) and ``{minutes}`` (the duration stated on the landing page). Any other ``{name}`` is refused
+``{pairs}`` (the pairs of abstracts a participant reads, the practice included), ``{trials}``
+(the trials after the practice, catch trials included, as the trial pages count them) and
+``{minutes}`` (the duration stated on the landing page). Any other ``{name}`` is refused
 when the text is saved; braces around anything but a name are plain text.
 """
 
@@ -20,24 +21,31 @@ from django.utils.translation import gettext, gettext_noop
 if TYPE_CHECKING:  # models.py imports this module for its validators
     from braintrial.studies.models import Study
 
-# The numbers come from the study ({trials}, {minutes}), so the consent a participant agrees to
-# states the trials and the duration the study runs. A study that keeps it shows it in the
+# The numbers come from the study ({pairs}, {minutes}), so the consent a participant agrees to
+# states the pairs and the duration the study runs. It says how to withdraw (the link on every
+# page, the reference on the last) and, with no payment among the settings, where payment is
+# stated. A study that keeps it shows it in the
 # study's language (the translations carry the same placeholders).
 DEFAULT_CONSENT = gettext_noop(
     "You are invited to take part in a study comparing how neuroscientists and language models "
-    "predict the results of neuroscience studies. You will read {trials} pairs of abstracts and "
-    "pick the one with the published results. It takes about {minutes} minutes. Taking part is "
-    "voluntary; you can stop at any time by closing the page. Your answers are stored without "
-    "your name and are used for research only."
+    "predict the results of neuroscience studies. You will read {pairs} pairs of abstracts and "
+    "pick the one with the published results. It takes about {minutes} minutes. Whether you are "
+    "paid for taking part, and how much, is stated where you were invited to it. Taking part is "
+    "voluntary: you can stop at any time by closing the page, and withdraw at any time with the "
+    "link \u201cWithdraw from this study\u201d at the foot of every page or, once you have "
+    "finished, with the personal reference shown on the last page; your answers are then erased. "
+    "Your answers are stored without your name and are used for research only."
 )
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 PLACEHOLDERS: dict[str, Callable[[Study], int]] = {
+    "pairs": lambda study: study.n_pairs,
     "trials": lambda study: study.n_trials_shown,
     "minutes": lambda study: study.minutes_stated,
 }
 # "about 30 minutes", "30-minute", "30 min": a duration a custom text states in figures.
 STATED_MINUTES = re.compile(r"\b(\d{1,3})\s*-?\s*(?:minutes?|mins?)\b", re.IGNORECASE)
-STATED_TRIALS = re.compile(r"\b(\d{1,3})\s+(?:trials?|pairs)\b", re.IGNORECASE)
+STATED_TRIALS = re.compile(r"\b(\d{1,3})\s+trials?\b", re.IGNORECASE)
+STATED_PAIRS = re.compile(r"\b(\d{1,3})\s+pairs\b", re.IGNORECASE)
 
 
 def placeholders_validate(text: str) -> None:
@@ -93,6 +101,16 @@ def study_text_warnings(*, study: Study, texts: dict[str, str]) -> list[TextWarn
                     f"The {name} text states {_figures(minutes)} minutes, but the landing page "
                     f"tells participants about {study.minutes_stated} minutes. Write {{minutes}} "
                     "to state the study's own figure.",
+                )
+            )
+        pairs = {int(n) for n in STATED_PAIRS.findall(text)} - {study.n_pairs}
+        if pairs:
+            warnings.append(
+                TextWarning(
+                    name,
+                    f"The {name} text states {_figures(pairs)} pairs, but participants read "
+                    f"{study.n_pairs}, the practice included. Write {{pairs}} to state the "
+                    "study's own figure.",
                 )
             )
         trials = {int(n) for n in STATED_TRIALS.findall(text)} - {study.n_trials_shown}

@@ -52,6 +52,79 @@
       });
     }, { rootMargin: "200px 0px" }) : null;
 
+  // A chart as wide as its card allows: a legend above the plot gets room over it for the
+  // toolbar (which covered it); on a phone-wide card there is no toolbar, a numeric or date
+  // axis gets a few ticks instead of one per bin, names along the x axis stand upright and
+  // long names on the y axis wrap instead of being cut.
+  var NARROW_PX = 600;
+  function wrapped(text, width) {
+    var words = String(text).split(" "), lines = [""];
+    words.forEach(function (w) {
+      var line = lines[lines.length - 1];
+      if (line && (line + " " + w).length > width) lines.push(w);
+      else lines[lines.length - 1] = line ? line + " " + w : w;
+    });
+    return lines.join("<br>");
+  }
+  function categoriesWrapped(axis, values) {
+    var seen = [];
+    values.forEach(function (v) { if (seen.indexOf(v) < 0) seen.push(v); });
+    if (!seen.length || !seen.some(function (v) { return String(v).length > 16; })) return axis;
+    return Object.assign({}, axis, { tickmode: "array", tickvals: seen,
+      ticktext: seen.map(function (v) { return wrapped(v, 16); }) });
+  }
+  function fitted(f, width) {
+    var layout = Object.assign({}, f.layout);
+    var narrow = width < NARROW_PX;
+    var margin = Object.assign({ t: 16 }, layout.margin);
+    if (layout.legend && layout.legend.y >= 1) {
+      layout.legend = Object.assign({}, layout.legend, { y: 1.02, yanchor: "bottom" });
+      margin.t = Math.max(margin.t, 36) + (narrow ? 40 : 28);
+    }
+    if (narrow && layout.legend && layout.legend.y < 0 && layout.showlegend !== false) {
+      // Below the plot the legend met the upright names; above it, with no toolbar, it is
+      // clear of both (one line per entry on a phone).
+      var entries = (f.data || []).filter(function (t) { return t.name && t.showlegend !== false; });
+      layout.legend = Object.assign({}, layout.legend, { y: 1.02, yanchor: "bottom" });
+      margin.t = Math.max(margin.t, 16) + 22 * Math.min(entries.length, 8);
+    }
+    layout.margin = margin;
+    if (!narrow) return layout;
+    ["xaxis", "yaxis"].forEach(function (name) {
+      var axis = Object.assign({ automargin: true }, layout[name]);
+      var values = [];
+      (f.data || []).forEach(function (trace) {
+        var v = trace[name.charAt(0)];
+        if (Array.isArray(v)) values = values.concat(v);
+      });
+      var dates = axis.type === "date" || values.some(function (v) {
+        return typeof v === "string" && /^\d{4}-\d\d-\d\d/.test(v);
+      });
+      var categorical = !dates && values.length &&
+        values.every(function (v) { return typeof v === "string"; });
+      if (categorical && name === "yaxis") axis = categoriesWrapped(axis, values);
+      else if (categorical) {
+        // Upright names on one line each never run into each other (a name broken over lines
+        // and turned upright was drawn into the plot).
+        axis.tickangle = -90;
+        var names = Array.isArray(axis.ticktext) ? axis.tickvals : values.filter(function (v, i) {
+          return values.indexOf(v) === i;
+        });
+        var texts = Array.isArray(axis.ticktext) ? axis.ticktext : names;
+        axis.tickmode = "array";
+        axis.tickvals = names;
+        axis.ticktext = texts.map(function (t) { return String(t).replace(/<br>/g, " "); });
+      }
+      else if (axis.type !== "category") {
+        delete axis.dtick;
+        axis.tickmode = "auto";
+        axis.nticks = dates ? 4 : 6;
+      }
+      layout[name] = axis;
+    });
+    return layout;
+  }
+
   function drawOne(id) {
     var fig = latest[id];
     if (!fig || (observer && !near[id])) return;
@@ -59,8 +132,11 @@
     if (drawn[id] === json) return;
     var target = document.getElementById("chart-" + id);
     var f = fig.figure;
-    if (drawn[id] === undefined) Plotly.newPlot(target, f.data, f.layout, config);
-    else Plotly.react(target, f.data, f.layout, config);
+    var width = target.clientWidth;
+    var layout = fitted(f, width);
+    var options = Object.assign({}, config, { displayModeBar: width >= NARROW_PX });
+    if (drawn[id] === undefined) Plotly.newPlot(target, f.data, layout, options);
+    else Plotly.react(target, f.data, layout, options);
     drawn[id] = json;
   }
 

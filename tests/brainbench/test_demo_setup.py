@@ -83,3 +83,12 @@ def test_prints_an_admin_login_that_works_and_lets_the_researcher_set_studies_up
     assert researcher.has_perm("studies.change_study")
     again = run()
     assert "user admin, existing password kept" in again
+
+
+def test_the_demo_study_names_a_contact_and_refuses_a_malformed_one() -> None:
+    """Issue 28: the demo's privacy notice named no one to ask."""
+    with pytest.raises(CommandError, match="Contact address refused"):
+        run("--contact", "not an address")
+    assert not Study.objects.filter(slug="demo").exists()
+    run()
+    assert Study.objects.get(slug="demo").contact_email == "researcher@localhost"

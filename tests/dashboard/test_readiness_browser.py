@@ -71,7 +71,7 @@ def test_a_study_on_an_empty_bank_is_told_why_it_is_not_ready_until_its_items_ar
         # A participant who gets the link now is told before anything else.
         visitor = browser.new_page(viewport=DESKTOP)
         visitor.goto(f"{live_server.url}/s/eco-walk/")
-        expect(visitor.locator(".notice")).to_contain_text("closed to new participants")
+        expect(visitor.locator(".notice")).to_contain_text("not open to participants yet")
         visitor.close()
 
         page.get_by_label("Test-case CSV file").set_input_files(str(ITEMS_CSV))

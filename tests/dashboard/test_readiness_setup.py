@@ -92,7 +92,7 @@ def test_an_unknown_placeholder_is_a_form_error(world: World, editor: Client) ->
     fields = settings_of(world.study, consent_text="About {minuts} minutes.")
     response = editor.post(url, fields)
     assert response.status_code == 400
-    assert "Unknown placeholder {minuts}: the app fills only {trials}, {minutes}." in (
+    assert "Unknown placeholder {minuts}: the app fills only {pairs}, {trials}, {minutes}." in (
         response.content.decode()
     )
     world.study.refresh_from_db()

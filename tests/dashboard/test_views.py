@@ -256,3 +256,33 @@ def test_runs_show_their_place_in_the_queue_progress_and_time_left(
     assert runs[running.pk]["queue"].endswith("about 2 min left")
     assert runs[queued.pk]["queue"].startswith("run 2 of this study's 2 in the scoring queue")
     assert "starts after the chunk being scored" in runs[queued.pk]["queue"]
+    # Before its first chunk, the queued run's time left follows the other run's pace (30 s an
+    # item, 2 items): issue 28 found "time left known after its first chunk" instead.
+    assert 50 <= runs[queued.pk]["seconds_left"] <= 70
+    assert runs[queued.pk]["queue"].endswith("about 1 min left (estimated from other models' runs)")
+
+
+def test_a_queued_run_takes_the_pace_of_its_models_earlier_run(world: World) -> None:
+    """A finished run of the same scorer did 4 items in 40 s; a new run of 6 items waits behind
+    a running one of another scorer: about 1 min, at its model's pace, not the other's."""
+    items = world.items[:6]
+    slow = Scorer.objects.create(name="slow", model_source="local/slow")
+    fast = Scorer.objects.create(name="fast", model_source="local/fast")
+    earlier = run_make(scorer=fast, items=items[:4], status="succeeded", study=world.study)
+    scores_make(scorer=fast, ppl={item: (1.0, 2.0) for item in items[:4]}, run=earlier)
+    start = timezone.now() - timedelta(hours=1)
+    ScoreRun.objects.filter(pk=earlier.pk).update(
+        started_at=start, finished_at=start + timedelta(seconds=40)
+    )
+    running = run_make(scorer=slow, items=items[4:], status="running", study=world.study)
+    scores_make(scorer=slow, ppl={items[4]: (1.0, 2.0)}, run=running)
+    ScoreRun.objects.filter(pk=running.pk).update(
+        n_done=1, started_at=timezone.now() - timedelta(seconds=600)
+    )
+    queued = run_make(scorer=fast, items=items, status="queued", study=world.study)
+    client = login(world.researcher)
+    runs = {run["id"]: run for run in client.get(urls(world)["data"]).json()["runs"]}
+    assert 55 <= runs[queued.pk]["seconds_left"] <= 65
+    assert runs[queued.pk]["queue"].endswith(
+        "about 1 min left (estimated from this model's earlier runs)"
+    )

@@ -260,10 +260,11 @@ def test_end_and_refusal_pages_pass_the_accessibility_check(
         expect(page.locator("h1")).to_be_visible()
         audit(page, output_dir, "forbidden")
 
-        Study.objects.filter(pk=study.pk).update(is_open=False)
-        connection.close()
+        # The landing page was loaded while the study was open; it closed before Start.
         page = browser.new_page(viewport=WIDE)
         page.goto(base + "?pid=late")
+        Study.objects.filter(pk=study.pk).update(is_open=False)
+        connection.close()
         page.get_by_role("button", name="Start").click()
         expect(page.locator("h1")).to_be_visible()
         audit(page, output_dir, "closed")
@@ -363,9 +364,15 @@ def test_results_with_the_models_and_the_return_to_prolific_in_chromium(
         expect(page.locator("#return-stay")).to_be_hidden()
         expect(page.get_by_role("link", name="Return to Prolific")).to_be_visible()
         expect(page.locator("caption", has_text="Trial by trial")).to_be_visible()
-        # The score counts the test trials alone, the same way in both places (issue 21).
+        # The score counts the test trials alone (issue 21), said once (issue 28).
         scores = page.get_by_text("Of your 9 test trials, you picked the published version in 9.")
-        expect(scores).to_have_count(2)
+        expect(scores).to_have_count(1)
         expect(page.locator("main")).not_to_contain_text("of 11 trials")
+        # Both tables number a trial as its page did and name its abstract (issue 28).
+        results, beside = page.locator("table.results").nth(0), page.locator("table.results").nth(2)
+        named = dict(zip(results.locator("tbody th").all_inner_texts(), range(99), strict=False))
+        rows = beside.locator("tbody th").all_inner_texts()
+        assert len(rows) == 9 and all(row in named for row in rows), (rows, named)
+        expect(beside.locator("tbody th .topic").first).to_contain_text("paper")
         audit(page, output_dir, "complete-with-models")
         browser.close()

@@ -71,7 +71,8 @@ def test_score_study_shows_totals_of_you_and_the_model_but_no_item(
     scored.save()
     page = _finish(client, scored)
     assert "You against the language models" in page
-    assert "Of your 9 test trials, you picked the published version in 9." in page
+    # Said once, under "Your results"; the comparison does not repeat it (issue 28).
+    assert page.count("Of your 9 test trials, you picked the published version in 9.") == 1
     assert re.search(r"Llama 2 7B</th><td>\d of 9</td>", page)
     # Nothing per item: neither the participant's nor the model's answer to any one trial.
     assert "Trial by trial" not in page and "Right" not in page and "Wrong" not in page
@@ -83,7 +84,21 @@ def test_full_study_shows_the_model_beside_each_trial(client: Client, scored: St
     page = _finish(client, scored)
     assert "Trial by trial: you and Llama 2 7B" in page
     assert "Its sureness" in page
-    assert len(re.findall(r"<tr><th scope=\"row\">\d</th><td>Right</td>", page)) == 9
+    # Each row names the trial as its page did (catch trials counted, as in the results
+    # table above it) and the abstract's opening words (issue 28: "1-5" beside "Trial 1-7").
+    row = re.compile(
+        r'<th scope="row">Trial (\d+)(?: \(attention check\))?'
+        r'<span class="topic[ a-z]*">([^<]+)</span>'
+    )
+    results_table, model_table = page.split("Trial by trial: you and Llama 2 7B", 1)
+    numbered = dict(row.findall(results_table))
+    assert len(numbered) == 11  # 9 test and 2 catch trials
+    beside_model = row.findall(model_table)
+    assert len(beside_model) == 9
+    assert all(numbered[number] == topic for number, topic in beside_model)
+    assert {int(n) for n, _ in beside_model} < set(range(1, 12))
+    assert {n for n, _ in beside_model} != {str(n) for n in range(1, 10)}
+    assert any(topic.startswith("Human paper") for _, topic in beside_model)
 
 
 def test_participant_is_placed_among_the_analysed_participants(scored: Study) -> None:
@@ -93,7 +108,8 @@ def test_participant_is_placed_among_the_analysed_participants(scored: Study) ->
     page = _finish_with(scored, "203.0.113.2", tests_right=True, catch_right=True)
     # Above one of two (the other), tied with one (itself, counted half): the 75th.
     assert (
-        "Among the 2 participants so far whose answers the study analyses, that places you at "
+        "Among the 2 participants so far whose answers the study analyses, your score places "
+        "you at "
         "the 75th percentile" in page
     )
 
@@ -110,7 +126,8 @@ def test_participants_the_study_excludes_do_not_set_the_bar(scored: Study) -> No
     excluded = _finish_with(scored, "203.0.113.3", tests_right=True, catch_right=False)
     # Ranked among the one analysed participant (tied: counted half), not counted itself.
     assert (
-        "Among the 1 participant so far whose answers the study analyses, that places you at "
+        "Among the 1 participant so far whose answers the study analyses, your score places "
+        "you at "
         "the 50th percentile" in excluded
     )
 

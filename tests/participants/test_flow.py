@@ -309,9 +309,9 @@ def test_expired_recruitment_id_is_told_its_session_expired(client: Client, stud
 
 def test_closed_study_lets_started_participants_resume(client: Client, study: Study) -> None:
     walk_to_practice(client, study, pid="early")
-    study.is_open = False
+    study.is_open, study.closed_at = False, timezone.now()
     study.save()
-    assert b"closed to new participants" in Client().get(f"/s/{study.slug}/").content
+    assert b"has closed and admits no new participants" in Client().get(f"/s/{study.slug}/").content
     del client.cookies[f"bt_{study.slug}"]  # the session cookie lost, the browser the same
     assert start(client, study, pid="early").status_code == 302
     assert start(Client(), study, pid="late").status_code == 403

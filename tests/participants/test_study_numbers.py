@@ -40,7 +40,8 @@ def test_the_default_consent_states_the_duration_the_landing_page_states(
     start(client, study)
     consent = client.get(flow_url(study)).content.decode()
     assert "It takes about 22 minutes." in consent
-    assert "You will read 11 pairs of abstracts" in consent
+    # 9 test and 2 catch trials after the practice: the pages show 12 pairs (issue 28).
+    assert "You will read 12 pairs of abstracts" in consent
     assert "30 minutes" not in consent and "{minutes}" not in consent
 
 

@@ -28,7 +28,7 @@ from braintrial.studies.item_import import (
 )
 from braintrial.studies.models import Study
 from braintrial.studies.readiness import study_readiness
-from braintrial.studies.selectors import study_invitations_of
+from braintrial.studies.selectors import study_get_for_researcher, study_invitations_of
 from braintrial.studies.services import study_invitation_create
 from braintrial.studies.texts import study_text_fill, study_text_warnings
 
@@ -74,7 +74,12 @@ def study_form_render(
     invite_form: InviteForm | None = None,
     invite_errors: list[str] | None = None,
 ) -> HttpResponse:
-    """The settings page; with ``preview`` posted, the texts as participants will read them."""
+    """The settings page; with ``preview`` posted, the texts as participants will read them.
+
+    The heading and the readiness banner describe the study as saved: a refused form has
+    written its values onto its instance (``study``), a state that was never stored."""
+    if study is not None:
+        study = study_get_for_researcher(user=request.user, slug=study.slug)
     preview = None
     if request.method == "POST" and "preview" in request.POST:
         preview = _texts_preview(request, form=form, study=study)

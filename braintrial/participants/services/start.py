@@ -203,6 +203,23 @@ def _earlier_from_browser(study: Study, recruitment: Recruitment, mark_hash: str
     raise LookupError
 
 
+def participant_start_resumes(*, study: Study, recruitment: Recruitment, visitor: Visitor) -> bool:
+    """Whether Start would resume a session rather than create one (the link's recruitment id
+    has one, or this browser has one in progress under the same id; ``participant_start``
+    decides): what a closed study's landing page offers, since it admits no one new. A read."""
+    if recruitment.recruitment_id and participant_get_by_recruitment_id(
+        study=study, recruitment_id=recruitment.recruitment_id
+    ):
+        return True
+    mark_hash = browser_mark_hash(study=study, mark=visitor.browser_mark)
+    return Participant.objects.filter(
+        study=study,
+        browser_mark_hash=mark_hash,
+        recruitment_id=recruitment.recruitment_id,
+        status__in=IN_PROGRESS,
+    ).exists()
+
+
 def participant_start(
     *, study: Study, recruitment: Recruitment, visitor: Visitor, now: datetime
 ) -> StartResult:

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email
 from django.db import transaction
 
 from braintrial.brainbench.names import STUDY_SLUG
@@ -23,6 +24,7 @@ from braintrial.studies.models import Study
 DEMO_SLUG = "demo"
 DEMO_TITLE = "BrainBench demo study"
 RESEARCHER = "researcher"
+DEMO_CONTACT = "researcher@localhost"
 ADMIN = "admin"
 # The demo researcher sets studies up in the dashboard (create, change settings and items).
 RESEARCHER_PERMISSIONS = ("add_study", "change_study")
@@ -37,11 +39,30 @@ class Command(BaseCommand):
         "changes nothing unless --reset-password is given."
     )
 
+    @staticmethod
+    def _options_check(*, password: str | None, contact: str) -> None:
+        """Refuse a weak password or a malformed contact before anything is created."""
+        if password is not None:
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
+        try:
+            validate_email(contact)
+        except ValidationError as exc:
+            raise CommandError(f"Contact address refused: {contact!r}") from exc
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Host in the printed links.")
         parser.add_argument("--port", type=int, default=8000, help="Port in the printed links.")
         parser.add_argument(
             "--password", help="Password for a new researcher (default: a random one, printed)."
+        )
+        parser.add_argument(
+            "--contact",
+            default=DEMO_CONTACT,
+            help="Contact address of a new demo study, named on its landing page and privacy "
+            f"notice (default: {DEMO_CONTACT}, a mailbox on this computer).",
         )
         parser.add_argument(
             "--reset-password",
@@ -51,11 +72,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         password: str | None = options["password"]
-        if password is not None:
-            try:
-                validate_password(password)
-            except ValidationError as exc:
-                raise CommandError("Password refused: " + " ".join(exc.messages)) from exc
+        self._options_check(password=password, contact=options["contact"])
         with transaction.atomic():
             study, study_created = Study.objects.get_or_create(
                 slug=DEMO_SLUG,
@@ -71,6 +88,8 @@ class Command(BaseCommand):
                     "show_model_comparison": True,
                     # Random per study: a code that cannot be guessed from another study's.
                     "completion_code": secrets.token_hex(4).upper(),
+                    # Participants are told whom to ask, and to whom a lost reference goes.
+                    "contact_email": options["contact"],
                 },
             )
             user, user_created = get_user_model().objects.get_or_create(username=RESEARCHER)
