@@ -42,7 +42,7 @@ class ModelFolderReport:
 
 def _files(folder: Path) -> list[Path]:
     """Every file under the folder, hidden ones included (a hidden pickle is still a pickle)."""
-    found = []
+    found: list[Path] = []
     for root, dirs, names in os.walk(folder):
         dirs.sort()
         found.extend(Path(root) / name for name in sorted(names))
