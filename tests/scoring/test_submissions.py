@@ -302,3 +302,27 @@ def test_the_approval_needs_the_files_it_was_submitted_with(model_folder: Path) 
     with pytest.raises(ValidationError, match="changed since it was submitted"):
         model_submission_approve(user=boss, submission_id=submission.pk, enqueue=False)
     assert not submitted_scorers().exists()
+
+
+def test_with_the_queue_down_an_approval_creates_nothing_and_says_so(
+    model_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring.services import start
+    from scoring.services.queue import QueueUnavailable
+
+    def down() -> None:
+        raise QueueUnavailable("The scoring queue is unavailable right now.")
+
+    monkeypatch.setattr(start, "score_queue_check", down)
+    items_make(1)
+    boss = user_make("boss", staff=True)
+    submission = model_submission_local_create(
+        user=boss, local_path=str(model_folder), license="mit"
+    )
+    url = reverse("dashboard:submission_approve", args=[submission.pk])
+    response = logged_in(boss).post(url, {})
+    assert response.status_code == 503
+    assert "scoring queue is unavailable" in response.content.decode()
+    assert not submitted_scorers().exists() and not ScoreRun.objects.exists()
+    submission.refresh_from_db()
+    assert submission.status == "submitted"
