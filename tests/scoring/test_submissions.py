@@ -326,3 +326,13 @@ def test_with_the_queue_down_an_approval_creates_nothing_and_says_so(
     assert not submitted_scorers().exists() and not ScoreRun.objects.exists()
     submission.refresh_from_db()
     assert submission.status == "submitted"
+
+
+def test_the_admin_lists_submissions_and_changes_none() -> None:
+    from django.contrib.auth import get_user_model
+
+    model_submission_hub_create(user=submitter_make(), hub_id="a/b", revision="v1", license="mit")
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", None)
+    page = logged_in(admin).get(reverse("admin:scoring_modelsubmission_changelist"))
+    assert page.status_code == 200 and "a/b@v1" in page.content.decode()
+    assert logged_in(admin).get(reverse("admin:scoring_modelsubmission_add")).status_code == 403
