@@ -192,6 +192,8 @@ def model_submission_approve(
     """
     operator = _operator(user)
     current = ModelSubmission.objects.get(pk=submission_id)
+    if current.status != ModelSubmission.Status.SUBMITTED:  # said before any file is read
+        raise SubmissionDecided(f"This submission was {current.status} already.")
     folder, found = _folder_check(local_path or current.local_path)
     if current.local_path and found["content_sha256"] != current.content_sha256:
         raise ValidationError(

@@ -202,6 +202,9 @@ def test_rejection_needs_a_reason_and_the_submitter_reads_it() -> None:
     page = logged_in(lab).get(reverse("dashboard:submission_detail", args=[submission.pk]))
     assert "The licence forbids evaluation." in page.content.decode()
     assert boss.post(url, {"reason": "again"}).status_code == 409
+    approve = reverse("dashboard:submission_approve", args=[submission.pk])
+    response = boss.post(approve, {"local_path": ""})
+    assert response.status_code == 409 and "was rejected already" in response.content.decode()
     assert LogEntry.objects.filter(additional_data__event="model_submission.reject").count() == 1
 
 
