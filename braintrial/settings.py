@@ -187,6 +187,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 SCORING_CHUNK_SIZE = int(os.environ.get("SCORING_CHUNK_SIZE", 0))
 # Chunks of one run in the queue at once: 1, runs take turns (docs/scoring-queue.md).
 SCORING_RUN_LANES = int(os.environ.get("SCORING_RUN_LANES", 1))
+# Largest total size of a submitted model's safetensors files (docs/living-benchmark.md).
+MODEL_SUBMISSION_MAX_BYTES = int(os.environ.get("MODEL_SUBMISSION_MAX_BYTES", 40 * 2**30))
 # Reports recomputed by the worker when their data change (docs/dashboard.md); 0: in requests.
 DASHBOARD_BACKGROUND_REPORTS = os.environ.get("DASHBOARD_BACKGROUND_REPORTS", "1") == "1"
 

@@ -1,4 +1,5 @@
-"""Admin: scorers are editable until they have scores; runs and scores are read-only."""
+"""Admin: scorers are editable until they have scores; runs, scores and model submissions are
+read-only (submissions are decided on their dashboard pages, through the services)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.http import HttpRequest
 
 from braintrial.admin_base import ReadOnlyAdmin
 from scoring.config import CONFIG_FIELDS
-from scoring.models import ItemScore, Scorer, ScoreRun
+from scoring.models import ItemScore, ModelSubmission, Scorer, ScoreRun
 from scoring.services.runs import score_run_cancel
 from scoring.services.scorers import scorer_config_locked
 from scoring.services.start import score_run_start
@@ -119,3 +120,18 @@ class ItemScoreAdmin(ReadOnlyAdmin):
     list_filter = ("scorer", "correct", "item__source")
     list_select_related = ("scorer", "item")
     raw_id_fields = ("item", "run")
+
+
+@admin.register(ModelSubmission)
+class ModelSubmissionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "display_name",
+        "hub_id",
+        "revision",
+        "local_path",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("display_name", "hub_id", "local_path")

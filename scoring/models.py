@@ -252,3 +252,114 @@ class ItemScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scorer_id}/{self.item_id}"
+
+
+class SubmissionStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted, awaiting the operator"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+# Hugging Face repository ids: owner/name, the characters the hub allows.
+HUB_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$"
+# A commit hash (7 to 40 hex digits) or a tag; branch names are refused by the service.
+REVISION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+class ModelSubmission(models.Model):
+    """A model offered for the benchmark, by hub id and revision or (the operator) a local folder.
+
+    Whether it is scored is the operator's decision; once approved it has a scorer and a run,
+    whose status is the submission's progress from then on (``state``). The same hub revision
+    or the same folder content is submitted once, enforced by the database.
+    """
+
+    Status = SubmissionStatus
+
+    submitter = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="model_submissions"
+    )
+    display_name = models.CharField(max_length=200)
+    hub_id = models.CharField(max_length=200, blank=True)
+    revision = models.CharField(max_length=100, blank=True)
+    local_path = models.CharField(max_length=500, blank=True)
+    content_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Checksum of the checked folder (scoring.engine)."
+    )
+    license = models.CharField(max_length=100, help_text="As the submitter states it.")
+    card_license = models.CharField(
+        max_length=100, blank=True, help_text="The license in the model card's front matter."
+    )
+    model_type = models.CharField(max_length=100, blank=True)
+    weight_bytes = models.BigIntegerField(null=True, blank=True)
+    checks = models.JSONField(default=list, blank=True, help_text="The checks the folder passed.")
+    status = models.CharField(
+        max_length=16, choices=SubmissionStatus.choices, default=SubmissionStatus.SUBMITTED
+    )
+    reason = models.TextField(blank=True, help_text="Why the operator rejected it.")
+    decided_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    scorer = models.OneToOneField(
+        Scorer, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
+    )
+    run = models.OneToOneField(
+        ScoreRun, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("submit_model", "Can submit models to the benchmark")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hub_id", "revision"],
+                condition=~models.Q(hub_id=""),
+                name="modelsubmission_unique_hub_revision",
+                violation_error_message="This revision of this model was submitted already.",
+            ),
+            models.UniqueConstraint(
+                fields=["content_sha256"],
+                condition=~models.Q(content_sha256=""),
+                name="modelsubmission_unique_content",
+                violation_error_message="A model with exactly these files was submitted already.",
+            ),
+            models.CheckConstraint(
+                condition=(~models.Q(hub_id="") & ~models.Q(revision="") & models.Q(local_path=""))
+                | (models.Q(hub_id="") & models.Q(revision="") & ~models.Q(local_path="")),
+                name="modelsubmission_hub_or_local",
+                violation_error_message="A submission names a hub id and revision, or a folder.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=SubmissionStatus.values),
+                name="modelsubmission_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=SubmissionStatus.APPROVED)
+                | (models.Q(scorer__isnull=False) & models.Q(run__isnull=False)),
+                name="modelsubmission_approved_has_run",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=SubmissionStatus.REJECTED) | ~models.Q(reason=""),
+                name="modelsubmission_rejected_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def source(self) -> str:
+        return f"{self.hub_id}@{self.revision}" if self.hub_id else self.local_path
+
+    @property
+    def state(self) -> str:
+        """submitted, rejected, then the run's: queued, scoring, done or failed."""
+        if self.status != SubmissionStatus.APPROVED or self.run is None:
+            return self.status
+        return {
+            RunStatus.QUEUED: "queued",
+            RunStatus.RUNNING: "scoring",
+            RunStatus.SUCCEEDED: "done",
+        }.get(RunStatus(self.run.status), "failed")

@@ -34,7 +34,7 @@ from braintrial.studies.banks import banks_for_user
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 from scoring.config import CONFIG_FIELDS
-from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, Scorer, ScoreRun
+from scoring.models import ACTIVE_RUN_STATUSES, ItemScore, ModelSubmission, Scorer, ScoreRun
 
 
 def score_valid_q() -> Q:
@@ -277,3 +277,73 @@ def duration_words(seconds: float) -> str:
     if minutes < 60:
         return f"about {minutes} min"
     return f"about {minutes // 60} h {minutes % 60} min"
+
+
+def model_submissions_for_user(
+    *, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[ModelSubmission]:
+    """The user's own submissions, newest first (nobody else's, staff included)."""
+    if not user.is_authenticated:
+        return ModelSubmission.objects.none()
+    return ModelSubmission.objects.filter(submitter_id=user.pk).select_related("run", "scorer")
+
+
+def model_submissions_pending() -> QuerySet[ModelSubmission]:
+    """Submissions awaiting the operator's decision, oldest first (the operator's list)."""
+    return (
+        ModelSubmission.objects.filter(status=ModelSubmission.Status.SUBMITTED)
+        .select_related("submitter")
+        .order_by("created_at", "pk")
+    )
+
+
+def model_submission_get_for_user(
+    *, user: AbstractBaseUser | AnonymousUser, submission_id: int
+) -> ModelSubmission:
+    """The one gatekeeper of a submission: its submitter's, or the operator's (staff, who
+    decides on every submission). Http404 for anyone else, as for a submission that does not
+    exist, so that nobody learns which ids are taken."""
+    submissions = ModelSubmission.objects.select_related("run", "scorer", "submitter")
+    if not getattr(user, "is_staff", False):
+        submissions = submissions.filter(submitter_id=user.pk if user.is_authenticated else None)
+    try:
+        return submissions.get(pk=submission_id)
+    except ModelSubmission.DoesNotExist as exc:
+        raise Http404("No such submission.") from exc
+
+
+@dataclass(frozen=True)
+class SubmissionLogLine:
+    at: datetime
+    text: str
+
+
+def model_submission_log(*, submission: ModelSubmission) -> list[SubmissionLogLine]:
+    """What happened to a submission, oldest first: its own decisions and then its run's
+    steps (the run is the one record of its scoring; nothing is copied)."""
+    lines = [SubmissionLogLine(submission.created_at, f"Submitted: {submission.source}.")]
+    if submission.decided_at is not None:
+        if submission.status == ModelSubmission.Status.REJECTED:
+            text = f"Rejected by the operator: {submission.reason}"
+        else:
+            text = "Approved by the operator; the folder passed every check."
+        lines.append(SubmissionLogLine(submission.decided_at, text))
+    run = submission.run
+    if run is not None:
+        lines.append(SubmissionLogLine(run.created_at, f"Queued: {run.n_total} items to score."))
+        if run.started_at is not None:
+            lines.append(SubmissionLogLine(run.started_at, "Scoring started."))
+        if run.finished_at is not None:
+            end = {
+                ScoreRun.Status.SUCCEEDED: f"Done: {run.n_done} of {run.n_total} items scored.",
+                ScoreRun.Status.CANCELLED: "Cancelled by the operator.",
+            }.get(ScoreRun.Status(run.status), f"Failed: {run.error}")
+            lines.append(SubmissionLogLine(run.finished_at, end))
+    return lines
+
+
+def model_submission_queue_place(*, submission: ModelSubmission) -> RunProgress | None:
+    """Where the submission's run stands in the fair queue; None unless it is active."""
+    if submission.run is None:
+        return None
+    return score_runs_progress(runs=[submission.run]).get(submission.run.pk)

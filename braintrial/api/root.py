@@ -27,6 +27,8 @@ ENDPOINTS = (
     ("runs", "api:runs", "Scoring runs and their progress."),
     ("run_start", "api:run_start", "POST to start a scoring run."),
     ("scores", "api:scores", "Model scores of your studies' items."),
+    ("submissions", "api:submissions", "Your model submissions and where they stand."),
+    ("submission_create", "api:submission_create", "POST a model for the operator to approve."),
 )
 
 

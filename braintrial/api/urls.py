@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from braintrial.api import auth, data, scoring, studies
+from braintrial.api import auth, data, scoring, studies, submissions
 from braintrial.api.root import ApiRootApi
 
 app_name = "api"
@@ -28,6 +28,15 @@ urlpatterns = [
     path("runs/start/", scoring.RunStartApi.as_view(), name="run_start"),
     path("runs/<int:run_id>/", scoring.RunDetailApi.as_view(), name="run"),
     path("scores/", scoring.ScoreListApi.as_view(), name="scores"),
+    path("submissions/", submissions.SubmissionListApi.as_view(), name="submissions"),
+    path(
+        "submissions/create/", submissions.SubmissionCreateApi.as_view(), name="submission_create"
+    ),
+    path(
+        "submissions/<int:submission_id>/",
+        submissions.SubmissionDetailApi.as_view(),
+        name="submission",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -7,6 +7,7 @@ from django.urls import path
 
 from braintrial.dashboard import governance, views
 from braintrial.dashboard.setup import views as setup
+from braintrial.dashboard.submissions import views as submissions
 from braintrial.dashboard.workbench import views as workbench
 
 app_name = "dashboard"
@@ -33,6 +34,12 @@ urlpatterns = [
         workbench.candidate_paste,
         name="workbench_paste",
     ),
+    path("models/mine/", submissions.submission_list, name="submission_list"),
+    path("models/submit/", submissions.submission_create, name="submission_create"),
+    path("models/review/", submissions.submission_review, name="submission_review"),
+    path("models/<int:pk>/", submissions.submission_detail, name="submission_detail"),
+    path("models/<int:pk>/approve/", submissions.submission_approve, name="submission_approve"),
+    path("models/<int:pk>/reject/", submissions.submission_reject, name="submission_reject"),
     path("<slug:slug>/", views.study_detail, name="study_detail"),
     path("<slug:slug>/settings/", setup.study_edit, name="study_edit"),
     path("<slug:slug>/researchers/", setup.study_invite, name="study_invite"),

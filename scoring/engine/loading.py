@@ -65,7 +65,8 @@ def _offline() -> bool:
 def _source_kwargs(config: ScorerConfig) -> tuple[str, dict[str, Any]]:
     """Where from_pretrained should look, checked before anything heavy is imported."""
     source = config.model_source.strip()
-    kwargs: dict[str, Any] = {}
+    # Never the model author's own code, whoever configured the scorer (docs/living-benchmark.md).
+    kwargs: dict[str, Any] = {"trust_remote_code": False}
     path = Path(source).expanduser()
     if path.is_dir():
         source = str(path)
