@@ -85,9 +85,12 @@ def test_odd_client_headers_neither_fail_a_download_nor_reach_the_log(
 ) -> None:
     researcher = researcher_of(study)
     meta = {"HTTP_" + header.upper().replace("-", "_"): value}
-    assert researcher.get(f"/api/trials/?study={study.slug}", **meta).status_code == 200
-    assert researcher.get(f"/exports/{study.slug}/trials.csv", **meta).status_code == 200
-    assert downloads(study) == 2
+    # None of the values is a port number: the edge answers 400 before any view
+    # (braintrial.security), so nothing is downloaded; a correlation id is not read at all.
+    status, served = (400, 0) if header == "X-Forwarded-Port" else (200, 2)
+    assert researcher.get(f"/api/trials/?study={study.slug}", **meta).status_code == status
+    assert researcher.get(f"/exports/{study.slug}/trials.csv", **meta).status_code == status
+    assert downloads(study) == served
     assert value not in whole_log()
 
 
