@@ -115,7 +115,8 @@
         axis.tickvals = names;
         axis.ticktext = texts.map(function (t) { return String(t).replace(/<br>/g, " "); });
       }
-      else if (axis.type !== "category") {
+      else if (axis.type !== "category" && !(axis.tickformat === ",d" && axis.dtick)) {
+        // A small count axis keeps its step of one: auto ticks would read "0, 0, 1, 1".
         delete axis.dtick;
         axis.tickmode = "auto";
         axis.nticks = dates ? 4 : 6;
