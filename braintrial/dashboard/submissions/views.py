@@ -3,9 +3,13 @@ gatekeeper scoring.selectors.model_submission_get_for_user), and the operator's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -62,33 +66,30 @@ def submission_review(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def submission_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = selectors.model_submission_get_for_user(user=request.user, submission_id=pk)
-    form = ApproveForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(form.errors.as_text())
-        services.model_submission_approve(
-            user=request.user, submission_id=submission.pk, **form.cleaned_data
-        )
-    except (ValidationError, PermissionDenied, QueueUnavailable) as exc:
-        return pages.detail_render(
-            request, submission=submission, status=pages.status_of(exc), refusal=pages.reason(exc)
-        )
-    return redirect("dashboard:submission_detail", pk=submission.pk)
+    return _decide(
+        request, pk, form=ApproveForm(request.POST), decide=services.model_submission_approve
+    )
 
 
 @require_POST
 @login_required
 def submission_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request, pk, form=RejectForm(request.POST), decide=services.model_submission_reject
+    )
+
+
+def _decide(
+    request: HttpRequest, pk: int, *, form: Form, decide: Callable[..., Any]
+) -> HttpResponse:
+    """The operator's approval or rejection: the form checked, the service called, a refusal
+    shown on the submission's page with its status."""
     submission = selectors.model_submission_get_for_user(user=request.user, submission_id=pk)
-    form = RejectForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError(form.errors.as_text())
-        services.model_submission_reject(
-            user=request.user, submission_id=submission.pk, **form.cleaned_data
-        )
-    except (ValidationError, PermissionDenied) as exc:
+        decide(user=request.user, submission_id=submission.pk, **form.cleaned_data)
+    except (ValidationError, PermissionDenied, QueueUnavailable) as exc:
         return pages.detail_render(
             request, submission=submission, status=pages.status_of(exc), refusal=pages.reason(exc)
         )
