@@ -9,6 +9,8 @@ machine's own servers are never touched), by default with the production proxy s
 ``HTTPS=1 TLS_PROXY=1 NUM_PROXIES=1``: every request carries ``X-Forwarded-Proto: https`` and the
 ``X-Forwarded-For`` that a TLS proxy would append (the client address an attack comes from).
 With ``--direct`` none of the three is set and the same headers are only the client's claims.
+The database roles are production's (docs/operations.md): the owner role runs the migrations and
+``manage.py database_roles``; gunicorn connects as ``braintrial_app``, which owns nothing.
 Prints each attack with PASS or FAIL, the requests sent and the 5xx answers seen; exits 1 if any
 attack got through or any request was answered with a 5xx.
 """
@@ -16,7 +18,9 @@ attack got through or any request was answered with a 5xx.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -31,7 +35,15 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import ROOT, Gunicorn, PrivatePostgres, PrivateRedis, load_average, study_script
+from harness import (
+    BENCH_SECRET_KEY,
+    ROOT,
+    Gunicorn,
+    PrivatePostgres,
+    PrivateRedis,
+    load_average,
+    study_script,
+)
 
 SLUG = "hostile"
 CODE = "SECRET-CODE-7731"
@@ -137,8 +149,10 @@ class Browser:
 
 
 class Attacks:
-    def __init__(self, base: str, database_url: str) -> None:
-        self.base, self.database_url = base, database_url
+    def __init__(self, base: str, database_url: str, owner_url: str) -> None:
+        """``database_url``: the application's role, as gunicorn connects; ``owner_url``: the
+        tables' owner, as the migrations do."""
+        self.base, self.database_url, self.owner_url = base, database_url, owner_url
         self.n = 0
 
     def _browser(self, address: str = "") -> Browser:
@@ -454,18 +468,13 @@ class Attacks:
 
     def token_after_password_change(self) -> bool:
         """A token survived a password change; the endpoint handed back the same one."""
-        import os
-        import subprocess
-
         api = self._browser()
         old = self._token(api, "creator")
         script = (
             "from django.contrib.auth.models import User; u = User.objects.get(username='creator');"
             "u.set_password('creators-new-password-6'); u.save()"
         )
-        env = {**os.environ, "DATABASE_URL": self.database_url, "PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        _manage(self.database_url, "shell", "-c", script)
         PASSWORDS["creator"] = "creators-new-password-6"
         refused = api.get("/api/studies/", headers={"Authorization": f"Token {old}"})
         new = self._token(api, "creator")
@@ -602,6 +611,40 @@ class Attacks:
                 client.get(path + query)
         return True
 
+    # --- last: it leaves an entry that no longer verifies -------------------------------------
+    def audit_log_against_the_app_role(self) -> bool:
+        """As the role gunicorn connects as, every way of rewriting the audit log that worked
+        for the table owner is refused; the one change the database lets through (an actor
+        emptied, as deleting an account does) is named by ``audit_log --verify``."""
+        verified = _manage(self.database_url, "audit_log", "--verify", check=False)
+        refused = []
+        for statement in (
+            "TRUNCATE auditlog_logentry", "TRUNCATE audit_entryseal",
+            "ALTER TABLE auditlog_logentry DISABLE TRIGGER ALL",
+            "DROP TRIGGER audit_log_append_only ON auditlog_logentry",
+            "CREATE OR REPLACE FUNCTION braintrial_audit_append_only() RETURNS trigger AS "
+            "$$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql",
+            "DELETE FROM auditlog_logentry", "UPDATE auditlog_logentry SET object_repr = 'x'",
+            "DELETE FROM audit_entryseal", "UPDATE audit_entryseal SET mac = repeat('0', 64)",
+        ):  # fmt: skip
+            try:
+                with psycopg.connect(self.database_url) as conn:
+                    conn.execute(statement)
+                refused.append(False)
+                print(f"  not refused: {statement}")
+            except psycopg.Error:
+                refused.append(True)
+        with psycopg.connect(self.database_url) as conn:
+            entry = conn.execute(
+                "UPDATE auditlog_logentry SET actor_id = NULL WHERE id = (SELECT max(id) FROM "
+                "auditlog_logentry WHERE actor_id IS NOT NULL) RETURNING id"
+            ).fetchone()
+        after = _manage(self.database_url, "audit_log", "--verify", check=False)
+        named = entry is not None and f"Entry {entry[0]} does not verify" in after.stderr
+        print(f"  {sum(refused)} of {len(refused)} refused; before: {verified.stdout.strip()!r}; "
+              f"after an actor emptied: {after.stderr.strip()[-160:]!r}")  # fmt: skip
+        return all(refused) and verified.returncode == 0 and after.returncode != 0 and named
+
 
 # Attacks that send each client from an address of its own (X-Forwarded-For, as the proxy
 # writes it); a locked-out address of 127.0.0.1 would refuse every login after them.
@@ -625,35 +668,69 @@ class ProxiedGunicorn(Gunicorn):
             return False
 
 
-def _prepare(pg: PrivatePostgres) -> str:
-    import os
-    import subprocess
+# The database roles of docs/operations.md, made as deploy/postgres-roles.sh makes them: the
+# owner runs the migrations and grants the application's role its rights (manage.py
+# database_roles); gunicorn and every request of the pass use the application's role.
+OWNER_ROLE, APP_ROLE = "braintrial", "braintrial_app"
+ROLES_SQL = [
+    f"CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+    f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+    f'CREATE DATABASE "hostile" OWNER {OWNER_ROLE}',
+]
+SCHEMA_SQL = [
+    f"ALTER SCHEMA public OWNER TO {OWNER_ROLE}",
+    "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+]
+# Every process of the pass (migrations, the set-up script, gunicorn) seals the audit log with
+# the same key, so ``audit_log --verify`` can check entries whoever wrote them.
+KEYS = {"SECRET_KEY": BENCH_SECRET_KEY, "AUDIT_LOG_KEY": "hostile-bench-audit-log-key-0123456789"}
 
+
+def _manage(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``manage.py`` with ``args`` against the database at ``url``; its output, captured."""
+    environ = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), **KEYS}
+    environ.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environ, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    if check and done.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)}: {done.stderr[-2000:]}")
+    return done
+
+
+def _prepare(pg: PrivatePostgres) -> tuple[str, str]:
+    """The database ``hostile``, migrated by its owner; returns the owner's URL and the
+    application role's."""
     with psycopg.connect(pg.url(), autocommit=True) as conn:
-        conn.execute('CREATE DATABASE "hostile"')
-    url = pg.url("hostile")
-    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    env.pop("REDIS_URL", None)
-    for args in (["migrate", "-v", "0"], ["shell", "-c", SETUP]):
-        subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-    return url
+        for statement in ROLES_SQL:
+            conn.execute(statement)
+    with psycopg.connect(pg.url("hostile"), autocommit=True) as conn:
+        for statement in SCHEMA_SQL:
+            conn.execute(statement)
+    owner = pg.url("hostile").replace("postgres@", f"{OWNER_ROLE}@", 1)
+    app = pg.url("hostile").replace("postgres@", f"{APP_ROLE}@", 1)
+    _manage(owner, "migrate", "-v", "0")
+    _manage(owner, "database_roles", "--app-role", APP_ROLE)
+    _manage(app, "shell", "-c", SETUP)
+    return owner, app
 
 
 def main() -> int:
     direct = "--direct" in sys.argv[1:]
     print(f"load average before: {load_average()}; {'direct' if direct else 'behind a TLS proxy'}")
     with PrivatePostgres(fsync=False) as pg, PrivateRedis() as redis:
-        url = _prepare(pg)
-        proxy = {"HTTPS": "1", "TLS_PROXY": "1", "NUM_PROXIES": "1", "DATABASE_URL": url}
+        owner_url, url = _prepare(pg)
+        # Cookies marked Secure, as production marks them (DEBUG off, on Postgres); a Browser
+        # here keeps and sends them back as a browser on https would.
+        proxy = {"HTTPS": "1", "TLS_PROXY": "1", "NUM_PROXIES": "1", "SECURE_COOKIES": "1", **KEYS}
         if direct:
-            proxy = {"HTTPS": "0", "TLS_PROXY": "0", "NUM_PROXIES": "0", "DATABASE_URL": url}
+            proxy |= {"HTTPS": "0", "TLS_PROXY": "0", "NUM_PROXIES": "0"}
+        print(f"migrated as {OWNER_ROLE}; gunicorn and the set-up script connect as {APP_ROLE}")
         with ProxiedGunicorn(
             code=ROOT, database_url=url, redis_url=redis.url(), workers=4, extra_env=proxy
         ) as web:
-            attacks = Attacks(web.url, url)
+            attacks = Attacks(web.url, url, owner_url)
             names = [name for name in vars(Attacks) if not name.startswith("_")]
             if direct:  # every client is 127.0.0.1: nothing can vary its address
                 print(f"SKIP  {', '.join(sorted(BY_ADDRESS))} (client addresses need the proxy)")
