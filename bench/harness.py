@@ -114,7 +114,9 @@ class _Service:
 
 class Gunicorn(_Service):
     """gunicorn serving the checkout at ``code`` (its own braintrial package and templates) on a
-    free loopback port, against ``database_url`` and, if given, ``redis_url``."""
+    free loopback port, against ``database_url`` and, if given, ``redis_url``. It serves plain
+    http, so its cookies are not marked Secure (the load clients' cookie jars would keep them to
+    themselves); ``extra_env`` may say otherwise."""
 
     def __init__(
         self,
@@ -140,6 +142,7 @@ class Gunicorn(_Service):
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
+            "SECURE_COOKIES": "0",
             **(extra_env or {}),
         }
         self.process: subprocess.Popen | None = None

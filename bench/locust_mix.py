@@ -46,7 +46,7 @@ from locust.exception import StopUser
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from braintrial.pilots.bots import USER_AGENT, Bot, bots_make
-from braintrial.pilots.client import ConnectionFailed, LoopbackSecureCookies, Reply
+from braintrial.pilots.client import ConnectionFailed, Reply
 from braintrial.pilots.runs import Mix
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -69,8 +69,6 @@ class LocustTransport:
             concurrency=1,  # one connection, as a browser tab's requests in turn
             headers={"User-Agent": USER_AGENT},
         )
-        # Secure cookies back over plain http to a loopback server, as a browser sends them.
-        self.session.cookiejar.set_policy(LoopbackSecureCookies())
 
     def request(
         self,

@@ -2,11 +2,12 @@
 
 A bot talks to one origin the way a browser tab does: its own cookies, one kept-alive
 connection, redirects followed by the bot itself (it reads where each one leads). httpx's
-``Client`` does all of it: the cookie jar is the standard library's, with one policy change
-(``LoopbackSecureCookies``), and the connection pool keeps the connection alive and drops one
-the server has closed before reusing it. httpx builds each request's Cookie header from a copy
-of the jar under the default policy, which withholds Secure cookies over http; so the header is
-set again from the bot's own jar, under its policy, before the request is sent.
+``Client`` does all of it: the cookie jar is the standard library's, under its standard policy,
+and the connection pool keeps the connection alive and drops one the server has closed before
+reusing it. Like any client but a browser on localhost, the jar sends a cookie marked Secure
+only over https: a server the bots reach over plain http must not mark its cookies Secure (the
+pilot's own gunicorn runs with ``SECURE_COOKIES=0``, braintrial.pilots.services.local_server);
+a server behind TLS is given by its https URL.
 
 No request is sent again by the client. A POST whose answer never came may have been stored,
 and the double-click and back-button cases are the bots' to make on purpose; a connection that
@@ -24,16 +25,10 @@ import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
+from http.cookiejar import CookieJar
 from typing import Protocol
-from urllib.parse import urlsplit
-from urllib.request import Request as CookieRequest
 
 import httpx
-
-# Browsers treat these hosts as secure contexts and send them Secure cookies over plain http;
-# a bot against a local server must do the same (the study cookie is Secure in production).
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ConnectionFailed(Exception):
@@ -74,21 +69,6 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-class LoopbackSecureCookies(DefaultCookiePolicy):
-    """The standard cookie policy, except that Secure cookies go back over plain http to a
-    loopback host, as a browser sends them."""
-
-    def return_ok(self, cookie: Cookie, request: CookieRequest) -> bool:
-        if cookie.secure and urlsplit(request.get_full_url()).hostname in LOOPBACK_HOSTS:
-            cookie = copy.copy(cookie)
-            cookie.secure = False
-        return bool(super().return_ok(cookie, request))
-
-
-def cookie_jar_make() -> CookieJar:
-    return CookieJar(policy=LoopbackSecureCookies())
-
-
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     # Built once: loading the certificate store for each of hundreds of bots costs CPU that a
@@ -104,7 +84,7 @@ class HttpxTransport:
     ) -> None:
         self.timeout_s = timeout_s
         self.user_agent = user_agent
-        self.cookies = cookies if cookies is not None else cookie_jar_make()
+        self.cookies = cookies if cookies is not None else CookieJar()
         self.client = httpx.Client(
             cookies=self.cookies,
             headers={"User-Agent": user_agent},
@@ -123,8 +103,6 @@ class HttpxTransport:
         label: str,
     ) -> Reply:
         request = self.client.build_request(method, url, data=data, headers=headers)
-        request.headers.pop("Cookie", None)  # the jar adds its header only where none is
-        httpx.Cookies(self.cookies).set_cookie_header(request)  # under LoopbackSecureCookies
         started = time.perf_counter()
         try:
             response = self.client.send(request)
@@ -135,7 +113,7 @@ class HttpxTransport:
         )
 
     def twin(self) -> HttpxTransport:
-        cookies = cookie_jar_make()
+        cookies = CookieJar()
         for cookie in self.cookies:
             cookies.set_cookie(copy.copy(cookie))
         return HttpxTransport(timeout_s=self.timeout_s, user_agent=self.user_agent, cookies=cookies)

@@ -76,6 +76,10 @@ def local_server(*, workers: int) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     root = Path(settings.BASE_DIR)
     env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
+    # Plain http on loopback, faced by the bots themselves: no redirect to https, no proxy
+    # headers to trust, and cookies not marked Secure, which a client other than a browser on
+    # localhost (the bots' standard cookie jar) would keep to itself over http.
+    env |= {"HTTPS": "0", "TLS_PROXY": "0", "NUM_PROXIES": "0", "SECURE_COOKIES": "0"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "gunicorn", "braintrial.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(workers)]

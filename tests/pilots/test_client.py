@@ -22,7 +22,6 @@ from braintrial.pilots.bots import Bot, BotFailure
 from braintrial.pilots.client import (
     ConnectionFailed,
     HttpxTransport,
-    cookie_jar_make,
 )
 
 LOCAL = "127.0.0.1"
@@ -95,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")  # what gunicorn's sync workers send
         if path == "/cookies":
             self.send_header("Set-Cookie", "sid=abc; Path=/; HttpOnly; SameSite=Lax")
-            self.send_header("Set-Cookie", "csrftoken=x1; Max-Age=3600; Path=/; Secure")
+            self.send_header("Set-Cookie", "csrftoken=x1; Max-Age=3600; Path=/")
         self.end_headers()
         self.wfile.write(content)
         if path == "/drop":
@@ -103,22 +102,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def study(self, body: str) -> None:
-        """A one-page study: the landing form with its CSRF token and cookie (Secure, as in
-        production), then a completion page."""
+        """A one-page study: the landing form with its CSRF token and cookie (not Secure, as the
+        pilot's own server sends them over plain http), then a completion page."""
         if self.command == "GET":
             content = (
                 '<h1>Welcome</h1><form method="post" action="/s/x/">'
                 '<input type="hidden" name="csrfmiddlewaretoken" value="form-token-1">'
                 '<button type="submit">Start</button></form>'
             )
-            cookies = ["csrftoken=cookie-token-1; Path=/; Secure; SameSite=Lax"]
+            cookies = ["csrftoken=cookie-token-1; Path=/; SameSite=Lax"]
         else:
             self.server.posted.append(
                 {"cookie": self.headers.get("Cookie", ""), "origin": self.headers["Origin"]}
                 | {k: v[0] for k, v in parse_qs(body).items()}
             )
             content = '<h1>Thank you</h1><p>Code: <strong class="code">DONE7</strong></p>'
-            cookies = ["bt_x=participant-1; Path=/s/x/; HttpOnly; Secure"]
+            cookies = ["bt_x=participant-1; Path=/s/x/; HttpOnly"]
         data = content.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -260,7 +259,6 @@ def test_a_bot_keeps_its_cookies_and_posts_the_pages_csrf_token(server: _Server)
     assert (result.completed, result.completion_code, result.error) == (True, "DONE7", "")
     [posted] = server.posted
     assert posted["csrfmiddlewaretoken"] == "form-token-1"
-    # The Secure CSRF cookie went back over plain http to 127.0.0.1, as a browser sends it.
     assert posted["cookie"] == "csrftoken=cookie-token-1"
     assert posted["origin"] == server.url
     assert [(r.label, r.status) for r in result.requests] == [
@@ -324,20 +322,22 @@ SET_COOKIES = [
 
 def cookies_sent(*, host: str, scheme: str) -> list[str]:
     """The cookies a bot's jar sends back to ``host`` after it set the three above."""
-    cookies = httpx.Cookies(cookie_jar_make())
+    transport = client_for()
     answer = httpx.Request("GET", f"{scheme}://{host}/s/x/")
-    cookies.extract_cookies(httpx.Response(200, headers=SET_COOKIES, request=answer))
-    request = httpx.Request("GET", f"{scheme}://{host}/s/x/flow/")
-    cookies.set_cookie_header(request)
+    transport.client.cookies.extract_cookies(
+        httpx.Response(200, headers=SET_COOKIES, request=answer)
+    )
+    request = transport.client.build_request("GET", f"{scheme}://{host}/s/x/flow/")
+    transport.close()
     return sorted(request.headers.get("Cookie", "").split("; "))
 
 
-def test_secure_cookies_go_back_over_http_to_loopback_hosts_only() -> None:
-    every = ["bt_x=t", "csrftoken=x1", "plain=p"]
-    for host in ("127.0.0.1", "localhost", "[::1]"):
-        assert cookies_sent(host=host, scheme="http") == every, host
-    assert cookies_sent(host="study.example.org", scheme="http") == ["plain=p"]
-    assert cookies_sent(host="study.example.org", scheme="https") == every
+def test_secure_cookies_go_back_over_https_only_even_to_loopback_hosts() -> None:
+    """The bots' jar is the standard one: a server they reach over plain http must not mark its
+    cookies Secure (the pilot's own server does not: tests/pilots/test_simulate.py)."""
+    for host in ("127.0.0.1", "localhost", "study.example.org"):
+        assert cookies_sent(host=host, scheme="http") == ["plain=p"], host
+        assert cookies_sent(host=host, scheme="https") == ["bt_x=t", "csrftoken=x1", "plain=p"]
 
 
 def test_every_request_of_the_walk_goes_through_the_send_hook(server: _Server) -> None:

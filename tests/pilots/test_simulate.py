@@ -16,6 +16,8 @@ from django.db import connection
 
 from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
+from braintrial.pilots.client import HttpxTransport
+from braintrial.pilots.services import local_server
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_create
 from tests.participants.conftest import ensure_builtin_items, make_bank
@@ -86,12 +88,46 @@ def test_ten_bots_complete_with_all_trials_answered_and_balanced_exposure(study:
     assert other_connections() <= before
 
 
-def test_bots_against_a_running_server_given_by_base_url(study: Study, live_server: Any) -> None:
+def test_bots_against_a_running_server_given_by_base_url(
+    study: Study, live_server: Any, settings: Any
+) -> None:
+    # The live server serves plain http, as a development server does: cookies not Secure.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     output = simulate(study=study.slug, n=2, concurrency=2, base_url=live_server.url)
 
     assert "Completed: 2 of 2" in output
     assert live_server.url in output
     assert Participant.objects.filter(study=study, status="completed").count() == 2
+
+
+def test_the_local_server_sends_no_secure_cookie_over_http_where_production_would(
+    study: Study, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run where production's settings are set (behind a TLS proxy, cookies Secure), the
+    pilot's gunicorn serves plain http on loopback all the same: no redirect to https, and
+    cookies the bots' standard jar sends back over http."""
+    for name in ("HTTPS", "TLS_PROXY", "NUM_PROXIES", "SECURE_COOKIES"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("DEBUG", "0")
+    with local_server(workers=1) as url:
+        transport = HttpxTransport(timeout_s=30, user_agent="test-bot")
+        page = f"{url}/s/{study.slug}/"
+        landing = transport.request("GET", page, data=None, headers={}, label="")
+        cookies = {cookie.name: cookie for cookie in transport.cookies}
+        start = transport.request(
+            "POST",
+            page,
+            data={"csrfmiddlewaretoken": cookies["csrftoken"].value or ""},
+            headers={"Origin": url, "Referer": page},
+            label="",
+        )
+        transport.close()
+
+    assert landing.status_code == 200
+    assert {"csrftoken", "bt_mark"} <= set(cookies)
+    assert not any(cookie.secure for cookie in cookies.values())
+    assert start.status_code == 302  # the CSRF cookie came back: the participant started
+    assert Participant.objects.filter(study=study).count() == 1
 
 
 def test_prolific_study_bots_carry_the_prolific_ids(bank: list[Item]) -> None:
