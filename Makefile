@@ -6,6 +6,11 @@ PIP := $(VENV)/bin/pip
 # Tests run on real Postgres; the local server unless DATABASE_URL says otherwise.
 TEST_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 TEST_REDIS_URL ?= $(if $(REDIS_URL),$(REDIS_URL),redis://127.0.0.1:6379/0)
+# The suite runs on one xdist worker per core, at most 4: each worker migrates a test database
+# of its own, which costs more than a fifth worker would save. --dist loadgroup keeps the tests
+# that share one resource (tests/conftest.py: the Redis database) on one worker.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The dashboard's plotly.js: the published cartesian bundle (bar, scatter, heatmap, ...; MIT),
@@ -65,12 +70,12 @@ demo: install messages
 
 test: install messages browser
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	  $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The edit-test loop: no browser, no real pretrained model, no worker processes.
 test-fast: install messages
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
-	  $(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
+	  $(PY) -m pytest $(XDIST) -q -m "not browser and not slow" $(PYTEST_ARGS)
 
 # What CI runs: lint, types, the import layers, then the whole suite.
 check: lint types imports test

@@ -43,6 +43,11 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make test` runs the suite on several xdist workers (--dist loadgroup), each with its own test
+# database (pytest-django adds _gw0, _gw1, ...) and its own ports (each server asks the kernel for
+# a free one). There is one Redis database, TEST_REDIS_URL's: the tests that flush it are marked
+# xdist_group(REDIS_GROUP), so one worker runs them all, one after the other.
+REDIS_GROUP = "redis"
 OUTPUT_DIR = ROOT / "test-output"
 FORM = "application/x-www-form-urlencoded"
 

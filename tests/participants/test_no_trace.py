@@ -24,11 +24,13 @@ from django.test import Client, override_settings
 from braintrial.dashboard.services import study_report_refresh
 from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
+from tests.conftest import REDIS_GROUP
 from tests.participants.conftest import answer_all, flow_url, walk_to_practice
 from tests.participants.test_governance import close
 from tests.participants.test_withdrawal import REFERENCE, researcher_of
 
-pytestmark = pytest.mark.django_db
+# It flushes TEST_REDIS_URL's database: under xdist, on one worker with every test that does.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group(REDIS_GROUP)]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

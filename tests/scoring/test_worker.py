@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
@@ -18,6 +17,7 @@ from django.db.models import Count
 from scoring.models import ItemScore, ScoreRun
 from scoring.services.runs import score_run_create
 from scoring.services.scorers import scorer_create
+from tests.conftest import REDIS_GROUP
 from tests.scoring.helpers import (
     REPO,
     Worker,
@@ -28,16 +28,19 @@ from tests.scoring.helpers import (
     worker_database_url,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-# A Redis database of its own, flushed by the tests; the host comes from TEST_REDIS_URL.
-REDIS_TEST_DB = int(os.environ.get("SCORING_TEST_REDIS_DB", 5))
+# The tests flush the Redis database of TEST_REDIS_URL: under xdist they share one worker with
+# every other test that does (tests/conftest.py, REDIS_GROUP).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group(REDIS_GROUP),
+]
 WORKER_TIMEOUT = 180.0
 
 
 def redis_test_url() -> str:
-    base = urlsplit(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    return urlunsplit((base.scheme, base.netloc, f"/{REDIS_TEST_DB}", "", ""))
+    """TEST_REDIS_URL's database (a run's own: make test sets it; the tests flush it)."""
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
