@@ -71,7 +71,12 @@ METHOD = (
     "marginal maximum likelihood to the human answers; the slope (how much the experts differ) "
     "from its profile likelihood; each scorer's logit advantage over the average expert with an "
     "interval carrying the difficulties' uncertainty; 'top_percent' only where the slope's "
-    "interval excludes zero. Items: see analysis.science.items and the items file's data "
+    "interval excludes zero. Families (pools.<pool>.families): the models nested in their "
+    "families (Scorer.family, else their base model's), test cases crossed; the between-family "
+    "sd of the share right from its restricted profile likelihood, not identified where its 95% "
+    "interval reaches zero; each family's accuracy partially pooled, integrated over both "
+    "variances, with its lead over the experts. Coverage of each interval in simulation: "
+    "analysis.science.coverage. Items: see analysis.science.items and the items file's data "
     "dictionary."
 )
 
