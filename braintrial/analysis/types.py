@@ -515,7 +515,8 @@ class FamiliesReport(TypedDict):
     (analysis.science.families); standard deviations on the probability scale."""
 
     fitted: bool
-    note: str  # why not fitted, in words
+    note: str  # why not fitted, or why no lead is given, in words
+    left_out: list[str]  # scorers without an answer on every test case (display names)
     n_families: int
     sd_between: Interval | None  # the between-family sd: profile-likelihood estimate, 95%
     identified: bool  # its interval stays away from zero

@@ -171,9 +171,12 @@ def _checked_fit(answers: Answers, *, seed: int) -> tuple[CrossedFit | None, str
     return (None, why) if why else (fit, "")
 
 
-def _no_families(note: str, n_families: int = 0) -> FamiliesReport:
+def _no_families(
+    note: str, n_families: int = 0, left_out: list[str] | None = None
+) -> FamiliesReport:
     return {
         "fitted": False,
+        "left_out": left_out or [],
         "note": note,
         "n_families": n_families,
         "sd_between": None,
@@ -190,17 +193,23 @@ def _families_figures(*, pool: Pool, ctx: Context, humans_fit: CrossedFit | None
     separates families from models; else why not."""
     columns = np.asarray(pool.columns, dtype=np.int64)
     block = ctx.scores.correct[np.ix_(ctx.item_rows, columns)]
-    scorers = [ctx.scores.scorers[j] for j in pool.columns]
+    # Scorers without an answer on every test case of the source (the published scores hold
+    # only 16 models on the GPT-4-written items) are left out, by name.
+    complete = ~np.isnan(block).any(axis=0)
+    left_out = [ctx.scores.scorers[j]["display_name"] for j in columns[~complete]]
+    block = block[:, complete]
+    scorers = [ctx.scores.scorers[j] for j in columns[complete]]
     names = [ctx.lineage.families.get(s["id"]) or s["display_name"] for s in scorers]
     problem = families_design_problem(block, names)
     if problem:
-        return _no_families(problem, len(set(names)))
+        return _no_families(problem, len(set(names)), left_out)
     name = f"science.families.{ctx.source}.{pool.key}"
     fit = analysis_guarded(name, lambda: families_fit(block, names), lambda: None, ctx.statuses)
     if fit is None:
-        return _no_families(ctx.statuses[name]["reason"], len(set(names)))
+        return _no_families(ctx.statuses[name]["reason"], len(set(names)), left_out)
     return {
         "fitted": True,
+        "left_out": left_out,
         "note": "" if humans_fit is not None else "no modelled experts' accuracy to compare with",
         "n_families": len(fit.families),
         "sd_between": {

@@ -166,3 +166,15 @@ def test_model_families_as_a_random_effect_on_the_published_data(published: Any)
     assert every["in_words"].startswith("the 7 model families differ")
     assert every["families"][-1]["name"] == "GPT-2"  # lowest: the small and scratch GPT-2s
     assert every["families"][-1]["gap"]["low"] < 0.05  # not clearly ahead of the experts
+
+
+def test_families_on_the_gpt4_items_leave_out_the_models_not_scored_on_them(
+    published: Any,
+) -> None:
+    """The published scores hold 16 models on the GPT-4-written items: the other 10 are left
+    out of the families by name, not the whole comparison."""
+    families = published["report"]["science"]["intervals"]["gpt4"]["pools"]["all"]["families"]
+    assert families["fitted"]
+    n_fitted = sum(f["n_scorers"] for f in families["families"])
+    assert n_fitted == 16 and len(families["left_out"]) == 10
+    assert "GPT-2" in families["left_out"] or any("GPT-2" in n for n in families["left_out"])
