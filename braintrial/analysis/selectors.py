@@ -21,8 +21,9 @@ from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
 from .rules import ExclusionRules
+from .science.families import family_names
 from .science.item_rows import item_rows_build
-from .science.report import science_report
+from .science.report import Lineage, science_report
 from .types import (
     AnalysisStatus,
     ReportFigures,
@@ -161,6 +162,8 @@ def study_report(
             defects=_defects(items.ids),
             per_participant={"human": study.n_human_trials, "gpt4": study.n_gpt4_trials},
             paper_llms=_paper_llms(scores),
+            lineage=_lineage(scores),
+            statuses=statuses,
         ),
         lambda: None,
         statuses,
@@ -203,6 +206,24 @@ def _paper_llms(scores: Scores) -> set[int]:
     """The ids of the scorers that count and are one of the paper's 15 LLMs."""
     ids = [scorer["id"] for scorer in scores.scorers]
     return set(Scorer.objects.filter(pk__in=ids, paper_llm=True).values_list("pk", flat=True))
+
+
+def _lineage(scores: Scores) -> Lineage:
+    """Each counting scorer's family (its own, else its base model's among them, else none)
+    and kind, by id."""
+    ids = [scorer["id"] for scorer in scores.scorers]
+    rows = {
+        row["id"]: row
+        for row in Scorer.objects.filter(pk__in=ids).values(
+            "id", "family", "kind", "base_model", "model_source"
+        )
+    }
+    described = [{**rows[s["id"]], "display_name": s["display_name"]} for s in scores.scorers]
+    names = family_names(described)
+    return Lineage(
+        families={s["id"]: name for s, name in zip(scores.scorers, names, strict=True)},
+        kinds={s["id"]: rows[s["id"]]["kind"] for s in scores.scorers},
+    )
 
 
 def _loaded(

@@ -497,6 +497,35 @@ class Separation(TypedDict):
     floor: int  # every answer wrong
 
 
+class FamilyFigures(TypedDict):
+    """One model family of a pool (analysis.science.families): its models, their share right,
+    the family's partially pooled accuracy and its lead over the experts."""
+
+    name: str  # Scorer.family (inherited through base_model; else the scorer's own name)
+    n_scorers: int
+    scorers: list[str]  # display names
+    kinds: list[str]  # e.g. ["base", "chat"] (Scorer.kind; "" where not given)
+    raw_accuracy: float  # the family's models' share right
+    accuracy: Interval  # partially pooled, probability scale
+    gap: Interval | None  # the family's accuracy minus the experts'; None without a human fit
+
+
+class FamiliesReport(TypedDict):
+    """Model families as a random effect, models nested in them, test cases crossed
+    (analysis.science.families); standard deviations on the probability scale."""
+
+    fitted: bool
+    note: str  # why not fitted, or why no lead is given, in words
+    left_out: list[str]  # scorers without an answer on every test case (display names)
+    n_families: int
+    sd_between: Interval | None  # the between-family sd: profile-likelihood estimate, 95%
+    identified: bool  # its interval stays away from zero
+    at_boundary: bool  # estimated at zero
+    sd_within: float | None  # models' own differences within a family, with their noise
+    in_words: str  # what the answers say about how much families differ
+    families: list[FamilyFigures]  # highest accuracy first
+
+
 class PoolFigures(TypedDict):
     """The models' crossed fit and the gap for one pool of scorers (analysis.science.pools)."""
 
@@ -508,6 +537,7 @@ class PoolFigures(TypedDict):
     gap: Interval | None  # models minus humans
     gap_method: str  # "crossed models", or the bootstrap used where a fit does not hold
     note: str
+    families: FamiliesReport
 
 
 class SourceIntervals(TypedDict):

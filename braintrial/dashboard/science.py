@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
+from braintrial.analysis.science.coverage import coverage_words
 from braintrial.analysis.science.planning import Components
 from braintrial.analysis.science.report import (
     DEFAULT_GAP,
@@ -147,6 +148,8 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
         "planning": planned,
         "planning_from": science["planning"]["components_from"],
         "targets": chosen,
+        # How often each interval held the truth in simulation (analysis.science.coverage).
+        "coverage": coverage_words(),
     }
 
 

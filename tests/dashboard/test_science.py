@@ -110,3 +110,37 @@ def test_another_teams_study_is_not_found(published: Any, django_user_model: Any
     client = Client()
     client.force_login(user)
     assert client.get(URL).status_code == 404
+
+
+def test_the_page_compares_model_families_and_says_when_they_cannot_be_told_apart(
+    reader: Client,
+) -> None:
+    page = reader.get(URL).content.decode()
+    section = page[page.index('id="families"') : page.index('id="abilities"')]
+    assert "Do model families differ?" in section
+    assert "These answers cannot tell whether the 4 model families differ" in section
+    assert "The 7 model families differ" in section
+    for name in ("Galactica", "Falcon", "Llama-2", "Mistral", "GPT-2", "TinyLlama"):
+        assert f'<th scope="row">{name}</th>' in section
+    assert "(base, chat)" in section  # Llama-2's kinds
+
+
+def test_each_coverage_the_page_states_is_the_stored_measured_figure(reader: Client) -> None:
+    import html
+
+    from braintrial.analysis.science.coverage import COVERAGES
+
+    page = html.unescape(reader.get(URL).content.decode())
+    for key in (
+        "wilson",
+        "bootstrap_items",
+        "bootstrap_participants",
+        "bootstrap_crossed",
+        "mixed",
+        "models",
+        "gap",
+        "families",
+        "families_differ",
+        "families_gap",
+    ):
+        assert COVERAGES[key].words() in page, key

@@ -7,17 +7,21 @@ Everything goes through the existing owners: the trials are those the exclusion 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
 import numpy as np
 
 from braintrial.analysis.data import SOURCES, Items, Scores, Trials
+from braintrial.analysis.guard import analysis_guarded
 from braintrial.analysis.stats import accuracy_counts
-from braintrial.analysis.types import ScienceReport
+from braintrial.analysis.types import AnalysisStatus, FamiliesReport, ScienceReport
+from braintrial.analysis.types import Interval as IntervalReport
 
 from . import planning
 from .abilities import MIN_ITEMS, MIN_RESPONDENTS, enough_answers, irt_report
+from .families import between_in_words, families_design_problem, families_fit, family_gap
 from .item_rows import item_rows_compute, items_summary
 from .mixed import (
     Answers,
@@ -67,7 +71,12 @@ METHOD = (
     "marginal maximum likelihood to the human answers; the slope (how much the experts differ) "
     "from its profile likelihood; each scorer's logit advantage over the average expert with an "
     "interval carrying the difficulties' uncertainty; 'top_percent' only where the slope's "
-    "interval excludes zero. Items: see analysis.science.items and the items file's data "
+    "interval excludes zero. Families (pools.<pool>.families): the models nested in their "
+    "families (Scorer.family, else their base model's), test cases crossed; the between-family "
+    "sd of the share right from its restricted profile likelihood, not identified where its 95% "
+    "interval reaches zero; each family's accuracy partially pooled, integrated over both "
+    "variances, with its lead over the experts. Coverage of each interval in simulation: "
+    "analysis.science.coverage. Items: see analysis.science.items and the items file's data "
     "dictionary."
 )
 
@@ -86,7 +95,28 @@ class Pool:
     columns: list[int]
 
 
-def _interval_dict(interval: Any) -> dict[str, float]:
+@dataclass(frozen=True)
+class Lineage:
+    """What each scorer's model is, by scorer id: its family (analysis.science.families.
+    family_names) and kind (base, chat, instruct, lora, ...); where left out, a scorer is a
+    family of its own."""
+
+    families: Mapping[int, str] = field(default_factory=dict)
+    kinds: Mapping[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every pool's figures of one source read besides its answers."""
+
+    scores: Scores
+    item_rows: np.ndarray
+    lineage: Lineage
+    statuses: dict[str, AnalysisStatus]
+    source: str
+
+
+def _interval_dict(interval: Any) -> IntervalReport:
     return {"estimate": interval.estimate, "low": interval.low, "high": interval.high}
 
 
@@ -141,15 +171,83 @@ def _checked_fit(answers: Answers, *, seed: int) -> tuple[CrossedFit | None, str
     return (None, why) if why else (fit, "")
 
 
+def _no_families(
+    note: str, n_families: int = 0, left_out: list[str] | None = None
+) -> FamiliesReport:
+    return {
+        "fitted": False,
+        "left_out": left_out or [],
+        "note": note,
+        "n_families": n_families,
+        "sd_between": None,
+        "identified": False,
+        "at_boundary": False,
+        "sd_within": None,
+        "in_words": "",
+        "families": [],
+    }
+
+
+def _families_figures(*, pool: Pool, ctx: Context, humans_fit: CrossedFit | None) -> FamiliesReport:
+    """The pool's models in their families (analysis.science.families), where the design
+    separates families from models; else why not."""
+    columns = np.asarray(pool.columns, dtype=np.int64)
+    block = ctx.scores.correct[np.ix_(ctx.item_rows, columns)]
+    # Scorers without an answer on every test case of the source (the published scores hold
+    # only 16 models on the GPT-4-written items) are left out, by name.
+    complete = ~np.isnan(block).any(axis=0)
+    left_out = [ctx.scores.scorers[j]["display_name"] for j in columns[~complete]]
+    block = block[:, complete]
+    scorers = [ctx.scores.scorers[j] for j in columns[complete]]
+    names = [ctx.lineage.families.get(s["id"]) or s["display_name"] for s in scorers]
+    problem = families_design_problem(block, names)
+    if problem:
+        return _no_families(problem, len(set(names)), left_out)
+    name = f"science.families.{ctx.source}.{pool.key}"
+    fit = analysis_guarded(name, lambda: families_fit(block, names), lambda: None, ctx.statuses)
+    if fit is None:
+        return _no_families(ctx.statuses[name]["reason"], len(set(names)), left_out)
+    return {
+        "fitted": True,
+        "left_out": left_out,
+        "note": "" if humans_fit is not None else "no modelled experts' accuracy to compare with",
+        "n_families": len(fit.families),
+        "sd_between": {
+            "estimate": fit.sd_between,
+            "low": fit.sd_between_low,
+            "high": fit.sd_between_high,
+        },
+        "identified": fit.identified,
+        "at_boundary": fit.at_boundary,
+        "sd_within": fit.sd_within,
+        "in_words": between_in_words(fit),
+        "families": [
+            {
+                "name": family.name,
+                "n_scorers": len(family.columns),
+                "scorers": [scorers[j]["display_name"] for j in family.columns],
+                "kinds": sorted(
+                    {ctx.lineage.kinds.get(scorers[j]["id"], "") for j in family.columns}
+                ),
+                "raw_accuracy": family.raw,
+                "accuracy": _interval_dict(family.accuracy),
+                "gap": None
+                if humans_fit is None
+                else _interval_dict(family_gap(family, humans=humans_fit)),
+            }
+            for family in fit.families
+        ],
+    }
+
+
 def _pool_figures(
     *,
     pool: Pool,
-    scores: Scores,
-    item_rows: np.ndarray,
+    ctx: Context,
     humans: Answers | None,
     humans_fit: CrossedFit | None,
 ) -> tuple[dict[str, Any], CrossedFit | None]:
-    answers = _model_answers(scores, item_rows, pool.columns)
+    answers = _model_answers(ctx.scores, ctx.item_rows, pool.columns)
     figures: dict[str, Any] = {
         "key": pool.key,
         "label": pool.label,
@@ -159,6 +257,7 @@ def _pool_figures(
         "gap": None,
         "gap_method": "",
         "note": "",
+        "families": _no_families("too few model answers"),
     }
     if answers is None or not enough_answers(answers.respondent, answers.item, answers.correct):
         figures["note"] = "too few model answers for the crossed model"
@@ -172,6 +271,7 @@ def _pool_figures(
     figures["note"] = why
     if fit is not None:
         figures["models"] = _fit_dict(fit)
+    figures["families"] = _families_figures(pool=pool, ctx=ctx, humans_fit=humans_fit)
     if humans is None:
         return figures, fit
     if fit is not None and humans_fit is not None:
@@ -196,7 +296,7 @@ def _pool_figures(
 
 
 def _source(
-    *, trials: Trials, t: np.ndarray, scores: Scores, item_rows: np.ndarray, pools: list[Pool]
+    *, trials: Trials, t: np.ndarray, ctx: Context, pools: list[Pool]
 ) -> tuple[dict[str, Any], CrossedFit | None, CrossedFit | None]:
     person, item = trials.participant_id[t], trials.item[t]
     correct = trials.correct[t]
@@ -229,7 +329,7 @@ def _source(
     fits: dict[str, CrossedFit | None] = {}
     for pool in pools:
         by_pool[pool.key], fits[pool.key] = _pool_figures(
-            pool=pool, scores=scores, item_rows=item_rows, humans=humans, humans_fit=humans_fit
+            pool=pool, ctx=ctx, humans=humans, humans_fit=humans_fit
         )
     default = by_pool[DEFAULT_POOL]
     sep = separation(item=item, correct=correct)
@@ -315,10 +415,16 @@ def science_report(
     defects: list[str],
     per_participant: dict[str, int],
     paper_llms: set[int],
+    lineage: Lineage | None = None,
+    statuses: dict[str, AnalysisStatus] | None = None,
 ) -> ScienceReport:
     """The report's ``science`` entry (see METHOD). ``defects``: the importer's note per item
     index; ``per_participant``: test items a participant answers, per source; ``paper_llms``:
-    the ids of the scorers that are the paper's LLMs (analysis.science.pools)."""
+    the ids of the scorers that are the paper's LLMs (analysis.science.pools); ``lineage``:
+    each scorer's family and kind; ``statuses``: where a guarded part (analysis.guard) says
+    why it could not be computed."""
+    lineage = lineage or Lineage()
+    statuses = {} if statuses is None else statuses
     t_all = np.flatnonzero(included)
     pools = [
         Pool(
@@ -342,9 +448,10 @@ def science_report(
     for k, source in enumerate(SOURCES):
         item_rows = np.flatnonzero(scope & (items.source == k))
         t = t_all[items.source[trials.item[t_all]] == k]
-        summary, humans_fit, models_fit = _source(
-            trials=trials, t=t, scores=scores, item_rows=item_rows, pools=pools
+        ctx = Context(
+            scores=scores, item_rows=item_rows, lineage=lineage, statuses=statuses, source=source
         )
+        summary, humans_fit, models_fit = _source(trials=trials, t=t, ctx=ctx, pools=pools)
         intervals[source] = summary
         fits[source] = (humans_fit, models_fit)
     humans_fit, _ = fits[SOURCES[0]]

@@ -136,3 +136,45 @@ def test_an_items_file_of_several_studies_leaves_the_analysis_empty(
     assert len(rows) > 300 and "discrimination" in rows[0]
     # An item's human accuracy belongs to one study: a file of several leaves it empty.
     assert {r["human_n"] for r in rows} == {""}
+
+
+def test_model_families_as_a_random_effect_on_the_published_data(published: Any) -> None:
+    """The paper's 15 LLMs come from 4 families whose shares right (0.80-0.83) differ no more
+    than their own models do: the between-family sd is not told apart from zero, and the page
+    says so. All 26 scorers add the small GPT-2s and TinyLlamas, and families then differ."""
+    human = published["report"]["science"]["intervals"]["human"]
+    paper = human["pools"]["paper"]["families"]
+    assert paper["fitted"] and paper["n_families"] == 4
+    names = {f["name"] for f in paper["families"]}
+    assert names == {"Galactica", "Falcon", "Llama-2", "Mistral"}
+    assert not paper["identified"] and paper["sd_between"]["low"] == 0.0
+    assert paper["sd_between"]["high"] < 0.1
+    assert paper["in_words"].startswith("these answers cannot tell whether the 4 model families")
+    llama = next(f for f in paper["families"] if f["name"] == "Llama-2")
+    assert llama["n_scorers"] == 6 and llama["kinds"] == ["base", "chat"]
+    assert llama["raw_accuracy"] == pytest.approx(0.799, abs=0.001)
+    experts = human["mixed"]["accuracy"]["estimate"]
+    for family in paper["families"]:
+        acc, lead = family["accuracy"], family["gap"]
+        assert acc["low"] < acc["estimate"] < acc["high"]
+        assert acc["low"] < family["raw_accuracy"] < acc["high"]
+        assert lead["estimate"] == pytest.approx(acc["estimate"] - experts)
+        assert 0 < lead["low"] < lead["estimate"] < lead["high"]  # every family leads
+
+    every = human["pools"]["all"]["families"]
+    assert every["fitted"] and every["n_families"] == 7 and every["identified"]
+    assert every["in_words"].startswith("the 7 model families differ")
+    assert every["families"][-1]["name"] == "GPT-2"  # lowest: the small and scratch GPT-2s
+    assert every["families"][-1]["gap"]["low"] < 0.05  # not clearly ahead of the experts
+
+
+def test_families_on_the_gpt4_items_leave_out_the_models_not_scored_on_them(
+    published: Any,
+) -> None:
+    """The published scores hold 16 models on the GPT-4-written items: the other 10 are left
+    out of the families by name, not the whole comparison."""
+    families = published["report"]["science"]["intervals"]["gpt4"]["pools"]["all"]["families"]
+    assert families["fitted"]
+    n_fitted = sum(f["n_scorers"] for f in families["families"])
+    assert n_fitted == 16 and len(families["left_out"]) == 10
+    assert "GPT-2" in families["left_out"] or any("GPT-2" in n for n in families["left_out"])
