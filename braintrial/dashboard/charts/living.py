@@ -190,10 +190,10 @@ def cutoff_months(report: StudyReport) -> dict[str, Any]:
         "Each point pools every model's answers on the papers published that many months "
         "after its training data end (left of the dashed line: before, papers the model may "
         f"have read), in {cutoffs['bin_months'] if cutoffs else 6}-month bins; n = {pairs} "
-        "answers in all. Bars: 95% intervals that resample the papers. A drop right of the line would "
-        "say the models recall more than they predict. Different bins hold different models "
-        "(a newer model's cut-off puts the same papers further left), so compare with the "
-        "per-model figure above."
+        "answers in all. Bars: 95% intervals that resample the papers. A drop right of the "
+        "line would say the models recall more than they predict. Different bins hold "
+        "different models (a newer model's cut-off puts the same papers further left), so "
+        "compare with the per-model figure above."
     )
     return {
         "id": "cutoff-months",
