@@ -139,7 +139,9 @@ class Scorer(models.Model):
             models.CheckConstraint(
                 condition=models.Q(cutoff_first__isnull=True, cutoff_last__isnull=True)
                 | (
-                    models.Q(cutoff_first__lte=models.F("cutoff_last"))
+                    # Both days named: a comparison with NULL would pass a CHECK unseen.
+                    models.Q(cutoff_first__isnull=False, cutoff_last__isnull=False)
+                    & models.Q(cutoff_first__lte=models.F("cutoff_last"))
                     & ~models.Q(cutoff_source="")
                 ),
                 name="scorer_cutoff_range_with_source",

@@ -107,7 +107,12 @@ class Item(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(published_first__isnull=True, published_last__isnull=True)
-                    | models.Q(published_first__lte=models.F("published_last"))
+                    # Both days named: a comparison with NULL would pass a CHECK unseen.
+                    | models.Q(
+                        published_first__isnull=False,
+                        published_last__isnull=False,
+                        published_first__lte=models.F("published_last"),
+                    )
                 ),
                 name="item_published_range",
                 violation_error_message="A publication date needs its first and last day, in "

@@ -27,6 +27,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='scorer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('cutoff_first__isnull', True), ('cutoff_last__isnull', True)), models.Q(('cutoff_first__lte', models.F('cutoff_last')), models.Q(('cutoff_source', ''), _negated=True)), _connector='OR'), name='scorer_cutoff_range_with_source', violation_error_message='A training-data cut-off needs its first and last day, in order, and where it is stated.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('cutoff_first__isnull', True), ('cutoff_last__isnull', True)), models.Q(('cutoff_first__isnull', False), ('cutoff_last__isnull', False), ('cutoff_first__lte', models.F('cutoff_last')), models.Q(('cutoff_source', ''), _negated=True)), _connector='OR'), name='scorer_cutoff_range_with_source', violation_error_message='A training-data cut-off needs its first and last day, in order, and where it is stated.'),
         ),
     ]

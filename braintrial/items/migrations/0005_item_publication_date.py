@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='item',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('published_first__isnull', True), ('published_last__isnull', True)), ('published_first__lte', models.F('published_last')), _connector='OR'), name='item_published_range', violation_error_message='A publication date needs its first and last day, in order.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('published_first__isnull', True), ('published_last__isnull', True)), models.Q(('published_first__isnull', False), ('published_first__lte', models.F('published_last')), ('published_last__isnull', False)), _connector='OR'), name='item_published_range', violation_error_message='A publication date needs its first and last day, in order.'),
         ),
         migrations.RunPython(dates_from_dois, migrations.RunPython.noop),
     ]
