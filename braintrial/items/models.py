@@ -79,7 +79,13 @@ class Item(models.Model):
     published_precision = models.CharField(
         max_length=8,
         blank=True,
-        choices=[("day", "day"), ("month", "month"), ("year", "year"), ("range", "range")],
+        choices=[
+            ("", "no date"),
+            ("day", "day"),
+            ("month", "month"),
+            ("year", "year"),
+            ("range", "range"),
+        ],
         help_text="How precise the date is; empty where the item has none.",
     )
     published_source = models.CharField(

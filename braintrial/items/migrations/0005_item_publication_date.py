@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='item',
             name='published_precision',
-            field=models.CharField(blank=True, choices=[('day', 'day'), ('month', 'month'), ('year', 'year'), ('range', 'range')], help_text='How precise the date is; empty where the item has none.', max_length=8),
+            field=models.CharField(blank=True, choices=[('', 'no date'), ('day', 'day'), ('month', 'month'), ('year', 'year'), ('range', 'range')], help_text='How precise the date is; empty where the item has none.', max_length=8),
         ),
         migrations.AddField(
             model_name='item',
