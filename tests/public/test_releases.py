@@ -20,7 +20,7 @@ from auditlog.models import LogEntry
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client
 
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import Participant
 from braintrial.public.models import Release, ReleaseFile, ReleaseItem
 from braintrial.public.releases import files as release_files
 from braintrial.public.releases import services as release_services
@@ -60,6 +60,10 @@ def _rows(content: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(content.decode())))
 
 
+def _table(package: dict[str, bytes], key: str) -> list[dict[str, str]]:
+    return _rows(package[next(n for n in package if f"table-{key}_" in n)])
+
+
 def test_freezing_numbers_v1_v2_and_audits_each(public: Public) -> None:
     baseline = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     first, second = _freeze(public), _freeze(public)
@@ -96,9 +100,12 @@ def test_a_release_never_changes_the_database_refuses_updates_and_deletes(public
             queryset.update(**change)
         # Straight to the database: the ORM's own PROTECT refuses a release's delete earlier.
         table, pk = queryset.model._meta.db_table, queryset.first().pk  # type: ignore[union-attr]
-        with pytest.raises(DatabaseError, match="a release never changes"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+        with (
+            pytest.raises(DatabaseError, match="a release never changes"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
     # Nor can the study go while it has a release.
     with pytest.raises(DatabaseError), transaction.atomic():
         Study.objects.filter(pk=public.study.pk).delete()
@@ -236,10 +243,8 @@ def test_no_identifier_and_no_exact_time_in_the_package(public: Public) -> None:
     text = "\n".join(content.decode() for content in package.values())
     for secret in [*public.recruitment_ids, *(str(p.public_id) for p in people)]:
         assert secret not in text
-    trials = _rows(package[next(n for n in package if "table-trials" in n)])
+    trials = _table(package, "trials")
     assert {row["pid"] for row in trials} == {"P0001", "P0002", "P0003"}
-    db_ids = {str(pk) for pk in people.values_list("pk", flat=True)}
-    db_ids |= {str(pk) for pk in Trial.objects.filter(participant__study=public.study).values_list("pk", flat=True)}  # fmt: skip
     for name in (n for n in package if n.startswith("data/")):
         header = list(_rows(package[name])[0])
         assert not {"participant", "recruitment_id", "trial_id", "pid_db"} & set(header)
@@ -260,9 +265,7 @@ def test_held_out_texts_are_never_in_the_package(
     text = "\n".join(content.decode() for content in package.values())
     assert held.original not in text and held.altered not in text
     assert public.items[1].original in text
-    items = {
-        r["item_id"]: r for r in _rows(package[next(n for n in package if "table-items" in n)])
-    }
+    items = {r["item_id"]: r for r in _table(package, "items")}
     assert items[str(held.pk)]["texts_public"] == "0" and items[str(held.pk)]["original"] == ""
     frozen = ReleaseItem.objects.get(release=release, item_id=held.pk)
     assert frozen.texts_public is False
@@ -274,11 +277,9 @@ def test_the_release_reads_back_into_the_reports_headline_figures(public: Public
     package = _package(public)
     report: dict[str, Any] = release.report
     assert json.loads(package["report.json"]) == report
-    trials = _rows(package[next(n for n in package if "table-trials" in n)])
-    items = {
-        r["item_id"]: r for r in _rows(package[next(n for n in package if "table-items" in n)])
-    }
-    scores = _rows(package[next(n for n in package if "table-scores" in n)])
+    trials = _table(package, "trials")
+    items = {r["item_id"]: r for r in _table(package, "items")}
+    scores = _table(package, "scores")
     for source in ("human", "gpt4"):
         mine = [t for t in trials if t["item_source"] == source]
         humans = report["sources"][source]["humans"]
