@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from braintrial.analysis.types import StudyReport
 from braintrial.audit.services import audit_event_record
 from braintrial.dashboard.selectors import study_data_version
 from braintrial.dashboard.services import study_report_served
@@ -43,13 +44,13 @@ def release_freeze(*, study: Study, user: User) -> Release:
         raise ReleaseNotReady("Another release was frozen at the same moment; try again.") from exc
 
 
-def _freeze(*, study: Study, user: User, version: str, report: dict) -> Release:  # type: ignore[type-arg]
+def _freeze(*, study: Study, user: User, version: str, report: StudyReport) -> Release:
     Study.objects.select_for_update().filter(pk=study.pk).first()
     number = (Release.objects.filter(study=study).aggregate(n=Max("number"))["n"] or 0) + 1
     created = timezone.now().replace(microsecond=0)
     built = release_files_build(
         study=study,
-        report=report,  # type: ignore[arg-type]
+        report=report,
         number=number,
         created=created,
         withheld=items_texts_withheld(study=study),
