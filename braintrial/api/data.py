@@ -26,6 +26,7 @@ from braintrial.participants.selectors import (
     studies_of_item,
     trials_for_studies,
 )
+from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher
 
@@ -69,6 +70,10 @@ class ItemListApi(FilteredListApi):
         studies, updated_since = self.filtered()
         return items_for_researcher(user=self.request.user, studies=studies, since=updated_since)
 
+    def get_serializer_context(self) -> dict[str, Any]:
+        withheld = items_withheld_ids(user=self.request.user)
+        return {**super().get_serializer_context(), "withheld": withheld}
+
 
 class ItemDetailApi(ResearcherApi):
     @extend_schema(responses=ItemOutput, summary="One item")
@@ -76,7 +81,8 @@ class ItemDetailApi(ResearcherApi):
         item = item_get_for_researcher(user=request.user, item_id=item_id)
         studies = studies_of_item(studies=studies_for_researcher(user=request.user), item=item)
         download_record(request, studies=studies, filters={})
-        return Response(ItemOutput(item).data)
+        withheld = items_withheld_ids(user=request.user)
+        return Response(ItemOutput(item, context={"withheld": withheld}).data)
 
 
 @extend_schema_view(

@@ -54,14 +54,33 @@ class StudyOutput(serializers.ModelSerializer):
 
 
 class ItemOutput(serializers.ModelSerializer):
+    """An item. Its texts (original, altered, differences) are empty where they are withheld
+    from the reader (studies.heldout): the serializer's context must name ``withheld``, the ids
+    the reader may not read the texts of, so a view that forgets it fails instead of leaking."""
+
+    held_out = serializers.SerializerMethodField(
+        help_text="True where a study holds the item out of public downloads and you are not "
+        "one of its researchers: its texts are empty here. Its trials and scores count as any "
+        "other's."
+    )
+
     class Meta:
         model = Item
         fields = [
             "id", "bank", "kind", "source", "source_file", "row", "abstract_id", "doi",
             "journal_section", "original", "altered", "differences", "defect", "created_at",
-            "updated_at",
+            "updated_at", "held_out",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_held_out(self, item: Item) -> bool:
+        return item.pk in self.context["withheld"]
+
+    def to_representation(self, instance: Item) -> dict[str, object]:
+        data = super().to_representation(instance)
+        if data["held_out"]:
+            data.update(original="", altered="", differences=[])
+        return data
 
 
 # The reasons each row is checked for, in the order of the exports' excluded_by column.

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.apps import AppConfig, apps
 
-# Timestamps that move on every save say nothing a reader of the trail needs.
-_NOT_AUDITED = ["created_at", "updated_at"]
+# Timestamps that move on every save say nothing a reader of the trail needs; a study's
+# held-out key is a secret (whoever holds it can tell its held-out items), kept out of the log.
+_NOT_AUDITED = ["created_at", "updated_at", "held_out_key"]
 
 
 class AuditConfig(AppConfig):

@@ -16,6 +16,7 @@ from braintrial.exports.options import ExportOptionError, ExportOptions, export_
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.selectors import ALL_STUDIES, export_single, export_studies
 from braintrial.exports.writers import Started, csv_stream
+from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
 
 
@@ -48,6 +49,7 @@ def _audited_stream(
         include_excluded=options.include_excluded,
         rules=options.rules,
         pseudonymise=options.pseudonymise,
+        withheld=items_withheld_ids(user=request.user),
     )
 
 

@@ -57,6 +57,7 @@ def csv_stream(
     include_excluded: bool = False,
     rules: ExclusionRules | None = None,
     pseudonymise: bool = False,
+    withheld: frozenset[int] | None = None,
 ) -> Generator[bytes, None, None]:
     """UTF-8 CSV of ``kind`` over ``studies``, header first, in chunks of CHUNK_ROWS rows; the
     first chunk is made only after the query has run.
@@ -64,9 +65,15 @@ def csv_stream(
     The caller has already limited ``studies`` to what the reader may see. ``rules``: the
     exclusion rules of a dashboard view (None: each study's own settings). ``pseudonymise``:
     recruitment ids as keyed hashes, session ids and user agents left out (rows/base.py).
+    ``withheld``: the items whose texts the reader may not download (studies.heldout); None:
+    those withheld from the public.
     """
     queryset = kind.rows_queryset(
-        studies=studies, include_excluded=include_excluded, rules=rules, pseudonymise=pseudonymise
+        studies=studies,
+        include_excluded=include_excluded,
+        rules=rules,
+        pseudonymise=pseudonymise,
+        withheld=withheld,
     )
     rows = _chunks(queryset=queryset)
     # The header goes out with the first rows, so the first chunk exists only once the query has

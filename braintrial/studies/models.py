@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import secrets
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,6 +20,16 @@ MINUTES_PER_TRIAL = 1.5
 MINUTES_AROUND = 4
 # The 'answered too fast' threshold a new study starts with (ms; the published protocol's).
 DEFAULT_MIN_RT_MS = 5000
+# The most of its bank a study may keep out of public downloads (studies.heldout): beyond half,
+# the public items say too little to compare with.
+HELD_OUT_SHARE_MAX = 0.5
+
+
+def held_out_key_new() -> str:
+    """A study's own secret key for drawing its held-out items (studies.heldout): random, so
+    the held-out set cannot be guessed from item ids, and stored, so it never changes."""
+    return secrets.token_hex(16)
+
 
 __all__ = ["DEFAULT_CONSENT", "STUDY_SETTINGS", "Study"]
 
@@ -36,6 +47,7 @@ STUDY_SETTINGS = (
     "practice_enabled",
     "catch_trials_enabled",
     "skip_flagged_items",
+    "held_out_share",
     "outside_help_per_trial",
     "consent_text",
     "instructions_text",
@@ -108,6 +120,22 @@ class Study(models.Model):
         default=True,
         help_text="Keep items the importer flagged as defective (e.g. a garbled abstract) out "
         "of the assignment. The published study's reproduction keeps them, as published.",
+    )
+
+    held_out_share = models.FloatField(
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(HELD_OUT_SHARE_MAX)],
+        help_text="Share of the bank's test items (0 to 0.5) whose texts stay out of every "
+        "public download: participants still answer them and models still score them, and the "
+        "report compares accuracy on them with the public items. Each item is drawn by a keyed "
+        "hash of its id with the study's own secret key, so the set is stable and cannot be "
+        "guessed; raising the share only adds items to it.",
+    )
+    held_out_key = models.CharField(
+        max_length=64,
+        default=held_out_key_new,
+        editable=False,
+        help_text="Secret key of the held-out draw (studies.heldout); never shown or exported.",
     )
 
     consent_text = models.TextField(
@@ -238,6 +266,12 @@ class Study(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(catch_rule__in=["any", "both"]), name="study_catch_rule_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(held_out_share__gte=0.0)
+                & models.Q(held_out_share__lte=HELD_OUT_SHARE_MAX),
+                name="study_held_out_share_range",
+                violation_error_message="The held-out share is between 0 and 0.5.",
             ),
         ]
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, CharField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 
@@ -64,6 +74,50 @@ def scores_base(
     return queryset.order_by("scorer__name", "item__bank", "item__source", "item__row", "id")
 
 
+HELD_OUT_DOC = (
+    " Empty where the item is held out (held_out = 1): a study keeps its texts out of the "
+    "downloads of everyone who is not one of its researchers."
+)
+
+
+def item_text_columns(withheld: frozenset[int]) -> list[Column]:
+    """The items file's text columns, empty for the items whose ids are in ``withheld``
+    (studies.heldout), and ``held_out`` saying which."""
+    hidden = Q(pk__in=sorted(withheld)) if withheld else Q(pk__in=[])
+
+    def text(expression: str | Combinable) -> Combinable:
+        if not withheld:
+            return text_cell(expression)
+        return Case(
+            When(hidden, then=Value(None, output_field=CharField())),
+            default=text_cell(expression),
+            output_field=CharField(),
+        )
+
+    return [
+        col(
+            "original",
+            text("original"),
+            "The published abstract (the correct answer)." + HELD_OUT_DOC,
+        ),
+        col("altered", text("altered"), "The abstract with its results altered." + HELD_OUT_DOC),
+        col(
+            "differences",
+            text(Cast("differences", CharField())),
+            'Word-level differences as JSON: [{"original": "...", "altered": "..."}, ...].'
+            + HELD_OUT_DOC,
+        ),
+        col(
+            "held_out",
+            flag_cell(hidden),
+            "1 if the item's texts are withheld from this download: a study holds the item out "
+            "of public downloads (its share of held-out items is a study setting) and you are not "
+            "one of its researchers. Its trials and scores are in the files as any other's.",
+            "0/1",
+        ),
+    ]
+
+
 ITEM_COLUMNS = [
     col("item_id", "id", "Item number in this database; item_id of trials.csv.", "integer"),
     col("bank", text_cell("bank"), "Item bank the case belongs to."),
@@ -86,13 +140,7 @@ ITEM_COLUMNS = [
     col("doi", text_cell("doi"), "DOI of the paper."),
     col("source_file", text_cell("source_file"), "File the case was imported from."),
     col("row", "row", "1-based data row in source_file.", "integer"),
-    col("original", text_cell("original"), "The published abstract (the correct answer)."),
-    col("altered", text_cell("altered"), "The abstract with its results altered."),
-    col(
-        "differences",
-        text_cell(Cast("differences", CharField())),
-        'Word-level differences as JSON: [{"original": "...", "altered": "..."}, ...].',
-    ),
+    *item_text_columns(frozenset()),
     col(
         "defect",
         text_cell("defect"),
@@ -225,6 +273,7 @@ ITEMS = ExportKind(
     columns=[*ITEM_COLUMNS, *empty_columns()],
     excluded_doc="By default only test items; with include_excluded also practice and catch items.",
     study_columns=item_analysis_columns,
+    withheld_columns=item_text_columns,
 )
 
 SCORES = ExportKind(

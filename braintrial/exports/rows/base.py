@@ -16,6 +16,7 @@ from braintrial.exports.expressions import (
     pseudonym_cell,
     pseudonym_key,
 )
+from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
 
 PSEUDONYMISED_PID = (
@@ -59,6 +60,10 @@ class ExportKind:
     # Columns computed from the studies a file covers (replacing those of the same name in
     # ``columns``, which show them empty): the items file's item analysis.
     study_columns: Callable[[QuerySet[Study], ExclusionRules | None], list[Column]] | None = None
+    # Columns that hold item texts, given the ids of the items whose texts the reader may not
+    # download (studies.heldout): they come out empty for those (replacing those of the same
+    # name in ``columns``); None for files that hold no item text.
+    withheld_columns: Callable[[frozenset[int]], list[Column]] | None = None
 
     @property
     def header(self) -> list[str]:
@@ -78,16 +83,25 @@ class ExportKind:
         include_excluded: bool,
         rules: ExclusionRules | None = None,
         pseudonymise: bool = False,
+        withheld: frozenset[int] | None = None,
     ) -> QuerySet:
         """A values_list queryset: one tuple of formatted cells per row, in header order.
 
         ``rules``: the exclusion rules of a dashboard view (None: each study's own settings).
         ``pseudonymise``: recruitment ids replaced by their keyed hash, session ids left out.
+        ``withheld``: the ids of the items whose texts the reader may not download
+        (``studies.heldout.items_withheld_ids`` of the reader); None: those withheld from the
+        public, so a caller that names no reader leaks no held-out text.
         """
         columns = self.columns_under(rules)
         if self.study_columns is not None:
             computed = {column.name: column for column in self.study_columns(studies, rules)}
             columns = [computed.get(column.name, column) for column in columns]
+        if self.withheld_columns is not None:
+            if withheld is None:
+                withheld = items_withheld_ids(user=None)
+            texts = {column.name: column for column in self.withheld_columns(withheld)}
+            columns = [texts.get(column.name, column) for column in columns]
         if pseudonymise:
             columns = [_pseudonymised(column) for column in columns]
         aliases = {f"c{i}": column.expression for i, column in enumerate(columns)}

@@ -59,6 +59,8 @@ class Command(BaseCommand):
             studies=studies,
             include_excluded=options["include_excluded"],
             pseudonymise=options["pseudonymise"],
+            # The command line reads every study, held-out texts included (as the admin).
+            withheld=frozenset(),
         )
         if options["output"] in (None, "-"):
             for chunk in chunks:
