@@ -23,7 +23,7 @@ from django.test import Client
 from braintrial.participants.models import Participant
 from braintrial.public.models import Release, ReleaseFile, ReleaseItem
 from braintrial.public.releases import files as release_files
-from braintrial.public.releases import services as release_services
+from braintrial.studies.heldout import study_held_out_ids
 from braintrial.studies.models import Study
 from tests.public.conftest import Public, researcher_client
 
@@ -253,23 +253,33 @@ def test_no_identifier_and_no_exact_time_in_the_package(public: Public) -> None:
     assert release.created_by == public.researcher.get_username()  # kept, never published
 
 
-def test_held_out_texts_are_never_in_the_package(
-    public: Public, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    held = public.items[0]
-    monkeypatch.setattr(release_services, "items_texts_withheld", lambda *, study: {held.pk})
-    held.original, held.altered = "Held out: the original.", "Held out: the altered."
-    held.save(update_fields=["original", "altered"])
+def test_held_out_texts_are_never_in_the_package(public: Public) -> None:
+    # A fixed key: the draw is the same at every run (some items held out, not all).
+    Study.objects.filter(pk=public.study.pk).update(held_out_share=0.5, held_out_key="k" * 32)
+    study = Study.objects.get(pk=public.study.pk)
+    held_ids = study_held_out_ids(study=study)
+    assert held_ids and len(held_ids) < len(public.items)  # this bank's draw holds some out
+    for item in public.items:  # texts of their own, so a leak of one cannot hide
+        item.original = f"Original text number {item.pk}, whole."
+        item.altered = f"Altered text number {item.pk}, whole."
+        item.save(update_fields=["original", "altered"])
     release = _freeze(public)
     package = _package(public)
     text = "\n".join(content.decode() for content in package.values())
-    assert held.original not in text and held.altered not in text
-    assert public.items[1].original in text
     items = {r["item_id"]: r for r in _table(package, "items")}
-    assert items[str(held.pk)]["texts_public"] == "0" and items[str(held.pk)]["original"] == ""
-    frozen = ReleaseItem.objects.get(release=release, item_id=held.pk)
-    assert frozen.texts_public is False
-    assert frozen.content_sha256 == release_files.item_content_sha256(held)
+    for item in public.items:
+        row = items[str(item.pk)]
+        if item.pk in held_ids:
+            assert item.original not in text and item.altered not in text
+            assert (row["held_out"], row["original"], row["altered"]) == ("1", "", "")
+        else:
+            assert row["original"] == item.original and row["held_out"] == "0"
+        frozen = ReleaseItem.objects.get(release=release, item_id=item.pk)
+        assert frozen.texts_public is (item.pk not in held_ids)
+        assert frozen.content_sha256 == release_files.item_content_sha256(item)
+    # Their trials and scores stay in, as every other item's.
+    trials = _table(package, "trials")
+    assert {t["item_id"] for t in trials} >= {str(pk) for pk in held_ids}
 
 
 def test_the_release_reads_back_into_the_reports_headline_figures(public: Public) -> None:

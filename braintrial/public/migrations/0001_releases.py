@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('studies', '0013_public_results'),
+        ('studies', '0014_public_results'),
     ]
 
     operations = [

@@ -74,13 +74,6 @@ ITEM_VERSION = Column(
     "The item's version where the bank versions its items; empty otherwise.",
     "integer",
 )
-TEXTS_PUBLIC = Column(
-    "texts_public",
-    NONE,
-    "1 where the item's texts are in this file; 0 for a held-out item (original and altered "
-    "left empty).",
-    "0/1",
-)
 
 # The columns of each table, by their names in the study's exports (``pid`` is the release's).
 TRIAL_COLUMNS = [
@@ -106,6 +99,7 @@ ITEM_COLUMNS = [
     "doi",
     "original",
     "altered",
+    "held_out",
 ]
 SCORE_COLUMNS = [
     "scorer",
@@ -182,11 +176,17 @@ def _dictionary(kind: ExportKind, names: list[str]) -> list[Column]:
 
 
 def _export_rows(
-    kind: ExportKind, studies: QuerySet[Study], names: list[str]
+    kind: ExportKind,
+    studies: QuerySet[Study],
+    names: list[str],
+    withheld: frozenset[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """The analysed rows of one export, pseudonymised (the pid the exports' keyed one)."""
+    """The analysed rows of one export, pseudonymised (the pid the exports' keyed one), item
+    texts as a public download gives them (``withheld``: studies.heldout's, for the public)."""
     header = kind.header
-    queryset = kind.rows_queryset(studies=studies, include_excluded=False, pseudonymise=True)
+    queryset = kind.rows_queryset(
+        studies=studies, include_excluded=False, pseudonymise=True, withheld=withheld
+    )
     wanted = set(names)
     return [
         {name: value for name, value in zip(header, row, strict=True) if name in wanted}
@@ -222,29 +222,20 @@ def _people_tables(studies: QuerySet[Study]) -> tuple[Table, Table]:
     return _numbered(trial_table, trials), _numbered(people_table, people)
 
 
-def _items_table(studies: QuerySet[Study], withheld: set[int]) -> tuple[Table, list[FrozenItem]]:
-    rows = _export_rows(ITEMS, studies, ITEM_COLUMNS)
+def _items_table(
+    studies: QuerySet[Study], withheld: frozenset[int]
+) -> tuple[Table, list[FrozenItem]]:
+    # The export leaves the texts of ``withheld`` items empty and says so in ``held_out``.
+    rows = _export_rows(ITEMS, studies, ITEM_COLUMNS, withheld)
     items = Item.objects.in_bulk([int(row["item_id"]) for row in rows])
     frozen: list[FrozenItem] = []
     for row in rows:
         item = items[int(row["item_id"])]
-        public = item.pk not in withheld
-        if not public:
-            row["original"] = row["altered"] = ""
         version = getattr(item, "version", None)  # where the bank versions its items
+        public = item.pk not in withheld
         frozen.append(FrozenItem(item.pk, item_content_sha256(item), version, public))
-        row.update(
-            content_sha256=frozen[-1].content_sha256,
-            item_version=version,
-            texts_public=int(public),
-        )
-    columns = [
-        ROW_ID,
-        *_dictionary(ITEMS, ITEM_COLUMNS),
-        CONTENT_SHA256,
-        ITEM_VERSION,
-        TEXTS_PUBLIC,
-    ]
+        row.update(content_sha256=frozen[-1].content_sha256, item_version=version)
+    columns = [ROW_ID, *_dictionary(ITEMS, ITEM_COLUMNS), CONTENT_SHA256, ITEM_VERSION]
     return _numbered(Table("items", "Test items", columns), rows), frozen
 
 
@@ -321,10 +312,10 @@ def release_files_build(
     report: StudyReport,
     number: int,
     created: datetime,
-    withheld: set[int],
+    withheld: frozenset[int],
 ) -> Built:
     """The package of release ``number`` of ``study``: its analysed trials and participants,
-    its test items (texts of ``withheld`` items left out), the scores of the models the report
+    its test items (texts of ``withheld`` items left out: studies.heldout's for the public), the scores of the models the report
     counts, and the report itself, with the descriptions and checksums of both standards."""
     studies = Study.objects.filter(pk=study.pk)
     trials, people = _people_tables(studies)

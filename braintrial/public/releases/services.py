@@ -14,7 +14,7 @@ from braintrial.dashboard.selectors import study_data_version
 from braintrial.dashboard.services import study_report_served
 from braintrial.public.models import Release, ReleaseFile, ReleaseItem
 from braintrial.public.releases.files import release_files_build
-from braintrial.public.releases.withheld import items_texts_withheld
+from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
 
 
@@ -53,7 +53,8 @@ def _freeze(*, study: Study, user: User, version: str, report: StudyReport) -> R
         report=report,
         number=number,
         created=created,
-        withheld=items_texts_withheld(study=study),
+        # A release is a public download: what studies.heldout withholds from the public.
+        withheld=items_withheld_ids(user=None),
     )
     if study_data_version(study=study) != version:
         raise ReleaseNotReady("New data came in while the release was built; try again.")

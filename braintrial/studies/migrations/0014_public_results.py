@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0012_consent_pairs_payment_withdrawal'),
+        ('studies', '0013_study_held_out'),
     ]
 
     operations = [
