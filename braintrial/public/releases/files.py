@@ -315,8 +315,9 @@ def release_files_build(
     withheld: frozenset[int],
 ) -> Built:
     """The package of release ``number`` of ``study``: its analysed trials and participants,
-    its test items (texts of ``withheld`` items left out: studies.heldout's for the public), the scores of the models the report
-    counts, and the report itself, with the descriptions and checksums of both standards."""
+    its test items (texts of ``withheld`` items left out: studies.heldout's for the public),
+    the scores of the models the report counts, and the report itself, with the descriptions
+    and checksums of both standards."""
     studies = Study.objects.filter(pk=study.pk)
     trials, people = _people_tables(studies)
     items, frozen = _items_table(studies, withheld)
