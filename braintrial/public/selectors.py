@@ -9,6 +9,7 @@ milliseconds and keeps answering while the worker is down.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import TypedDict
 
@@ -64,6 +65,21 @@ class PublicResults(TypedDict):
     humans: PublicHumans | None
     models: list[PublicModel]
     releases: list[PublicRelease]
+
+
+def public_answer_key(*, study: Study, kind: str, extra: str = "") -> str | None:
+    """Where a built public answer (``kind``: the page, the JSON, a chart) of the study's
+    current cached report is kept; None while no report can be shown (the answer then says so
+    and is built each time). It changes with the report, the study's settings, a withdrawal
+    and every new release, so no stale answer is ever served."""
+    latest = study_report_latest(study_id=study.pk)
+    withdrawn = study_withdrawn_count(study=study)
+    if latest is None or latest["withdrawn"] != withdrawn:
+        return None
+    releases = list(Release.objects.filter(study=study).values_list("number", flat=True))
+    parts = [study.pk, study.updated_at, latest["version"], latest["computed_at"], withdrawn]
+    blob = "|".join(str(part) for part in [*parts, releases, kind, extra])
+    return "public:answer:" + hashlib.sha1(blob.encode()).hexdigest()
 
 
 def public_study_get(*, slug: str) -> Study:

@@ -3,9 +3,12 @@ of the address), counted in the cache by REST framework's throttle, as the API's
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from rest_framework.throttling import SimpleRateThrottle
 
 from braintrial.net import address_network, client_address
@@ -29,3 +32,25 @@ def public_request_allowed(request: HttpRequest) -> tuple[bool, float | None]:
     if throttle.allow_request(request, None):  # type: ignore[arg-type]
         return True, None
     return False, throttle.wait()
+
+
+View = Callable[..., HttpResponse]
+
+
+def limited(view: View) -> View:
+    """A view that refuses a network over the public limit with a 429, before reading anything."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        allowed, wait = public_request_allowed(request)
+        if not allowed:
+            response = HttpResponse(
+                "Too many requests from your network; please try again shortly.",
+                status=429,
+                content_type="text/plain; charset=utf-8",
+            )
+            response["Retry-After"] = str(math.ceil(wait or 1))
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -16,6 +16,11 @@ urlpatterns = [
     # Three segments under /dashboard/<slug>/: no dashboard page has this shape.
     path("dashboard/<slug:slug>/releases/", releases.release_list, name="release_list"),
     path(
+        "dashboard/<slug:slug>/releases/freeze/",
+        releases.release_freeze_view,
+        name="release_freeze",
+    ),
+    path(
         "dashboard/<slug:slug>/releases/v<int:number>.zip",
         releases.release_download_researcher,
         name="release_researcher",

@@ -36,7 +36,7 @@ PSYCHDS_DATA_NAME = re.compile(r"^data/([a-z]+-[A-Za-z0-9]+_)+data\.csv$")
 
 def _freeze(public: Public) -> Release:
     response = researcher_client(public.researcher).post(
-        f"/dashboard/{public.study.slug}/releases/"
+        f"/dashboard/{public.study.slug}/releases/freeze/"
     )
     assert response.status_code == 302
     return Release.objects.filter(study=public.study).latest("number")
@@ -82,9 +82,9 @@ def test_a_reader_who_may_not_change_the_study_cannot_freeze(public: Public) -> 
 
     reader = user_make("only-reads")
     public.study.researchers.add(reader)
-    response = researcher_client(reader).post(f"/dashboard/{public.study.slug}/releases/")
+    response = researcher_client(reader).post(f"/dashboard/{public.study.slug}/releases/freeze/")
     assert response.status_code == 403
-    anonymous = Client().post(f"/dashboard/{public.study.slug}/releases/")
+    anonymous = Client().post(f"/dashboard/{public.study.slug}/releases/freeze/")
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
     assert not Release.objects.exists()
 

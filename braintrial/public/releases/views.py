@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from braintrial.public.models import Release
 from braintrial.public.releases.package import release_zip
@@ -21,18 +21,8 @@ from braintrial.studies.selectors import (
 
 
 @login_required
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_safe
 def release_list(request: HttpRequest, slug: str) -> HttpResponse:
-    if request.method == "POST":
-        study = study_get_for_editor(user=request.user, slug=slug)
-        assert isinstance(request.user, User)  # an editor is a User
-        try:
-            release = release_freeze(study=study, user=request.user)
-        except ReleaseNotReady as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"Release {release.label} is frozen.")
-        return redirect("public:release_list", slug=study.slug)
     study = study_get_for_researcher(user=request.user, slug=slug)
     context = {
         "study": study,
@@ -40,6 +30,20 @@ def release_list(request: HttpRequest, slug: str) -> HttpResponse:
         "editable": study_editable(user=request.user, study=study),
     }
     return render(request, "public/release_list.html", context)
+
+
+@login_required
+@require_POST
+def release_freeze_view(request: HttpRequest, slug: str) -> HttpResponse:
+    study = study_get_for_editor(user=request.user, slug=slug)
+    assert isinstance(request.user, User)  # an editor is a User
+    try:
+        release = release_freeze(study=study, user=request.user)
+    except ReleaseNotReady as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Release {release.label} is frozen.")
+    return redirect("public:release_list", slug=study.slug)
 
 
 @login_required
