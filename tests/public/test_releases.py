@@ -321,3 +321,21 @@ def test_switched_off_the_download_is_not_found_but_researchers_still_get_it(
     )
     assert own.status_code == 200 and _unzip(own.content)["SHA256SUMS"]
     assert Client().get(f"/p/{public.study.slug}/releases/v9.zip").status_code == 404
+
+
+def test_the_researchers_page_lists_releases_and_offers_the_next_to_editors_only(
+    public: Public,
+) -> None:
+    from tests.factories import user_make
+
+    _freeze(public)
+    page = researcher_client(public.researcher).get(f"/dashboard/{public.study.slug}/releases/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Freeze release v2" in text and f"/dashboard/{public.study.slug}/releases/v1.zip" in text
+    reader = user_make("reads-releases")
+    public.study.researchers.add(reader)
+    text = researcher_client(reader).get(f"/dashboard/{public.study.slug}/releases/").content
+    assert b"releases/v1.zip" in text and b"Freeze release" not in text
+    stranger = researcher_client(user_make("another-lab"))
+    assert stranger.get(f"/dashboard/{public.study.slug}/releases/").status_code == 404
