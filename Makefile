@@ -95,6 +95,7 @@ bench: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/dashboard_browser.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/export.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/public_page.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/scale.py
 
 clean:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "braintrial.exports",
     "braintrial.workbench",
     "braintrial.api",
+    "braintrial.public",
     "scoring",
     "axes",  # login throttling (see "auth" below)
     "csp",  # Content-Security-Policy (see "security" below); its checks refuse old settings
@@ -327,6 +328,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": os.environ.get("API_LOGIN_RATE", "10/min"),
         "write": os.environ.get("API_WRITE_RATE", "60/min"),
+        # The public results pages, JSON, chart and release downloads, per client network.
+        "public": os.environ.get("PUBLIC_RATE", "120/min"),
     },
     "EXCEPTION_HANDLER": "braintrial.api.exceptions.exception_handler",
     "NUM_PROXIES": NUM_PROXIES,

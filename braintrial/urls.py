@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("braintrial.participants.urls")),
+    # The public results (/p/<slug>/) and the releases page (/dashboard/<slug>/releases/).
+    path("", include("braintrial.public.urls")),
     path("dashboard/", include("braintrial.dashboard.urls")),
     path("exports/", include("braintrial.exports.urls")),
     path("api/", include("braintrial.api.urls")),

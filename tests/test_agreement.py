@@ -244,3 +244,34 @@ def test_analysed_participants_file_lists_whom_the_dashboard_counts(
     assert sum(row["analysed"] == "1" for row in every) == included
     # The page's own sentence says the same number.
     assert f"from {included} participants" in page.content.decode()
+
+
+def test_public_results_json_gives_the_dashboards_figures(study_world: dict[str, Any]) -> None:
+    """The public page's JSON (read from the cached report) against the dashboard's and the
+    trials CSV: humans and every model, per source and per section, with the same intervals."""
+    from braintrial.studies.models import Study
+
+    Study.objects.filter(slug=SLUG).update(public_results=True)
+    report = _dashboard(study_world)  # computes and caches the report, as the worker would
+    public = Client().get(f"/p/{SLUG}/results.json")
+    assert public.status_code == 200
+    data = public.json()
+    client = Client()
+    client.force_login(study_world["researcher"])
+    rows = _csv(client, "trials")
+    from_csv = _tally([(SOURCES[r["item_source"]], r["correct"] == "1") for r in rows])
+    for source in ("all", *SOURCES.values()):
+        humans = report["sources"][source]["humans"]
+        shown = data["humans"]["sources"][source]
+        assert shown["accuracy"] == humans["accuracy"], source
+        assert shown["by_section"] == humans["by_section"], source
+        if source != "all":
+            assert from_csv[source] == (shown["accuracy"]["k"], shown["accuracy"]["n"])
+        models = {m["name"]: m for m in data["models"]}
+        for name, figures in report["sources"][source]["models"].items():
+            assert models[name]["sources"][source]["accuracy"] == figures["accuracy"]
+            assert models[name]["sources"][source]["by_section"] == figures["by_section"]
+    # Every model the dashboard shows, and the one it skips (incomplete) as provisional.
+    assert {m["name"] for m in data["models"] if not m["provisional"]} == SHOWN_SCORERS
+    assert [m["name"] for m in data["models"] if m["provisional"]] == ["half-failed"]
+    assert data["humans"]["participants"] == report["participation"]["included_participants"]

@@ -14,7 +14,14 @@ from django.conf import settings
 from django.db import connections
 
 # Added to, never changed: no UPDATE, DELETE or TRUNCATE for the application's role.
-APPEND_ONLY_TABLES = ("auditlog_logentry", "audit_entryseal")
+APPEND_ONLY_TABLES = (
+    "auditlog_logentry",
+    "audit_entryseal",
+    # A study's releases (braintrial.public): frozen once written.
+    "public_release",
+    "public_releaseitem",
+    "public_releasefile",
+)
 
 
 class RoleError(Exception):

@@ -70,6 +70,8 @@ STUDY_SETTINGS = (
     "exclude_fast",
     "min_rt_ms",
     "identifier_retention_days",
+    "planned_participants",
+    "public_results",
 )
 
 
@@ -211,6 +213,22 @@ class Study(models.Model):
         default=False,
         help_text="Mark the passages where the two versions differ, in both alike. Off in the "
         "published protocol, which shows plain text.",
+    )
+    # The public results page (/p/<slug>/): off until the researchers switch it on; the humans'
+    # figures there are provisional until the planned number of participants is analysed.
+    planned_participants = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+        help_text="How many analysed participants the study plans for; until then the public "
+        "results call the humans' figures provisional. Blank: no planned number (always "
+        "provisional).",
+    )
+    public_results = models.BooleanField(
+        default=False,
+        help_text="Show the study's results (humans against every model, with intervals) on a "
+        "public page, its JSON and an embeddable chart, with the study's releases. Figures over "
+        "all participants only, no identifier of anyone.",
     )
     # What the landing page tells a participant before they start.
     institution = models.CharField(max_length=200, blank=True)

@@ -35,6 +35,8 @@ def settings_of(study: Study, **changes: object) -> dict[str, object]:
         **{name: getattr(study, name) for name in STUDY_FIELDS if name != "slug"},
         **changes,
     }
+    # An empty number field (a blank planned number of participants) is posted as "".
+    values = {k: "" if v is None else v for k, v in values.items()}
     return {k: ("on" if v is True else v) for k, v in values.items() if v is not False}
 
 

@@ -47,6 +47,8 @@ LABELS = {
     "min_rt_ms": "Minimum response time (ms)",
     "identifier_retention_days": "Erase recruitment ids, session ids and address hashes this "
     "many days after the study closes",
+    "planned_participants": "Planned number of analysed participants",
+    "public_results": "Public results page: show the results on a public page anyone can read",
 }
 
 
