@@ -12,7 +12,7 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
-from .data import SOURCES, Items, Trials
+from .data import SOURCES, Items, Trials, items_upheld
 from .rules import (
     RULES,
     ExclusionRules,
@@ -82,8 +82,25 @@ def participation(
         # The same rule as the participants file the dashboard links to (one owner).
         "included_participants": people.filter(participant_analysed_q(rules=rules)).count(),
         "excluded_participants": people.filter(participant_excluded_q(rules=rules)).count(),
+        **_left_out(study=study),
         "flagged": flagged,
         "by_day": _by_day(study=study),
+    }
+
+
+def _left_out(*, study: Study) -> dict[str, int]:
+    """How many test cases have an upheld challenge, and how many of them and of their answered
+    trials the study leaves out (the report says so: a figure must say what it does not count)."""
+    upheld = items_upheld(study=study)
+    if not study.leave_out_upheld_items:
+        return {"upheld_items": len(upheld), "left_out_items": 0, "left_out_trials": 0}
+    trials = Trial.objects.filter(
+        participant__study=study, item_id__in=upheld, kind=Item.Kind.TEST, correct__isnull=False
+    )
+    return {
+        "upheld_items": len(upheld),
+        "left_out_items": len(upheld),
+        "left_out_trials": trials.count(),
     }
 
 

@@ -17,6 +17,7 @@ from braintrial.analysis.science.report import (
     plan,
 )
 from braintrial.analysis.types import ItemRowReport
+from braintrial.dashboard.charts.study import upheld_lines
 from braintrial.dashboard.services import study_report_served
 from braintrial.items.selectors import (
     doi_name,
@@ -159,6 +160,7 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
     )
     return {
         "science": science,
+        "upheld_lines": upheld_lines(report["participation"]),
         "rows": _labelled(study, rows),
         "n_rows": len(rows),
         "table": table.cleaned_data,

@@ -91,7 +91,7 @@ def test_upholding_as_a_new_version_keeps_the_old_and_serves_the_new(pilot: Stud
         "verdict": "new_version",
         "note": "altered version was also plausible",
         "original": old.original,
-        "altered": old.altered.replace("decreased", "abolished"),
+        "altered": old.altered + " The effect was abolished.",
     }
     url = f"{_page(study, old)}challenges/{challenge.pk}/"
     response = owner.post(url, decision)
@@ -176,3 +176,30 @@ def test_a_bank_owner_edits_and_retires_from_the_item_page(pilot: Study) -> None
     other = Item.objects.filter(bank=BANK, retired_at__isnull=True).first()
     assert colleague.post(f"{_page(study, other)}retire/", {}).status_code == 403
     assert "Change this test case" not in colleague.get(_page(study, other)).content.decode()
+
+
+def test_the_study_switch_leaves_the_upheld_version_out_and_says_how_many(pilot: Study) -> None:
+    from braintrial.analysis.data import items_load
+    from braintrial.analysis.participation import _left_out
+    from braintrial.analysis.rules import ExclusionRules, trial_included_q
+    from braintrial.participants.models import Trial
+
+    study = pilot
+    challenge = _challenged(study)
+    owner = _researcher(study, "owner", owns_bank=True)
+    url = f"{_page(study, challenge.item)}challenges/{challenge.pk}/"
+    assert owner.post(url, {"verdict": "retire"}).status_code == 302
+    on_item = Trial.objects.filter(item=challenge.item, participant__study=study)
+    rules = ExclusionRules.none()
+    assert on_item.filter(trial_included_q(rules=rules)).exists()  # counted while the switch is off
+    assert challenge.item_id in set(items_load(study=study).ids.tolist())
+    assert _left_out(study=study) == {"upheld_items": 1, "left_out_items": 0, "left_out_trials": 0}
+    Study.objects.filter(pk=study.pk).update(leave_out_upheld_items=True)
+    study.refresh_from_db()
+    assert not on_item.filter(trial_included_q(rules=rules)).exists()
+    assert challenge.item_id not in set(items_load(study=study).ids.tolist())
+    assert _left_out(study=study) == {"upheld_items": 1, "left_out_items": 1, "left_out_trials": 1}
+    export = owner.get(f"/exports/{study.slug}/trials.csv?include_excluded=1")
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    (row,) = [r for r in rows if r["item_id"] == str(challenge.item_id)]
+    assert "upheld_item" in row["excluded_by"]

@@ -22,6 +22,8 @@ LABELS = {
     "practice_enabled": "Start with a practice trial",
     "catch_trials_enabled": "Mix in catch trials (attention checks)",
     "skip_flagged_items": "Keep items flagged as defective out of the assignment",
+    "leave_out_upheld_items": "Leave out of the analyses the test cases of which a challenge "
+    "was upheld (the report says how many)",
     "outside_help_per_trial": "Ask on every trial whether outside help was used",
     "consent_text": "Consent text",
     "instructions_text": "Instructions (empty: the standard instructions)",
