@@ -160,7 +160,7 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
     )
     return {
         "science": science,
-        "upheld_lines": upheld_lines(report["participation"]),
+        "upheld_lines": [] if report is None else upheld_lines(report["participation"]),
         "rows": _labelled(study, rows),
         "n_rows": len(rows),
         "table": table.cleaned_data,
