@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import QuerySet
 
 from braintrial.items.models import Item
-from braintrial.participants.models import Position, Trial
+from braintrial.participants.models import Challenge, Position, Trial
 from braintrial.participants.selectors import trial_held_q
 from braintrial.studies.models import Study
 from scoring.models import Scorer
@@ -97,12 +97,26 @@ class Trials:
         return keep
 
 
-def items_load(*, study: Study) -> Items:
-    rows = list(
-        Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
-        .order_by("id")
-        .values_list("id", "source", "journal_section", "abstract_id")
+def items_upheld(*, study: Study) -> list[int]:
+    """The study bank's test items (versions) of which a researcher of ``study`` upheld a
+    participant's challenge, by id."""
+    upheld = Challenge.objects.filter(
+        participant__study=study,
+        status=Challenge.Status.UPHELD,
+        item__bank=study.bank,
+        item__kind=Item.Kind.TEST,
     )
+    return sorted(set(upheld.values_list("item_id", flat=True)))
+
+
+def items_load(*, study: Study) -> Items:
+    """The bank's test items, every version; without the upheld ones where the study leaves
+    them out (Study.leave_out_upheld_items, as ``rules.declaration.analysed_condition`` leaves
+    out their trials)."""
+    items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST)
+    if study.leave_out_upheld_items:
+        items = items.exclude(pk__in=items_upheld(study=study))
+    rows = list(items.order_by("id").values_list("id", "source", "journal_section", "abstract_id"))
     labels = sorted({row[2] for row in rows})
     label_index = {label: i for i, label in enumerate(labels)}
     return Items(

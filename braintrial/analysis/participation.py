@@ -12,7 +12,7 @@ from braintrial.items.models import Item
 from braintrial.participants.models import Participant, Trial
 from braintrial.studies.models import Study
 
-from .data import SOURCES, Items, Trials
+from .data import SOURCES, Items, Trials, items_upheld
 from .rules import (
     RULES,
     ExclusionRules,
@@ -67,6 +67,7 @@ def participation(
         else:
             n_people = int(np.unique(trials.participant_id[flags]).size)
         flagged[rule.name] = {"participants": n_people, "trials": int(flags.sum())}
+    upheld, left_out_items, left_out_trials = _left_out(study=study)
     return {
         "visited": counts["visited"],
         "declined": counts["declined"],
@@ -82,9 +83,24 @@ def participation(
         # The same rule as the participants file the dashboard links to (one owner).
         "included_participants": people.filter(participant_analysed_q(rules=rules)).count(),
         "excluded_participants": people.filter(participant_excluded_q(rules=rules)).count(),
+        "upheld_items": upheld,
+        "left_out_items": left_out_items,
+        "left_out_trials": left_out_trials,
         "flagged": flagged,
         "by_day": _by_day(study=study),
     }
+
+
+def _left_out(*, study: Study) -> tuple[int, int, int]:
+    """How many test cases have an upheld challenge, and how many of them and of their answered
+    trials the study leaves out (the report says so: a figure must say what it does not count)."""
+    upheld = items_upheld(study=study)
+    if not study.leave_out_upheld_items:
+        return len(upheld), 0, 0
+    trials = Trial.objects.filter(
+        participant__study=study, item_id__in=upheld, kind=Item.Kind.TEST, correct__isnull=False
+    )
+    return len(upheld), len(upheld), trials.count()
 
 
 def _by_day(*, study: Study) -> list[Day]:

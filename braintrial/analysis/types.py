@@ -203,6 +203,11 @@ class Participation(TypedDict):
     excluded_trials: int
     included_participants: int
     excluded_participants: int
+    # Test cases (versions) with an upheld challenge, and those the study leaves out
+    # (Study.leave_out_upheld_items) with their answered trials.
+    upheld_items: int
+    left_out_items: int
+    left_out_trials: int
     flagged: dict[str, FlagCount]  # rule name -> flagged, switched on or not
     by_day: list[Day]
 

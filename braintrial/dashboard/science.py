@@ -18,10 +18,22 @@ from braintrial.analysis.science.report import (
     plan,
 )
 from braintrial.analysis.types import ItemRowReport
+from braintrial.dashboard.charts.study import upheld_lines
 from braintrial.dashboard.services import study_report_served
-from braintrial.items.selectors import doi_name, item_labels, item_of_bank, item_title
+from braintrial.items.selectors import (
+    doi_name,
+    item_labels,
+    item_of_bank,
+    item_title,
+    item_version_labels,
+    item_versions,
+)
 from braintrial.items.services.diff import differences_compute
+from braintrial.participants.models import Challenge
+from braintrial.participants.selectors import challenge_counts, challenges_for_items
+from braintrial.studies.banks import bank_importable
 from braintrial.studies.models import Study
+from braintrial.studies.selectors import study_editable
 
 # Sortable columns of the item table: (parameter value, header, row key).
 SORTS = [
@@ -63,9 +75,17 @@ class PlanningForm(forms.Form):
 
 def _labelled(study: Study, rows: list[ItemRowReport]) -> list[dict[str, Any]]:
     """The rows with each item's title, journal section and DOI (items.selectors)."""
-    labels = item_labels(bank=study.bank, ids=[r["item_id"] for r in rows])
+    ids = [r["item_id"] for r in rows]
+    labels = item_labels(bank=study.bank, ids=ids)
+    versions = item_version_labels(ids=ids)
+    counts = challenge_counts(study=study)
     blank = {"title": "", "section": "", "doi": ""}
-    return [dict(row) | labels.get(row["item_id"], blank) for row in rows]
+    return [
+        dict(row)
+        | labels.get(row["item_id"], blank)
+        | {"version": versions.get(row["item_id"], ""), "challenges": counts.get(row["item_id"])}
+        for row in rows
+    ]
 
 
 def _cell(row: ItemRowReport, key: str) -> Any:
@@ -141,6 +161,7 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
     )
     return {
         "science": science,
+        "upheld_lines": [] if report is None else upheld_lines(report["participation"]),
         "rows": _labelled(study, rows),
         "n_rows": len(rows),
         "table": table.cleaned_data,
@@ -165,11 +186,26 @@ def science_item_data(*, study: Study, item_id: int) -> dict[str, Any] | None:
     row = None
     if science is not None:
         row = next((r for r in science["item_rows"] if r["item_id"] == item.pk), None)
+    versions = list(item_versions(lineage=item.lineage))
+    challenges = challenges_for_items(study=study, item_ids=[v.pk for v in versions])
     return {
         "item": item,
+        "versions": versions,
+        "newest": versions[-1],
+        "challenges": challenges,
+        "challenge_kinds": dict(Challenge.Kind.choices),
         "title": item_title(item.original),
         "doi": doi_name(item.doi),
         "differences": differences_compute(original=item.original, altered=item.altered),
         "row": row,
         "pool": None if science is None else science["pools"][science["default_pool"]]["label"],
+    }
+
+
+def item_page_permissions(*, user: Any, study: Study) -> dict[str, bool]:
+    """What the researcher may do on an item page: decide challenges (change the study), and
+    retire or fix a test case (own the bank too: studies.banks.bank_importable)."""
+    return {
+        "can_decide": study_editable(user=user, study=study),
+        "can_change_bank": bank_importable(user=user, name=study.bank, study=study),
     }

@@ -54,6 +54,21 @@ urlpatterns = [
         views.study_science_item,
         name="study_science_item",
     ),
+    path(
+        "<slug:slug>/science/items/<int:item_id>/version/",
+        views.item_version,
+        name="item_version",
+    ),
+    path(
+        "<slug:slug>/science/items/<int:item_id>/retire/",
+        views.item_retire_view,
+        name="item_retire",
+    ),
+    path(
+        "<slug:slug>/science/items/<int:item_id>/challenges/<int:challenge_id>/",
+        views.challenge_decide_view,
+        name="challenge_decide",
+    ),
     path("<slug:slug>/runs/", views.score_run_start, name="score_run_start"),
     path("<slug:slug>/participants/", governance.participant_list, name="participant_list"),
     path(

@@ -10,6 +10,7 @@ from django.forms import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from braintrial.analysis.rules import ExclusionRules
@@ -20,9 +21,23 @@ from braintrial.dashboard.forms import (
     rules_from_query,
     source_from_query,
 )
+from braintrial.dashboard.item_forms import (
+    ChallengeDecisionForm,
+    ItemRetireForm,
+    ItemVersionForm,
+)
 from braintrial.dashboard.links import export_links, participant_link
 from braintrial.dashboard.plotly_bundle import plotly_bundle
-from braintrial.dashboard.science import science_item_data, science_page_data
+from braintrial.dashboard.science import (
+    item_page_permissions,
+    science_item_data,
+    science_page_data,
+)
+from braintrial.items.selectors import item_of_bank
+from braintrial.items.services.versions import ItemVersionError, item_retire, item_version_create
+from braintrial.participants.selectors import challenge_get_for_study
+from braintrial.participants.services.challenges import Decision, challenge_decide
+from braintrial.studies.item_import import bank_change_check
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import (
     study_editable,
@@ -108,7 +123,87 @@ def study_science_item(request: HttpRequest, slug: str, item_id: int) -> HttpRes
     context = science_item_data(study=study, item_id=item_id)
     if context is None:
         raise Http404("No such test case in this study's item bank.")
-    return render(request, "dashboard/study_science_item.html", context | {"study": study})
+    item = context["item"]
+    context |= item_page_permissions(user=request.user, study=study) | {"study": study}
+    context["version_form"] = ItemVersionForm(
+        initial={"original": item.original, "altered": item.altered}
+    )
+    return render(request, "dashboard/study_science_item.html", context)
+
+
+def _item_page(study: Study, item_id: int) -> HttpResponse:
+    url = reverse("dashboard:study_science_item", args=[study.slug, item_id])
+    return redirect(url, permanent=False)
+
+
+def _refused(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+@require_POST
+@login_required
+def item_version(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    """A new version of a test case (its owners only): 400 with the reason for bad texts or a
+    version that is no longer current, 403 for anyone but the bank's owners."""
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    item = item_of_bank(bank=study.bank, pk=item_id)
+    if item is None:
+        raise Http404("No such test case in this study's item bank.")
+    bank_change_check(user=request.user, study=study)  # type: ignore[arg-type]
+    form = ItemVersionForm(request.POST)
+    if not form.is_valid():
+        return _refused(form.errors.as_text())
+    try:
+        new = item_version_create(item=item, actor=request.user, **form.cleaned_data)
+    except ItemVersionError as exc:
+        return _refused(str(exc))
+    messages.success(request, f"Version {new.version} made; version {item.version} is kept.")
+    return _item_page(study, new.pk)
+
+
+@require_POST
+@login_required
+def item_retire_view(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    """Retire a test case (its owners only): it is served no more; its trials and versions stay."""
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    item = item_of_bank(bank=study.bank, pk=item_id)
+    if item is None:
+        raise Http404("No such test case in this study's item bank.")
+    bank_change_check(user=request.user, study=study)  # type: ignore[arg-type]
+    form = ItemRetireForm(request.POST)
+    if not form.is_valid():
+        return _refused(form.errors.as_text())
+    try:
+        item_retire(item=item, actor=request.user, note=form.cleaned_data["note"])
+    except ItemVersionError as exc:
+        return _refused(str(exc))
+    messages.success(request, f"Version {item.version} retired: it is no longer served.")
+    return _item_page(study, item.pk)
+
+
+@require_POST
+@login_required
+def challenge_decide_view(
+    request: HttpRequest, slug: str, item_id: int, challenge_id: int
+) -> HttpResponse:
+    """Uphold (retire, or fix as a new version) or reject a participant's challenge."""
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    challenge = challenge_get_for_study(study=study, pk=challenge_id)
+    form = ChallengeDecisionForm(request.POST)
+    if not form.is_valid():
+        return _refused(form.errors.as_text())
+    try:
+        decided = challenge_decide(
+            user=request.user,  # type: ignore[arg-type]
+            study=study,
+            challenge=challenge,
+            decision=Decision(**form.cleaned_data),
+            now=timezone.now(),
+        )
+    except ItemVersionError as exc:
+        return _refused(str(exc))
+    messages.success(request, f"Challenge {decided.pk} {decided.status}.")
+    return _item_page(study, decided.new_item_id or decided.item_id)
 
 
 @require_GET

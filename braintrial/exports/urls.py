@@ -26,4 +26,5 @@ urlpatterns = [
     path("dictionary/", views.dictionary, name="dictionary"),
     path("all/<export_kind:kind>.csv", views.export_csv, name="all_csv"),
     path("<slug:slug>/<export_kind:kind>.csv", views.export_csv, name="study_csv"),
+    path("<slug:slug>/bank/", views.bank_published_csv, name="bank_csv"),
 ]

@@ -6,7 +6,13 @@ from collections.abc import Generator
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -16,8 +22,11 @@ from braintrial.exports.options import ExportOptionError, ExportOptions, export_
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.selectors import ALL_STUDIES, export_single, export_studies
 from braintrial.exports.writers import Started, csv_stream
+from braintrial.items.published_csv import bank_csv, bank_source_files
+from braintrial.studies.banks import bank_readable
 from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
+from braintrial.studies.selectors import study_get_for_researcher
 
 
 @require_GET
@@ -66,3 +75,35 @@ def _download(stream: Generator[bytes, None, None], *, filename: str) -> Streami
 def dictionary(request: HttpRequest) -> HttpResponse:
     """Every column of every file, from the same definitions that write the files."""
     return render(request, "exports/dictionary.html", {"kinds": list(EXPORT_KINDS.values())})
+
+
+@require_GET
+@login_required
+def bank_published_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The study bank's current test cases of one source file (``?file=``; may be left out when
+    the bank has one) in the published BrainBench CSV format (items.published_csv), for anyone
+    who may read the bank. Audited like every download."""
+    study = study_get_for_researcher(user=request.user, slug=slug)
+    if not bank_readable(user=request.user, name=study.bank):
+        raise Http404("No such item bank.")
+    files = bank_source_files(bank=study.bank)
+    name = request.GET.get("file", files[0] if len(files) == 1 else "")
+    if name not in files:
+        listed = ", ".join(files) or "none"
+        return HttpResponseBadRequest(
+            f"Name one of the bank's files with ?file= (its files: {listed}).",
+            content_type="text/plain; charset=utf-8",
+        )
+    audit_download_record(
+        actor=request.user, studies=[study], what=f"bank {study.bank}: {name}", options={}
+    )
+    response = HttpResponse(bank_csv(bank=study.bank, source_file=name), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{study.bank}-{_safe(name)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _safe(name: str) -> str:
+    """A file name for the header: letters, digits, '.', '-' and '_' only."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
+    return cleaned if cleaned.endswith(".csv") else f"{cleaned}.csv"

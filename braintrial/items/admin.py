@@ -18,10 +18,17 @@ class ItemBankAdmin(admin.ModelAdmin):
 
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "kind", "source", "abstract_id", "journal_section", "doi", "flawed")
-    list_filter = ("bank", "kind", "source", "journal_section")
+    list_display = (
+        "__str__", "kind", "source", "abstract_id", "journal_section", "doi", "flawed", "version",
+        "retirement",
+    )  # fmt: skip
+    list_filter = ("bank", "kind", "source", "journal_section", "retirement")
     search_fields = ("doi",)
-    readonly_fields = ("differences_table", "created_at", "updated_at")
+    # Versions are made and retired in the dashboard (items.services.versions), audited there.
+    readonly_fields = (
+        "differences_table", "lineage", "version", "retired_at", "retirement", "combined",
+        "created_at", "updated_at",
+    )  # fmt: skip
     exclude = ("differences",)
     list_per_page = 50
 

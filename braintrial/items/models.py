@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -41,6 +43,11 @@ class Item(models.Model):
     class Source(models.TextChoices):
         HUMAN = "human", "Human-written"
         GPT4 = "gpt4", "GPT-4-written"
+
+    class Retirement(models.TextChoices):
+        CURRENT = "", "Current"
+        SUPERSEDED = "superseded", "Superseded by a newer version"
+        RETIRED = "retired", "Retired"
 
     bank = models.SlugField(
         max_length=64,
@@ -94,15 +101,48 @@ class Item(models.Model):
         help_text="Where the date comes from (the item file's published column, the year in "
         "the DOI); empty where the item has none.",
     )
+    combined = models.TextField(
+        blank=True,
+        help_text="combined_abstract as the imported file had it (empty where it had none); "
+        "the bank's export writes it back unchanged.",
+    )
+    # Versions: an edit never overwrites a row a trial may point to; it adds a row with the same
+    # lineage and the next version number and retires the old one (retirement "superseded").
+    lineage = models.UUIDField(
+        default=uuid.uuid4,
+        editable=False,
+        help_text="Shared by every version of one test case.",
+    )
+    version = models.PositiveIntegerField(default=1, help_text="1, 2, ... within the lineage.")
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the version stopped being served; null: current."
+    )
+    retirement = models.CharField(
+        max_length=16, choices=Retirement.choices, blank=True, default=Retirement.CURRENT
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["bank", "source", "row"]
         constraints = [
+            # Every version of a row keeps the row's place in its file.
             models.UniqueConstraint(
-                fields=["bank", "source_file", "row"], name="item_unique_row_per_file"
+                fields=["bank", "source_file", "row", "version"], name="item_unique_row_per_file"
             ),
+            models.UniqueConstraint(fields=["lineage", "version"], name="item_unique_version"),
+            # At most one version of a test case is current: two edits at once cannot both win.
+            models.UniqueConstraint(
+                fields=["lineage"],
+                condition=models.Q(retired_at__isnull=True),
+                name="item_one_current_version",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(retired_at__isnull=True) & models.Q(retirement=""))
+                | (models.Q(retired_at__isnull=False) & ~models.Q(retirement="")),
+                name="item_retired_has_reason",
+            ),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="item_version_1_up"),
             models.CheckConstraint(
                 condition=~models.Q(original=models.F("altered")), name="item_versions_differ"
             ),
@@ -128,4 +168,9 @@ class Item(models.Model):
         indexes = [models.Index(fields=["bank", "kind", "source"])]
 
     def __str__(self) -> str:
-        return f"{self.bank}:{self.source_file}#{self.row}"
+        version = f" v{self.version}" if self.version > 1 else ""
+        return f"{self.bank}:{self.source_file}#{self.row}{version}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.retired_at is None

@@ -3,6 +3,7 @@ researcher reads a bank through the studies they share with its owners."""
 
 from __future__ import annotations
 
+import uuid
 from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
@@ -42,11 +43,27 @@ def items_servable(*, bank: str, skip_flagged: bool) -> QuerySet[Item]:
     practice and catch items of the bank and of the built-in bank. With ``skip_flagged`` (the
     study setting ``Study.skip_flagged_items``) items the importer flagged as defective are left
     out. The assignment draws from these and the study's readiness counts them, so the two
-    cannot disagree."""
+    cannot disagree. Only current versions: a superseded or retired version is never served
+    (items.services.versions)."""
     items = Item.objects.filter(
-        Q(bank=bank) | Q(bank=BUILTIN_BANK, kind__in=[Item.Kind.PRACTICE, Item.Kind.CATCH])
+        Q(bank=bank) | Q(bank=BUILTIN_BANK, kind__in=[Item.Kind.PRACTICE, Item.Kind.CATCH]),
+        retired_at__isnull=True,
     )
     return items.filter(defect="") if skip_flagged else items
+
+
+def item_versions(*, lineage: uuid.UUID | str) -> QuerySet[Item]:
+    """Every version of one test case, the first first."""
+    return Item.objects.filter(lineage=lineage).order_by("version")
+
+
+def item_version_labels(*, ids: list[int]) -> dict[int, str]:
+    """Each item's version as researchers read it: "v2", "v1 (superseded)", "v3 (retired)"."""
+    rows = Item.objects.filter(pk__in=ids).values_list("pk", "version", "retirement")
+    return {
+        pk: f"v{version}" + (f" ({retirement})" if retirement else "")
+        for pk, version, retirement in rows
+    }
 
 
 def items_flagged(*, bank: str) -> QuerySet[Item]:

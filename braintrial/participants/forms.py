@@ -13,6 +13,9 @@ Stable field names (bots and browser tests post these; keep them):
   (``1`` | ``0``, optional); ``outside_help`` = ``yes`` | ``no`` where the study asks per
   trial
 * debrief: ``outside_help`` = ``yes`` | ``no``, ``feedback`` (optional text)
+* a challenge (``/s/<slug>/challenge/``, after the debrief): ``position`` (the trial's number),
+  ``kind`` = ``typo`` | ``both_plausible`` | ``giveaway`` | ``other``, ``text`` (optional,
+  needed for ``other``)
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from braintrial.participants.countries import country_choices
-from braintrial.participants.models import Gender, Participant, Position
+from braintrial.participants.models import Challenge, Gender, Participant, Position
 from braintrial.participants.services.answers import TrialAnswer
 from braintrial.participants.services.start import Recruitment
 from braintrial.participants.services.steps import Demographics
@@ -234,6 +237,22 @@ class DebriefForm(forms.Form):
         label=_("Anything you would like to tell us? (optional)"),
         required=False,
         max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class ChallengeForm(forms.Form):
+    """A problem with a test case the participant answered; which one is checked by the service
+    (services.challenges), which knows their trials."""
+
+    position = forms.IntegerField(label=_("Which test case?"), min_value=1, max_value=10_000)
+    kind = forms.ChoiceField(
+        label=_("What is the problem?"), choices=Challenge.Kind.choices, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("Describe it (optional; needed for another problem)"),
+        required=False,
+        max_length=Challenge.MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 

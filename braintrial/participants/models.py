@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -261,3 +262,75 @@ class ExposureCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.study_id}:{self.item_id}={self.n}"
+
+
+class Challenge(models.Model):
+    """A participant's report, after the debrief, of a problem with a test case they answered.
+
+    The free text may hold anything a participant typed, identifiers included: a withdrawal
+    erases the participant's challenges with their trials (services.withdrawal). A researcher
+    of the study decides it (services.challenges): upheld, with the test case retired or fixed as
+    a new version, or rejected; each decision is in the audit log.
+    """
+
+    class Kind(models.TextChoices):
+        TYPO = "typo", _("A typo or a garbled sentence")
+        BOTH_PLAUSIBLE = "both_plausible", _("Both versions are plausible")
+        GIVEAWAY = "giveaway", _("Something gives the answer away")
+        OTHER = "other", _("Another problem")
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld"
+        REJECTED = "rejected", "Rejected"
+
+    class Action(models.TextChoices):
+        NONE = "", "None"
+        RETIRED = "retired", "Test case retired"
+        NEW_VERSION = "new_version", "Fixed as a new version"
+        ALREADY_REPLACED = "already_replaced", "The version was no longer served"
+
+    MAX_TEXT = 1000
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="challenges"
+    )
+    # The trial that showed the item: a participant challenges only what they saw.
+    trial = models.OneToOneField(Trial, on_delete=models.PROTECT, related_name="challenge")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="challenges")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.CharField(max_length=MAX_TEXT, blank=True)
+    created_at = models.DateTimeField()
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    action = models.CharField(max_length=16, choices=Action.choices, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(blank=True)
+    # The version an upheld challenge's fix made.
+    new_item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "item"], name="challenge_one_per_item_and_participant"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="other") | ~models.Q(text=""),
+                name="challenge_other_has_text",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(status="open") & models.Q(decided_at__isnull=True))
+                | (~models.Q(status="open") & models.Q(decided_at__isnull=False)),
+                name="challenge_decided_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["item", "status"])]
+
+    def __str__(self) -> str:
+        return f"challenge {self.pk} on item {self.item_id}"

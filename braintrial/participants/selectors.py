@@ -19,7 +19,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from braintrial.items.models import Item
-from braintrial.participants.models import ExposureCounter, Participant, Trial
+from braintrial.participants.models import Challenge, ExposureCounter, Participant, Trial
 from braintrial.studies.banks import banks_for_user
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher, study_at_version
@@ -273,3 +273,38 @@ def participants_for_researcher_list(*, study: Study) -> QuerySet[Participant]:
         .annotate(n_answered=Count("trials", filter=Q(trials__correct__isnull=False)))
         .order_by("-started_at", "-pk")
     )
+
+
+def challenge_get_for_study(*, study: Study, pk: int) -> Challenge:
+    """A challenge made by a participant of ``study`` (which passed the researcher gatekeeper);
+    Http404 for any other."""
+    challenge = Challenge.objects.filter(pk=pk, participant__study=study).first()
+    if challenge is None:
+        raise Http404("No such challenge in this study.")
+    return challenge
+
+
+def challenges_for_items(*, study: Study, item_ids: list[int]) -> list[Challenge]:
+    """The challenges participants of ``study`` made of these items, oldest first."""
+    return list(
+        Challenge.objects.filter(participant__study=study, item_id__in=item_ids)
+        .select_related("trial", "item", "decided_by", "new_item")
+        .order_by("created_at", "pk")
+    )
+
+
+def challenge_counts(*, study: Study) -> dict[int, dict[str, int]]:
+    """Per item id: how many challenges participants of ``study`` made of it, open and upheld."""
+    rows = (
+        Challenge.objects.filter(participant__study=study)
+        .values("item_id")
+        .annotate(
+            n=Count("id"),
+            open=Count("id", filter=Q(status=Challenge.Status.OPEN)),
+            upheld=Count("id", filter=Q(status=Challenge.Status.UPHELD)),
+        )
+    )
+    return {
+        row["item_id"]: {"n": row["n"], "open": row["open"], "upheld": row["upheld"]}
+        for row in rows
+    }

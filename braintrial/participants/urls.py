@@ -10,4 +10,5 @@ urlpatterns = [
     path("s/<slug:slug>/flow/", views.flow, name="flow"),
     path("s/<slug:slug>/withdraw/", views.withdraw, name="withdraw"),
     path("s/<slug:slug>/privacy/", views.privacy, name="privacy"),
+    path("s/<slug:slug>/challenge/", views.challenge, name="challenge"),
 ]

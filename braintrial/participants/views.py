@@ -27,14 +27,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from braintrial.items.selectors import item_topics
 from braintrial.net import client_address
 from braintrial.participants import step_views as steps
-from braintrial.participants.forms import RecruitmentForm, WithdrawalForm
+from braintrial.participants.forms import ChallengeForm, RecruitmentForm, WithdrawalForm
 from braintrial.participants.models import Participant
 from braintrial.participants.selectors import (
     participant_get_by_study_token,
     privacy_notice_facts,
     study_get_open,
+)
+from braintrial.participants.services.challenges import (
+    ChallengeRefused,
+    challenge_submit,
+    challengeable_trials,
+    challenges_of_participant,
 )
 from braintrial.participants.services.start import (
     AlreadyTaken,
@@ -292,3 +299,72 @@ def privacy(request: HttpRequest, slug: str) -> HttpResponse:
     notice = privacy_notice_facts(study=study)
     with translation.override(study.language):
         return render(request, "participants/privacy.html", {"study": study, "notice": notice})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def challenge(request: HttpRequest, slug: str) -> HttpResponse:
+    """Report a problem with a test case, after the debrief: the participant of this browser's
+    session only (the participant gatekeeper), in the study's language. 400 for a form that is
+    not valid, 404 for a test case the participant did not answer, 409 before the debrief is
+    done or for a second report of one test case; nothing is stored on any of them."""
+    try:
+        participant = _participant(request, slug)
+    except PermissionDenied:
+        study = study_get_open(slug=slug)
+        with translation.override(study.language):
+            return _forbidden(request, study)
+    if participant is None:
+        study = study_get_open(slug=slug)
+        return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
+    with translation.override(participant.study.language):
+        return _challenge(request, participant)
+
+
+def _challenge(request: HttpRequest, participant: Participant) -> HttpResponse:
+    form = ChallengeForm(request.POST or None)
+    status, stored = 200, False
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                challenge_submit(participant=participant, now=timezone.now(), **form.cleaned_data)
+                status, stored, form = 200, True, ChallengeForm()
+            except ChallengeRefused as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+    elif participant.status != Participant.Status.COMPLETED:
+        status = 409
+    return render(
+        request,
+        "participants/challenge.html",
+        _challenge_context(participant, form=form, stored=stored),
+        status=status,
+    )
+
+
+def _challenge_context(participant: Participant, *, form: ChallengeForm, stored: bool) -> dict:
+    trials = challengeable_trials(participant=participant)
+    reported = {c.trial_id: c for c in challenges_of_participant(participant=participant)}
+    topics = item_topics(item_ids=[t.item_id for t in trials])
+    numbers = {
+        t.pk: n
+        for n, t in enumerate(
+            participant.trials.exclude(kind="practice").order_by("position"), start=1
+        )
+    }
+    return {
+        "study": participant.study,
+        "form": form,
+        "stored": stored,
+        "finished": participant.status == Participant.Status.COMPLETED,
+        "trials": [
+            {
+                "position": t.position,
+                "number": numbers.get(t.pk, t.position),
+                "topic": topics.get(t.item_id),
+                "reported": reported.get(t.pk) is not None,
+            }
+            for t in trials
+        ],
+    }

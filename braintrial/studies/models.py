@@ -48,6 +48,7 @@ STUDY_SETTINGS = (
     "catch_trials_enabled",
     "skip_flagged_items",
     "held_out_share",
+    "leave_out_upheld_items",
     "outside_help_per_trial",
     "consent_text",
     "instructions_text",
@@ -120,6 +121,12 @@ class Study(models.Model):
         default=True,
         help_text="Keep items the importer flagged as defective (e.g. a garbled abstract) out "
         "of the assignment. The published study's reproduction keeps them, as published.",
+    )
+    leave_out_upheld_items = models.BooleanField(
+        default=False,
+        help_text="Leave out of the analyses and the report the test cases (the versions) of "
+        "which a researcher of this study upheld a participant's challenge; the report says how "
+        "many it left out.",
     )
 
     held_out_share = models.FloatField(

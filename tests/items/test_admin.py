@@ -18,7 +18,7 @@ def test_changelist_filters_by_bank_kind_source_and_section(admin_client: Client
     assert response.status_code == 200
     assert response.context["cl"].result_count == 2
     filters = [spec.title for spec in response.context["cl"].filter_specs]
-    assert filters == ["bank", "kind", "source", "journal section"]
+    assert filters == ["bank", "kind", "source", "journal section", "retirement"]
 
 
 def test_search_by_doi(admin_client: Client) -> None:

@@ -67,18 +67,38 @@ def test_second_import_changes_nothing_and_reports_unchanged() -> None:
     assert dict(Item.objects.filter(bank="ecology").values_list("row", "updated_at")) == stamps
 
 
-def test_corrected_file_updates_rows_in_place(tmp_path: Path) -> None:
+def test_corrected_file_makes_a_new_version_of_a_changed_row(tmp_path: Path) -> None:
     path = write(tmp_path, csv_bytes([GOOD, GOOD_2]))
     items_import_csv(path=path, bank="eco", source="human")
-    ids = set(Item.objects.filter(bank="eco").values_list("id", flat=True))
+    first = Item.objects.get(bank="eco", row=2)
     fixed = [*GOOD_2[:3], "Bees preferred green flowers."]
     path.write_bytes(csv_bytes([GOOD, fixed]))
     report = items_import_csv(path=path, bank="eco", source="human")
-    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
-    assert set(Item.objects.filter(bank="eco").values_list("id", flat=True)) == ids
-    assert Item.objects.get(bank="eco", row=2).differences == [
-        {"original": "blue", "altered": "green"}
-    ]
+    assert (report.created, report.updated, report.versioned, report.unchanged) == (0, 1, 1, 1)
+    # The old row is kept as it was, retired as superseded: a trial on it still shows its text.
+    old = Item.objects.get(pk=first.pk)
+    assert (old.altered, old.retirement, old.retired_at is not None) == (
+        GOOD_2[3],
+        "superseded",
+        True,
+    )
+    new = Item.objects.get(bank="eco", row=2, retired_at__isnull=True)
+    assert (new.lineage, new.version) == (first.lineage, 2)
+    assert new.differences == [{"original": "blue", "altered": "green"}]
+    # Importing the same file again finds the new version unchanged.
+    again = items_import_csv(path=path, bank="eco", source="human")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_a_changed_section_is_corrected_in_place(tmp_path: Path) -> None:
+    path = write(tmp_path, csv_bytes([GOOD]))
+    items_import_csv(path=path, bank="eco", source="human")
+    first = Item.objects.get(bank="eco")
+    path.write_bytes(csv_bytes([[GOOD[0], "Systems/Circuits", *GOOD[2:]]]))
+    report = items_import_csv(path=path, bank="eco", source="human")
+    assert (report.updated, report.versioned) == (1, 0)
+    item = Item.objects.get(bank="eco")
+    assert (item.pk, item.version, item.journal_section) == (first.pk, 1, "Systems/Circuits")
 
 
 def test_uploaded_content_imports_like_a_file() -> None:

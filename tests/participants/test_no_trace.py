@@ -44,6 +44,7 @@ class Person:
     address: str
     user_agent: str
     feedback: str
+    challenge: str = ""
     token: str = ""
     mark: str = ""
     reference: str = ""
@@ -71,6 +72,7 @@ def person(tag: str, address: str) -> Person:
         address=address,
         user_agent=f"TraceBrowser/{tag} (unmistakable)",
         feedback=f"Feedback {tag} that names me",
+        challenge=f"Challenge {tag} typed by me, Jane Roe",
     )
 
 
@@ -98,6 +100,10 @@ def take_part(study: Study, who: Person) -> tuple[Client, Person]:
     assert browser.post(flow_url(study), debrief).status_code == 302
     match = REFERENCE.search(browser.get(flow_url(study)).content.decode())
     assert match
+    # After the debrief, a problem reported with a test case, in free text.
+    position = Participant.objects.get(recruitment_id=who.pid).trials.filter(kind="test")[0]
+    report = {"position": position.position, "kind": "other", "text": who.challenge}
+    assert browser.post(f"/s/{study.slug}/challenge/", report).status_code == 200
     mark = browser.cookies["bt_mark"].value
     return browser, Person(
         **{
@@ -185,6 +191,7 @@ def test_a_withdrawal_leaves_no_identifier_in_any_table_redis_or_log(
     erased = {
         **gone.identifiers(),
         "feedback": gone.feedback,
+        "challenge": gone.challenge,
         "withdrawal reference": gone.reference,
         "withdrawal key": hashlib.sha256(gone.reference.replace("-", "").encode()).hexdigest(),
     }
@@ -192,6 +199,7 @@ def test_a_withdrawal_leaves_no_identifier_in_any_table_redis_or_log(
     assert redis_cache.dbsize() > 0  # the scan read something
     # The check can fail: the participant who stayed is found in every place it looks.
     kept = stays.identifiers()
+    assert database_traces({"challenge": stays.challenge}) == ["participants_challenge: challenge"]
     assert database_traces({"id": kept["recruitment id"]})
     assert database_traces({"ua": kept["user agent"]})
 
@@ -220,3 +228,4 @@ def test_the_purge_leaves_no_identifier_in_any_table_redis_or_log(
     assert traces(redis_cache, caplog.records, erased) == []
     # What the purge keeps, and says it keeps: the answers and what they told about themselves.
     assert database_traces({"feedback": done.feedback}) == ["participants_participant: feedback"]
+    assert database_traces({"challenge": done.challenge}) == ["participants_challenge: challenge"]

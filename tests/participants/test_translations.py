@@ -165,11 +165,27 @@ def _pages_of_a_whole_session(study: Study) -> Iterator[tuple[str, str]]:
     an_hour_ago = timezone.now() - timedelta(hours=1)
     Participant.objects.filter(study=study).update(completed_at=an_hour_ago)
     yield "complete, reference no longer shown", client.get(flow_url(study)).content.decode()
+    yield from _challenge_pages(client, study)
     yield from _privacy_and_withdrawal_pages(client, study)
     # The same browser (its mark) without the study's cookie, starting again.
     again = Client(REMOTE_ADDR="198.51.100.7")
     again.cookies["bt_mark"] = client.cookies["bt_mark"].value
     yield "taken", start(again, study).content.decode()
+
+
+def _challenge_pages(client: Client, study: Study) -> Iterator[tuple[str, str]]:
+    """Reporting a problem with a test case after the debrief: the form, its refusals, the
+    thanks."""
+    url = f"/s/{study.slug}/challenge/"
+    yield "challenge", client.get(url).content.decode()
+    position = Participant.objects.get(study=study).trials.filter(kind="test").first().position
+    empty = {"position": str(position), "kind": "other", "text": ""}
+    yield "challenge without text", client.post(url, empty).content.decode()
+    unseen = {"position": "999", "kind": "typo"}
+    yield "challenge of an unseen test case", client.post(url, unseen).content.decode()
+    done = {"position": str(position), "kind": "typo"}
+    yield "challenge stored", client.post(url, done).content.decode()
+    yield "challenge again", client.post(url, done).content.decode()
 
 
 def _privacy_and_withdrawal_pages(client: Client, study: Study) -> Iterator[tuple[str, str]]:

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from braintrial.items.models import Item
 from braintrial.participants.flags import TOO_FAST, Threshold
-from braintrial.participants.models import Participant
+from braintrial.participants.models import Challenge, Participant
 
 Level = Literal["participant", "trial"]
 
@@ -167,11 +167,23 @@ def _on_bank_item(on: TrialPaths) -> Q:
     )
 
 
+def _upheld_item(on: TrialPaths) -> Q:
+    # The study leaves out the versions of which its researchers upheld a challenge
+    # (Study.leave_out_upheld_items): whichever study the trial's participant took part in.
+    upheld = Challenge.objects.filter(
+        item_id=OuterRef(f"{on.trial}item_id"),
+        participant__study_id=OuterRef(f"{on.participant}study_id"),
+        status=Challenge.Status.UPHELD,
+    )
+    return Q(**{f"{on.study}leave_out_upheld_items": True}) & Q(Exists(upheld))
+
+
 def analysed_condition(on: TrialPaths) -> Q:
-    """Trials the analysis loads: test trials on the study bank's test items. A trial is
-    practice, catch or test, so this is exactly where neither of the scope reasons practice,
-    catch and not_in_bank holds (the positive form: a cheaper filter on 100,000 trials)."""
-    return Q(**{f"{on.trial}kind": Item.Kind.TEST}) & _on_bank_item(on)
+    """Trials the analysis loads: test trials on the study bank's test items, but for the
+    versions the study leaves out as upheld. A trial is practice, catch or test, so this is
+    exactly where none of the scope reasons practice, catch, not_in_bank and upheld_item holds
+    (the positive form: a cheaper filter on 100,000 trials)."""
+    return Q(**{f"{on.trial}kind": Item.Kind.TEST}) & _on_bank_item(on) & ~_upheld_item(on)
 
 
 UNANSWERED = Scope("unanswered", lambda on: Q(**{f"{on.trial}correct__isnull": True}))
@@ -187,6 +199,10 @@ CATCH = Scope("catch", lambda on: Q(**{f"{on.trial}kind": Item.Kind.CATCH}))
 NOT_IN_BANK = Scope(
     "not_in_bank", lambda on: Q(**{f"{on.trial}kind": Item.Kind.TEST}) & ~_on_bank_item(on)
 )
+UPHELD_ITEM = Scope(
+    "upheld_item",
+    lambda on: Q(**{f"{on.trial}kind": Item.Kind.TEST}) & _on_bank_item(on) & _upheld_item(on),
+)
 
 # Every reason a trial is left out, in the order trials.csv writes them in excluded_by.
 TRIAL_REASONS: tuple[Scope | Rule, ...] = (
@@ -196,6 +212,7 @@ TRIAL_REASONS: tuple[Scope | Rule, ...] = (
     CATCH,
     *RULES,
     NOT_IN_BANK,
+    UPHELD_ITEM,
 )
 # The reasons an ExclusionRules value switches, by attribute.
 SWITCHED_REASONS: tuple[Scope | Rule, ...] = (UNFINISHED, *RULES)

@@ -10,7 +10,13 @@ from typing import Any
 
 from braintrial.analysis.rules import RULE_LABELS
 from braintrial.analysis.stats import MIN_N
-from braintrial.analysis.types import Agreement, FlagCount, StudyReport, paper_source
+from braintrial.analysis.types import (
+    Agreement,
+    FlagCount,
+    Participation,
+    StudyReport,
+    paper_source,
+)
 from braintrial.dashboard.charts.common import (
     HUMAN,
     SOURCE_LABELS,
@@ -244,4 +250,23 @@ def exclusion_lines(report: StudyReport) -> list[str]:
             lines.append(f"{label}: removed {counts}.")
         else:
             lines.append(f"{label}: switched off; it would remove {counts}.")
+    lines.extend(upheld_lines(people))
     return lines
+
+
+def upheld_lines(people: Participation) -> list[str]:
+    """What the study did with the test cases of which a challenge was upheld, in words. A report
+    cached before these counts existed says nothing."""
+    upheld, left_out = people.get("upheld_items", 0), people.get("left_out_items", 0)
+    if left_out:
+        trials = people.get("left_out_trials", 0)
+        return [
+            f"Upheld challenges: left out {plural(left_out, 'test case')} "
+            f"({plural(trials, 'answered trial')}), as the study's settings say."
+        ]
+    if upheld:
+        return [
+            f"Upheld challenges: {plural(upheld, 'test case')} counted all the same; the "
+            "study's settings can leave them out."
+        ]
+    return []

@@ -23,6 +23,8 @@ LABELS = {
     "catch_trials_enabled": "Mix in catch trials (attention checks)",
     "skip_flagged_items": "Keep items flagged as defective out of the assignment",
     "held_out_share": "Share of the bank held out of public downloads (0 to 0.5)",
+    "leave_out_upheld_items": "Leave out of the analyses the test cases of which a challenge "
+    "was upheld (the report says how many)",
     "outside_help_per_trial": "Ask on every trial whether outside help was used",
     "consent_text": "Consent text",
     "instructions_text": "Instructions (empty: the standard instructions)",

@@ -15,6 +15,7 @@ from django.shortcuts import render
 
 from braintrial.dashboard.links import participant_link
 from braintrial.dashboard.setup.forms import InviteForm, ItemUploadForm, StudyForm
+from braintrial.items.published_csv import bank_source_files
 from braintrial.items.selectors import item_test_cases, items_flagged
 from braintrial.items.services.importing import ImportReport
 from braintrial.items.services.parsing import ItemImportError
@@ -144,8 +145,10 @@ def study_items_render(
         "preview": preview,
         "preview_rows": preview.rows[:PREVIEW_ROWS] if preview else [],
         "shared_note": shared_note,
-        "n_human": items.filter(source="human").count(),
-        "n_gpt4": items.filter(source="gpt4").count(),
+        # Current versions: what a study can serve (superseded and retired ones are kept).
+        "n_human": items.filter(source="human", retired_at__isnull=True).count(),
+        "n_gpt4": items.filter(source="gpt4", retired_at__isnull=True).count(),
+        "bank_files": bank_source_files(bank=study.bank),
         "pending": request.session.get(UPLOAD_KEY.format(study=study.pk)),
         "readiness": study_readiness(study=study),
         "flagged": items_flagged(bank=study.bank),

@@ -52,7 +52,7 @@ def items_base(
     queryset = Item.objects.filter(studies_items(studies))
     if not include_excluded:
         queryset = queryset.filter(kind=Item.Kind.TEST)
-    return queryset.order_by("bank", "source", "row", "id")
+    return queryset.order_by("bank", "source", "row", "version", "id")
 
 
 SCORE_EXCLUSION_REASONS: list[tuple[str, Q]] = [
@@ -140,6 +140,25 @@ ITEM_COLUMNS = [
     col("doi", text_cell("doi"), "DOI of the paper."),
     col("source_file", text_cell("source_file"), "File the case was imported from."),
     col("row", "row", "1-based data row in source_file.", "integer"),
+    col(
+        "lineage",
+        Cast("lineage", CharField()),
+        "The test case: shared by every version of it (item_lineage of trials.csv).",
+    ),
+    col(
+        "version",
+        "version",
+        "Version of the test case (1, 2, ...); an edit makes a new version with its own item_id "
+        "and keeps the old one, with its trials and scores.",
+        "integer",
+    ),
+    col(
+        "retirement",
+        "retirement",
+        "Empty: the current version, the one studies serve; superseded: a newer version "
+        "replaced it; retired: taken out of service.",
+    ),
+    col("retired_at", time_cell("retired_at"), "When it stopped being served (UTC).", "timestamp"),
     *item_text_columns(frozenset()),
     col(
         "defect",
@@ -169,6 +188,12 @@ ITEM_COLUMNS = [
         "Where the date comes from: the item file's published column, or the year a Journal "
         "of Neuroscience DOI names (the published items).",
     ),
+    col(
+        "combined",
+        text_cell("combined"),
+        "combined_abstract as the imported file had it (empty where it had none, and for a "
+        "version made in the dashboard); the bank's published-format export writes it back.",
+    ),
     col("created_at", time_cell("created_at"), "Imported (UTC).", "timestamp"),
     col("updated_at", time_cell("updated_at"), "Last changed (UTC).", "timestamp"),
 ]
@@ -195,6 +220,7 @@ SCORE_COLUMNS = [
         "0/1",
     ),
     col("item_id", "item_id", "Item number; item_id of items.csv and trials.csv.", "integer"),
+    col("item_version", "item__version", "Version of the test case scored.", "integer"),
     col("bank", text_cell("item__bank"), "Item bank."),
     col("kind", "item__kind", "test, practice or catch."),
     col("abstract_id", "item__abstract_id", "abstract_id of the item.", "integer"),

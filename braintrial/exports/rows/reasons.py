@@ -30,7 +30,9 @@ def trial_reason_columns(reasons: list[tuple[str, Q]], *, under: str) -> list[Co
             reasons_cell(reasons),
             f"Why, ';'-separated, in this order: {', '.join(name for name, _ in reasons)}. "
             "unfinished: the participant has not completed; not_in_bank: a test trial on an item "
-            "outside the study's bank; fast: rt below the study's current min_rt_ms (flag_fast "
+            "outside the study's bank; upheld_item: a test case of which a researcher upheld a "
+            "challenge, where the study leaves those out; fast: rt below the study's current "
+            "min_rt_ms (flag_fast "
             f"where there is no rt). The rules ({', '.join(RULE_NAMES)}) count only where the "
             "study switches them on.",
             "text",

@@ -188,6 +188,19 @@ COLUMNS = [
     ),
     Column("kind", F("kind"), "test, practice or catch.", "text"),
     Column("item_id", F("item_id"), "Item number in this database (see items.csv).", "integer"),
+    Column(
+        "item_version",
+        F("item__version"),
+        "Version of the test case the trial showed (1, 2, ...): each version is its own item_id; "
+        "item_lineage names the test case.",
+        "integer",
+    ),
+    Column(
+        "item_lineage",
+        Cast("item__lineage", CharField()),
+        "The test case every version of it shares (see items.csv).",
+        "text",
+    ),
     Column("item_source", F("item__source"), "Who wrote the test case: human or gpt4.", "text"),
     Column(
         "section",

@@ -20,6 +20,7 @@ from braintrial.items.models import Item, ItemBank
 from braintrial.items.services.banks import item_bank_ensure
 from braintrial.items.services.diff import differences_compute
 from braintrial.items.services.parsing import ItemImportError, ParsedRow, rows_parse
+from braintrial.items.services.versions import version_next
 
 # Fields an import owns; a row whose values all match is "unchanged" and is not written.
 _IMPORTED_FIELDS = (
@@ -36,7 +37,11 @@ _IMPORTED_FIELDS = (
     "published_last",
     "published_precision",
     "published_source",
+    "combined",
 )
+# What a participant and a model are shown: a change of either makes a new version (a trial
+# keeps pointing at the text it showed); the other fields describe the case and change in place.
+SHOWN_FIELDS = ("original", "altered")
 
 
 @dataclass
@@ -44,7 +49,8 @@ class ImportReport:
     """What one file's import did. ``defects`` describe rows kept as published but flawed."""
 
     created: int = 0
-    updated: int = 0
+    updated: int = 0  # rows changed: in place, or (``versioned``) as a new version
+    versioned: int = 0
     unchanged: int = 0
     defects: list[str] = field(default_factory=list)
     source_file: str = ""
@@ -59,7 +65,8 @@ class ImportReport:
     def summary(self) -> str:
         return (
             f"{self.source_file} (bank {self.bank}): {self.created} created, "
-            f"{self.updated} updated, {self.unchanged} unchanged"
+            f"{self.updated} updated ({self.versioned} as a new version), "
+            f"{self.unchanged} unchanged"
         )
 
 
@@ -153,6 +160,7 @@ def _values(prepared: PreparedFile, parsed: ParsedRow) -> dict[str, Any]:
         "altered": parsed.altered,
         "differences": differences_compute(original=parsed.original, altered=parsed.altered),
         "defect": parsed.defect,
+        "combined": parsed.combined,
         **_date_values(prepared.dates.get(parsed.row)),
     }
 
@@ -178,8 +186,21 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+def _newest_versions(prepared: PreparedFile) -> dict[int, Item]:
+    """The newest version of each row of the file already in the bank, locked."""
+    newest: dict[int, Item] = {}
+    rows = Item.objects.select_for_update().filter(
+        bank=prepared.bank, source_file=prepared.source_file
+    )
+    for item in rows.order_by("row", "version"):
+        newest[item.row] = item
+    return newest
+
+
 def _file_write(prepared: PreparedFile) -> ImportReport:
-    """Upsert keyed by (bank, source_file, row); the caller holds the transaction."""
+    """Upsert keyed by (bank, source_file, row), on each row's newest version; the caller holds
+    the transaction. A row whose versions changed becomes a new version (items.services.versions)
+    instead of being overwritten."""
     report = ImportReport(source_file=prepared.source_file, bank=prepared.bank)
     # Items never exist under a name without a bank row, which a study could otherwise claim.
     item_bank_ensure(name=prepared.bank)
@@ -187,15 +208,11 @@ def _file_write(prepared: PreparedFile) -> ImportReport:
     # rows and changes nothing. Row locks cannot cover rows that do not exist yet, so the lock is
     # the bank's row (SQLite, the embedded mode, lets one writer in at a time anyway).
     bank = ItemBank.objects.select_for_update().get(name=prepared.bank)
-    existing = {
-        item.row: item
-        for item in Item.objects.select_for_update().filter(
-            bank=prepared.bank, source_file=prepared.source_file
-        )
-    }
+    existing = _newest_versions(prepared)
     now = timezone.now()
     to_create: list[Item] = []
     to_update: list[Item] = []
+    versioned: list[int] = []
     for parsed in prepared.rows:
         values = _values(prepared, parsed)
         if parsed.defect:
@@ -209,22 +226,34 @@ def _file_write(prepared: PreparedFile) -> ImportReport:
             to_create.append(
                 Item(bank=prepared.bank, source_file=prepared.source_file, row=parsed.row, **values)
             )
-        elif any(getattr(item, name) != value for name, value in values.items()):
-            report.changes[parsed.row] = {
-                name: [_plain(getattr(item, name)), _plain(value)]
-                for name, value in values.items()
-                # The differences are derived from the two abstracts, which are recorded.
-                if getattr(item, name) != value and name != "differences"
-            }
+            continue
+        changed = {
+            name: [_plain(getattr(item, name)), _plain(value)]
+            for name, value in values.items()
+            # The differences are derived from the two abstracts, which are recorded.
+            if getattr(item, name) != value and name != "differences"
+        }
+        if not changed:
+            report.unchanged += 1
+            continue
+        report.changes[parsed.row] = changed
+        if any(name in changed for name in SHOWN_FIELDS):
+            to_create.append(version_next(item=item, values=values))
+            versioned.append(parsed.row)
+            if item.retired_at is None:
+                item.retired_at, item.retirement = now, Item.Retirement.SUPERSEDED
+        else:
             for name, value in values.items():
                 setattr(item, name, value)
-            item.updated_at = now
-            to_update.append(item)
-        else:
-            report.unchanged += 1
+        item.updated_at = now
+        to_update.append(item)
+    # Retire before creating: one current version per lineage, checked row by row.
+    Item.objects.bulk_update(
+        to_update, [*_IMPORTED_FIELDS, "retired_at", "retirement", "updated_at"]
+    )
     Item.objects.bulk_create(to_create)
-    Item.objects.bulk_update(to_update, [*_IMPORTED_FIELDS, "updated_at"])
-    report.created, report.updated = len(to_create), len(to_update)
+    report.created = len(to_create) - len(versioned)
+    report.updated, report.versioned = len(to_update), len(versioned)
     if report.changed:
         audit_event_record(
             event="items.import",
@@ -232,8 +261,9 @@ def _file_write(prepared: PreparedFile) -> ImportReport:
             details={
                 "bank": prepared.bank,
                 "source_file": prepared.source_file,
-                "created_rows": [item.row for item in to_create],
+                "created_rows": [item.row for item in to_create if item.version == 1],
                 "updated": {str(row): fields for row, fields in report.changes.items()},
+                "versioned_rows": versioned,
                 "unchanged": report.unchanged,
             },
         )

@@ -47,6 +47,7 @@ class ParsedRow:
     altered: str
     defect: str
     published: PublicationDate | None = None
+    combined: str = ""  # combined_abstract as written ("" where the file has none)
 
 
 def _fail(name: str, row: int | None, message: str) -> ItemImportError:
@@ -91,6 +92,30 @@ def combined_defect_find(*, combined: str, original: str, altered: str) -> str:
     return ""
 
 
+COLUMN_NAMES = ("original_abstract", "incorrect_abstract")
+
+
+def versions_problem(*, original: str, altered: str, names: tuple[str, str] = COLUMN_NAMES) -> str:
+    """What is wrong with a test case's two versions ("" if nothing): the one check of the CSV
+    import and of an edit in the dashboard. ``names`` name the two in the message."""
+    for column, text in zip(names, (original, altered), strict=True):
+        if not text.strip():
+            return f"{column} is empty"
+        if "\x00" in text:
+            return f"{column} contains a NUL byte"
+        if _SURROGATE.search(text):
+            return f"{column} is not valid UTF-8"
+        n_words = len(text.split())
+        if n_words > MAX_ABSTRACT_WORDS:
+            return (
+                f"{column} has {n_words:,} words; an abstract may have at most "
+                f"{MAX_ABSTRACT_WORDS:,}"
+            )
+    if original.split() == altered.split():
+        return f"{names[0]} and {names[1]} are identical"
+    return ""
+
+
 def _row_values(record: dict[str, str | None], *, name: str, row: int) -> dict[str, str]:
     """Each known column's text ("" for a missing optional column), once the row has as many
     fields as the header and every value is valid UTF-8 without NUL bytes."""
@@ -115,19 +140,9 @@ def _row_values(record: dict[str, str | None], *, name: str, row: int) -> dict[s
 def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedRow:
     values = _row_values(record, name=name, row=row)
     original, altered = values["original_abstract"], values["incorrect_abstract"]
-    for column, text in (("original_abstract", original), ("incorrect_abstract", altered)):
-        if not text.strip():
-            raise _fail(name, row, f"{column} is empty")
-        n_words = len(text.split())
-        if n_words > MAX_ABSTRACT_WORDS:
-            raise _fail(
-                name,
-                row,
-                f"{column} has {n_words:,} words; an abstract may have at most "
-                f"{MAX_ABSTRACT_WORDS:,}",
-            )
-    if original.split() == altered.split():
-        raise _fail(name, row, "original_abstract and incorrect_abstract are identical")
+    problem = versions_problem(original=original, altered=altered)
+    if problem:
+        raise _fail(name, row, problem)
     doi, section = values["doi"].strip(), values["journal_section"].strip()
     if len(doi) > MAX_DOI_LENGTH:
         raise _fail(name, row, f"doi is longer than {MAX_DOI_LENGTH} characters")
@@ -153,6 +168,7 @@ def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedR
         altered=altered,
         defect=defect,
         published=published,
+        combined=combined,
     )
 
 

@@ -26,7 +26,7 @@ from django.utils.crypto import salted_hmac
 
 from braintrial.audit.services import audit_event_record
 from braintrial.items.models import Item
-from braintrial.participants.models import Participant, Trial
+from braintrial.participants.models import Challenge, Participant, Trial
 from braintrial.participants.services.exposure import (
     exposure_counters_add,
     exposure_counters_read,
@@ -183,6 +183,8 @@ def participant_withdraw(
             held = Counter(trials.filter(kind=Item.Kind.TEST).values_list("item_id", flat=True))
             # Counters missing until now are created from the trials, which still count them.
             exposure_counters_read(study=study, item_ids=held)
+        # Challenges first: they point at the trials, and their free text may name the person.
+        challenges_erased, _ = Challenge.objects.filter(participant=row).delete()
         erased, _ = trials.delete()
         Participant.objects.filter(pk=row.pk).update(
             **_ERASED,
@@ -213,6 +215,7 @@ def participant_withdraw(
                 "participant": withdrawal.public_id,
                 "status_before": withdrawal.status_before,
                 "trials_erased": withdrawal.trials_erased,
+                "challenges_erased": challenges_erased,
                 "requested_by": requested_by,
                 "reason": reason[:MAX_REASON_CHARS],
             },
