@@ -11,6 +11,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseForbidden,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
@@ -22,7 +23,7 @@ from braintrial.exports.options import ExportOptionError, ExportOptions, export_
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.selectors import ALL_STUDIES, export_single, export_studies
 from braintrial.exports.writers import Started, csv_stream
-from braintrial.items.published_csv import bank_csv, bank_source_files
+from braintrial.items.published_csv import bank_csv, bank_file_item_ids, bank_source_files
 from braintrial.studies.banks import bank_readable
 from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
@@ -92,6 +93,17 @@ def bank_published_csv(request: HttpRequest, slug: str) -> HttpResponse:
         listed = ", ".join(files) or "none"
         return HttpResponseBadRequest(
             f"Name one of the bank's files with ?file= (its files: {listed}).",
+            content_type="text/plain; charset=utf-8",
+        )
+    withheld = bank_file_item_ids(bank=study.bank, source_file=name) & items_withheld_ids(
+        user=request.user
+    )
+    if withheld:
+        # The file is the bank's texts in full or nothing: leaving rows out would break the
+        # round trip, and a study you are not a researcher of keeps these texts unpublished.
+        return HttpResponseForbidden(
+            f"{len(withheld)} test case(s) of {name} are held out of downloads by a study you "
+            "are not a researcher of; ask its researchers for the file.",
             content_type="text/plain; charset=utf-8",
         )
     audit_download_record(

@@ -6,11 +6,12 @@ releases. Participants still answer them and models still score them; the report
 accuracy on the held-out items with the public ones, so a model trained on the published texts
 shows as a gap.
 
-Which items: each test item of the study's bank draws a number in [0, 1) from HMAC-SHA256 of its
-id under the study's own random key (``Study.held_out_key``); it is held out when the number is
+Which items: each test case of the study's bank draws a number in [0, 1) from HMAC-SHA256 of its
+lineage (the id every version of the case shares, so a new version of a held-out case stays held
+out) under the study's own random key (``Study.held_out_key``); it is held out when the number is
 below the share. So the set
 
-- is stable: it depends on the item's id, the key and the share only; items added to the bank
+- is stable: it depends on the case's lineage, the key and the share only; items added to the bank
   later never move an earlier item in or out, and raising the share only adds items;
 - cannot be guessed without the key, which is never shown, exported or written to the audit log;
 - holds about ``share`` of the bank (each item independently), not exactly: the report counts it.
@@ -37,9 +38,10 @@ from braintrial.studies.selectors import studies_for_researcher
 _SCALE = float(1 << 64)
 
 
-def held_out_draw(*, key: str, item_id: int) -> float:
-    """The item's number in [0, 1) under ``key``: the first 8 bytes of HMAC-SHA256(key, id)."""
-    digest = hmac.new(key.encode("ascii"), str(item_id).encode("ascii"), hashlib.sha256).digest()
+def held_out_draw(*, key: str, case: object) -> float:
+    """The test case's number in [0, 1) under ``key``: the first 8 bytes of
+    HMAC-SHA256(key, str(case)), ``case`` being the item's lineage (one for all its versions)."""
+    digest = hmac.new(key.encode("ascii"), str(case).encode("ascii"), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") / _SCALE
 
 
@@ -50,21 +52,22 @@ def item_is_held_out(*, study: Study, item: Item) -> bool:
         study.held_out_share > 0
         and item.bank == study.bank
         and item.kind == Item.Kind.TEST
-        and held_out_draw(key=study.held_out_key, item_id=item.pk) < study.held_out_share
+        and held_out_draw(key=study.held_out_key, case=item.lineage) < study.held_out_share
     )
 
 
-def _held_out_of(*, study: Study, item_ids: Iterable[int]) -> set[int]:
+def _held_out_of(*, study: Study, items: Iterable[tuple[int, object]]) -> set[int]:
+    """The ids among ``items`` (pairs of id and lineage) that ``study`` holds out."""
     share, key = study.held_out_share, study.held_out_key
-    return {pk for pk in item_ids if held_out_draw(key=key, item_id=pk) < share}
+    return {pk for pk, lineage in items if held_out_draw(key=key, case=lineage) < share}
 
 
 def study_held_out_ids(*, study: Study) -> frozenset[int]:
     """The ids of the test items of ``study``'s bank that it holds out (empty at share 0)."""
     if study.held_out_share <= 0:
         return frozenset()
-    ids = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).values_list("pk", flat=True)
-    return frozenset(_held_out_of(study=study, item_ids=ids))
+    items = Item.objects.filter(bank=study.bank, kind=Item.Kind.TEST).values_list("pk", "lineage")
+    return frozenset(_held_out_of(study=study, items=items))
 
 
 def items_withheld_ids(
@@ -81,13 +84,13 @@ def items_withheld_ids(
     if not studies:
         return frozenset()
     banks = {study.bank for study in studies}
-    ids_by_bank: dict[str, list[int]] = {bank: [] for bank in banks}
-    tests = Item.objects.filter(bank__in=banks, kind=Item.Kind.TEST).values_list("bank", "pk")
-    for bank, pk in tests:
-        ids_by_bank[bank].append(pk)
+    items_by_bank: dict[str, list[tuple[int, object]]] = {bank: [] for bank in banks}
+    tests = Item.objects.filter(bank__in=banks, kind=Item.Kind.TEST)
+    for bank, pk, lineage in tests.values_list("bank", "pk", "lineage"):
+        items_by_bank[bank].append((pk, lineage))
     withheld: set[int] = set()
     for study in studies:
-        withheld |= _held_out_of(study=study, item_ids=ids_by_bank[study.bank])
+        withheld |= _held_out_of(study=study, items=items_by_bank[study.bank])
     return frozenset(withheld)
 
 

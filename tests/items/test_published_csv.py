@@ -100,3 +100,73 @@ def test_the_bank_download_is_for_readers_of_the_study_names_its_file_and_is_aud
     other = Client()
     other.force_login(stranger)
     assert other.get("/exports/labstudy/bank/").status_code == 404
+
+
+def test_the_bank_download_is_refused_where_another_study_holds_texts_out(
+    django_user_model: Any,
+) -> None:
+    """Two studies share a bank; the second holds half of it out. A researcher of the first
+    only may not download the file (the rows in full or nothing), and nothing is audited as
+    downloaded; a researcher of both gets it."""
+    from auditlog.models import LogEntry
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from braintrial.studies.services import study_create
+
+    items_import_content(content=LAB.encode(), name="lab.csv", bank="shared", source="human")
+    first = django_user_model.objects.create_user("first")
+    first.user_permissions.add(Permission.objects.get(codename="change_study"))
+    mine = study_create(slug="mine", title="Mine", bank="shared")
+    mine.researchers.add(first)
+    theirs = study_create(slug="theirs", title="Theirs", bank="shared")
+    theirs.held_out_share = 0.5
+    theirs.save(update_fields=["held_out_share"])
+    ItemBank.objects.filter(name="shared").get().owners.add(first)
+    client = Client()
+    client.force_login(first)
+    last = LogEntry.objects.order_by("-pk").first()
+    baseline = last.pk if last else 0
+    from braintrial.studies.heldout import study_held_out_ids
+
+    # A key under which the draw holds at least one of the three cases out (the study's own key
+    # is random; fixed ones keep the test deterministic).
+    for n in range(100):
+        theirs.held_out_key = f"key-{n}"
+        if study_held_out_ids(study=theirs):
+            break
+    theirs.save(update_fields=["held_out_key"])
+    held = study_held_out_ids(study=theirs)
+    assert held
+    response = client.get("/exports/mine/bank/")
+    assert response.status_code == 403
+    assert f"{len(held)} test case(s) of lab.csv are held out" in response.content.decode()
+    assert not LogEntry.objects.filter(
+        pk__gt=baseline, additional_data__event="data.download"
+    ).exists()
+    theirs.researchers.add(first)
+    allowed = client.get("/exports/mine/bank/")
+    assert allowed.status_code == 200 and allowed.content.decode() == LAB
+
+
+def test_dates_the_file_gave_export_in_a_published_column_and_import_back() -> None:
+    """A lab file with its own dates: the export adds the published column (day, month, year,
+    range as the import reads them), and a fresh bank gets the same dates from it."""
+    dated = (
+        HEADER.rstrip("\n")
+        + ",published\n"
+        + "10.1/a,Systems/Circuits,Frogs sang louder.,Frogs sang softer.,,2024-03-14\n"
+        + "10.1/b,Systems/Circuits,Bees left.,Bees stayed.,,2024-05\n"
+        + "10.1/c,Systems/Circuits,Rates rose.,Rates fell.,,2022-11 to 2023-02\n"
+    )
+    items_import_content(content=dated.encode(), name="dated.csv", bank="lab", source="human")
+    exported = bank_csv(bank="lab", source_file="dated.csv")
+    assert exported.splitlines()[0].endswith(",combined_abstract,published")
+    assert exported.splitlines()[3].endswith(",2022-11-01 to 2023-02-28")
+    assert _round_trip(exported, source="human", name="dated.csv") == exported
+    fields = ("published_first", "published_last", "published_precision")
+    assert list(Item.objects.filter(bank="fresh").order_by("row").values_list(*fields)) == list(
+        Item.objects.filter(bank="lab", source_file="dated.csv")
+        .order_by("row")
+        .values_list(*fields)
+    )

@@ -19,6 +19,7 @@ from braintrial.dashboard.setup.forms import StudyForm
 from braintrial.exports.rows import EXPORT_KINDS
 from braintrial.exports.writers import csv_text
 from braintrial.items.models import Item, ItemBank
+from braintrial.items.services.versions import item_version_create
 from braintrial.studies.heldout import (
     held_out_draw,
     item_is_held_out,
@@ -51,12 +52,12 @@ def more_items(*, bank: str, n: int) -> list[Item]:
 
 
 def test_draw_is_a_keyed_number_in_the_unit_interval():
-    draws = [held_out_draw(key="k1", item_id=n) for n in range(1, 2001)]
+    draws = [held_out_draw(key="k1", case=n) for n in range(1, 2001)]
     assert all(0 <= d < 1 for d in draws)
     assert 0.45 < sum(d < 0.5 for d in draws) / len(draws) < 0.55
     # Another key, other numbers: without the key the set cannot be told from the ids.
-    assert draws != [held_out_draw(key="k2", item_id=n) for n in range(1, 2001)]
-    assert held_out_draw(key="k1", item_id=7) == held_out_draw(key="k1", item_id=7)
+    assert draws != [held_out_draw(key="k2", case=n) for n in range(1, 2001)]
+    assert held_out_draw(key="k1", case=7) == held_out_draw(key="k1", case=7)
 
 
 def test_each_study_gets_its_own_random_key():
@@ -79,6 +80,26 @@ def test_held_out_set_is_stable_under_growth_and_only_grows_with_the_share():
     assert first <= study_held_out_ids(study=study)
     study.held_out_share = 0.0
     assert study_held_out_ids(study=study) == frozenset()
+
+
+def test_a_new_version_of_a_held_out_case_stays_held_out():
+    """The draw is on the lineage, which every version shares: editing a held-out case must not
+    publish its new text."""
+    made = study_make("versioned", n_people=0, scored=False, held_out_share=0.5)
+    more_items(bank=made.study.bank, n=40)
+    study = Study.objects.get(pk=made.study.pk)
+    held = study_held_out_ids(study=study)
+    old = Item.objects.get(pk=min(held))
+    new = item_version_create(
+        item=old,
+        original=old.original + " Edited.",
+        altered=old.altered + " Edited.",
+        actor=user_make("editor"),
+    )
+    assert new.pk != old.pk and new.lineage == old.lineage
+    assert item_is_held_out(study=study, item=new)
+    assert new.pk in study_held_out_ids(study=study)
+    assert new.pk in items_withheld_ids(user=None)
 
 
 def test_a_share_of_zero_holds_nothing_out_and_practice_items_never_are():

@@ -19,7 +19,12 @@ from braintrial.items.dates import SourcedDate
 from braintrial.items.models import Item, ItemBank
 from braintrial.items.services.banks import item_bank_ensure
 from braintrial.items.services.diff import differences_compute
-from braintrial.items.services.parsing import ItemImportError, ParsedRow, rows_parse
+from braintrial.items.services.parsing import (
+    FILE_DATE_SOURCE,
+    ItemImportError,
+    ParsedRow,
+    rows_parse,
+)
 from braintrial.items.services.versions import version_next
 
 # Fields an import owns; a row whose values all match is "unchanged" and is not written.
@@ -125,7 +130,7 @@ def file_prepare(
     dates: dict[int, SourcedDate | None] = {}
     for parsed in rows:
         if parsed.published is not None:
-            dates[parsed.row] = SourcedDate(parsed.published, f"the published column of {name}")
+            dates[parsed.row] = SourcedDate(parsed.published, FILE_DATE_SOURCE + name)
         else:
             dates[parsed.row] = date_of_doi(parsed.doi) if date_of_doi and parsed.doi else None
         if abstract_ids is not None:

@@ -18,6 +18,9 @@ REQUIRED_COLUMNS = ("doi", "journal_section", "original_abstract", "incorrect_ab
 # published: the paper's publication date, YYYY, YYYY-MM, YYYY-MM-DD or a range "A to B"
 # (items.dates); empty where not known.
 OPTIONAL_COLUMNS = ("combined_abstract", "published")
+# How an item names a date its file gave in the published column (the import writes it; the
+# bank's export writes such dates back).
+FILE_DATE_SOURCE = "the published column of "
 # Limits of the Item fields; checked here so the error names the row instead of the database.
 MAX_DOI_LENGTH = 255
 MAX_SECTION_LENGTH = 128
