@@ -135,8 +135,8 @@ class Study(models.Model):
         help_text="Share of the bank's test items (0 to 0.5) whose texts stay out of every "
         "public download: participants still answer them and models still score them, and the "
         "report compares accuracy on them with the public items. Each item is drawn by a keyed "
-        "hash of its id with the study's own secret key, so the set is stable and cannot be "
-        "guessed; raising the share only adds items to it.",
+        "hash of its lineage (shared by all its versions) with the study's own secret key, so "
+        "the set is stable and cannot be guessed; raising the share only adds items to it.",
     )
     held_out_key = models.CharField(
         max_length=64,
