@@ -41,6 +41,8 @@ class Item(models.Model):
     class Source(models.TextChoices):
         HUMAN = "human", "Human-written"
         GPT4 = "gpt4", "GPT-4-written"
+        # Drafted by a language model in the item workbench, then checked by people.
+        LLM = "llm", "Model-drafted"
 
     bank = models.SlugField(
         max_length=64,
@@ -59,6 +61,11 @@ class Item(models.Model):
     )
     doi = models.CharField(max_length=255, blank=True)
     journal_section = models.CharField(max_length=128, blank=True)
+    # Written from the item workbench's candidate (empty for the published files, which name
+    # neither): the range of days the publication date may mean, as Candidate keeps it.
+    journal = models.CharField(max_length=255, blank=True)
+    published_from = models.DateField(null=True, blank=True)
+    published_until = models.DateField(null=True, blank=True)
     original = models.TextField()
     altered = models.TextField()
     differences = models.JSONField(
