@@ -32,7 +32,8 @@ def workbench_bank_get(*, user: User | AbstractBaseUser | AnonymousUser, name: s
     bank = ItemBank.objects.filter(name=name).first()
     if bank is not None and bank_importable(user=user, name=name):
         return bank
-    if bank is None or not bank_readable(user=user, name=name):
+    # An author or reviewer of the bank knows it exists: told why, not that it is missing.
+    if bank is None or not (bank_readable(user=user, name=name) or roles_of(user=user, bank=bank)):
         raise Http404("No such item bank.")
     raise PermissionDenied("Only the owners of this item bank may work on its candidates.")
 
