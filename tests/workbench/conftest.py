@@ -118,3 +118,11 @@ def authoring(db) -> Authoring:
         imported_by=owner,
     )
     return Authoring(owner, author, reviewer, both, outsider, bank, candidate)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random GPT-2 (tests/scoring/tinymodel.py), built once for the drafting tests."""
+    from tests.scoring.tinymodel import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-drafter"))
