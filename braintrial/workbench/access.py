@@ -77,7 +77,7 @@ def drafts_bank_get(
         return bank
     if bank is None or not (held or bank_readable(user=user, name=name)):
         raise Http404("No such item bank.")
-    needed = {None: "an author or a reviewer", Role.AUTHOR: "an author"}.get(role, "a reviewer")
+    needed = {None: "an author or a reviewer", "author": "an author"}.get(role, "a reviewer")
     raise PermissionDenied(
         f"Only {needed} of this bank may do this; the bank's owners grant the roles."
     )
