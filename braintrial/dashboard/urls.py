@@ -54,7 +54,7 @@ urlpatterns = [
     path("workbench/drafts/", authoring.drafts_banks, name="workbench_drafts_banks"),
     path("workbench/drafts/<slug:bank>/", authoring.drafts, name="workbench_drafts"),
     path(
-        "workbench/drafts/<slug:bank>/write/<int:candidate>/",
+        "workbench/drafts/<slug:bank>/write/<int:pk>/",
         authoring.draft_write,
         name="workbench_draft_write",
     ),

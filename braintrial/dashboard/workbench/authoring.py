@@ -75,10 +75,10 @@ def drafts(request: HttpRequest, bank: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def draft_write(request: HttpRequest, bank: str, candidate: int) -> HttpResponse:
-    """Write an altered version of one candidate: check it (nothing stored), submit it, or ask
-    a model for it."""
-    found = authoring_candidate_get(user=request.user, name=bank, pk=candidate)
+def draft_write(request: HttpRequest, bank: str, pk: int) -> HttpResponse:
+    """Write an altered version of the candidate ``pk``: check it (nothing stored), submit it,
+    or ask a model for it."""
+    found = authoring_candidate_get(user=request.user, name=bank, pk=pk)
     item_bank = found.bank
     if request.method == "GET":
         return draft_pages.write_render(request, bank=item_bank, candidate=found)
