@@ -13,6 +13,7 @@ import pytest
 import redis
 from auditlog.models import LogEntry
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from braintrial.items.models import Item
 from braintrial.workbench.drafting import draft_model_process, draft_model_request
@@ -22,7 +23,7 @@ from scoring.models import Scorer
 from scoring.services.scorers import scorer_create
 from tests.scoring.helpers import Worker, broker_use, wait_for
 
-from .conftest import ABSTRACT, PASSAGE, Authoring, altered_text, passage_range
+from .conftest import ABSTRACT, PASSAGE, Authoring, altered_text, client_for, passage_range
 
 TEMPLATE = (
     "Abstract: <abstract>\n"
@@ -93,6 +94,13 @@ def test_a_model_draft_that_fails_a_check_is_kept_with_the_failing_check_for_its
     with pytest.raises(DraftError, match="cannot be accepted"):
         draft_accept(reviewer=authoring.reviewer, draft=draft)
     assert not Item.objects.filter(bank="lab-a").exists()
+    # Its author's page shows the failing check and the form to fix it.
+    page = client_for(authoring.author).get(
+        reverse("dashboard:workbench_draft", args=["lab-a", draft.pk])
+    )
+    html = page.content.decode()
+    assert 'id="checks-failed"' in html and "differ in length" in html
+    assert "Resubmit for review" in html and "(model-drafted)" in html
 
     start, end = passage_range()
     draft_resubmit(
@@ -111,6 +119,7 @@ def test_a_model_that_cannot_load_fails_the_draft_and_says_why(
     assert draft_model_process(draft_id=draft.pk) == "failed"
     draft.refresh_from_db()
     assert "no-model-here" in draft.error and draft.altered == ""
+    assert events(draft) == ["draft.request", "draft.failed"]
 
 
 @pytest.mark.django_db
