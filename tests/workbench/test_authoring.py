@@ -3,9 +3,12 @@ every refusal storing nothing (real Postgres; audit entries counted from a basel
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from auditlog.models import LogEntry
-from django.db import IntegrityError, transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
 
 from braintrial.items.models import Item
 from braintrial.items.services.diff import differences_compute
@@ -261,3 +264,31 @@ def test_accepting_checks_again_under_the_banks_current_rule(authoring: Authorin
     with pytest.raises(DraftError, match="at most 5%"):
         draft_accept(reviewer=authoring.reviewer, draft=draft)
     assert not Item.objects.filter(bank="lab-a").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_accepting_at_once_make_one_item(authoring: Authoring) -> None:
+    draft = submit(authoring)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept(reviewer: User) -> None:
+        try:
+            barrier.wait()
+            draft_accept(reviewer=reviewer, draft=draft)
+            outcomes.append("accepted")
+        except DraftError as exc:
+            outcomes.append(exc.messages[0])
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=accept, args=(user,))
+        for user in (authoring.reviewer, authoring.both)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["This draft is accepted: it cannot be accepted.", "accepted"]
+    assert Item.objects.filter(bank="lab-a").count() == 1

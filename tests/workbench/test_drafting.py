@@ -198,3 +198,27 @@ def test_a_scoring_worker_drafts_the_item_with_the_tiny_model(
     draft_model_process(draft_id=expected.pk)
     expected.refresh_from_db()
     assert draft.altered == expected.altered
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("posts_like_a_browser")
+def test_the_authoring_page_offers_the_models_with_a_prompt_and_asks_one(
+    authoring: Authoring, tiny_model_dir: Path
+) -> None:
+    scorer = drafter(tiny_model_dir, max_new_tokens=4)
+    scorer_create(name="no-prompt", model_source=str(tiny_model_dir), device="cpu")
+    url = reverse("dashboard:workbench_draft_write", args=["lab-a", authoring.candidate.pk])
+    page = client_for(authoring.author).get(url).content.decode()
+    assert f'<option value="{scorer.pk}">tiny-drafter</option>' in page
+    assert "no-prompt" not in page
+    start, end = passage_range()
+    refused = client_for(authoring.author).post(url, {"action": "model", "scorer": scorer.pk})
+    assert refused.status_code == 400 and "Mark the results passage" in refused.content.decode()
+    asked = client_for(authoring.author).post(
+        url,
+        {"action": "model", "scorer": scorer.pk, "passage_start": start, "passage_end": end},
+    )
+    draft = Draft.objects.get()
+    assert asked.status_code == 302
+    assert (draft.status, draft.source, draft.drafted_with) == ("drafting", "llm", scorer)
+    assert events(draft) == ["draft.request"]
