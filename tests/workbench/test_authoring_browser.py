@@ -12,7 +12,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from braintrial.items.models import Item
 from braintrial.workbench.models import BankRole, Draft
-from tests.dashboard.test_setup_browser import ARGS, CHROMIUM, DESKTOP, accessibility_violations
+from tests.dashboard.test_setup_browser import (
+    ARGS,
+    CHROMIUM,
+    DESKTOP,
+    accessibility_violations,
+    shoot,
+)
 
 from .conftest import ABSTRACT, ALTERED_PASSAGE, PASSAGE, PASSWORD, Authoring, passage_range
 
@@ -65,7 +71,7 @@ def test_author_and_reviewer_take_an_item_from_draft_through_return_to_the_bank(
             expect(owner.locator(".dash-messages")).to_contain_text(f"{username} is now a {role}")
         expect(owner.locator("#roles tbody tr")).to_have_count(4)  # bea holds two already
         clean(owner)
-        owner.screenshot(path=str(output_dir / "workbench-roles.png"), full_page=True)
+        shoot(owner, output_dir, "workbench-roles")
 
         # The author marks the passage in the page, and is refused without one first.
         author = logged_in(browser, url, "ada", errors)
@@ -90,7 +96,7 @@ def test_author_and_reviewer_take_an_item_from_draft_through_return_to_the_bank(
         expect(author.locator("#version-altered mark").first).to_have_text("stayed stable")
         expect(author.locator("#checks-passed")).to_be_visible()
         clean(author)
-        author.screenshot(path=str(output_dir / "workbench-write.png"), full_page=True)
+        shoot(author, output_dir, "workbench-write")  # and at 360 px: nothing scrolls sideways
         author.get_by_role("button", name="Submit for review").click()
         expect(author.locator(".dash-messages")).to_contain_text("Submitted for review.")
         expect(author.locator("h1")).to_contain_text("Waiting for review")
@@ -122,7 +128,7 @@ def test_author_and_reviewer_take_an_item_from_draft_through_return_to_the_bank(
         expect(reviewer.locator("h1")).to_contain_text("Accepted")
         expect(reviewer.locator("#draft-by")).to_contain_text("reviewed by rex")
         clean(reviewer)
-        reviewer.screenshot(path=str(output_dir / "workbench-accepted.png"), full_page=True)
+        shoot(reviewer, output_dir, "workbench-accepted")
         browser.close()
     assert errors == []
     item = Item.objects.get(bank="lab-a")
