@@ -123,6 +123,18 @@ def test_a_model_that_cannot_load_fails_the_draft_and_says_why(
 
 
 @pytest.mark.django_db
+def test_a_prompt_removed_before_the_worker_runs_fails_the_draft_not_the_task(
+    authoring: Authoring, tiny_model_dir: Path
+) -> None:
+    scorer = drafter(tiny_model_dir, max_new_tokens=4)
+    draft = request(authoring, scorer)
+    DraftPrompt.objects.filter(scorer=scorer).delete()
+    assert draft_model_process(draft_id=draft.pk) == "failed"
+    draft.refresh_from_db()
+    assert "has no drafting prompt any more" in draft.error
+
+
+@pytest.mark.django_db
 def test_a_model_draft_request_is_refused_without_passage_model_or_role(
     authoring: Authoring, tiny_model_dir: Path
 ) -> None:
