@@ -110,7 +110,7 @@ def draft_model_process(*, draft_id: int) -> str:
         return draft.status if draft is not None else "missing"
     abstract = draft.candidate.abstract
     passage = Passage(draft.passage_start, draft.passage_end)
-    prompt = DraftPrompt.objects.filter(scorer_id=draft.drafted_with_id).first()
+    prompt = DraftPrompt.objects.filter(scorer=draft.drafted_with).first()
     if prompt is None:  # removed in the admin since the draft was asked for
         error = f"The model {draft.drafted_with.name} has no drafting prompt any more."
         return _finish(draft, status=Draft.Status.FAILED, error=error)
