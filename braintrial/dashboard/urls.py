@@ -58,6 +58,16 @@ urlpatterns = [
         authoring.draft_write,
         name="workbench_draft_write",
     ),
+    path(
+        "workbench/drafts/<slug:bank>/write/<int:pk>/submit/",
+        authoring.draft_write_submit,
+        name="workbench_draft_submit",
+    ),
+    path(
+        "workbench/drafts/<slug:bank>/write/<int:pk>/model/",
+        authoring.draft_model_ask,
+        name="workbench_draft_model",
+    ),
     path("workbench/drafts/<slug:bank>/<int:pk>/", authoring.draft_detail, name="workbench_draft"),
     path(
         "workbench/drafts/<slug:bank>/<int:pk>/fix/",

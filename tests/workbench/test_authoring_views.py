@@ -20,6 +20,10 @@ def write_url(a: Authoring) -> str:
     return reverse("dashboard:workbench_draft_write", args=["lab-a", a.candidate.pk])
 
 
+def submit_url(a: Authoring) -> str:
+    return reverse("dashboard:workbench_draft_submit", args=["lab-a", a.candidate.pk])
+
+
 def draft_fields(**overrides: object) -> dict[str, object]:
     start, end = passage_range()
     return {"passage_start": start, "passage_end": end, "altered": altered_text(), **overrides}
@@ -38,9 +42,7 @@ def events_since(since: int) -> list[str]:
 def test_checking_shows_both_versions_with_the_changed_words_marked_and_stores_nothing(
     authoring: Authoring,
 ) -> None:
-    response = client_for(authoring.author).post(
-        write_url(authoring), {**draft_fields(), "action": "check"}
-    )
+    response = client_for(authoring.author).post(write_url(authoring), draft_fields())
     html = response.content.decode()
     assert response.status_code == 200
     assert '<mark class="passage">' + PASSAGE + "</mark>" in html
@@ -51,9 +53,7 @@ def test_checking_shows_both_versions_with_the_changed_words_marked_and_stores_n
 
 def test_an_author_submits_and_a_reviewer_accepts_over_http(authoring: Authoring) -> None:
     since = last_entry_pk()
-    response = client_for(authoring.author).post(
-        write_url(authoring), {**draft_fields(), "action": "submit"}
-    )
+    response = client_for(authoring.author).post(submit_url(authoring), draft_fields())
     draft = Draft.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard:workbench_draft", args=["lab-a", draft.pk])
@@ -70,7 +70,7 @@ def test_an_author_submits_and_a_reviewer_accepts_over_http(authoring: Authoring
 
 
 def test_a_returned_draft_goes_back_to_its_author_with_the_comment(authoring: Authoring) -> None:
-    client_for(authoring.author).post(write_url(authoring), {**draft_fields(), "action": "submit"})
+    client_for(authoring.author).post(submit_url(authoring), draft_fields())
     draft = Draft.objects.get()
     review_url = reverse("dashboard:workbench_draft_review", args=["lab-a", draft.pk])
     empty = client_for(authoring.reviewer).post(review_url, {"decision": "return", "comment": ""})
@@ -93,7 +93,7 @@ def test_a_returned_draft_goes_back_to_its_author_with_the_comment(authoring: Au
 def test_the_author_who_is_also_a_reviewer_is_refused_with_a_clear_message(
     authoring: Authoring,
 ) -> None:
-    client_for(authoring.both).post(write_url(authoring), {**draft_fields(), "action": "submit"})
+    client_for(authoring.both).post(submit_url(authoring), draft_fields())
     draft = Draft.objects.get()
     detail = client_for(authoring.both).get(
         reverse("dashboard:workbench_draft", args=["lab-a", draft.pk])
@@ -125,16 +125,14 @@ def test_bad_drafts_answer_400_with_the_reason_and_store_nothing(
     authoring: Authoring, fields: dict[str, object], says: str
 ) -> None:
     since = last_entry_pk()
-    response = client_for(authoring.author).post(
-        write_url(authoring), {**draft_fields(**fields), "action": "submit"}
-    )
+    response = client_for(authoring.author).post(submit_url(authoring), draft_fields(**fields))
     assert response.status_code == 400
     assert says in response.content.decode()
     assert not Draft.objects.exists() and not LogEntry.objects.filter(pk__gt=since).exists()
 
 
 def test_nobody_without_a_role_reads_the_banks_drafts(authoring: Authoring) -> None:
-    client_for(authoring.author).post(write_url(authoring), {**draft_fields(), "action": "submit"})
+    client_for(authoring.author).post(submit_url(authoring), draft_fields())
     draft = Draft.objects.get()
     urls = [
         reverse("dashboard:workbench_drafts", args=["lab-a"]),

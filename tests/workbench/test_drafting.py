@@ -224,11 +224,11 @@ def test_the_authoring_page_offers_the_models_with_a_prompt_and_asks_one(
     assert f'<option value="{scorer.pk}">tiny-drafter</option>' in page
     assert "no-prompt" not in page
     start, end = passage_range()
-    refused = client_for(authoring.author).post(url, {"action": "model", "scorer": scorer.pk})
+    ask = reverse("dashboard:workbench_draft_model", args=["lab-a", authoring.candidate.pk])
+    refused = client_for(authoring.author).post(ask, {"scorer": scorer.pk})
     assert refused.status_code == 400 and "Mark the results passage" in refused.content.decode()
     asked = client_for(authoring.author).post(
-        url,
-        {"action": "model", "scorer": scorer.pk, "passage_start": start, "passage_end": end},
+        ask, {"scorer": scorer.pk, "passage_start": start, "passage_end": end}
     )
     draft = Draft.objects.get()
     assert asked.status_code == 302

@@ -76,42 +76,54 @@ def drafts(request: HttpRequest, bank: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def draft_write(request: HttpRequest, bank: str, pk: int) -> HttpResponse:
-    """Write an altered version of the candidate ``pk``: check it (nothing stored), submit it,
-    or ask a model for it."""
+    """Write an altered version of the candidate ``pk``; a POST checks it and shows both
+    versions and the guidelines. Nothing is stored."""
     found = authoring_candidate_get(user=request.user, name=bank, pk=pk)
-    item_bank = found.bank
     if request.method == "GET":
-        return draft_pages.write_render(request, bank=item_bank, candidate=found)
+        return draft_pages.write_render(request, bank=found.bank, candidate=found)
     form = DraftForm(request.POST)
-    values = draft_pages.form_values(form)
-    action = request.POST.get("action", "check")
+    versions = draft_pages.versions_compare(candidate=found, **draft_pages.form_values(form))
+    status = 200 if form.is_valid() else 400
+    return draft_pages.write_render(
+        request, bank=found.bank, candidate=found, form=form, versions=versions, status=status
+    )
+
+
+@require_POST
+@login_required
+def draft_write_submit(request: HttpRequest, bank: str, pk: int) -> HttpResponse:
+    """Submit the altered version for review, if it passes every guideline."""
+    found = authoring_candidate_get(user=request.user, name=bank, pk=pk)
+    form = DraftForm(request.POST)
     try:
         if not form.is_valid():
             raise AuthoringError([])
-        if action == "submit":
-            draft = draft_submit(author=researcher(request), candidate=found, **values)
-            messages.success(request, "Submitted for review.")
-            return redirect("dashboard:workbench_draft", bank=item_bank.name, pk=draft.pk)
-        if action == "model":
-            draft = draft_model_request(
-                author=researcher(request),
-                candidate=found,
-                start=values["start"],
-                end=values["end"],
-                scorer_id=_int(request.POST.get("scorer")),
-            )
-            messages.success(request, "The model is drafting it on a scoring worker.")
-            return redirect("dashboard:workbench_draft", bank=item_bank.name, pk=draft.pk)
+        values = draft_pages.form_values(form)
+        draft = draft_submit(author=researcher(request), candidate=found, **values)
     except AuthoringError as exc:
-        versions = draft_pages.versions_compare(candidate=found, **values)
-        return draft_pages.write_render(
-            request, bank=item_bank, candidate=found, form=form, versions=versions,
-            errors=exc.messages, status=400,
+        return draft_pages.write_refused(request, candidate=found, form=form, exc=exc)
+    messages.success(request, "Submitted for review.")
+    return redirect("dashboard:workbench_draft", bank=bank, pk=draft.pk)
+
+
+@require_POST
+@login_required
+def draft_model_ask(request: HttpRequest, bank: str, pk: int) -> HttpResponse:
+    """Ask a model to alter the marked passage, on a scoring worker."""
+    found = authoring_candidate_get(user=request.user, name=bank, pk=pk)
+    form = DraftForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise AuthoringError([])
+        values = draft_pages.form_values(form)
+        draft = draft_model_request(
+            author=researcher(request), candidate=found, start=values["start"],
+            end=values["end"], scorer_id=_int(request.POST.get("scorer")),
         )  # fmt: skip
-    versions = draft_pages.versions_compare(candidate=found, **values)
-    return draft_pages.write_render(
-        request, bank=item_bank, candidate=found, form=form, versions=versions
-    )
+    except AuthoringError as exc:
+        return draft_pages.write_refused(request, candidate=found, form=form, exc=exc)
+    messages.success(request, "The model is drafting it on a scoring worker.")
+    return redirect("dashboard:workbench_draft", bank=bank, pk=draft.pk)
 
 
 def _int(value: str | None) -> int:

@@ -114,6 +114,17 @@ def write_render(
     return render(request, "dashboard/workbench/draft_write.html", context, status=status)
 
 
+def write_refused(
+    request: HttpRequest, *, candidate: Candidate, form: DraftForm, exc: AuthoringError
+) -> HttpResponse:
+    """The authoring page again, with why nothing was stored (400)."""
+    versions = versions_compare(candidate=candidate, **form_values(form))
+    return write_render(
+        request, bank=candidate.bank, candidate=candidate, form=form, versions=versions,
+        errors=exc.messages, status=400,
+    )  # fmt: skip
+
+
 def draft_render(
     request: HttpRequest,
     *,
