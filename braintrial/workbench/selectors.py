@@ -12,7 +12,7 @@ from django.db.models.functions import Lower, Replace, Trim
 from braintrial.brainbench.dois import DOI_PREFIXES
 from braintrial.items.models import Item
 from braintrial.studies.banks import banks_for_user
-from braintrial.workbench.models import Candidate, Draft
+from braintrial.workbench.models import BankRole, Candidate, Draft
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -113,4 +113,13 @@ def candidates_for_authoring(*, bank_id: int) -> QuerySet[Candidate]:
     return candidates_of_bank(bank_id=bank_id).annotate(
         n_drafts=Count("drafts"),
         n_accepted=Count("drafts", filter=Q(drafts__status=Draft.Status.ACCEPTED)),
+    )
+
+
+def roles_of_bank(*, bank_id: int) -> QuerySet[BankRole]:
+    """The roles granted on a bank (for its owners' page), by role then account."""
+    return (
+        BankRole.objects.filter(bank_id=bank_id)
+        .select_related("user", "granted_by")
+        .order_by("role", "user__username")
     )

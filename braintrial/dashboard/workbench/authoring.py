@@ -21,6 +21,7 @@ from braintrial.dashboard.workbench.forms import (
     RoleGrantForm,
 )
 from braintrial.dashboard.workbench.pages import researcher
+from braintrial.items.models import ItemBank
 from braintrial.workbench.access import (
     authoring_candidate_get,
     draft_get,
@@ -38,7 +39,7 @@ from braintrial.workbench.drafts import (
     draft_return,
     draft_submit,
 )
-from braintrial.workbench.models import BankRole, Role
+from braintrial.workbench.models import Role
 from braintrial.workbench.roles import (
     RoleError,
     bank_role_grant,
@@ -46,7 +47,11 @@ from braintrial.workbench.roles import (
     length_change_percent,
     length_change_set,
 )
-from braintrial.workbench.selectors import candidates_for_authoring, drafts_of_bank
+from braintrial.workbench.selectors import (
+    candidates_for_authoring,
+    drafts_of_bank,
+    roles_of_bank,
+)
 
 
 @require_GET
@@ -188,14 +193,14 @@ def draft_review(request: HttpRequest, bank: str, pk: int) -> HttpResponse:
 
 
 def _roles_render(
-    request: HttpRequest, *, bank: str, grant: RoleGrantForm | None = None,
+    request: HttpRequest, *, bank: ItemBank, grant: RoleGrantForm | None = None,
     rule: LengthRuleForm | None = None, errors: list[str] | None = None, status: int = 200,
 ) -> HttpResponse:  # fmt: skip
-    item_bank = workbench_bank_get(user=request.user, name=bank)
-    percent = length_change_percent(bank=item_bank)
+    """The owners' page: the granted roles, the grant form and the bank's length rule."""
+    percent = length_change_percent(bank=bank)
     context = {
-        "bank": item_bank,
-        "roles": BankRole.objects.filter(bank=item_bank).select_related("user", "granted_by"),
+        "bank": bank,
+        "roles": roles_of_bank(bank_id=bank.pk),
         "grant": grant or RoleGrantForm(),
         "rule": rule or LengthRuleForm(initial={"max_length_change_percent": percent}),
         "errors": errors or [],
@@ -206,7 +211,7 @@ def _roles_render(
 @require_GET
 @login_required
 def roles(request: HttpRequest, bank: str) -> HttpResponse:
-    return _roles_render(request, bank=bank)
+    return _roles_render(request, bank=workbench_bank_get(user=request.user, name=bank))
 
 
 @require_POST
@@ -220,7 +225,7 @@ def role_grant(request: HttpRequest, bank: str) -> HttpResponse:
         granted = bank_role_grant(actor=researcher(request), bank=item_bank, **form.cleaned_data)
     except RoleError as exc:
         errors = [str(exc)] if str(exc) else []
-        return _roles_render(request, bank=bank, grant=form, errors=errors, status=400)
+        return _roles_render(request, bank=item_bank, grant=form, errors=errors, status=400)
     messages.success(request, f"{granted.user.get_username()} is now a {granted.role} of {bank}.")
     return redirect("dashboard:workbench_roles", bank=bank)
 
@@ -232,7 +237,7 @@ def role_revoke(request: HttpRequest, bank: str, pk: int) -> HttpResponse:
     try:
         bank_role_revoke(actor=researcher(request), bank=item_bank, role_id=pk)
     except RoleError as exc:
-        return _roles_render(request, bank=bank, errors=[str(exc)], status=400)
+        return _roles_render(request, bank=item_bank, errors=[str(exc)], status=400)
     messages.success(request, "The role is revoked.")
     return redirect("dashboard:workbench_roles", bank=bank)
 
@@ -243,7 +248,7 @@ def length_rule(request: HttpRequest, bank: str) -> HttpResponse:
     item_bank = workbench_bank_get(user=request.user, name=bank)
     form = LengthRuleForm(request.POST)
     if not form.is_valid():
-        return _roles_render(request, bank=bank, rule=form, status=400)
+        return _roles_render(request, bank=item_bank, rule=form, status=400)
     length_change_set(
         actor=researcher(request), bank=item_bank,
         percent=form.cleaned_data["max_length_change_percent"],
