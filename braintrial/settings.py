@@ -175,6 +175,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ROUTES = {
     "scoring.tasks.*": {"queue": "scoring"},
+    # A model drafts workbench items where the models are: on the scoring workers.
+    "braintrial.workbench.tasks.*": {"queue": "scoring"},
     "braintrial.dashboard.tasks.*": {"queue": "reports"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"

@@ -8,6 +8,7 @@ from django.urls import path
 from braintrial.dashboard import governance, views
 from braintrial.dashboard.setup import views as setup
 from braintrial.dashboard.submissions import views as submissions
+from braintrial.dashboard.workbench import authoring
 from braintrial.dashboard.workbench import views as workbench
 
 app_name = "dashboard"
@@ -33,6 +34,50 @@ urlpatterns = [
         "workbench/sources/<slug:bank>/paste/",
         workbench.candidate_paste,
         name="workbench_paste",
+    ),
+    path("workbench/sources/<slug:bank>/roles/", authoring.roles, name="workbench_roles"),
+    path(
+        "workbench/sources/<slug:bank>/roles/grant/",
+        authoring.role_grant,
+        name="workbench_role_grant",
+    ),
+    path(
+        "workbench/sources/<slug:bank>/roles/<int:pk>/revoke/",
+        authoring.role_revoke,
+        name="workbench_role_revoke",
+    ),
+    path(
+        "workbench/sources/<slug:bank>/roles/length/",
+        authoring.length_rule,
+        name="workbench_length_rule",
+    ),
+    path("workbench/drafts/", authoring.drafts_banks, name="workbench_drafts_banks"),
+    path("workbench/drafts/<slug:bank>/", authoring.drafts, name="workbench_drafts"),
+    path(
+        "workbench/drafts/<slug:bank>/write/<int:pk>/",
+        authoring.draft_write,
+        name="workbench_draft_write",
+    ),
+    path(
+        "workbench/drafts/<slug:bank>/write/<int:pk>/submit/",
+        authoring.draft_write_submit,
+        name="workbench_draft_submit",
+    ),
+    path(
+        "workbench/drafts/<slug:bank>/write/<int:pk>/model/",
+        authoring.draft_model_ask,
+        name="workbench_draft_model",
+    ),
+    path("workbench/drafts/<slug:bank>/<int:pk>/", authoring.draft_detail, name="workbench_draft"),
+    path(
+        "workbench/drafts/<slug:bank>/<int:pk>/fix/",
+        authoring.draft_fix,
+        name="workbench_draft_fix",
+    ),
+    path(
+        "workbench/drafts/<slug:bank>/<int:pk>/review/",
+        authoring.draft_review,
+        name="workbench_draft_review",
     ),
     path("models/mine/", submissions.submission_list, name="submission_list"),
     path("models/submit/", submissions.submission_create, name="submission_create"),

@@ -43,6 +43,8 @@ class Item(models.Model):
     class Source(models.TextChoices):
         HUMAN = "human", "Human-written"
         GPT4 = "gpt4", "GPT-4-written"
+        # Drafted by a language model in the item workbench, then checked by people.
+        LLM = "llm", "Model-drafted"
 
     class Retirement(models.TextChoices):
         CURRENT = "", "Current"
@@ -66,6 +68,9 @@ class Item(models.Model):
     )
     doi = models.CharField(max_length=255, blank=True)
     journal_section = models.CharField(max_length=128, blank=True)
+    # Written from the item workbench's candidate (empty for the published files, which name
+    # none); its publication date goes to published_first/last like any item's.
+    journal = models.CharField(max_length=255, blank=True)
     original = models.TextField()
     altered = models.TextField()
     differences = models.JSONField(

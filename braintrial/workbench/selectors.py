@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import F, Func, QuerySet, Value
+from django.db.models import Count, F, Func, Q, QuerySet, Value
 from django.db.models.functions import Lower, Replace, Trim
 
 from braintrial.brainbench.dois import DOI_PREFIXES
 from braintrial.items.models import Item
 from braintrial.studies.banks import banks_for_user
-from braintrial.workbench.models import Candidate
+from braintrial.workbench.models import BankRole, Candidate, Draft
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -94,3 +94,32 @@ def candidate_list(*, user: User, bank_id: int) -> list[CandidateListed]:
     banks = dois_in_banks_for(user=user, dois=(c.doi for c in candidates))
     nowhere = InBanks(named=[], others=0)
     return [CandidateListed(candidate=c, in_banks=banks.get(c.doi, nowhere)) for c in candidates]
+
+
+# --- authoring and review ------------------------------------------------------------------------
+
+
+def drafts_of_bank(*, bank_id: int) -> QuerySet[Draft]:
+    """A bank's drafts, the latest decision first (read only through ``access.drafts_bank_get``)."""
+    return (
+        Draft.objects.filter(candidate__bank_id=bank_id)
+        .select_related("candidate", "author", "reviewer", "drafted_with")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def candidates_for_authoring(*, bank_id: int) -> QuerySet[Candidate]:
+    """A bank's candidates with how many drafts each has and whether one is accepted."""
+    return candidates_of_bank(bank_id=bank_id).annotate(
+        n_drafts=Count("drafts"),
+        n_accepted=Count("drafts", filter=Q(drafts__status=Draft.Status.ACCEPTED)),
+    )
+
+
+def roles_of_bank(*, bank_id: int) -> QuerySet[BankRole]:
+    """The roles granted on a bank (for its owners' page), by role then account."""
+    return (
+        BankRole.objects.filter(bank_id=bank_id)
+        .select_related("user", "granted_by")
+        .order_by("role", "user__username")
+    )

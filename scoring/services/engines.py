@@ -41,6 +41,17 @@ def scorer_engine_load(*, scorer: Scorer) -> ScoringEngine:
     return engine
 
 
+def scorer_generate(*, scorer: Scorer, prompt: str, max_new_tokens: int) -> str:
+    """The scorer's model's greedy continuation of ``prompt`` (scoring.engine.generation), on
+    the process-wide loaded model. Raises what ``scorer_engine_load`` raises, and ValueError
+    when the prompt is too long for the model."""
+    from scoring.engine.generation import generate_greedy
+
+    return generate_greedy(
+        scorer_engine_config(scorer=scorer), prompt, max_new_tokens=max_new_tokens
+    )
+
+
 def scorer_weights_checksum(*, scorer: Scorer) -> str:
     """sha256 of the scorer's local checkpoint files (see scoring.engine.weights), "" for a
     Hugging Face id. Cached per process by each file's path, size and mtime; raises OSError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.test import Client
 
 from braintrial.items.models import ItemBank
 from braintrial.studies.models import Study
+from braintrial.workbench.models import BankRole, Candidate
 from tests.factories import item_make, user_make
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -58,3 +60,69 @@ def bank_changer(username: str) -> User:
     user = user_make(username)
     user.user_permissions.add(Permission.objects.get(codename="change_itembank"))  # type: ignore[attr-defined]
     return user  # type: ignore[return-value]
+
+
+ABSTRACT = (
+    "BACKGROUND: We asked how entorhinal grid fields behave without visual input. "
+    "RESULTS: Fields drifted by a small amount in darkness (n = 12 animals), and the drift "
+    "grew with time since the lights went out."
+)
+PASSAGE = "Fields drifted by a small amount in darkness"
+ALTERED_PASSAGE = "Fields stayed stable in darkness, without drift"
+
+
+def passage_range(abstract: str = ABSTRACT, passage: str = PASSAGE) -> tuple[int, int]:
+    start = abstract.index(passage)
+    return start, start + len(passage)
+
+
+def altered_text(abstract: str = ABSTRACT) -> str:
+    return abstract.replace(PASSAGE, ALTERED_PASSAGE)
+
+
+@dataclass
+class Authoring:
+    owner: User  # owns lab-a, holds no role
+    author: User
+    reviewer: User
+    both: User  # author and reviewer
+    outsider: User  # no role, does not own the bank
+    bank: ItemBank
+    candidate: Candidate
+
+
+@pytest.fixture
+def authoring(db) -> Authoring:
+    owner = user_make("olga", password=PASSWORD)
+    author = user_make("ada", password=PASSWORD)
+    reviewer = user_make("rex", password=PASSWORD)
+    both = user_make("bea")
+    outsider = user_make("otto")
+    bank = ItemBank.objects.create(name="lab-a")
+    bank.owners.add(owner)
+    for user, role in ((author, "author"), (reviewer, "reviewer"), (both, "author"),
+                       (both, "reviewer")):  # fmt: skip
+        BankRole.objects.create(bank=bank, user=user, role=role, granted_by=owner)
+    candidate = Candidate.objects.create(
+        bank=bank,
+        title="Grid cell drift in darkness",
+        abstract=ABSTRACT,
+        doi="10.5555/bt.authoring.001",
+        journal="Journal of Invented Neuroscience",
+        published_from=dt.date(2025, 6, 1),
+        published_until=dt.date(2025, 6, 30),
+        published_precision="month",
+        section="Systems/Circuits",
+        origin="pasted",
+        row=1,
+        imported_by=owner,
+    )
+    return Authoring(owner, author, reviewer, both, outsider, bank, candidate)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random GPT-2 (tests/scoring/tinymodel.py), built once for the drafting tests."""
+    from tests.scoring.tinymodel import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-drafter"))

@@ -1,4 +1,4 @@
-"""The workbench's forms: a file of candidates, or one pasted abstract."""
+"""The workbench's forms: a file of candidates, one pasted abstract, a draft, a review, a role."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from braintrial.workbench.models import Section
+from braintrial.workbench.models import MAX_LENGTH_CHANGE_PERCENT, Role, Section
 from braintrial.workbench.sources import MAX_ABSTRACT, MAX_FILE_BYTES, MAX_JOURNAL, MAX_TITLE
 
 _SECTION_CHOICES = [("", "Not assigned yet"), *Section.choices]
@@ -43,3 +43,46 @@ class CandidatePasteForm(forms.Form):
         label="Publication date", max_length=10, help_text="2025, 2025-03 or 2025-03-14"
     )
     section = forms.ChoiceField(choices=_SECTION_CHOICES, required=False)
+
+
+class DraftForm(forms.Form):
+    """A marked passage and the altered abstract. Left unrequired here: the authoring services
+    say what is missing in the guidelines' words (workbench.authoring)."""
+
+    passage_start = forms.IntegerField(
+        label="Passage starts at character", min_value=0, required=False
+    )
+    passage_end = forms.IntegerField(label="Passage ends at character", min_value=0, required=False)
+    altered = forms.CharField(
+        label="Altered version",
+        required=False,
+        strip=False,
+        max_length=MAX_ABSTRACT + 1000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=(
+            "The whole abstract with its results changed; only the marked passage may change."
+        ),
+    )
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required to return a draft: say what its author should fix.",
+    )
+
+
+class RoleGrantForm(forms.Form):
+    username = forms.CharField(label="Account (user name)", max_length=150)
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class LengthRuleForm(forms.Form):
+    max_length_change_percent = forms.IntegerField(
+        label="The versions' lengths may differ by at most (%)",
+        min_value=1,
+        max_value=MAX_LENGTH_CHANGE_PERCENT,
+    )
