@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import QuerySet
 
 from braintrial.items.models import Item
+from braintrial.items.sources import QUOTAS, source_quota
 from braintrial.participants.models import Challenge, Position, Trial
 from braintrial.participants.selectors import trial_held_q
 from braintrial.studies.models import Study
@@ -26,7 +27,9 @@ from scoring.selectors import scores_valid
 from .rules import ExclusionRules, trial_analysed_q, trial_flags, trial_unanswered_q
 from .types import ScorerInfo, SkippedScorer
 
-SOURCES = (Item.Source.HUMAN.value, Item.Source.GPT4.value)
+# The report's item groups are the study's quotas (items.sources): "human", and "gpt4", the
+# machine-written cases (GPT-4-written and model-drafted).
+SOURCES: tuple[str, ...] = QUOTAS
 NO_POSITION = "(not given)"
 
 # The layout of a trial's packed word (_trial_word), lowest bits first: one bit per condition,
@@ -59,10 +62,16 @@ class Items:
     """The study bank's test items; arrays indexed by item index (sorted by id)."""
 
     ids: np.ndarray
-    source: np.ndarray  # index into SOURCES
+    source: np.ndarray  # index into SOURCES: the quota the item fills (items.sources)
     section: np.ndarray  # index into section_labels
     section_labels: list[str]
     abstract_id: np.ndarray  # -1 where unknown
+    written_by: tuple[str, ...] = ()  # each item's own source (Item.source), "llm" included
+
+    def sources_of(self, mask: np.ndarray) -> list[str]:
+        """The own sources of the items in ``mask``, in Item.Source order."""
+        held = {self.written_by[i] for i in np.flatnonzero(mask)}
+        return [source for source in Item.Source.values if source in held]
 
     def index_of(self, item_ids: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.ids, item_ids)
@@ -121,10 +130,11 @@ def items_load(*, study: Study) -> Items:
     label_index = {label: i for i, label in enumerate(labels)}
     return Items(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
-        source=np.array([SOURCES.index(r[1]) for r in rows], dtype=np.int64),
+        source=np.array([SOURCES.index(source_quota(r[1])) for r in rows], dtype=np.int64),
         section=np.array([label_index[r[2]] for r in rows], dtype=np.int64),
         section_labels=labels,
         abstract_id=np.array([-1 if r[3] is None else r[3] for r in rows], dtype=np.int64),
+        written_by=tuple(r[1] for r in rows),
     )
 
 

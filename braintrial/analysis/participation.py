@@ -160,7 +160,7 @@ def exposure(*, study: Study, items: Items, trials: Trials, included: np.ndarray
         {
             "item_id": int(items.ids[i]),
             "abstract_id": int(items.abstract_id[i]) if items.abstract_id[i] >= 0 else None,
-            "source": SOURCES[items.source[i]],
+            "source": items.written_by[i] if items.written_by else SOURCES[items.source[i]],
             "journal_section": items.section_labels[items.section[i]],
             "n_assigned": int(assigned[i]),
             "n_answered": int(answered[i]),

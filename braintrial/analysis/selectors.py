@@ -11,6 +11,7 @@ from typing import Any, cast
 import numpy as np
 
 from braintrial.items.models import Item
+from braintrial.items.sources import quota_label
 from braintrial.studies.heldout import study_held_out_ids
 from braintrial.studies.models import Study
 from scoring.cutoffs import Cutoff, scorer_cutoff
@@ -66,8 +67,9 @@ METHODS = {
     "cross-validated over the included trials with a confidence; fitted per item source, so "
     "'all' has none. Human and model alone are on the same trials.",
     "sources": "'human' = human-written test cases (the paper's headline figures), 'gpt4' = "
-    "GPT-4-written, 'all' = both, beyond the paper: models scored on 300 items, humans on "
-    "every included trial.",
+    "machine-written: GPT-4-written and model-drafted (items.sources; each group's 'label' "
+    "names the sources it holds), 'all' = both, beyond the paper: models scored on 300 items, "
+    "humans on every included trial.",
     "science": "Beyond the paper: item analysis, clustered intervals, IRT and planning "
     "(analysis.science; its 'method' entry says how).",
     "held_out": "Beyond the paper: accuracy on the public and on the held-out items side by "
@@ -140,7 +142,13 @@ def study_report(
         )
         # The teams are fitted per item source (analysis.paper): none for the pooled items.
         source = paper_source(paper, key)
-        sources[key] = {**figures_, "team": source["teams"]["pairs"] if source else {}}
+        written_by = items.sources_of(item_mask)
+        sources[key] = {
+            **figures_,
+            "team": source["teams"]["pairs"] if source else {},
+            "label": "all" if key == "all" else quota_label(key, written_by),
+            "written_by": written_by,
+        }
     report: ReportFigures = {
         "study": {
             "id": study.pk,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-# Item sources of the report: "human" and "gpt4" (analysis.data.SOURCES), and "all" of both.
+# Item groups of the report: the study's quotas (items.sources), "human" and "gpt4" (the
+# machine-written: GPT-4-written and model-drafted), and "all" of both.
 PaperSourceKey = Literal["human", "gpt4"]
 PAPER_SOURCES: tuple[PaperSourceKey, ...] = ("human", "gpt4")
 
@@ -170,6 +171,11 @@ class SourceFigures(TypedDict):
 
 class SourceReport(SourceFigures):
     team: dict[str, TeamPair]  # scorer name -> team; empty for "all"
+    # The group in words, naming the own sources of its items (items.sources.quota_label):
+    # "GPT-4-written", "model-drafted", "machine-written (GPT-4-written and model-drafted)".
+    # Missing in reports cached before it was added: readers fall back to the key's label.
+    label: NotRequired[str]
+    written_by: NotRequired[list[str]]  # the items' own sources (Item.source), in scope
 
 
 # --- participation and exposure -------------------------------------------------------------
@@ -215,7 +221,7 @@ class Participation(TypedDict):
 class ExposureItem(TypedDict):
     item_id: int
     abstract_id: int | None
-    source: str
+    source: str  # the item's own source (Item.source: "human", "gpt4", "llm")
     journal_section: str
     n_assigned: int
     n_answered: int

@@ -57,7 +57,11 @@ class ItemTableForm(forms.Form):
         choices=[("asc", "ascending"), ("desc", "descending")], required=False
     )
     source = forms.ChoiceField(
-        choices=[("all", "All"), ("human", "Human-written"), ("gpt4", "GPT-4-written")],
+        choices=[
+            ("all", "All"),
+            ("human", "Human-written"),
+            ("gpt4", "Machine-written (GPT-4, model-drafted)"),
+        ],
         required=False,
     )
     suspect = forms.BooleanField(required=False, label="Only those worth a second look")

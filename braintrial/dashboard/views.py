@@ -47,7 +47,12 @@ from braintrial.studies.selectors import (
 from scoring.services import start as scoring_start
 from scoring.services.queue import QueueUnavailable
 
-SOURCE_CHOICES = [("human", "Human-written"), ("gpt4", "GPT-4-written"), ("all", "All")]
+# "gpt4" is the machine-written quota: GPT-4-written and model-drafted cases (items.sources).
+SOURCE_CHOICES = [
+    ("human", "Human-written"),
+    ("gpt4", "Machine-written (GPT-4, model-drafted)"),
+    ("all", "All"),
+]
 
 
 @require_GET

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.html import escape
 
 from braintrial.analysis.types import Accuracy
-from braintrial.public.selectors import SOURCE_LABELS, PublicResults
+from braintrial.public.selectors import PublicResults
 
 WIDTH = 640
 LABEL_WIDTH = 250
@@ -68,7 +68,7 @@ def chart_svg(*, results: PublicResults, source: str) -> str:
     """The chart of ``source`` ("all", "human" or "gpt4") as an SVG document."""
     rows = _rows(results, source)
     height = TOP + max(len(rows), 1) * ROW + BOTTOM
-    title = f"{results['study']['title']}: accuracy, {SOURCE_LABELS[source].lower()}"
+    title = f"{results['study']['title']}: accuracy, {results['labels'][source].lower()}"
     body = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="t" '

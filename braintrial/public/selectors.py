@@ -65,6 +65,9 @@ class PublicResults(TypedDict):
     humans: PublicHumans | None
     models: list[PublicModel]
     releases: list[PublicRelease]
+    # Each source group in words: the machine-written group names the sources it holds
+    # (GPT-4-written, model-drafted or both, items.sources).
+    labels: dict[str, str]
 
 
 def public_answer_key(*, study: Study, kind: str, extra: str = "") -> str | None:
@@ -134,9 +137,14 @@ def public_results_from_report(
         "humans": None,
         "models": [],
         "releases": public_releases(study=study),
+        "labels": dict(SOURCE_LABELS),
     }
     if report is None or computed_at is None:
         return results
+    for source in SOURCES:
+        label = report["sources"].get(source, {}).get("label")
+        if source != "all" and label:
+            results["labels"][source] = f"{label[:1].upper()}{label[1:]} items"
     moment = datetime.fromtimestamp(computed_at, tz=UTC).replace(second=0, microsecond=0)
     n_items = report["sources"]["all"]["n_items"]
     participants = report["participation"]["included_participants"]

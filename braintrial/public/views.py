@@ -48,7 +48,7 @@ def results_page(request: HttpRequest, slug: str) -> HttpResponse:
 
     def build() -> bytes:
         results = selectors.public_results(study=study)
-        context = {"study": study, "results": results, "labels": selectors.SOURCE_LABELS}
+        context = {"study": study, "results": results, "labels": results["labels"]}
         return render(request, "public/results.html", context).content
 
     site = f"{request.scheme}://{request.get_host()}"  # the page's embed line names it

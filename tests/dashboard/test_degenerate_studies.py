@@ -1,6 +1,7 @@
 """No figure takes down a page: random small and degenerate studies, every researcher answer.
 
-Hypothesis builds studies of 0-30 participants on one or both item sources, with constant
+Hypothesis builds studies of 0-30 participants on one, two or three item sources (model-drafted
+ones too, which fill the machine-written quota), with constant
 answers or sliders, every catch failed, and any rule switched off, and asserts that the report,
 the study page, its data.json, the science page, the summary API, ``manage.py report`` and every
 CSV answer without a 5xx; an analysis that cannot be computed names its reason. The number of
@@ -60,7 +61,14 @@ shapes = st.builds(
     Shape,
     n_people=st.integers(min_value=0, max_value=30),
     sources=st.sampled_from(
-        [(Item.Source.HUMAN,), (Item.Source.GPT4,), (Item.Source.HUMAN, Item.Source.GPT4)]
+        [
+            (Item.Source.HUMAN,),
+            (Item.Source.GPT4,),
+            (Item.Source.LLM,),
+            (Item.Source.HUMAN, Item.Source.GPT4),
+            (Item.Source.HUMAN, Item.Source.LLM),
+            (Item.Source.HUMAN, Item.Source.GPT4, Item.Source.LLM),
+        ]
     ),
     n_items=st.integers(min_value=1, max_value=6),
     answers=st.sampled_from(["random", "all right", "all wrong"]),

@@ -34,7 +34,8 @@ def item_rows_compute(
         model_correct=scores.correct[:, columns],
         bank=ItemBank(
             ids=items.ids,
-            sources=[SOURCES[int(s)] for s in items.source],
+            # Each row names its item's own source ("llm" included), not the quota it fills.
+            sources=list(items.written_by) or [SOURCES[int(s)] for s in items.source],
             defects=defects,
         ),
     )

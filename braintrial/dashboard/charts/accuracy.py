@@ -9,7 +9,6 @@ from braintrial.dashboard.charts.common import (
     CHANCE,
     HUMAN,
     MODEL,
-    SOURCE_LABELS,
     TOP,
     hline,
     interval_bars,
@@ -17,6 +16,7 @@ from braintrial.dashboard.charts.common import (
     model_colors,
     model_names,
     pct,
+    source_label,
     tick_labels,
 )
 
@@ -82,7 +82,7 @@ def headline(report: StudyReport, source: str) -> dict[str, Any]:
     }
     best = models[0] if models else None
     caption = (
-        f"Accuracy on {part['n_items']} {SOURCE_LABELS[source]} items: each bar one model "
+        f"Accuracy on {part['n_items']} {source_label(report, source)} items: each bar one model "
         f"({_item_sets(models)}, 95% Wilson intervals), {len(models)} models"
         + (f", best {names.get(best[0], best[0])} {pct(best[1])}" if best else "")
         + f". Lines: human experts {pct(humans['accuracy'])} (n = {humans['accuracy']['n']} "
@@ -136,10 +136,13 @@ def split(report: StudyReport, source: str, key: str) -> dict[str, Any]:
     model_groups: dict[str, dict[str, Accuracy | None]]
     if key == "source":
         groups = {
-            SOURCE_LABELS[s]: report["sources"][s]["humans"]["accuracy"] for s in ("human", "gpt4")
+            source_label(report, s): report["sources"][s]["humans"]["accuracy"]
+            for s in ("human", "gpt4")
         }
         model_groups = {
-            name: {SOURCE_LABELS[s]: _model_accuracy(report, s, name) for s in ("human", "gpt4")}
+            name: {
+                source_label(report, s): _model_accuracy(report, s, name) for s in ("human", "gpt4")
+            }
             for name in names
         }
     elif key == "section":
@@ -190,7 +193,7 @@ def split(report: StudyReport, source: str, key: str) -> dict[str, Any]:
         )
     n_trials = sum(groups[g]["n"] for g in labels)
     what = {"source": "item source", "section": "journal section", "position": "current position"}
-    items_text = "" if key == "source" else f" on {SOURCE_LABELS[source]} items"
+    items_text = "" if key == "source" else f" on {source_label(report, source)} items"
     caption = (
         f"Human accuracy by {what[key]}{items_text} (95% Wilson intervals; n = {n_trials} trials: "
         + ", ".join(f"{g} {groups[g]['n']}" for g in labels)

@@ -18,6 +18,15 @@ CHANCE = "#9aa5b1"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
 
 
+def source_label(report: StudyReport, source: str) -> str:
+    """The item group ``source`` in words, as the report names it: the machine-written group
+    names the sources it holds ("GPT-4-written", "model-drafted", or both, items.sources);
+    a report cached before groups had labels falls back to the key's label."""
+    group = report["sources"].get(source)
+    label = group.get("label") if group else None
+    return label or SOURCE_LABELS[source]
+
+
 def pct(acc: Accuracy | None) -> str:
     value = acc["accuracy"] if acc else None
     return "–" if value is None else f"{100 * value:.1f}%"

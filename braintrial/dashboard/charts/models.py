@@ -11,13 +11,13 @@ from braintrial.analysis.types import Binned, StudyReport
 from braintrial.dashboard.charts.common import (
     HUMAN,
     MODEL,
-    SOURCE_LABELS,
     TOP,
     first_upper,
     interval_bars,
     layout,
     model_names,
     pct,
+    source_label,
     tick_labels,
 )
 
@@ -90,7 +90,7 @@ def calibration_charts(report: StudyReport, source: str) -> list[dict[str, Any]]
     slope = humans["fit"]["slope"]
     caption = (
         f"Accuracy in 20 equal-count bins from least (1) to most (20) confident, "
-        f"{SOURCE_LABELS[source]} items. Humans by their confidence rating "
+        f"{source_label(report, source)} items. Humans by their confidence rating "
         f"(n = {humans['n']} trials"
         + (f", fitted slope {slope:+.3f} per bin" if slope is not None else "")
         + "); models by |ΔPPL| between the two versions"
@@ -129,7 +129,7 @@ def calibration_charts(report: StudyReport, source: str) -> list[dict[str, Any]]
             ),
         },
         "caption": f"Human accuracy in 20 equal-count bins of the expertise rating given on each "
-        f"trial, {SOURCE_LABELS[source]} items (n = {expertise_calib['n']} trials"
+        f"trial, {source_label(report, source)} items (n = {expertise_calib['n']} trials"
         + (f"; fitted slope {slope:+.3f} per bin" if slope is not None else "")
         + f"). Top-20% experts per item: {pct(part['humans']['top_expertise'])} "
         f"(n = {part['humans']['top_expertise']['n']}).",
@@ -170,8 +170,8 @@ def agreement(report: StudyReport, source: str) -> dict[str, Any]:
     mean_hm, mean_mm = agree["mean_human_model"], agree["mean_model_model"]
     caption = (
         f"Spearman correlation of item difficulty over the n = {agree['n_items']} "
-        f"{SOURCE_LABELS[source]} items answered by participants, every scorer (humans: share "
-        f"correct; models: ln PPL altered − ln PPL original). Mean human–model ρ "
+        f"{source_label(report, source)} items answered by participants, every scorer "
+        f"(humans: share correct; models: ln PPL altered − ln PPL original). Mean human–model ρ "
         + (f"{mean_hm:.2f}" if mean_hm is not None else "–")
         + ", mean model–model ρ "
         + (f"{mean_mm:.2f}" if mean_mm is not None else "–")
@@ -228,7 +228,7 @@ def team(report: StudyReport, source: str) -> dict[str, Any]:
         "2025). Each judgment is signed by its choice (human: confidence slider; model: "
         "ln PPL altered − ln PPL original); a logistic regression without intercept weighs the "
         f"two, {' / '.join(validations) or 'leave-one-out'} cross-validated over trials. "
-        f"{first_upper(SOURCE_LABELS[source])} items, n = {n_text} trials per model (those "
+        f"{first_upper(source_label(report, source))} items, n = {n_text} trials per model (those "
         "with a confidence rating), 95% Wilson intervals; human and model alone on the same trials."
     )
     figure = {

@@ -19,7 +19,6 @@ from braintrial.analysis.types import (
 )
 from braintrial.dashboard.charts.common import (
     HUMAN,
-    SOURCE_LABELS,
     count_axis,
     first_upper,
     interval_text,
@@ -27,7 +26,9 @@ from braintrial.dashboard.charts.common import (
     model_names,
     pct,
     plural,
+    source_label,
 )
+from braintrial.items.sources import QUOTAS, source_quota
 
 SOURCE_COLORS = {"human": "#4a7fc1", "gpt4": "#e09f3e"}
 
@@ -52,7 +53,7 @@ def summary(report: StudyReport, source: str) -> list[dict[str, str]]:
     top = part["humans"]["top_expertise"]
     return [
         {
-            "label": f"Human experts, {SOURCE_LABELS[source]} items",
+            "label": f"Human experts, {source_label(report, source)} items",
             "value": pct(humans),
             "note": f"{humans['k']} of {humans['n']} trials"
             + (f", {interval}" if interval else ""),
@@ -113,16 +114,18 @@ def exposure(report: StudyReport) -> dict[str, Any]:
     """Assignments per item, items sorted within source: a flat profile means balance."""
     exp = report["exposure"]
     data = []
-    for source in ("human", "gpt4"):
+    for source in QUOTAS:
+        # Each row names its item's own source; the chart groups them by the quota they fill.
         rows = sorted(
-            (r for r in exp["items"] if r["source"] == source), key=lambda r: r["n_assigned"]
+            (r for r in exp["items"] if source_quota(r["source"]) == source),
+            key=lambda r: r["n_assigned"],
         )
         if not rows:
             continue
         data.append(
             {
                 "type": "bar",
-                "name": first_upper(SOURCE_LABELS[source]),
+                "name": first_upper(source_label(report, source)),
                 "x": list(range(1, len(rows) + 1)),
                 "y": [r["n_assigned"] for r in rows],
                 "marker": {"color": SOURCE_COLORS[source]},
@@ -134,8 +137,8 @@ def exposure(report: StudyReport) -> dict[str, Any]:
         )
     total = sum(r["n_assigned"] for r in exp["items"])
     spread = "; ".join(
-        f"{first_upper(SOURCE_LABELS[s])}: {v['n_items']} items, {v['min']}–{v['max']} times "
-        f"(mean {v['mean']:.1f})"
+        f"{first_upper(source_label(report, s))}: {v['n_items']} items, "
+        f"{v['min']}–{v['max']} times (mean {v['mean']:.1f})"
         for s, v in exp["by_source"].items()
     )
     figure = {
@@ -148,7 +151,7 @@ def exposure(report: StudyReport) -> dict[str, Any]:
             },
             xaxis2={
                 "domain": [0.7, 1],
-                "title": {"text": "GPT-4-written"},
+                "title": {"text": first_upper(source_label(report, "gpt4"))},
                 "showticklabels": False,
             },
             yaxis={

@@ -74,6 +74,8 @@ class StudyForm(forms.ModelForm):
             "bank": "An existing bank (see the list) or a new name, then upload your items.",
             "is_open": "A study opens once its bank holds the items its settings ask for; "
             "until then it can be saved closed.",
+            "n_gpt4_trials": "Machine-written test cases: the published GPT-4-written ones and "
+            "those drafted by a model in the item workbench both count.",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),

@@ -20,6 +20,7 @@ from braintrial.items.selectors import item_test_cases, items_flagged
 from braintrial.items.services.importing import ImportReport
 from braintrial.items.services.parsing import ItemImportError
 from braintrial.items.services.preview import ItemPreview
+from braintrial.items.sources import HUMAN_QUOTA, MACHINE_QUOTA, quota_q
 from braintrial.participants.selectors import consent_versions_of_study
 from braintrial.studies.banks import item_banks_summary
 from braintrial.studies.item_import import (
@@ -146,8 +147,9 @@ def study_items_render(
         "preview_rows": preview.rows[:PREVIEW_ROWS] if preview else [],
         "shared_note": shared_note,
         # Current versions: what a study can serve (superseded and retired ones are kept).
-        "n_human": items.filter(source="human", retired_at__isnull=True).count(),
-        "n_gpt4": items.filter(source="gpt4", retired_at__isnull=True).count(),
+        # Per quota (items.sources): model-drafted cases count as machine-written.
+        "n_human": items.filter(quota_q(HUMAN_QUOTA), retired_at__isnull=True).count(),
+        "n_gpt4": items.filter(quota_q(MACHINE_QUOTA), retired_at__isnull=True).count(),
         "bank_files": bank_source_files(bank=study.bank),
         "pending": request.session.get(UPLOAD_KEY.format(study=study.pk)),
         "readiness": study_readiness(study=study),

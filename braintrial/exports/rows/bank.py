@@ -122,7 +122,11 @@ ITEM_COLUMNS = [
     col("item_id", "id", "Item number in this database; item_id of trials.csv.", "integer"),
     col("bank", text_cell("bank"), "Item bank the case belongs to."),
     col("kind", "kind", "test, practice or catch."),
-    col("source", "source", "Who wrote the test case: human or gpt4."),
+    col(
+        "source",
+        "source",
+        "Who wrote the test case: human, gpt4 or llm (model-drafted in the item workbench).",
+    ),
     col(
         "journal_section",
         choice_cell(section_label()),

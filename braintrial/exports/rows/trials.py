@@ -16,6 +16,7 @@ from braintrial.exports.expressions import (
 from braintrial.exports.rows.base import PSEUDONYMISED_PID, Column, ExportKind
 from braintrial.exports.rows.reasons import trial_reason_columns, trial_reasons_under
 from braintrial.items.models import Item
+from braintrial.items.sources import MACHINE_QUOTA, quota_q
 from braintrial.participants.models import Trial
 from braintrial.studies.models import Study
 
@@ -29,7 +30,8 @@ def section_label(prefix: str = "") -> Case:
     return Case(
         When(**{f"{prefix}kind": Item.Kind.PRACTICE}, then=Concat(Value("practice_"), section)),
         When(**{f"{prefix}kind": Item.Kind.CATCH}, then=Concat(Value("catch_"), section)),
-        When(**{f"{prefix}source": Item.Source.GPT4}, then=Concat(Value("machine_"), section)),
+        # The machine-written quota (GPT-4-written and model-drafted, items.sources).
+        When(quota_q(MACHINE_QUOTA, prefix), then=Concat(Value("machine_"), section)),
         default=Concat(Value("human_"), section),
         output_field=CharField(),
     )
@@ -112,8 +114,8 @@ COLUMNS = [
         "journal_section",
         choice_cell(section_label("item__")),  # a fixed prefix: never a formula
         "Who wrote the test case and its journal section: human_<section> or "
-        "machine_<section> (GPT-4); practice_<section> / catch_<section> for practice and "
-        "catch items, which no analysis uses.",
+        "machine_<section> (GPT-4-written or model-drafted); practice_<section> / "
+        "catch_<section> for practice and catch items, which no analysis uses.",
         "text",
     ),
     Column(
@@ -201,7 +203,14 @@ COLUMNS = [
         "The test case every version of it shares (see items.csv).",
         "text",
     ),
-    Column("item_source", F("item__source"), "Who wrote the test case: human or gpt4.", "text"),
+    Column(
+        "item_source",
+        F("item__source"),
+        "Who wrote the test case: human, gpt4 (the published GPT-4 cases) or llm (drafted by a "
+        "language model in the item workbench and checked by people); gpt4 and llm cases fill "
+        "the study's machine-written quota.",
+        "text",
+    ),
     Column(
         "section",
         text_cell("item__journal_section"),

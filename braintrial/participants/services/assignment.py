@@ -18,6 +18,7 @@ from django.db import transaction
 
 from braintrial.items.models import Item
 from braintrial.items.selectors import item_paper_key, items_servable
+from braintrial.items.sources import HUMAN_QUOTA, MACHINE_QUOTA, source_quota
 from braintrial.participants.models import Participant, Trial
 from braintrial.participants.services.exposure import (
     exposure_counters_add,
@@ -186,10 +187,12 @@ def _choose(study: Study, test_items: list[BankItem]) -> list[BankItem]:
     the assignment lock, which lasts until that transaction ends."""
     study_assignment_lock(study=study)
     counts = exposure_counters_read(study=study, item_ids=[item.pk for item in test_items])
-    # GPT-4 cases are fewer, so they pick first: the human pool has more room to avoid their DOIs.
+    # Machine-written cases (GPT-4-written and model-drafted: items.sources) are fewer, so they
+    # pick first: the human pool has more room to avoid their DOIs.
+    quota = {item.pk: source_quota(item.source) for item in test_items}
     chosen = _pick_balanced(
-        ([i for i in test_items if i.source == Item.Source.GPT4], study.n_gpt4_trials),
-        ([i for i in test_items if i.source == Item.Source.HUMAN], study.n_human_trials),
+        ([i for i in test_items if quota[i.pk] == MACHINE_QUOTA], study.n_gpt4_trials),
+        ([i for i in test_items if quota[i.pk] == HUMAN_QUOTA], study.n_human_trials),
         counts,
     )
     exposure_counters_add(study=study, held=dict.fromkeys((i.pk for i in chosen), 1), sign=1)

@@ -100,7 +100,9 @@ class Command(BaseCommand):
             if not src["n_items"]:
                 continue
             out("")
-            out(f"== {SOURCE_TITLES[key]} ({src['n_items']} items) ==")
+            label = src.get("label")  # the group's own sources in words (items.sources)
+            title = f"{label[:1].upper()}{label[1:]} items" if label and key != "all" else ""
+            out(f"== {title or SOURCE_TITLES[key]} ({src['n_items']} items) ==")
             humans = src["humans"]
             out(f"  {'Human experts':42s} {_acc(humans['accuracy'])}")
             out(f"  {'Top-20% expertise':42s} {_acc(humans['top_expertise'])}")
