@@ -173,9 +173,9 @@ class SourceReport(SourceFigures):
     team: dict[str, TeamPair]  # scorer name -> team; empty for "all"
     # The group in words, naming the own sources of its items (items.sources.quota_label):
     # "GPT-4-written", "model-drafted", "machine-written (GPT-4-written and model-drafted)".
-    # Missing in reports cached before it was added: readers fall back to the key's label.
-    label: NotRequired[str]
-    written_by: NotRequired[list[str]]  # the items' own sources (Item.source), in scope
+    # A report cached before it was added lacks it: its readers fall back to the key's label.
+    label: str
+    written_by: list[str]  # the items' own sources (Item.source) in scope, in Item.Source order
 
 
 # --- participation and exposure -------------------------------------------------------------

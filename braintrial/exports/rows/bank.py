@@ -142,6 +142,12 @@ ITEM_COLUMNS = [
         "integer",
     ),
     col("doi", text_cell("doi"), "DOI of the paper."),
+    col(
+        "journal",
+        text_cell("journal"),
+        "Journal of the paper, from the item workbench's candidate (empty for the published "
+        "items, whose files name none).",
+    ),
     col("source_file", text_cell("source_file"), "File the case was imported from."),
     col("row", "row", "1-based data row in source_file.", "integer"),
     col(
