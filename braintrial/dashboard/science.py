@@ -29,6 +29,7 @@ from braintrial.items.selectors import (
     item_versions,
 )
 from braintrial.items.services.diff import differences_compute
+from braintrial.items.sources import source_quota
 from braintrial.participants.models import Challenge
 from braintrial.participants.selectors import challenge_counts, challenges_for_items
 from braintrial.studies.banks import bank_importable
@@ -99,8 +100,8 @@ def _cell(row: ItemRowReport, key: str) -> Any:
 
 def _sorted_rows(rows: list[ItemRowReport], data: dict[str, Any]) -> list[ItemRowReport]:
     source = data.get("source") or "all"
-    if source != "all":
-        rows = [r for r in rows if r["source"] == source]
+    if source != "all":  # a quota: each row names its item's own source (items.sources)
+        rows = [r for r in rows if source_quota(r["source"]) == source]
     if data.get("suspect"):
         rows = [r for r in rows if r["suspect"]]
     key = SORT_KEYS[data.get("sort") or "item"]
@@ -124,6 +125,13 @@ def _header_links(query: QueryDict, data: dict[str, Any]) -> list[dict[str, str]
             state = "descending" if order == "desc" else "ascending"
         links.append({"header": header, "href": "?" + params.urlencode(), "aria_sort": state})
     return links
+
+
+def _machine_words(report: Any) -> str:
+    """The machine-written quota's row heading, naming the sources it holds (items.sources)."""
+    group = None if report is None else report["sources"].get("gpt4")
+    label = (group or {}).get("label") or "GPT-4-written"
+    return "Written by GPT-4" if label == "GPT-4-written" else label[:1].upper() + label[1:]
 
 
 def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
@@ -165,6 +173,7 @@ def science_page_data(*, study: Study, query: QueryDict) -> dict[str, Any]:
     )
     return {
         "science": science,
+        "machine_words": _machine_words(report),
         "upheld_lines": [] if report is None else upheld_lines(report["participation"]),
         "rows": _labelled(study, rows),
         "n_rows": len(rows),

@@ -128,6 +128,13 @@ def test_a_study_on_human_and_model_drafted_items_serves_both_and_reports(
         assert page.status_code == 200, name
     science = client.get(reverse("dashboard:study_science", args=[study.slug])).content.decode()
     assert "model-drafted" in science
+    # A model-drafted item's own page names its source (it said "Written by GPT-4").
+    llm_item = Item.objects.filter(bank=BANK, source=Item.Source.LLM).first()
+    assert llm_item is not None
+    item_page = client.get(reverse("dashboard:study_science_item", args=[study.slug, llm_item.pk]))
+    assert item_page.status_code == 200
+    assert "Drafted by a language model (model-drafted)" in item_page.content.decode()
+    assert "Written by GPT-4" not in item_page.content.decode()
     data = client.get(reverse("dashboard:study_data", args=[study.slug]))
     assert data.status_code == 200
     assert "Model-drafted" in data.content.decode()  # the exposure chart's machine-written group
