@@ -142,7 +142,8 @@ def public_results_from_report(
     if report is None or computed_at is None:
         return results
     for source in SOURCES:
-        label = report["sources"].get(source, {}).get("label")
+        group = report["sources"].get(source)
+        label = group.get("label") if group else None  # a report cached before labels: none
         if source != "all" and label:
             results["labels"][source] = f"{label[:1].upper()}{label[1:]} items"
     moment = datetime.fromtimestamp(computed_at, tz=UTC).replace(second=0, microsecond=0)
