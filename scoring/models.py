@@ -86,6 +86,20 @@ class Scorer(models.Model):
         default=False,
         help_text="One of the 15 general-purpose LLMs the paper averages and correlates.",
     )
+    # The training data's cut-off as its makers state it, as a range of days (a month: its
+    # first and last day), and where it is stated. Empty: not stated; scoring.cutoffs then
+    # takes the release month as the latest it can be, and says so.
+    cutoff_first = models.DateField(
+        null=True, blank=True, help_text="Training-data cut-off, first day it may mean."
+    )
+    cutoff_last = models.DateField(
+        null=True, blank=True, help_text="Training-data cut-off, last day it may mean."
+    )
+    cutoff_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the cut-off is stated (a model card, a paper); required with a cut-off.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,6 +135,18 @@ class Scorer(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quantization__in=Quantization.values),
                 name="scorer_quantization_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cutoff_first__isnull=True, cutoff_last__isnull=True)
+                | (
+                    # Both days named: a comparison with NULL would pass a CHECK unseen.
+                    models.Q(cutoff_first__isnull=False, cutoff_last__isnull=False)
+                    & models.Q(cutoff_first__lte=models.F("cutoff_last"))
+                    & ~models.Q(cutoff_source="")
+                ),
+                name="scorer_cutoff_range_with_source",
+                violation_error_message="A training-data cut-off needs its first and last day, "
+                "in order, and where it is stated.",
             ),
         ]
 

@@ -11,12 +11,16 @@ from typing import Any, cast
 import numpy as np
 
 from braintrial.items.models import Item
+from braintrial.studies.heldout import study_held_out_ids
 from braintrial.studies.models import Study
+from scoring.cutoffs import Cutoff, scorer_cutoff
 from scoring.models import Scorer
 
 from . import figures
+from .cutoffs import ItemDates, cutoff_empty, cutoff_report, ordinal
 from .data import SOURCES, Items, Scores, Trials, items_load, scores_load, trials_load
 from .guard import analysis_guarded
+from .heldout import held_out_empty, held_out_report
 from .paper import paper_analyses
 from .paper.panel import reproduction_panel
 from .participation import exposure, participation
@@ -25,6 +29,8 @@ from .science.item_rows import item_rows_build
 from .science.report import science_report
 from .types import (
     AnalysisStatus,
+    CutoffReport,
+    HeldOutReport,
     ReportFigures,
     Reproduction,
     RulesInfo,
@@ -63,6 +69,16 @@ METHODS = {
     "every included trial.",
     "science": "Beyond the paper: item analysis, clustered intervals, IRT and planning "
     "(analysis.science; its 'method' entry says how).",
+    "held_out": "Beyond the paper: accuracy on the public and on the held-out items side by "
+    "side (the study holds a share of its bank out of every public download; which items is "
+    "drawn by a keyed hash). Humans: included trials, Wilson interval and a 95% bootstrap over "
+    "items; models: their items, Wilson.",
+    "cutoffs": "Beyond the paper: per model, accuracy on the items published after its "
+    "training-data cut-off and on those before (dates are ranges: an item whose range overlaps "
+    "the cut-off's is neither); Wilson intervals over items. A cut-off not stated by the "
+    "model's makers is its release month, the latest it can be. months: every (model, item) "
+    "pair binned by months from the cut-off to the publication (midpoints of the ranges), a "
+    "95% bootstrap over items per bin.",
     "paper": "The paper's analyses computed the paper's way (analysis.paper; definitions in "
     "each module); 'reproduction' sets each beside the paper's figure.",
 }
@@ -148,8 +164,38 @@ def study_report(
         _no_reproduction,
         statuses,
     )
+    held_out: HeldOutReport = analysis_guarded(
+        "held_out",
+        lambda: held_out_report(
+            share=study.held_out_share,
+            held=np.isin(items.ids, sorted(study_held_out_ids(study=study))),
+            scope=scope,
+            trials=trials,
+            included=included,
+            scores=scores,
+        ),
+        lambda: held_out_empty(share=study.held_out_share),
+        statuses,
+    )
+    cutoffs: CutoffReport = analysis_guarded(
+        "cutoffs",
+        lambda: cutoff_report(
+            dates=_item_dates(items.ids),
+            scope=scope,
+            scores=scores,
+            cutoffs=_cutoffs(scores),
+        ),
+        cutoff_empty,
+        statuses,
+    )
     if not science:
-        return {**report, "reproduction": reproduction, "science": None}
+        return {
+            **report,
+            "reproduction": reproduction,
+            "science": None,
+            "held_out": held_out,
+            "cutoffs": cutoffs,
+        }
     fitted: ScienceReport | None = analysis_guarded(
         "science",
         lambda: science_report(
@@ -165,7 +211,40 @@ def study_report(
         lambda: None,
         statuses,
     )
-    return {**report, "reproduction": reproduction, "science": fitted}
+    return {
+        **report,
+        "reproduction": reproduction,
+        "science": fitted,
+        "held_out": held_out,
+        "cutoffs": cutoffs,
+    }
+
+
+def _item_dates(item_ids: np.ndarray) -> ItemDates:
+    """Each item's publication date (items.models.Item.published_*), in item index order."""
+    rows = {
+        pk: (first, last, precision, source)
+        for pk, first, last, precision, source in Item.objects.filter(
+            pk__in=item_ids.tolist()
+        ).values_list(
+            "pk", "published_first", "published_last", "published_precision", "published_source"
+        )
+    }
+    found = [rows.get(int(pk), (None, None, "", "")) for pk in item_ids]
+    return ItemDates(
+        first=np.array([ordinal(row[0]) for row in found], dtype=np.int64),
+        last=np.array([ordinal(row[1]) for row in found], dtype=np.int64),
+        precision=[row[2] for row in found],
+        source=[row[3] for row in found],
+    )
+
+
+def _cutoffs(scores: Scores) -> list[Cutoff | None]:
+    """The training-data cut-off of each scorer that counts (scoring.cutoffs), in order."""
+    fields = ("cutoff_first", "cutoff_last", "cutoff_source", "released")
+    ids = [scorer["id"] for scorer in scores.scorers]
+    rows = {row["pk"]: row for row in Scorer.objects.filter(pk__in=ids).values("pk", *fields)}
+    return [scorer_cutoff(**{field: rows[pk][field] for field in fields}) for pk in ids]
 
 
 def _no_reproduction() -> Reproduction:

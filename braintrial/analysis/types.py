@@ -674,6 +674,77 @@ class ScienceReport(TypedDict):
     planning: PlanningReport
 
 
+# --- the living benchmark: held-out items and training-data cut-offs ------------------------
+
+
+class SubsetFigures(TypedDict):
+    """Accuracy on one set of the study's test items (in scope)."""
+
+    n_items: int
+    humans: Accuracy  # over the included trials on these items; Wilson (errs narrow)
+    humans_interval: Interval | None  # 95% bootstrap over items (calibrated); None below 2
+    models: dict[str, Accuracy]  # scorer name -> over these items; Wilson
+
+
+class HeldOutReport(TypedDict):
+    """Public against held-out items side by side (analysis.heldout; studies.heldout)."""
+
+    share: float  # the study's setting
+    n_items: int  # test items in scope
+    public: SubsetFigures
+    held_out: SubsetFigures
+    note: str  # in words, e.g. why there is nothing to compare
+
+
+class CutoffInfo(TypedDict):
+    first: str  # YYYY-MM-DD, the first day the cut-off may mean
+    last: str
+    source: str  # where it is stated; or that the release month stands in for it
+    stated: bool
+
+
+class ModelCutoff(TypedDict):
+    """One scorer's accuracy on the items published after its cut-off and before it."""
+
+    name: str
+    display_name: str
+    cutoff: CutoffInfo | None  # None: no cut-off known (see note)
+    after: Accuracy  # items whose every possible day is after the cut-off's last day; Wilson
+    before: Accuracy  # items whose every possible day is before the cut-off's first day
+    n_overlapping: int  # scored items whose date range overlaps the cut-off's: neither
+    n_undated: int  # items in scope without a date
+    note: str  # "no item published after its cut-off", "no cut-off known: ...", or ""
+
+
+class MonthsBin(TypedDict):
+    """Accuracy of every (scorer, item) pair whose months from cut-off to publication fall in
+    [months_from, months_to); its interval resamples the items (their pairs go with them)."""
+
+    months_from: int
+    months_to: int
+    n: int  # pairs
+    k: int
+    n_items: int
+    n_scorers: int
+    accuracy: float | None
+    low: float | None
+    high: float | None
+
+
+class CutoffReport(TypedDict):
+    """Accuracy by publication date against each model's training-data cut-off
+    (analysis.cutoffs)."""
+
+    n_items: int  # test items in scope
+    n_dated: int
+    date_precision: dict[str, int]  # day, month, year, range -> items
+    date_sources: dict[str, int]  # where the dates come from, in words -> items
+    models: list[ModelCutoff]
+    bin_months: int
+    months: list[MonthsBin]
+    note: str
+
+
 class StudyReport(ReportFigures):
     """The study report. The headline human figure (the paper's 63.4%) is
     ``report["sources"]["human"]["humans"]["accuracy"]``."""
@@ -682,6 +753,8 @@ class StudyReport(ReportFigures):
     # None where it was not computed (``study_report(science=False)``): the dashboard's figures
     # under other rules, and its first look at a study while the worker fits the models.
     science: ScienceReport | None
+    held_out: HeldOutReport
+    cutoffs: CutoffReport
 
 
 def paper_source(paper: PaperReport, source: str) -> PaperSource | None:

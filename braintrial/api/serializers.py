@@ -68,8 +68,9 @@ class ItemOutput(serializers.ModelSerializer):
         model = Item
         fields = [
             "id", "bank", "kind", "source", "source_file", "row", "abstract_id", "doi",
-            "journal_section", "original", "altered", "differences", "defect", "created_at",
-            "updated_at", "held_out",
+            "journal_section", "original", "altered", "differences", "defect",
+            "published_first", "published_last", "published_precision", "published_source",
+            "created_at", "updated_at", "held_out",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -160,7 +161,8 @@ class ScorerOutput(serializers.ModelSerializer):
         fields = [
             "id", "name", "display_name", "model_source", "gguf_file", "revision", "dtype",
             "device", "prompt_template", "adapter", "bos", "is_published", "config_fingerprint",
-            "created_at", "updated_at",
+            "released", "cutoff_first", "cutoff_last", "cutoff_source", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 

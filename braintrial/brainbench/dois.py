@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from braintrial.brainbench.files import PublishedDataError
 from braintrial.brainbench.names import IDS_FILE
+from braintrial.items.dates import DateError, SourcedDate, date_from_parts
 
 # Resolver prefixes a DOI may be written with; the DOI itself starts at "10.".
 DOI_PREFIXES = (
@@ -20,6 +21,9 @@ DOI_PREFIXES = (
     "http://dx.doi.org/",
     "doi:",
 )
+# A Journal of Neuroscience DOI (normalised): 10.1523/jneurosci.<manuscript>-<submitted, 2
+# digits>.<published, 4 digits>; the last part is the year of the volume the article appeared in.
+_JNEUROSCI = re.compile(r"^10\.1523/jneurosci\.\d{4}-\d{2}\.(\d{4})$")
 # Crossref's pattern for modern DOIs; it tells a record's first field from a line of abstract.
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
@@ -31,6 +35,22 @@ def doi_normalise(doi: str) -> str:
         if doi.startswith(prefix):
             return doi[len(prefix) :].strip()
     return doi
+
+
+def doi_publication_date(doi: str) -> SourcedDate | None:
+    """The publication year a Journal of Neuroscience DOI names (``10.1523/JNEUROSCI.2043-22.2023``:
+    2023, the whole year), with its source in words; None for any other DOI or an implausible
+    year. The published BrainBench items carry no other date."""
+    found = _JNEUROSCI.match(doi_normalise(doi))
+    if not found:
+        return None
+    try:
+        date = date_from_parts(year=found.group(1))
+    except DateError:
+        return None
+    return SourcedDate(
+        date, f"the year the Journal of Neuroscience DOI names ({doi_normalise(doi)})"
+    )
 
 
 def doi_valid(doi: str) -> bool:

@@ -68,6 +68,32 @@ class Item(models.Model):
     defect = models.TextField(
         blank=True, help_text="Known defect of the published row, kept as published."
     )
+    # When the paper was published, as the range of days its date may mean (items.dates): one
+    # day, a month, a year (the published items: the year their DOI names) or a range.
+    published_first = models.DateField(
+        null=True, blank=True, help_text="First day the publication date may mean."
+    )
+    published_last = models.DateField(
+        null=True, blank=True, help_text="Last day the publication date may mean."
+    )
+    published_precision = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=[
+            ("", "no date"),
+            ("day", "day"),
+            ("month", "month"),
+            ("year", "year"),
+            ("range", "range"),
+        ],
+        help_text="How precise the date is; empty where the item has none.",
+    )
+    published_source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the date comes from (the item file's published column, the year in "
+        "the DOI); empty where the item has none.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,6 +109,20 @@ class Item(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(original="") & ~models.Q(altered=""),
                 name="item_versions_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(published_first__isnull=True, published_last__isnull=True)
+                    # Both days named: a comparison with NULL would pass a CHECK unseen.
+                    | models.Q(
+                        published_first__isnull=False,
+                        published_last__isnull=False,
+                        published_first__lte=models.F("published_last"),
+                    )
+                ),
+                name="item_published_range",
+                violation_error_message="A publication date needs its first and last day, in "
+                "order.",
             ),
         ]
         indexes = [models.Index(fields=["bank", "kind", "source"])]

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from braintrial.items.dates import published_after
 from braintrial.items.models import ItemBank
 
 
@@ -91,4 +92,4 @@ class Candidate(models.Model):
 
     def published_after(self, cutoff: dt.date) -> bool:
         """Whether every day the publication date may mean is after ``cutoff`` (a date)."""
-        return self.published_from > cutoff
+        return published_after(first=self.published_from, cutoff=cutoff)

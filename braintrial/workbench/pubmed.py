@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from braintrial.workbench.dates import (
+from braintrial.items.dates import (
     DateError,
     PublicationDate,
     date_from_parts,

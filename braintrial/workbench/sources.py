@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from braintrial.brainbench.dois import doi_normalise, doi_valid
-from braintrial.workbench.dates import DateError, PublicationDate, date_parse
+from braintrial.items.dates import DateError, PublicationDate, date_parse
 from braintrial.workbench.models import Section
 
 # A file larger than this is refused before it is parsed (a PubMed set of 2,000 abstracts is

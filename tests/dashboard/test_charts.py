@@ -31,7 +31,7 @@ def report(world: World) -> dict:
 def test_every_figure_is_valid_plotly_with_a_caption(report: dict, source: str) -> None:
     figures = figures_from_report(report=report, source=source)
     ids = [chart["id"] for chart in figures["charts"]]
-    assert len(ids) == len(set(ids)) == 13
+    assert len(ids) == len(set(ids)) == 16
     for chart in figures["charts"]:
         go.Figure(chart["figure"])  # raises on any property plotly does not know
         assert "n = " in chart["caption"], chart["id"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from braintrial.workbench.dates import DateError, date_parse, medline_date_parse
+from braintrial.items.dates import DateError, date_parse, medline_date_parse
 from braintrial.workbench.pubmed import pubmed_check
 from braintrial.workbench.sources import csv_check
 

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from braintrial.brainbench.dois import abstract_dois_parse, doi_normalise
+from braintrial.brainbench.dois import abstract_dois_parse, doi_normalise, doi_publication_date
 from braintrial.brainbench.files import (
     PublishedDataError,
     data_directory,
@@ -90,6 +90,7 @@ def published_items_import(*, directory: Path | None = None) -> PublishedItemsRe
             name=HUMAN_FILE,
             bank=BANK,
             source=Item.Source.HUMAN,
+            date_of_doi=doi_publication_date,
         )
         ids = _abstract_ids_check(human=human, text=text_read(path=directory / IDS_FILE))
         gpt4 = file_prepare(
@@ -97,6 +98,7 @@ def published_items_import(*, directory: Path | None = None) -> PublishedItemsRe
             name=GPT4_FILE,
             bank=BANK,
             source=Item.Source.GPT4,
+            date_of_doi=doi_publication_date,
         )
         # The published items are public data: every researcher may read the bank.
         item_bank_ensure(name=BANK, is_public=True)

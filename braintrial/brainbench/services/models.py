@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from braintrial.brainbench.cutoffs import stated_cutoff_fields
 from braintrial.brainbench.files import PublishedDataError, text_read
 from braintrial.brainbench.model_rows import ModelRow, model_rows_parse
 from braintrial.brainbench.names import MODELS_FILE
@@ -23,7 +24,10 @@ def published_models_read(*, directory: Path, models: list[str]) -> dict[str, di
     undescribed = [model for model in models if model not in rows]
     if undescribed:
         raise PublishedDataError(f"{MODELS_FILE}: no row for {', '.join(undescribed)}")
-    return {model: scorer_metadata(row=rows[model]) for model in models}
+    return {
+        model: {**scorer_metadata(row=rows[model]), **stated_cutoff_fields(model=model)}
+        for model in models
+    }
 
 
 def scorer_metadata(*, row: ModelRow) -> dict[str, Any]:

@@ -14,7 +14,14 @@ from typing import Any
 
 from braintrial.analysis.types import StudyReport
 from braintrial.brainbench.names import STUDY_SLUG
-from braintrial.dashboard.charts import accuracy, models, participation, science, study
+from braintrial.dashboard.charts import (
+    accuracy,
+    living,
+    models,
+    participation,
+    science,
+    study,
+)
 from braintrial.dashboard.charts.common import empty_note, unavailable
 
 # The pooled view is this app's, not the paper's: every chart on it says so.
@@ -36,6 +43,9 @@ def figures_from_report(*, report: StudyReport, source: str = "human") -> dict[s
         models.agreement(report, source),
         models.team(report, source),
         science.ability_scale(report),
+        living.cutoff_models(report),
+        living.cutoff_months(report),
+        living.held_out(report),
         participation.funnel(report),
         participation.timeline(report),
         study.exposure(report),
@@ -58,6 +68,10 @@ def _analyses_behind(chart_id: str, source: str) -> list[str]:
         return [f"paper.{source}.teams", f"paper.{source}", f"sources.{source}"]
     if chart_id == "ability":
         return ["science"]
+    if chart_id in ("cutoff-models", "cutoff-months"):
+        return ["cutoffs"]
+    if chart_id == "held-out":
+        return ["held_out"]
     if chart_id in ("headline", "calibration", "expertise", "agreement") or chart_id.startswith(
         "split-"
     ):

@@ -148,6 +148,27 @@ ITEM_COLUMNS = [
         "published. A study with skip_flagged_items (the default) never serves a flagged item; "
         "the published study's reproduction uses every published item.",
     ),
+    col(
+        "published_first",
+        Cast("published_first", CharField()),
+        "First day the paper's publication date may mean (YYYY-MM-DD); empty: no date.",
+    ),
+    col(
+        "published_last",
+        Cast("published_last", CharField()),
+        "Last day it may mean: a paper dated 2023 runs from 2023-01-01 to 2023-12-31.",
+    ),
+    col(
+        "published_precision",
+        text_cell("published_precision"),
+        "How precise the date is: day, month, year or range.",
+    ),
+    col(
+        "published_source",
+        text_cell("published_source"),
+        "Where the date comes from: the item file's published column, or the year a Journal "
+        "of Neuroscience DOI names (the published items).",
+    ),
     col("created_at", time_cell("created_at"), "Imported (UTC).", "timestamp"),
     col("updated_at", time_cell("updated_at"), "Last changed (UTC).", "timestamp"),
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from braintrial.audit.services import audit_event_record
 from braintrial.items.builtin import BUILTIN_BANK, BUILTIN_SOURCE_FILE
+from braintrial.items.dates import SourcedDate
 from braintrial.items.models import Item, ItemBank
 from braintrial.items.services.banks import item_bank_ensure
 from braintrial.items.services.diff import differences_compute
@@ -30,6 +32,10 @@ _IMPORTED_FIELDS = (
     "altered",
     "differences",
     "defect",
+    "published_first",
+    "published_last",
+    "published_precision",
+    "published_source",
 )
 
 
@@ -66,6 +72,8 @@ class PreparedFile:
     source_file: str
     rows: Sequence[ParsedRow]
     abstract_ids: dict[int, int | None]  # data row -> abstract_id
+    # data row -> its publication date and where it comes from; None where not known
+    dates: dict[int, SourcedDate | None] = field(default_factory=dict)
 
 
 def _target_check(*, bank: str, source: str, source_file: str) -> None:
@@ -93,18 +101,26 @@ def file_prepare(
     source: str,
     source_file: str | None = None,
     abstract_ids: dict[str, int] | None = None,
+    date_of_doi: Callable[[str], SourcedDate | None] | None = None,
 ) -> PreparedFile:
     """Validate a test-case file completely; nothing is written.
 
     ``abstract_ids`` maps doi -> abstract_id (the paper's row in the human-written file); every
     row's doi must be in it. Without it, human-written cases take their own row as abstract_id
-    and GPT-4-written cases have none.
+    and GPT-4-written cases have none. Each row's publication date is its ``published`` column;
+    where that is empty, what ``date_of_doi`` reads from its DOI (the published items: the year
+    a Journal of Neuroscience DOI names), else none.
     """
     source_file = source_file or name
     _target_check(bank=bank, source=source, source_file=source_file)
     rows = rows_parse(content=content, name=name)
     ids: dict[int, int | None] = {}
+    dates: dict[int, SourcedDate | None] = {}
     for parsed in rows:
+        if parsed.published is not None:
+            dates[parsed.row] = SourcedDate(parsed.published, f"the published column of {name}")
+        else:
+            dates[parsed.row] = date_of_doi(parsed.doi) if date_of_doi and parsed.doi else None
         if abstract_ids is not None:
             if parsed.doi not in abstract_ids:
                 raise ItemImportError(
@@ -117,7 +133,12 @@ def file_prepare(
         else:
             ids[parsed.row] = parsed.row if source == Item.Source.HUMAN else None
     return PreparedFile(
-        bank=bank, source=source, source_file=source_file, rows=rows, abstract_ids=ids
+        bank=bank,
+        source=source,
+        source_file=source_file,
+        rows=rows,
+        abstract_ids=ids,
+        dates=dates,
     )
 
 
@@ -132,7 +153,29 @@ def _values(prepared: PreparedFile, parsed: ParsedRow) -> dict[str, Any]:
         "altered": parsed.altered,
         "differences": differences_compute(original=parsed.original, altered=parsed.altered),
         "defect": parsed.defect,
+        **_date_values(prepared.dates.get(parsed.row)),
     }
+
+
+def _date_values(dated: SourcedDate | None) -> dict[str, Any]:
+    if dated is None:
+        return {
+            "published_first": None,
+            "published_last": None,
+            "published_precision": "",
+            "published_source": "",
+        }
+    return {
+        "published_first": dated.date.first,
+        "published_last": dated.date.last,
+        "published_precision": dated.date.precision,
+        "published_source": dated.source[:300],
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit trail's JSON holds it (dates as ISO text)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _file_write(prepared: PreparedFile) -> ImportReport:
@@ -168,7 +211,7 @@ def _file_write(prepared: PreparedFile) -> ImportReport:
             )
         elif any(getattr(item, name) != value for name, value in values.items()):
             report.changes[parsed.row] = {
-                name: [getattr(item, name), value]
+                name: [_plain(getattr(item, name)), _plain(value)]
                 for name, value in values.items()
                 # The differences are derived from the two abstracts, which are recorded.
                 if getattr(item, name) != value and name != "differences"

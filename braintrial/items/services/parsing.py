@@ -12,8 +12,12 @@ import io
 import re
 from dataclasses import dataclass
 
+from braintrial.items.dates import DateError, PublicationDate, date_range_parse
+
 REQUIRED_COLUMNS = ("doi", "journal_section", "original_abstract", "incorrect_abstract")
-OPTIONAL_COLUMNS = ("combined_abstract",)
+# published: the paper's publication date, YYYY, YYYY-MM, YYYY-MM-DD or a range "A to B"
+# (items.dates); empty where not known.
+OPTIONAL_COLUMNS = ("combined_abstract", "published")
 # Limits of the Item fields; checked here so the error names the row instead of the database.
 MAX_DOI_LENGTH = 255
 MAX_SECTION_LENGTH = 128
@@ -42,6 +46,7 @@ class ParsedRow:
     original: str
     altered: str
     defect: str
+    published: PublicationDate | None = None
 
 
 def _fail(name: str, row: int | None, message: str) -> ItemImportError:
@@ -134,6 +139,12 @@ def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedR
         if combined.strip()
         else ""
     )
+    published = None
+    if values["published"].strip():
+        try:
+            published = date_range_parse(values["published"])
+        except DateError as exc:
+            raise _fail(name, row, f"published: {exc}") from exc
     return ParsedRow(
         row=row,
         doi=doi,
@@ -141,6 +152,7 @@ def _row_check(record: dict[str, str | None], *, name: str, row: int) -> ParsedR
         original=original,
         altered=altered,
         defect=defect,
+        published=published,
     )
 
 

@@ -106,3 +106,45 @@ def medline_date_parse(text: str) -> PublicationDate:
     if last < first:
         raise DateError(f"MedlineDate {text!r} ends before it starts")
     return PublicationDate(first, last, "range")
+
+
+def date_range_parse(text: str) -> PublicationDate:
+    """A date as ``date_parse`` reads it, or a range of two joined by `` to `` or ``/`` (ISO
+    8601's interval), from the first day of the first to the last day of the second."""
+    cleaned = text.strip()
+    for separator in (" to ", "/"):
+        if separator in cleaned:
+            start_text, end_text = cleaned.split(separator, 1)
+            start, end = date_parse(start_text), date_parse(end_text)
+            if end.last < start.first:
+                raise DateError(f"{cleaned!r} ends before it starts")
+            return PublicationDate(start.first, end.last, "range")
+    return date_parse(cleaned)
+
+
+def published_after(*, first: dt.date, cutoff: dt.date) -> bool:
+    """Whether a publication whose range of days starts on ``first`` is after ``cutoff``: every
+    day it may mean is later, so a vague date never lets an old paper pass for a new one."""
+    return first > cutoff
+
+
+def published_before(*, last: dt.date, cutoff: dt.date) -> bool:
+    """Whether a publication whose range of days ends on ``last`` is on or before ``cutoff``:
+    every day it may mean is."""
+    return last <= cutoff
+
+
+def month_range(text: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a month written YYYY-MM (``Scorer.released``)."""
+    found = date_parse(text)
+    if found.precision != "month":
+        raise DateError(f"{text!r} is not a month (write 2023-07)")
+    return found.first, found.last
+
+
+@dataclass(frozen=True)
+class SourcedDate:
+    """A publication date and where it comes from, in words (``Item.published_source``)."""
+
+    date: PublicationDate
+    source: str
