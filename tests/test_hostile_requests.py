@@ -31,7 +31,8 @@ pytestmark = pytest.mark.django_db
 
 FILLERS = {
     "slug": "hostile", "pk": "1", "item_id": "1", "run_id": "1", "kind": "trials",
-    "bundle": "plotly", "bank": "hostile-bank", "submission_id": "1",
+    "bundle": "plotly", "bank": "hostile-bank", "submission_id": "1", "number": "1",
+    "challenge_id": "1",
 }  # fmt: skip
 
 

@@ -309,8 +309,13 @@ def _lineage(scores: Scores) -> Lineage:
     names = family_names(described)
     return Lineage(
         families={s["id"]: name for s, name in zip(scores.scorers, names, strict=True)},
-        kinds={s["id"]: rows[s["id"]]["kind"] for s in scores.scorers},
+        kinds={s["id"]: _kind_words(rows[s["id"]]["kind"]) for s in scores.scorers},
     )
+
+
+def _kind_words(kind: str) -> str:
+    """A scorer's kind as the page says it ("LoRA fine-tune"); "" where not given."""
+    return str(Scorer.Kind(kind).label) if kind in Scorer.Kind.values else ""
 
 
 def _loaded(

@@ -515,7 +515,7 @@ class FamilyFigures(TypedDict):
     name: str  # Scorer.family (inherited through base_model; else the scorer's own name)
     n_scorers: int
     scorers: list[str]  # display names
-    kinds: list[str]  # e.g. ["base", "chat"] (Scorer.kind; "" where not given)
+    kinds: list[str]  # what its models are, in words: ["base (pretrained)", "chat"] (Scorer.kind)
     raw_accuracy: float  # the family's models' share right
     accuracy: Interval  # partially pooled, probability scale
     gap: Interval | None  # the family's accuracy minus the experts'; None without a human fit

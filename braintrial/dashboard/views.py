@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import ValidationError
@@ -33,10 +35,11 @@ from braintrial.dashboard.science import (
     science_item_data,
     science_page_data,
 )
+from braintrial.items.models import Item
 from braintrial.items.selectors import item_of_bank
 from braintrial.items.services.versions import ItemVersionError, item_retire, item_version_create
 from braintrial.participants.selectors import challenge_get_for_study
-from braintrial.participants.services.challenges import Decision, challenge_decide
+from braintrial.participants.services.challenges import challenge_decide_posted
 from braintrial.studies.item_import import bank_change_check
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import (
@@ -141,49 +144,60 @@ def _item_page(study: Study, item_id: int) -> HttpResponse:
     return redirect(url, permanent=False)
 
 
-def _refused(message: str) -> HttpResponse:
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-
-
-@require_POST
-@login_required
-def item_version(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
-    """A new version of a test case (its owners only): 400 with the reason for bad texts or a
-    version that is no longer current, 403 for anyone but the bank's owners."""
+def _bank_item(request: HttpRequest, slug: str, item_id: int) -> tuple[Study, Item]:
+    """The study (researcher gatekeeper) and its bank's test item; 404 for an item of another
+    bank, 403 for anyone but the bank's owners (studies.item_import.bank_change_check)."""
     study = study_get_for_researcher(user=request.user, slug=slug)
     item = item_of_bank(bank=study.bank, pk=item_id)
     if item is None:
         raise Http404("No such test case in this study's item bank.")
     bank_change_check(user=request.user, study=study)  # type: ignore[arg-type]
-    form = ItemVersionForm(request.POST)
+    return study, item
+
+
+def _act(
+    request: HttpRequest,
+    *,
+    study: Study,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], tuple[str, int]],
+) -> HttpResponse:
+    """Validate ``form`` and run ``action`` on its data, which says what it did and which item
+    page to show next: 400 with the reason for bad input (nothing is stored)."""
     if not form.is_valid():
-        return _refused(form.errors.as_text())
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     try:
-        new = item_version_create(item=item, actor=request.user, **form.cleaned_data)
+        message, item_id = action(form.cleaned_data)
     except ItemVersionError as exc:
-        return _refused(str(exc))
-    messages.success(request, f"Version {new.version} made; version {item.version} is kept.")
-    return _item_page(study, new.pk)
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    messages.success(request, message)
+    return _item_page(study, item_id)
+
+
+@require_POST
+@login_required
+def item_version(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    """A new version of a test case, by the bank's owners; the old version is kept."""
+    study, item = _bank_item(request, slug, item_id)
+
+    def make(data: dict[str, Any]) -> tuple[str, int]:
+        new = item_version_create(item=item, actor=request.user, **data)
+        return f"Version {new.version} made; version {item.version} is kept.", new.pk
+
+    return _act(request, study=study, form=ItemVersionForm(request.POST), action=make)
 
 
 @require_POST
 @login_required
 def item_retire_view(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
     """Retire a test case (its owners only): it is served no more; its trials and versions stay."""
-    study = study_get_for_researcher(user=request.user, slug=slug)
-    item = item_of_bank(bank=study.bank, pk=item_id)
-    if item is None:
-        raise Http404("No such test case in this study's item bank.")
-    bank_change_check(user=request.user, study=study)  # type: ignore[arg-type]
-    form = ItemRetireForm(request.POST)
-    if not form.is_valid():
-        return _refused(form.errors.as_text())
-    try:
-        item_retire(item=item, actor=request.user, note=form.cleaned_data["note"])
-    except ItemVersionError as exc:
-        return _refused(str(exc))
-    messages.success(request, f"Version {item.version} retired: it is no longer served.")
-    return _item_page(study, item.pk)
+    study, item = _bank_item(request, slug, item_id)
+
+    def retire(data: dict[str, Any]) -> tuple[str, int]:
+        item_retire(item=item, actor=request.user, note=data["note"])
+        return f"Version {item.version} retired: it is no longer served.", item.pk
+
+    return _act(request, study=study, form=ItemRetireForm(request.POST), action=retire)
 
 
 @require_POST
@@ -194,21 +208,15 @@ def challenge_decide_view(
     """Uphold (retire, or fix as a new version) or reject a participant's challenge."""
     study = study_get_for_researcher(user=request.user, slug=slug)
     challenge = challenge_get_for_study(study=study, pk=challenge_id)
-    form = ChallengeDecisionForm(request.POST)
-    if not form.is_valid():
-        return _refused(form.errors.as_text())
-    try:
-        decided = challenge_decide(
-            user=request.user,  # type: ignore[arg-type]
-            study=study,
-            challenge=challenge,
-            decision=Decision(**form.cleaned_data),
-            now=timezone.now(),
+
+    def decide(data: dict[str, Any]) -> tuple[str, int]:
+        user: Any = request.user
+        now = timezone.now()
+        return challenge_decide_posted(
+            user=user, study=study, challenge=challenge, data=data, now=now
         )
-    except ItemVersionError as exc:
-        return _refused(str(exc))
-    messages.success(request, f"Challenge {decided.pk} {decided.status}.")
-    return _item_page(study, decided.new_item_id or decided.item_id)
+
+    return _act(request, study=study, form=ChallengeDecisionForm(request.POST), action=decide)
 
 
 @require_GET

@@ -7,7 +7,6 @@ from collections.abc import Generator
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -21,10 +20,15 @@ from django.views.decorators.http import require_GET
 from braintrial.audit.services import audit_download_record
 from braintrial.exports.options import ExportOptionError, ExportOptions, export_options_parse
 from braintrial.exports.rows import EXPORT_KINDS
-from braintrial.exports.selectors import ALL_STUDIES, export_single, export_studies
+from braintrial.exports.selectors import (
+    ALL_STUDIES,
+    bank_file_chosen,
+    bank_file_download_name,
+    export_single,
+    export_studies,
+)
 from braintrial.exports.writers import Started, csv_stream
-from braintrial.items.published_csv import bank_csv, bank_file_item_ids, bank_source_files
-from braintrial.studies.banks import bank_readable
+from braintrial.items.published_csv import bank_csv, bank_file_item_ids
 from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_get_for_researcher
@@ -81,20 +85,13 @@ def dictionary(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def bank_published_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    """The study bank's current test cases of one source file (``?file=``; may be left out when
-    the bank has one) in the published BrainBench CSV format (items.published_csv), for anyone
-    who may read the bank. Audited like every download."""
+    """The study bank's current test cases of one source file (``?file=``, optional for a bank
+    of one file) in the published BrainBench format, for readers of the bank; audited."""
     study = study_get_for_researcher(user=request.user, slug=slug)
-    if not bank_readable(user=request.user, name=study.bank):
-        raise Http404("No such item bank.")
-    files = bank_source_files(bank=study.bank)
-    name = request.GET.get("file", files[0] if len(files) == 1 else "")
-    if name not in files:
-        listed = ", ".join(files) or "none"
-        return HttpResponseBadRequest(
-            f"Name one of the bank's files with ?file= (its files: {listed}).",
-            content_type="text/plain; charset=utf-8",
-        )
+    try:
+        name = bank_file_chosen(user=request.user, study=study, name=request.GET.get("file"))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     withheld = bank_file_item_ids(bank=study.bank, source_file=name) & items_withheld_ids(
         user=request.user
     )
@@ -106,16 +103,14 @@ def bank_published_csv(request: HttpRequest, slug: str) -> HttpResponse:
             "are not a researcher of; ask its researchers for the file.",
             content_type="text/plain; charset=utf-8",
         )
-    audit_download_record(
-        actor=request.user, studies=[study], what=f"bank {study.bank}: {name}", options={}
-    )
-    response = HttpResponse(bank_csv(bank=study.bank, source_file=name), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{study.bank}-{_safe(name)}"'
+    what = f"bank {study.bank}: {name}"
+    audit_download_record(actor=request.user, studies=[study], what=what, options={})
+    text = bank_csv(bank=study.bank, source_file=name)
+    return _text_download(text, filename=bank_file_download_name(study, name))
+
+
+def _text_download(text: str, *, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _safe(name: str) -> str:
-    """A file name for the header: letters, digits, '.', '-' and '_' only."""
-    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
-    return cleaned if cleaned.endswith(".csv") else f"{cleaned}.csv"

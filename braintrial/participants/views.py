@@ -304,10 +304,9 @@ def privacy(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def challenge(request: HttpRequest, slug: str) -> HttpResponse:
-    """Report a problem with a test case, after the debrief: the participant of this browser's
-    session only (the participant gatekeeper), in the study's language. 400 for a form that is
-    not valid, 404 for a test case the participant did not answer, 409 before the debrief is
-    done or for a second report of one test case; nothing is stored on any of them."""
+    """Report a problem with a test case after the debrief, by this browser's participant only,
+    in the study's language. 400 for a bad form, 404 for a test case they did not answer, 409
+    before the debrief or for a second report of one; nothing is stored on any of them."""
     try:
         participant = _participant(request, slug)
     except PermissionDenied:

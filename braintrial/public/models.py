@@ -51,7 +51,7 @@ class Release(models.Model):
 
 class ReleaseItem(models.Model):
     """One item as the release froze it: its id, the SHA-256 of its content (texts, DOI,
-    section, source, kind) and its version where the bank versions items. ``texts_public``:
+    section, source, kind) and its version (``Item.version``). ``texts_public``:
     whether its texts are in the package (held-out items' are not)."""
 
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="items")

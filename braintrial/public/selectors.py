@@ -44,7 +44,7 @@ class PublicHumans(TypedDict):
 class PublicModel(TypedDict):
     name: str
     display_name: str
-    provisional: bool  # not yet scored on every test item of the bank
+    provisional: bool  # not published and not yet scored on every test item of the bank
     n_items_scored: int
     n_items: int
     sources: dict[str, SourceFigures]  # empty while provisional and not in the report
@@ -125,8 +125,9 @@ def public_results_from_report(
 ) -> PublicResults:
     """The public figures of ``report``: humans against every model, by source and section.
 
-    A model is provisional until it has scored every test item in the report's scope (the
-    report's own scorers have; those it skipped have not, and show no figure yet). The humans
+    A model is provisional until it has scored every test item in the report's scope (those
+    the report skipped have not, and show no figure yet); a published model's scores are final
+    as published. The humans
     are provisional until the study's planned number of participants is analysed (always, where
     the study names no number). Nothing here names a participant or a researcher."""
     results: PublicResults = {
@@ -163,7 +164,10 @@ def public_results_from_report(
             {
                 "name": scorer["name"],
                 "display_name": scorer["display_name"] or scorer["name"],
-                "provisional": scorer["n_items_scored"] < n_items,
+                # Published scores are final as published (some models of the paper were
+                # scored on the human-written items only); any other model's are provisional
+                # until it has scored every item.
+                "provisional": not scorer["is_published"] and scorer["n_items_scored"] < n_items,
                 "n_items_scored": scorer["n_items_scored"],
                 "n_items": n_items,
                 "sources": _figures(report, "models", scorer["name"]),

@@ -106,3 +106,21 @@ def test_write_the_published_cutoff_figures(published: Any, output_dir: Any) -> 
     path = output_dir / "published_cutoffs.json"
     path.write_text(json.dumps({"models": rows, "months": report["months"]}, indent=1))
     assert path.stat().st_size > 0
+
+
+def test_the_study_page_draws_the_cutoff_figures_of_the_26_scorers(published: Any) -> None:
+    import plotly.graph_objects as go
+
+    from braintrial.dashboard.charts import figures_from_report
+
+    charts = {c["id"]: c for c in figures_from_report(report=published["report"])["charts"]}
+    per_model = charts["cutoff-models"]
+    go.Figure(per_model["figure"])
+    assert len(per_model["figure"]["data"][0]["y"]) == 26
+    caption = per_model["caption"]
+    assert "n = 300 of 300, 300 by the year the Journal of Neuroscience DOI names" in caption
+    assert "Llama 2 model card" in caption and "not stated: the release month" in caption
+    assert "no cut-off known" in caption
+    months = charts["cutoff-months"]
+    go.Figure(months["figure"])
+    assert months["figure"]["data"][0]["x"] and "n = " in months["caption"]

@@ -55,3 +55,17 @@ def test_a_study_holding_nothing_out_says_so():
     assert split["held_out"]["n_items"] == 0
     assert split["public"]["n_items"] == split["n_items"] == 4  # the items answered
     assert "holds no items out" in split["note"]
+
+
+def test_report_command_prints_both_comparisons():
+    import io
+
+    from django.core.management import call_command
+
+    made = study_make("printed", held_out_share=0.5)
+    out = io.StringIO()
+    call_command("report", "--study", made.study.slug, stdout=out)
+    text = out.getvalue()
+    assert "== Training-data cut-offs (0 of 4 items dated) ==" in text
+    assert "no cut-off known" in text  # the factory's scorer has no release month
+    assert "== Public and held-out items (share 0.5:" in text

@@ -77,7 +77,9 @@ def researcher_headers(world) -> Iterator[dict[str, str]]:
 
 @schema.parametrize()
 @settings(
-    max_examples=8,
+    # The profile's count (tests/conftest.py: 4 in `make test`, 200 with HYPOTHESIS_PROFILE=
+    # thorough), the same examples each run; the malformed-request tests send the hostile ones.
+    max_examples=settings.default.max_examples,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

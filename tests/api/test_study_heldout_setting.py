@@ -11,7 +11,7 @@ from tests.factories import study_editor_grant, user_make
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("share", [-0.1, 0.6, "half"])
+@pytest.mark.parametrize("share", [-0.1, 0.6, "half", "NaN", "Infinity", "0.25\x00"])
 def test_a_share_outside_0_to_half_is_a_400_and_stores_nothing(share):
     creator = user_make("creator")
     study_editor_grant(creator)

@@ -19,7 +19,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
@@ -125,6 +125,27 @@ def _reasons_named(report: dict) -> None:
 
 class DegenerateStudyTests(TestCase):
     @given(shape=shapes)
+    # Found by a run of `make test`: the IRT slope's ``identified`` came out a numpy bool, and
+    # data.json answered 500 (it cannot be written as JSON).
+    @example(
+        shape=Shape(
+            n_people=24,
+            sources=(Item.Source.HUMAN,),
+            n_items=6,
+            answers="random",
+            confidence="random",
+            catch_failed=False,
+            scored=True,
+            switched_off=(
+                "failed_catch",
+                "fast",
+                "no_slider",
+                "outside_help_trial",
+                "outside_help",
+            ),
+            seed=7088,
+        )
+    )
     def test_no_researcher_answer_is_a_server_error(self, shape: Shape) -> None:
         study = _study_build(shape)
         researcher = user_make("degenerate-researcher")

@@ -193,12 +193,12 @@ def test_the_study_switch_leaves_the_upheld_version_out_and_says_how_many(pilot:
     rules = ExclusionRules.none()
     assert on_item.filter(trial_included_q(rules=rules)).exists()  # counted while the switch is off
     assert challenge.item_id in set(items_load(study=study).ids.tolist())
-    assert _left_out(study=study) == {"upheld_items": 1, "left_out_items": 0, "left_out_trials": 0}
+    assert _left_out(study=study) == (1, 0, 0)  # upheld, left out, their trials
     Study.objects.filter(pk=study.pk).update(leave_out_upheld_items=True)
     study.refresh_from_db()
     assert not on_item.filter(trial_included_q(rules=rules)).exists()
     assert challenge.item_id not in set(items_load(study=study).ids.tolist())
-    assert _left_out(study=study) == {"upheld_items": 1, "left_out_items": 1, "left_out_trials": 1}
+    assert _left_out(study=study) == (1, 1, 1)
     export = owner.get(f"/exports/{study.slug}/trials.csv?include_excluded=1")
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
     (row,) = [r for r in rows if r["item_id"] == str(challenge.item_id)]

@@ -122,7 +122,7 @@ def test_the_page_compares_model_families_and_says_when_they_cannot_be_told_apar
     assert "The 7 model families differ" in section
     for name in ("Galactica", "Falcon", "Llama-2", "Mistral", "GPT-2", "TinyLlama"):
         assert f'<th scope="row">{name}</th>' in section
-    assert "(base, chat)" in section  # Llama-2's kinds
+    assert "base (pretrained), chat</span>" in section  # Llama-2's kinds
 
 
 def test_each_coverage_the_page_states_is_the_stored_measured_figure(reader: Client) -> None:

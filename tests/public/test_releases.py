@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import re
+import uuid
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -20,6 +21,7 @@ from auditlog.models import LogEntry
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client
 
+from braintrial.items.services.versions import item_version_create
 from braintrial.participants.models import Participant
 from braintrial.public.models import Release, ReleaseFile, ReleaseItem
 from braintrial.public.releases import files as release_files
@@ -172,7 +174,8 @@ def _unpacked(public: Public, folder: Path) -> None:
 
 
 def test_frictionless_validates_the_package(public: Public, tmp_path: Path) -> None:
-    frictionless = pytest.importorskip("frictionless")
+    import frictionless  # a dev dependency: the test fails, never skips, without it
+
     _freeze(public)
     _unpacked(public, tmp_path)
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
@@ -254,15 +257,16 @@ def test_no_identifier_and_no_exact_time_in_the_package(public: Public) -> None:
 
 
 def test_held_out_texts_are_never_in_the_package(public: Public) -> None:
-    # A fixed key: the draw is the same at every run (some items held out, not all).
+    # A fixed key and fixed lineages: the draw is the same at every run (some held out, not all).
     Study.objects.filter(pk=public.study.pk).update(held_out_share=0.5, held_out_key="k" * 32)
+    for n, item in enumerate(public.items):  # texts of their own, so a leak of one cannot hide
+        item.original = f"Original text number {item.pk}, whole."
+        item.altered = f"Altered text number {item.pk}, whole."
+        item.lineage = uuid.UUID(int=n + 1)
+        item.save(update_fields=["original", "altered", "lineage"])
     study = Study.objects.get(pk=public.study.pk)
     held_ids = study_held_out_ids(study=study)
     assert held_ids and len(held_ids) < len(public.items)  # this bank's draw holds some out
-    for item in public.items:  # texts of their own, so a leak of one cannot hide
-        item.original = f"Original text number {item.pk}, whole."
-        item.altered = f"Altered text number {item.pk}, whole."
-        item.save(update_fields=["original", "altered"])
     release = _freeze(public)
     package = _package(public)
     text = "\n".join(content.decode() for content in package.values())
@@ -339,3 +343,29 @@ def test_the_researchers_page_lists_releases_and_offers_the_next_to_editors_only
     assert b"releases/v1.zip" in text and b"Freeze release" not in text
     stranger = researcher_client(user_make("another-lab"))
     assert stranger.get(f"/dashboard/{public.study.slug}/releases/").status_code == 404
+
+
+def test_the_release_names_the_version_each_trial_showed(public: Public) -> None:
+    """An item edited after its trials: the items table holds both versions, the trials the
+    version they showed, the frozen items their versions."""
+    shown = public.items[0]
+    newer = item_version_create(
+        item=shown,
+        original=shown.original + " Edited.",
+        altered=shown.altered + " Edited.",
+        actor=public.researcher,
+    )
+    release = _freeze(public)
+    package = _package(public)
+    items = {r["item_id"]: r for r in _table(package, "items")}
+    assert (items[str(shown.pk)]["version"], items[str(shown.pk)]["retirement"]) == (
+        "1",
+        "superseded",
+    )
+    assert items[str(newer.pk)]["version"] == "2"
+    assert items[str(newer.pk)]["lineage"] == items[str(shown.pk)]["lineage"] == str(shown.lineage)
+    trials = [t for t in _table(package, "trials") if t["item_id"] == str(shown.pk)]
+    assert trials and {t["item_version"] for t in trials} == {"1"}
+    assert {t["item_lineage"] for t in trials} == {str(shown.lineage)}
+    frozen = dict(ReleaseItem.objects.filter(release=release).values_list("item_id", "version"))
+    assert (frozen[shown.pk], frozen[newer.pk]) == (1, 2)

@@ -112,7 +112,7 @@ def test_a_share_of_zero_holds_nothing_out_and_practice_items_never_are():
     assert not item_is_held_out(study=made.study, item=practice)
 
 
-@pytest.mark.parametrize("share", [-0.1, 0.51, 1.0])
+@pytest.mark.parametrize("share", [-0.1, 0.51, 1.0, float("nan"), float("inf")])
 def test_share_outside_its_range_is_refused_by_the_form_and_the_database(share):
     form = StudyForm(data={"held_out_share": str(share)})
     assert not form.is_valid()

@@ -225,7 +225,8 @@ def slope_profile(responses: Responses, *, grid: np.ndarray | None = None) -> Sl
         estimate=float(grid[best]),
         low=_crossing(grid[: best + 1][::-1], drop[: best + 1][::-1]),
         high=_crossing(grid[best:], drop[best:]),
-        identified=bool(drop[0] > CHI2_95) and grid[0] == 0.0,
+        # One bool of both: ``bool(x) and y`` is y itself, a numpy bool that JSON cannot write.
+        identified=bool(drop[0] > CHI2_95 and grid[0] == 0.0),
         grid=[float(a) for a in grid],
         profile=[float(d) for d in drop],
         fit=fits[best],

@@ -98,8 +98,8 @@ class Pool:
 @dataclass(frozen=True)
 class Lineage:
     """What each scorer's model is, by scorer id: its family (analysis.science.families.
-    family_names) and kind (base, chat, instruct, lora, ...); where left out, a scorer is a
-    family of its own."""
+    family_names) and its kind in words ("chat", "LoRA fine-tune", ...); where left out, a
+    scorer is a family of its own."""
 
     families: Mapping[int, str] = field(default_factory=dict)
     kinds: Mapping[int, str] = field(default_factory=dict)
@@ -227,7 +227,7 @@ def _families_figures(*, pool: Pool, ctx: Context, humans_fit: CrossedFit | None
                 "n_scorers": len(family.columns),
                 "scorers": [scorers[j]["display_name"] for j in family.columns],
                 "kinds": sorted(
-                    {ctx.lineage.kinds.get(scorers[j]["id"], "") for j in family.columns}
+                    {ctx.lineage.kinds.get(scorers[j]["id"], "") for j in family.columns} - {""}
                 ),
                 "raw_accuracy": family.raw,
                 "accuracy": _interval_dict(family.accuracy),

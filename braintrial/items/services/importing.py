@@ -70,8 +70,8 @@ class ImportReport:
     def summary(self) -> str:
         return (
             f"{self.source_file} (bank {self.bank}): {self.created} created, "
-            f"{self.updated} updated ({self.versioned} as a new version), "
-            f"{self.unchanged} unchanged"
+            f"{self.updated} updated, {self.unchanged} unchanged"
+            + (f"; {self.versioned} of the updated rows as a new version" if self.versioned else "")
         )
 
 

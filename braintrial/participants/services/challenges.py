@@ -178,3 +178,14 @@ def challenge_decide(
             },
         )
         return row
+
+
+def challenge_decide_posted(
+    *, user: User, study: Study, challenge: Challenge, data: dict, now: datetime
+) -> tuple[str, int]:
+    """``challenge_decide`` on a valid decision form's data: what was done, in words, and the
+    item page to show next (the new version's, if one was made)."""
+    done = challenge_decide(
+        user=user, study=study, challenge=challenge, decision=Decision(**data), now=now
+    )
+    return f"Challenge {done.pk} {done.status}.", done.new_item_id or done.item_id

@@ -68,17 +68,13 @@ CONTENT_SHA256 = Column(
     "same whether or not the texts are in this file.",
     "text",
 )
-ITEM_VERSION = Column(
-    "item_version",
-    NONE,
-    "The item's version where the bank versions its items; empty otherwise.",
-    "integer",
-)
 
 # The columns of each table, by their names in the study's exports (``pid`` is the release's).
 TRIAL_COLUMNS = [
     "pid",
     "item_id",
+    "item_lineage",
+    "item_version",
     "item_source",
     "section",
     "position",
@@ -92,6 +88,9 @@ TRIAL_COLUMNS = [
 PARTICIPANT_COLUMNS = ["pid", "current position", "experience", "n_trials", "n_correct"]
 ITEM_COLUMNS = [
     "item_id",
+    "lineage",
+    "version",
+    "retirement",
     "kind",
     "source",
     "journal_section",
@@ -104,6 +103,7 @@ ITEM_COLUMNS = [
 SCORE_COLUMNS = [
     "scorer",
     "item_id",
+    "item_version",
     "journal_section",
     "nll_mean_original",
     "nll_mean_altered",
@@ -127,7 +127,7 @@ class Table:
 class FrozenItem:
     item_id: int
     content_sha256: str
-    version: int | None
+    version: int
     texts_public: bool
 
 
@@ -231,11 +231,10 @@ def _items_table(
     frozen: list[FrozenItem] = []
     for row in rows:
         item = items[int(row["item_id"])]
-        version = getattr(item, "version", None)  # where the bank versions its items
         public = item.pk not in withheld
-        frozen.append(FrozenItem(item.pk, item_content_sha256(item), version, public))
-        row.update(content_sha256=frozen[-1].content_sha256, item_version=version)
-    columns = [ROW_ID, *_dictionary(ITEMS, ITEM_COLUMNS), CONTENT_SHA256, ITEM_VERSION]
+        frozen.append(FrozenItem(item.pk, item_content_sha256(item), item.version, public))
+        row.update(content_sha256=frozen[-1].content_sha256)
+    columns = [ROW_ID, *_dictionary(ITEMS, ITEM_COLUMNS), CONTENT_SHA256]
     return _numbered(Table("items", "Test items", columns), rows), frozen
 
 

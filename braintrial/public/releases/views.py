@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from braintrial.audit.services import audit_download_record
 from braintrial.public.models import Release
 from braintrial.public.releases.package import release_zip
 from braintrial.public.releases.services import ReleaseNotReady, release_freeze
@@ -50,4 +51,9 @@ def release_freeze_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def release_download_researcher(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     study = study_get_for_researcher(user=request.user, slug=slug)
-    return release_zip(release=public_release_get(study=study, number=number))
+    release = public_release_get(study=study, number=number)
+    # As every researcher's download of a study's data; the public's, anonymous, are not.
+    audit_download_record(
+        actor=request.user, studies=[study], what=f"release {release.label}", options={}
+    )
+    return release_zip(release=release)

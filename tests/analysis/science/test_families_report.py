@@ -44,7 +44,7 @@ def test_families_are_read_from_the_scorers_with_the_base_models_family_inherite
     assert families["fitted"] and families["n_families"] == 2
     by_name = {f["name"]: f for f in families["families"]}
     assert by_name["Alpha"]["scorers"] == ["Alpha", "Alpha-Chat"]
-    assert by_name["Alpha"]["kinds"] == ["base", "chat"]
+    assert by_name["Alpha"]["kinds"] == ["base (pretrained)", "chat"]
     assert by_name["Alpha"]["raw_accuracy"] == pytest.approx(13 / 16)
     assert by_name["Beta"]["raw_accuracy"] == pytest.approx(9 / 16)
     # Two families: the answers cannot tell how much families differ.

@@ -151,7 +151,7 @@ def test_model_families_as_a_random_effect_on_the_published_data(published: Any)
     assert paper["sd_between"]["high"] < 0.1
     assert paper["in_words"].startswith("these answers cannot tell whether the 4 model families")
     llama = next(f for f in paper["families"] if f["name"] == "Llama-2")
-    assert llama["n_scorers"] == 6 and llama["kinds"] == ["base", "chat"]
+    assert llama["n_scorers"] == 6 and llama["kinds"] == ["base (pretrained)", "chat"]
     assert llama["raw_accuracy"] == pytest.approx(0.799, abs=0.001)
     experts = human["mixed"]["accuracy"]["estimate"]
     for family in paper["families"]:

@@ -126,12 +126,54 @@ class Command(BaseCommand):
             fit = src["calibration"]["humans"]["fit"]
             if fit["slope"] is not None:
                 out(f"  Human calibration: accuracy per confidence bin, slope {fit['slope']:.4f}")
+        self._print_cutoffs(report)
+        self._print_held_out(report)
         self._print_reproduction(report)
         self._print_not_computed(report)
         if report["scorers_skipped"]:
             out("")
             for scorer in report["scorers_skipped"]:
                 out(f"Skipped {scorer['display_name']}: {scorer['reason']}")
+
+    def _print_cutoffs(self, report: StudyReport) -> None:
+        """Per model, accuracy after and before its training-data cut-off (analysis.cutoffs)."""
+        out, cutoffs = self.stdout.write, report["cutoffs"]
+        out("")
+        sources = "; ".join(f"{n} by {source}" for source, n in cutoffs["date_sources"].items())
+        out(
+            f"== Training-data cut-offs ({cutoffs['n_dated']} of {cutoffs['n_items']} items "
+            f"dated{': ' + sources if sources else ''}) =="
+        )
+        if cutoffs["note"]:
+            out(f"  {cutoffs['note']}")
+        for row in cutoffs["models"]:
+            cutoff = row["cutoff"]
+            when = f"{cutoff['first']}..{cutoff['last']}" if cutoff else "unknown"
+            out(
+                f"  {row['display_name'][:34]:34s} cut-off {when:22s} after "
+                f"{_acc(row['after'])}  before {_acc(row['before'])}"
+            )
+            words = [cutoff["source"] if cutoff else "", row["note"]]
+            out("      " + "; ".join(word for word in words if word))
+
+    def _print_held_out(self, report: StudyReport) -> None:
+        """Public and held-out items side by side (analysis.heldout)."""
+        out, split = self.stdout.write, report["held_out"]
+        out("")
+        out(
+            f"== Public and held-out items (share {split['share']:g}: "
+            f"{split['held_out']['n_items']} of {split['n_items']} items held out) =="
+        )
+        if split["note"]:
+            out(f"  {split['note']}")
+            return
+        public, held = split["public"], split["held_out"]
+        humans = f"public {_acc(public['humans'])}  held out {_acc(held['humans'])}"
+        out(f"  {'Human experts':34s} {humans}")
+        display = {s["name"]: s["display_name"] for s in report["scorers"]}
+        for name, acc in public["models"].items():
+            sides = f"public {_acc(acc)}  held out {_acc(held['models'][name])}"
+            out(f"  {display.get(name, name)[:34]:34s} {sides}")
 
     def _print_not_computed(self, report: StudyReport) -> None:
         """Each analysis that could not be computed on these data, and why (analysis.guard)."""
