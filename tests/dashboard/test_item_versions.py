@@ -79,6 +79,12 @@ def test_the_item_page_lists_the_challenge_beside_the_figures(pilot: Study) -> N
     assert f'action="/dashboard/{study.slug}/science/items/{challenge.item_id}/challenges/' in page
     science = owner.get(f"/dashboard/{study.slug}/science/")
     assert science.status_code == 200
+    # The page title is text, and each section is drawn once, inside the page's body.
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and study.title in title
+    head, body = page.split("<body", 1)
+    assert 'id="versions"' not in head and 'id="challenges"' not in head
+    assert body.count('id="versions"') == 1 and body.count('id="challenges"') == 1
 
 
 def test_upholding_as_a_new_version_keeps_the_old_and_serves_the_new(pilot: Study) -> None:
