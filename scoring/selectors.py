@@ -70,6 +70,26 @@ def scores_valid() -> QuerySet[ItemScore]:
     return ItemScore.objects.filter(score_valid_q())
 
 
+def scores_in_progress() -> QuerySet[ItemScore]:
+    """Scores an active (queued or running) run is writing: of its scorer's current
+    configuration, with a run of that configuration still active. They are not results (no
+    succeeded run covers them yet: score_valid_q) but say how far the scorer has come, so a
+    model being scored can be shown as provisional with the number of items it has."""
+    current = Q(pk__in=[])
+    running = (
+        Scorer.objects.filter(is_published=False, runs__status__in=ACTIVE_RUN_STATUSES)
+        .distinct()
+        .only("pk", *CONFIG_FIELDS)
+    )
+    for scorer in running:
+        fingerprint = scorer.config_fingerprint
+        active = ScoreRun.objects.filter(
+            scorer_id=scorer.pk, status__in=ACTIVE_RUN_STATUSES, config_fingerprint=fingerprint
+        )
+        current |= Q(scorer_id=scorer.pk, config_fingerprint=fingerprint) & Q(Exists(active))
+    return ItemScore.objects.filter(current)
+
+
 def scores_for_studies(
     *, studies: QuerySet[Study], scorer: str | None = None, since: datetime | None = None
 ) -> QuerySet[ItemScore]:

@@ -22,7 +22,7 @@ from braintrial.participants.models import Challenge, Position, Trial
 from braintrial.participants.selectors import trial_held_q
 from braintrial.studies.models import Study
 from scoring.models import Scorer
-from scoring.selectors import scores_valid
+from scoring.selectors import scores_in_progress, scores_valid
 
 from .rules import ExclusionRules, trial_analysed_q, trial_flags, trial_unanswered_q
 from .types import ScorerInfo, SkippedScorer
@@ -217,12 +217,35 @@ class Scores:
     skipped: list[SkippedScorer]
 
 
+def _scores_progress(*, study: Study, items: Items, scope: np.ndarray) -> dict[int, np.ndarray]:
+    """Per scorer with an active run: which items in ``scope`` (bool per item index) that run
+    has scored so far (scoring.selectors.scores_in_progress)."""
+    rows = (
+        scores_in_progress()
+        .filter(item__bank=study.bank, item__kind=Item.Kind.TEST)
+        .values_list("scorer_id", "item_id")
+    )
+    table = np.array(list(rows), dtype=np.int64).reshape(-1, 2)
+    if not table.size or not items.ids.size:
+        return {}
+    index = np.minimum(items.index_of(table[:, 1]), items.ids.size - 1)
+    keep = (items.ids[index] == table[:, 1]) & scope[index]
+    progress: dict[int, np.ndarray] = {}
+    for scorer_id in np.unique(table[keep, 0]):
+        scored = np.zeros(items.ids.size, dtype=bool)
+        scored[index[keep & (table[:, 0] == scorer_id)]] = True
+        progress[int(scorer_id)] = scored
+    return progress
+
+
 def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
     """Valid scores (scoring.selectors.score_valid_q) of the scorers that count on the items in
     ``scope`` (bool per item index).
 
     Published scorers always count; others only with a valid score for every item in scope (a
-    half-finished scorer would be compared on easier or fewer items).
+    half-finished scorer would be compared on easier or fewer items). The others are listed as
+    skipped with the items they have scored, those an active run has written so far included
+    (a model being scored: scoring.selectors.scores_in_progress), which never count as results.
     """
     valid = scores_valid().filter(item__bank=study.bank, item__kind=Item.Kind.TEST)
     candidates = list(
@@ -252,11 +275,24 @@ def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
         with np.errstate(divide="ignore", invalid="ignore"):
             margin[item_row, scorer_col] = np.log(table[:, 3]) - np.log(table[:, 2])
     missing = np.isnan(correct[scope]).sum(axis=0)
+    progress = _scores_progress(study=study, items=items, scope=scope)
+    named = {c["id"] for c in candidates}
+    for scorer in (
+        Scorer.objects.filter(pk__in=[pk for pk in progress if pk not in named])
+        .order_by("name")
+        .values("id", "name", "display_name", "is_published")
+    ):
+        candidates.append(scorer)
     keep: list[int] = []
     scorers: list[ScorerInfo] = []
     skipped: list[SkippedScorer] = []
     for j, c in enumerate(candidates):
-        n_scored = int(scope.sum() - missing[j])
+        if j >= n_scorers:  # only being scored: no valid score in scope yet
+            n_scored = int(progress[c["id"]].sum())
+        else:
+            n_scored = int(scope.sum() - missing[j])
+            if c["id"] in progress:
+                n_scored = int((progress[c["id"]] | (~np.isnan(correct[:, j]) & scope)).sum())
         meta: ScorerInfo = {
             "id": c["id"],
             "name": c["name"],
@@ -264,11 +300,15 @@ def scores_load(*, study: Study, items: Items, scope: np.ndarray) -> Scores:
             "is_published": c["is_published"],
             "n_items_scored": n_scored,
         }
-        if c["is_published"] or missing[j] == 0:
+        if j < n_scorers and (c["is_published"] or missing[j] == 0):
             keep.append(j)
             scorers.append(meta)
         elif n_scored:
-            skipped.append({**meta, "reason": f"{int(missing[j])} items in scope have no score"})
+            reason = f"{int(scope.sum()) - n_scored} items in scope have no score"
+            if c["id"] in progress:
+                reason = f"being scored: {reason} yet"
+            skipped.append({**meta, "reason": reason})
+    skipped.sort(key=lambda scorer: scorer["name"])
     return Scores(
         scorers=scorers,
         correct=correct[:, keep],

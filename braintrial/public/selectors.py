@@ -125,11 +125,12 @@ def public_results_from_report(
 ) -> PublicResults:
     """The public figures of ``report``: humans against every model, by source and section.
 
-    A model is provisional until it has scored every test item in the report's scope (those
-    the report skipped have not, and show no figure yet); a published model's scores are final
-    as published. The humans
-    are provisional until the study's planned number of participants is analysed (always, where
-    the study names no number). Nothing here names a participant or a researcher."""
+    A model is provisional until it has scored every test item in the report's scope and a
+    finished run covers them (those the report skipped have not: a run short of items, or one
+    still being scored, listed with the items it has so far; they show no figure yet); a
+    published model's scores are final as published. The humans are provisional until the
+    study's planned number of participants is analysed (always, where the study names no
+    number). Nothing here names a participant or a researcher."""
     results: PublicResults = {
         "study": {"slug": study.slug, "title": study.title},
         "ready": report is not None,
@@ -159,6 +160,7 @@ def public_results_from_report(
         "planned": planned,
         "sources": _figures(report, "humans"),
     }
+    skipped = {scorer["name"] for scorer in report["scorers_skipped"]}
     for scorer in [*report["scorers"], *report["scorers_skipped"]]:
         results["models"].append(
             {
@@ -166,8 +168,10 @@ def public_results_from_report(
                 "display_name": scorer["display_name"] or scorer["name"],
                 # Published scores are final as published (some models of the paper were
                 # scored on the human-written items only); any other model's are provisional
-                # until it has scored every item.
-                "provisional": not scorer["is_published"] and scorer["n_items_scored"] < n_items,
+                # until it has scored every item and a finished run vouches for them: one the
+                # report skips (short of items, or its run not yet done) shows no figure.
+                "provisional": not scorer["is_published"]
+                and (scorer["name"] in skipped or scorer["n_items_scored"] < n_items),
                 "n_items_scored": scorer["n_items_scored"],
                 "n_items": n_items,
                 "sources": _figures(report, "models", scorer["name"]),

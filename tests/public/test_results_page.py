@@ -13,13 +13,17 @@ from auditlog.models import LogEntry
 from django.core.cache import cache
 from django.test import Client
 
+from braintrial.analysis.selectors import study_report
 from braintrial.celery import app
 from braintrial.dashboard.selectors import study_report_latest
+from braintrial.dashboard.services import study_report_refresh
 from braintrial.participants.models import Participant
 from braintrial.public.throttle import PublicRateThrottle
 from braintrial.studies.models import Study
 from braintrial.studies.services import study_update
+from scoring.models import Scorer, ScoreRun
 from tests.dashboard.test_queue_down import closed_port
+from tests.factories import run_make, scorer_make, scores_make
 from tests.public.conftest import Public
 
 pytestmark = pytest.mark.django_db
@@ -64,13 +68,58 @@ def test_provisional_until_every_item_and_the_planned_participants(cached: Publi
     assert data["humans"]["provisional"] is True  # 3 of 4 planned
     study_update(study=cached.study, editor=cached.researcher, fields={"planned_participants": 3})
     cache.clear()
-    from braintrial.dashboard.services import study_report_refresh
-
     study_report_refresh(study=Study.objects.get(pk=cached.study.pk))
     data = Client().get(f"/p/{cached.study.slug}/results.json").json()
     assert data["humans"]["provisional"] is False
     page = Client().get(f"/p/{cached.study.slug}/").content.decode()
     assert "provisional: 5 of 10 items" in page
+
+
+def test_a_model_being_scored_is_provisional_with_the_items_its_run_has_scored(
+    public: Public,
+) -> None:
+    """A submission's run, part-way: its scores are no results yet (no succeeded run covers
+    them), but the page lists the model as provisional with the items it has, and never shows
+    a failed run's scores or those of an earlier configuration as progress."""
+    items = public.items  # 10 test items, all answered
+    ppl = {item: (10.0, 12.0) for item in items}
+    being = scorer_make(name="being-scored", published=False)
+    run = run_make(scorer=being, study=public.study, items=items, status=ScoreRun.Status.RUNNING)
+    scores_make(scorer=being, ppl=dict(list(ppl.items())[:3]), run=run)
+    # half-model has 5 items from a succeeded run; a new run has scored 2 more so far.
+    half = Scorer.objects.get(name="half-model")
+    more = run_make(scorer=half, study=public.study, items=items, status=ScoreRun.Status.QUEUED)
+    scores_make(scorer=half, ppl=dict(list(ppl.items())[5:7]), run=more)
+    failed = scorer_make(name="failed-model", published=False)
+    dead = run_make(scorer=failed, study=public.study, items=items, status=ScoreRun.Status.FAILED)
+    scores_make(scorer=failed, ppl=dict(list(ppl.items())[:4]), run=dead)
+    changed = scorer_make(name="changed-model", published=False)
+    running = run_make(
+        scorer=changed, study=public.study, items=items, status=ScoreRun.Status.RUNNING
+    )
+    scores_make(scorer=changed, ppl=dict(list(ppl.items())[:4]), run=running, fingerprint="old")
+    # Every score written, the run not yet marked done: still no result.
+    finishing = scorer_make(name="finishing-model", published=False)
+    last = run_make(scorer=finishing, study=public.study, items=items, status="running")
+    scores_make(scorer=finishing, ppl=ppl, run=last)
+    study_report_refresh(study=public.study)
+
+    data = Client().get(f"/p/{public.study.slug}/results.json").json()
+    models = {m["name"]: m for m in data["models"]}
+    assert set(models) == {"complete-model", "half-model", "being-scored", "finishing-model"}
+    assert models["finishing-model"]["provisional"] is True
+    assert models["finishing-model"]["n_items_scored"] == 10
+    assert models["finishing-model"]["sources"] == {}
+    assert models["being-scored"]["provisional"] is True
+    assert (models["being-scored"]["n_items_scored"], models["being-scored"]["n_items"]) == (3, 10)
+    assert models["being-scored"]["sources"] == {}  # no figure until it is complete
+    assert models["half-model"]["provisional"] is True
+    assert models["half-model"]["n_items_scored"] == 7
+    page = Client().get(f"/p/{public.study.slug}/").content.decode()
+    assert "provisional: 3 of 10 items" in page and "provisional: 7 of 10 items" in page
+    skipped = {s["name"]: s["reason"] for s in study_report(study=public.study)["scorers_skipped"]}
+    assert skipped["being-scored"] == "being scored: 7 items in scope have no score yet"
+    assert skipped["half-model"] == "being scored: 3 items in scope have no score yet"
 
 
 def test_no_identifier_of_anyone_in_page_json_or_chart(cached: Public) -> None:
@@ -131,8 +180,6 @@ def test_the_chart_is_an_svg_another_site_can_show(cached: Public) -> None:
 def test_requests_over_the_limit_get_429(cached: Public, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PublicRateThrottle, "THROTTLE_RATES", {"public": "3/min"})
     cache.clear()
-    from braintrial.dashboard.services import study_report_refresh
-
     study_report_refresh(study=cached.study)
     client = Client()
     codes = [client.get(f"/p/{cached.study.slug}/results.json").status_code for _ in range(4)]
