@@ -6,8 +6,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from braintrial.items.published_csv import bank_source_files
+from braintrial.items.published_csv import bank_file_item_ids, bank_source_files
 from braintrial.studies.banks import bank_readable
+from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import studies_for_researcher, study_get_for_researcher
 
@@ -33,7 +34,9 @@ def bank_file_chosen(
 ) -> str:
     """The source file of the bank of ``study`` (already through the gatekeeper) a download
     asks for: ``name``, or the bank's only file. Http404 where the user may not read the bank,
-    ValueError naming the bank's files where ``name`` is none of them."""
+    ValueError naming the bank's files where ``name`` is none of them, PermissionError where a
+    study the user is not a researcher of holds some of its texts out (the file is the bank's
+    texts in full or nothing: leaving rows out would break its round trip)."""
     if not bank_readable(user=user, name=study.bank):
         raise Http404("No such item bank.")
     files = bank_source_files(bank=study.bank)
@@ -41,6 +44,14 @@ def bank_file_chosen(
     if chosen not in files:
         listed = ", ".join(files) or "none"
         raise ValueError(f"Name one of the bank's files with ?file= (its files: {listed}).")
+    withheld = bank_file_item_ids(bank=study.bank, source_file=chosen) & items_withheld_ids(
+        user=user
+    )
+    if withheld:
+        raise PermissionError(
+            f"{len(withheld)} test case(s) of {chosen} are held out of downloads by a study you "
+            "are not a researcher of; ask its researchers for the file."
+        )
     return chosen
 
 

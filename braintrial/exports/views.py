@@ -28,7 +28,7 @@ from braintrial.exports.selectors import (
     export_studies,
 )
 from braintrial.exports.writers import Started, csv_stream
-from braintrial.items.published_csv import bank_csv, bank_file_item_ids
+from braintrial.items.published_csv import bank_csv
 from braintrial.studies.heldout import items_withheld_ids
 from braintrial.studies.models import Study
 from braintrial.studies.selectors import study_get_for_researcher
@@ -92,17 +92,8 @@ def bank_published_csv(request: HttpRequest, slug: str) -> HttpResponse:
         name = bank_file_chosen(user=request.user, study=study, name=request.GET.get("file"))
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    withheld = bank_file_item_ids(bank=study.bank, source_file=name) & items_withheld_ids(
-        user=request.user
-    )
-    if withheld:
-        # The file is the bank's texts in full or nothing: leaving rows out would break the
-        # round trip, and a study you are not a researcher of keeps these texts unpublished.
-        return HttpResponseForbidden(
-            f"{len(withheld)} test case(s) of {name} are held out of downloads by a study you "
-            "are not a researcher of; ask its researchers for the file.",
-            content_type="text/plain; charset=utf-8",
-        )
+    except PermissionError as exc:
+        return HttpResponseForbidden(str(exc), content_type="text/plain; charset=utf-8")
     what = f"bank {study.bank}: {name}"
     audit_download_record(actor=request.user, studies=[study], what=what, options={})
     text = bank_csv(bank=study.bank, source_file=name)
