@@ -203,9 +203,9 @@ def _forbidden(request: HttpRequest, study: Study) -> HttpResponse:
     return response
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def flow(request: HttpRequest, slug: str) -> HttpResponse:
+def _participant_or_refusal(request: HttpRequest, slug: str) -> Participant | HttpResponse:
+    """This browser's participant of the study, else what the browser gets instead: 403 (in
+    the study's language) for a session that is not this study's, the landing page for none."""
     try:
         participant = _participant(request, slug)
     except PermissionDenied:
@@ -215,6 +215,15 @@ def flow(request: HttpRequest, slug: str) -> HttpResponse:
     if participant is None:
         study = study_get_open(slug=slug)  # an unknown study is a 404, not the way to a landing
         return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
+    return participant
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def flow(request: HttpRequest, slug: str) -> HttpResponse:
+    participant = _participant_or_refusal(request, slug)
+    if isinstance(participant, HttpResponse):
+        return participant
     with translation.override(participant.study.language):
         return _step(request, participant)
 
@@ -307,15 +316,9 @@ def challenge(request: HttpRequest, slug: str) -> HttpResponse:
     """Report a problem with a test case after the debrief, by this browser's participant only,
     in the study's language. 400 for a bad form, 404 for a test case they did not answer, 409
     before the debrief or for a second report of one; nothing is stored on any of them."""
-    try:
-        participant = _participant(request, slug)
-    except PermissionDenied:
-        study = study_get_open(slug=slug)
-        with translation.override(study.language):
-            return _forbidden(request, study)
-    if participant is None:
-        study = study_get_open(slug=slug)
-        return HttpResponseRedirect(reverse("participants:landing", args=[study.slug]))
+    participant = _participant_or_refusal(request, slug)
+    if isinstance(participant, HttpResponse):
+        return participant
     with translation.override(participant.study.language):
         return _challenge(request, participant)
 
