@@ -26,7 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def logged_in(browser: Browser, url: str, username: str, errors: list[str]) -> Page:
-    page = browser.new_context(viewport=DESKTOP).new_page()
+    """A logged-in researcher's page on the studies list; page errors and CSP reports go to
+    ``errors``."""
+    page = browser.new_context(viewport=DESKTOP, accept_downloads=True).new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "console",
@@ -36,6 +38,7 @@ def logged_in(browser: Browser, url: str, username: str, errors: list[str]) -> P
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Studies")
     return page
 
 

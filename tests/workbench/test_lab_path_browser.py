@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from braintrial.items.models import Item, ItemBank
 from braintrial.participants.models import Challenge, Participant
@@ -34,6 +34,7 @@ from tests.participants.test_browser import move_sliders
 from tests.scoring.helpers import Worker, wait_for
 
 from .conftest import PASSWORD, TEN_XML
+from .test_authoring_browser import logged_in
 from .test_drafting import TEMPLATE, redis_broker  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -43,21 +44,6 @@ BANK = "next-lab"
 
 def clean(page: Page) -> None:
     assert accessibility_violations(page) == []
-
-
-def logged_in(browser: Browser, url: str, username: str, errors: list[str]) -> Page:
-    page = browser.new_context(viewport=DESKTOP, accept_downloads=True).new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    page.goto(f"{url}/dashboard/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Studies")
-    return page
 
 
 def abstract_of(n: int) -> tuple[str, str, str]:
