@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,8 +53,30 @@ ROOT = Path(__file__).resolve().parent.parent
 # `make test` runs the suite on several xdist workers (--dist loadgroup), each with its own test
 # database (pytest-django adds _gw0, _gw1, ...) and its own ports (each server asks the kernel for
 # a free one). There is one Redis database, TEST_REDIS_URL's: the tests that flush it are marked
-# xdist_group(REDIS_GROUP), so one worker runs them all, one after the other.
+# xdist_group(REDIS_GROUP), and so are the tests that start a Celery worker on the shared queues
+# (two at once would take each other's tasks): they run one at a time (the lock below).
 REDIS_GROUP = "redis"
+
+
+@pytest.fixture(autouse=True)
+def _redis_group_one_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked xdist_group(REDIS_GROUP) holds a lock on TEST_REDIS_URL's database for its
+    whole run (set-up, with its flush and its workers, to tear-down), so no two run at once
+    whichever xdist worker the scheduler gives them to. Autouse, so it is set up before the
+    test's own fixtures."""
+    if request.node.get_closest_marker("xdist_group") is None:
+        yield
+        return
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    name = f"braintrial-tests-redis-{hashlib.sha256(url.encode()).hexdigest()[:12]}.lock"
+    with open(Path(tempfile.gettempdir()) / name, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 OUTPUT_DIR = ROOT / "test-output"
 FORM = "application/x-www-form-urlencoded"
 

@@ -21,9 +21,15 @@ from braintrial.workbench.drafts import DraftError, draft_accept, draft_resubmit
 from braintrial.workbench.models import Draft, DraftPrompt
 from scoring.models import Scorer
 from scoring.services.scorers import scorer_create
+from tests.conftest import REDIS_GROUP
 from tests.scoring.helpers import Worker, broker_use, wait_for
 
 from .conftest import ABSTRACT, PASSAGE, Authoring, altered_text, client_for, passage_range
+
+# Every test here sends to, or consumes from, the scoring queue of TEST_REDIS_URL's database:
+# one xdist worker runs them all, with every other test that does (tests/conftest.py), or one
+# test's worker would take another's tasks.
+pytestmark = pytest.mark.xdist_group(REDIS_GROUP)
 
 TEMPLATE = (
     "Abstract: <abstract>\n"

@@ -27,6 +27,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from braintrial.items.models import Item, ItemBank
 from braintrial.participants.models import Challenge, Participant
 from braintrial.workbench.models import BankRole, Candidate, Draft
+from tests.conftest import REDIS_GROUP
 from tests.dashboard.test_setup_browser import ARGS, CHROMIUM, DESKTOP, accessibility_violations
 from tests.factories import user_make
 from tests.participants.conftest import ensure_builtin_items
@@ -37,7 +38,14 @@ from .conftest import PASSWORD, TEN_XML
 from .test_authoring_browser import logged_in
 from .test_drafting import TEMPLATE, redis_broker  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# It starts a worker of the scoring queue: one at a time across xdist workers with every other
+# test that does (tests/conftest.py, REDIS_GROUP).
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group(REDIS_GROUP),
+]
 
 BANK = "next-lab"
 
