@@ -1,7 +1,8 @@
 """Benchmark: the researcher pages in Chromium, against gunicorn, Redis and a reports worker.
 
-Targets (issue 21): a study page's charts drawn within 1 s of navigation on a warm cache; no
-page answers slower than 1 s on the server. Measured on two studies in the bench database of
+Targets (issues 21 and 28): a study page's first screen of charts drawn within 1 s of navigation
+on a warm cache at 1280x900, every chart of it within 2 s; no page answers slower than 1 s on
+the server. Measured on two studies in the bench database of
 bench/dashboard.py (braintrial_bench on DATABASE_URL's server): the published BrainBench study
 (imported here if missing) and the made-up 100,000-trial study (built by bench/dashboard.py).
 
@@ -11,14 +12,14 @@ worker on the ``reports`` queue, then for each study:
 - cold: the cache emptied, no report computed yet (a study nobody has looked at since): the page
   says the figures are being computed and the worker computes them; then the time until the
   worker has the whole report;
-- warm: the page again (report cached, plotly.js in the browser's cache): server time and
-  the time from navigation start until the last chart is drawn;
+- warm: the page again (report cached, plotly.js in the browser's cache): server time, the
+  time from navigation start until the charts on the first screen are drawn, and until every
+  chart is (the page draws those below the first screen while the browser is idle);
 - new data: an answer added, then the page: the latest report is served at once while the
   worker computes the new one; then the time until the page shows the new figures.
 
 Then every other researcher page once, warm. Prints a table and PASS/FAIL per target: the charts
-on screen drawn within 1 s of navigation (the page draws the others as they come near the
-screen; the time to draw every chart, scrolling, is printed beside it), and every page, cold
+on the first screen drawn within 1 s of navigation, every chart within 2 s, and every page, cold
 ones included, answered within 1 s on the server.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -58,6 +59,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 USER, PASSWORD = "bench-researcher", "bench-password-not-secret-42"
 REPEAT = int(os.environ.get("BENCH_REPEAT", 5))
 TARGET_S = 1.0
+EVERY_TARGET_S = 2.0
 COLD_UNDER_LOAD_S = 10.0
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", 150))
 ANSWER_EVERY_S = 0.15  # 200 bots, each answering about every 30 s
@@ -128,11 +130,13 @@ def charts_drawn_ms(page: Any) -> float:
 
 
 def every_chart_drawn_ms(page: Any) -> float:
-    """Milliseconds from navigation start until every chart is drawn, scrolling down the page
-    one screen at a time as a reader would (no pause to read)."""
-    for chart in page.locator(".chart").all():
-        chart.scroll_into_view_if_needed()
-        chart.locator(".main-svg").first.wait_for(timeout=60_000)
+    """Milliseconds from navigation start until every chart of the page is drawn, the reader
+    staying on the first screen (the page draws those below it while the browser is idle)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.chart')].every(c => c.querySelector('.main-svg'))",
+        timeout=60_000,
+    )
     return float(page.evaluate("performance.now()"))
 
 
@@ -322,7 +326,7 @@ def measure(base: str, slugs: list[str], redis: Any, sync_playwright: Any) -> li
     rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         # A cold report of the published study takes many seconds on a busy machine.
         page.set_default_timeout(300_000)
         page.goto(f"{base}/accounts/login/")
@@ -362,7 +366,7 @@ def measure(base: str, slugs: list[str], redis: Any, sync_playwright: Any) -> li
             for _ in range(REPEAT):
                 page.goto(url)
                 every.append(every_chart_drawn_ms(page))
-            rows.append((slug, "page, warm: every chart, scrolling", 0.0, statistics.median(every)))
+            rows.append((slug, "page, warm: every chart", 0.0, statistics.median(every)))
             answer_added(slug)
             response = page.goto(url)
             rows.append(
@@ -422,7 +426,11 @@ def report(rows: list[Any]) -> None:
         + f": the charts on screen drawn within 1 s of navigation, warm cache "
         f"(worst {max(first_screens):.0f} ms)"
     )
-    print(f"(every chart, scrolling down one chart at a time: worst {max(every):.0f} ms)")
+    print(
+        ("PASS" if max(every) <= EVERY_TARGET_S * 1000 else "FAIL")
+        + f": every chart of the page drawn within 2 s of navigation, warm cache "
+        f"(worst {max(every):.0f} ms)"
+    )
     print(
         ("PASS" if max(servers) <= TARGET_S * 1000 else "FAIL")
         + f": every page answers within 1 s on the server, cold cache included "

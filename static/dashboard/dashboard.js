@@ -38,9 +38,9 @@
     return card;
   }
 
-  // A chart is drawn when it comes near the screen, not before: the first screen's charts are
-  // up without waiting for the dozen below, and a poll redraws only charts already drawn or in
-  // view (the others are drawn with their latest figure when the researcher scrolls to them).
+  // The charts near the screen are drawn first, without waiting for the dozen below; those
+  // below follow one at a time while the browser is idle (a reader who scrolls finds them
+  // drawn, and the page answers clicks between two), or at once if scrolled to first.
   var latest = {}; // chart id -> its latest figure
   var near = {}; // chart id -> true while within a screen of the viewport
   var observer = "IntersectionObserver" in window ?
@@ -126,9 +126,9 @@
     return layout;
   }
 
-  function drawOne(id) {
+  function drawOne(id, offScreen) {
     var fig = latest[id];
-    if (!fig || (observer && !near[id])) return;
+    if (!fig || (observer && !near[id] && !offScreen)) return;
     var json = JSON.stringify(fig.figure);
     if (drawn[id] === json) return;
     var target = document.getElementById("chart-" + id);
@@ -141,7 +141,17 @@
     drawn[id] = json;
   }
 
+  var later = []; // chart ids to draw when the browser is idle, in page order
+  var idle = window.requestIdleCallback || function (fn) { return window.setTimeout(fn, 1); };
+  function drawLater() {
+    var id = later.shift();
+    if (id === undefined) return;
+    drawOne(id, true);
+    if (later.length) idle(drawLater, { timeout: 50 });
+  }
+
   function drawCharts(figures) {
+    var waiting = later.length;
     (figures.charts || []).forEach(function (fig) {
       ensureCard(fig);
       latest[fig.id] = fig;
@@ -152,7 +162,10 @@
         observer.observe(target);
       }
       drawOne(fig.id);
+      if (observer && later.indexOf(fig.id) < 0) later.push(fig.id);
     });
+    // After the first screen's charts are on it (the observer draws them on its first call).
+    if (!waiting && later.length) window.setTimeout(function () { idle(drawLater, { timeout: 50 }); }, 0);
   }
 
   function drawKpis(summary) {
