@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+from scipy import sparse
 from scipy.special import expit, log_expit
 from scipy.stats import norm
 
@@ -50,6 +52,15 @@ class Responses:
     correct: np.ndarray
     n_people: int
     n_items: int
+
+    @cached_property
+    def by_person(self) -> sparse.csr_matrix:
+        """people x responses, 1 where the response is the person's: times a responses x k
+        array, each person's sums (as np.add.at adds them, in the same order; a tenth of the
+        time, and the EM sums them on every iteration)."""
+        ones = np.ones(self.person.size)
+        responses = np.arange(self.person.size)
+        return sparse.csr_matrix((ones, (self.person, responses)), (self.n_people, responses.size))
 
 
 @dataclass(frozen=True)
@@ -91,8 +102,7 @@ def _person_posterior(
     eta = slope * nodes[None, :] - difficulty[responses.item][:, None]
     log_p = log_expit(eta)  # log P(right); log P(wrong) = log_p - eta
     loglik = np.where(responses.correct[:, None], log_p, log_p - eta)
-    per_person = np.zeros((responses.n_people, nodes.size))
-    np.add.at(per_person, responses.person, loglik)
+    per_person = responses.by_person @ loglik  # each person's log-likelihood at each node
     joint = per_person + log_w[None, :]
     top = joint.max(axis=1, keepdims=True)
     marginal = top[:, 0] + np.log(np.exp(joint - top).sum(axis=1))
