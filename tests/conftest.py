@@ -64,7 +64,8 @@ def _redis_group_one_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]
     whole run (set-up, with its flush and its workers, to tear-down), so no two run at once
     whichever xdist worker the scheduler gives them to. Autouse, so it is set up before the
     test's own fixtures."""
-    if request.node.get_closest_marker("xdist_group") is None:
+    group = request.node.get_closest_marker("xdist_group")
+    if group is None or (group.args[:1] or [group.kwargs.get("name")])[0] != REDIS_GROUP:
         yield
         return
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -111,8 +112,10 @@ def brainbench_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
-def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """Items, published trials and published model scores, imported once for the module.
+def published(request: pytest.FixtureRequest, django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Items, published trials and published model scores, imported once for the module, and
+    the study's report for a module marked ``published_report`` (the report is most of the
+    fixture's time, and most modules never read it).
 
     The imports commit outside the per-test transactions, so everything they added is deleted
     afterwards (rows that existed before, such as built-in items, are left alone).
@@ -125,7 +128,11 @@ def published(django_db_setup: Any, django_db_blocker: Any) -> Any:
         call_command("import_published_trials", stdout=out)
         call_command("import_published_scores", stdout=io.StringIO())
         study = Study.objects.get(slug=STUDY_SLUG)
-        yield {"study": study, "output": out.getvalue(), "report": study_report(study=study)}
+        imported = {"study": study, "output": out.getvalue()}
+        if request.node.get_closest_marker("published_report") is not None:
+            # Before any test of the module runs: the report of the published data as imported.
+            imported["report"] = study_report(study=study)
+        yield imported
         Trial.objects.filter(participant__study=study).delete()
         Participant.objects.filter(study=study).delete()
         study.delete()

@@ -11,7 +11,12 @@ import pytest
 from braintrial.brainbench.score_rows import scorer_name_from_model
 from scoring.cutoffs import NO_CUTOFF
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.published_report,
+    # One xdist worker imports the study and computes its report for the whole module.
+    pytest.mark.xdist_group("test_cutoffs_published"),
+]
 
 
 def cutoffs(published: Any) -> dict[str, Any]:

@@ -18,7 +18,12 @@ from braintrial.brainbench.names import STUDY_SLUG
 
 from .test_types import shape_errors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.published_report,
+    # One xdist worker imports the study and computes its report for the whole module.
+    pytest.mark.xdist_group("test_paper_published"),
+]
 
 SECTIONS = {
     "Behavioral/Cognitive",

@@ -16,6 +16,10 @@ from braintrial.brainbench.names import STUDY_SLUG
 from braintrial.brainbench.score_rows import scorer_name_from_model
 from braintrial.participants.models import Participant, Trial
 
+# Every test reads the published study as imported, most of them its report; one xdist worker
+# imports the study and computes its report for the whole module.
+pytestmark = [pytest.mark.published_report, pytest.mark.xdist_group("test_published")]
+
 
 def human(report: dict) -> dict:
     return report["sources"]["human"]

@@ -14,7 +14,13 @@ from braintrial.dashboard.services import study_report_refresh
 from braintrial.studies.models import Study
 from tests.dashboard.test_setup_browser import ARGS, CHROMIUM, PHONE, accessibility_violations
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.published_report,
+    # One xdist worker imports the study and computes its report for the whole module.
+    pytest.mark.xdist_group("test_published_browser"),
+]
 
 
 def test_published_public_page_at_360_px(

@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.published_report,
+    # One xdist worker imports the study and computes its report for the whole module.
+    pytest.mark.xdist_group("test_published_science"),
+]
 
 # Stated tolerances for the clustered intervals of human accuracy on the human-written items.
 ESTIMATE_TOLERANCE = 0.01
