@@ -6,12 +6,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from braintrial.dashboard import services as dashboard_services
 from braintrial.items.models import Item, ItemBank
 from braintrial.participants.models import Participant
 from braintrial.studies.models import Study
@@ -133,3 +136,19 @@ def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def handed_over(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Reports computed in the background; the study ids handed to the reports queue are
+    recorded (no worker consumes it here: a test runs the worker's task itself where it needs
+    the report, and the broker itself is not under test)."""
+    settings.DASHBOARD_BACKGROUND_REPORTS = True
+    sent: list[int] = []
+
+    def send(*, arguments: list[Any], countdown: float) -> None:
+        sent.append(arguments[0])
+
+    monkeypatch.setattr(dashboard_services, "report_task_send", send)
+    cache.clear()
+    return sent

@@ -29,19 +29,6 @@ def in_background(settings) -> None:
     settings.DASHBOARD_BACKGROUND_REPORTS = True
 
 
-@pytest.fixture
-def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The study ids handed to the reports queue (the broker itself is not under test here)."""
-    sent: list[int] = []
-
-    def send(*, arguments: list[Any], countdown: float) -> None:
-        sent.append(arguments[0])
-
-    monkeypatch.setattr(services, "report_task_send", send)
-    cache.clear()
-    return sent
-
-
 def _answer_one_more(world: World) -> None:
     person, _ = participant_make(world.study, 7, status=Participant.Status.COMPLETED)
     trial_make(person, world.items[0], 1, correct=True)

@@ -16,10 +16,8 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from playwright.sync_api import expect, sync_playwright
 
-from braintrial.dashboard import services
 from braintrial.dashboard.tasks import study_report_compute
 from braintrial.items.models import Item
 from braintrial.participants.models import Trial
@@ -35,21 +33,6 @@ from .test_submissions_browser import SHA, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHUNK = 8
-
-
-@pytest.fixture
-def handed_over(settings, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Reports computed in the background; the study ids handed to the reports queue are
-    recorded (no worker consumes it here: the test runs the worker's task itself)."""
-    settings.DASHBOARD_BACKGROUND_REPORTS = True
-    sent: list[int] = []
-
-    def send(*, arguments: list[Any], countdown: float) -> None:
-        sent.append(arguments[0])
-
-    monkeypatch.setattr(services, "report_task_send", send)
-    cache.clear()
-    return sent
 
 
 def _row(page: Any, name: str) -> Any:
