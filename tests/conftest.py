@@ -65,7 +65,8 @@ def _redis_group_one_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]
     whichever xdist worker the scheduler gives them to. Autouse, so it is set up before the
     test's own fixtures."""
     group = request.node.get_closest_marker("xdist_group")
-    if group is None or (group.args[:1] or [group.kwargs.get("name")])[0] != REDIS_GROUP:
+    name = None if group is None else group.args[0] if group.args else group.kwargs.get("name")
+    if name != REDIS_GROUP:
         yield
         return
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
